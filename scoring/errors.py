@@ -1,0 +1,57 @@
+"""The exception tree every part of redline raises from.
+
+    RedlineError                 anything redline itself reports to a user
+    ├── ModelLoadError           a supervisor model cannot be found, installed or loaded
+    ├── ProbeError               a probe artifact is missing, corrupt or made for another supervisor
+    ├── SpanError                a span does not fit the text it is asked of
+    ├── DiffParseError           a diff cannot be parsed (scoring.diff)
+    ├── ConfigError              settings or .github/redline.yml are invalid (bot.config)
+    ├── GitHubError              GitHub answered with an error (bot.github); has .status
+    ├── DataSourceError          a raw data file is missing or altered (training.sources)
+    └── SandboxError             the sandbox itself failed, not the program under test (training.sandbox)
+
+Each boundary translates: the CLI turns a RedlineError into a message and exit code, the webhook
+into a 4xx, a Celery task into a retry or a neutral check run.
+"""
+
+from __future__ import annotations
+
+
+class RedlineError(Exception):
+    """Base of every error redline raises on purpose; the message is meant for a user."""
+
+
+class ModelLoadError(RedlineError):
+    """A supervisor model could not be loaded; the message says what to install or pass."""
+
+
+class ProbeError(RedlineError):
+    """A probe artifact is missing, malformed, or does not match the loaded supervisor."""
+
+
+class SpanError(RedlineError):
+    """A span (line range or character range) does not fit the text it was asked of."""
+
+
+class DiffParseError(RedlineError):
+    """A unified diff could not be parsed."""
+
+
+class ConfigError(RedlineError):
+    """Configuration (environment or .github/redline.yml) is invalid."""
+
+
+class GitHubError(RedlineError):
+    """GitHub answered with an error status."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DataSourceError(RedlineError):
+    """A raw data source file is missing or does not match its recorded checksum."""
+
+
+class SandboxError(RedlineError):
+    """The sandbox could not run a program (a failure of the harness, not of the program)."""

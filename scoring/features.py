@@ -1,0 +1,162 @@
+"""Per-token probe inputs: supervisor hidden states at the probe's layers, read window by window, plus
+optional extra per-token features. Shared by the scorer and by training, so both see identical inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from scoring.cache import HiddenStateCache
+from scoring.errors import ProbeError
+from scoring.probe import ProbeConfig
+from scoring.supervisor import Supervisor
+from scoring.windows import TokenizedText, Window, intent_prefix, plan_windows
+
+STATISTICS = ("logprobs", "entropy")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowConfig:
+    """size: tokens per model call, intent prefix included; overlap: context tokens repeated from the
+    previous window; max_intent_tokens: how much of the intent (task, PR title/body, commits) is read."""
+
+    size: int = 1024
+    overlap: int = 128
+    max_intent_tokens: int = 256
+
+
+def _column(text: TokenizedText) -> np.ndarray:
+    lines = text.line_of_token() - 1
+    return np.asarray([c[0] - text.line_starts[line] for c, line in zip(text.cover, lines)], dtype=np.float32)
+
+
+def _indent(text: TokenizedText) -> np.ndarray:
+    widths = []
+    for start in text.line_starts:
+        line = text.text[start : text.text.find("\n", start) if "\n" in text.text[start:] else len(text.text)]
+        stripped = line.lstrip(" \t")
+        widths.append(len(line[: len(line) - len(stripped)].expandtabs(4)))
+    return np.asarray(widths, dtype=np.float32)[text.line_of_token() - 1]
+
+
+TEXT_FEATURES: dict[str, Callable[[TokenizedText], np.ndarray]] = {
+    # Scaled to roughly unit range; the probe z-scores its inputs anyway.
+    "column": lambda text: _column(text) / 80.0,
+    "indent": lambda text: _indent(text) / 4.0,
+    "line_start": lambda text: (_column(text) == 0).astype(np.float32),
+    "position": lambda text: np.arange(text.n_tokens, dtype=np.float32) / max(text.n_tokens, 1),
+}
+LM_FEATURES = {"surprisal": "logprobs", "entropy": "entropy"}
+
+
+def needs_lm_head(config: ProbeConfig) -> bool:
+    return any(name in LM_FEATURES for name in config.extra_features)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    text: int
+    window: Window
+    input_ids: tuple[int, ...]
+    prefix: int
+
+
+def token_features(
+    supervisor: Supervisor,
+    texts: Sequence[TokenizedText],
+    intents: Sequence[str | None],
+    config: ProbeConfig,
+    window: WindowConfig = WindowConfig(),
+    cache: HiddenStateCache | None = None,
+    batch_size: int = 8,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[np.ndarray]:
+    """[tokens, input_size] features for each text; `on_batch(tokens)` reports progress."""
+    unknown = [n for n in config.extra_features if n not in TEXT_FEATURES and n not in LM_FEATURES]
+    if unknown:
+        raise ProbeError(f"unknown extra features {unknown}; known: {sorted(TEXT_FEATURES) + sorted(LM_FEATURES)}")
+    size = min(window.size, supervisor.max_positions)
+    stats = needs_lm_head(config)
+    keys: list[int | str] = [*config.layers, *(STATISTICS if stats else ())]
+    jobs: list[_Job] = []
+    for index, (text, intent) in enumerate(zip(texts, intents, strict=True)):
+        prefix = intent_prefix(supervisor.tokenizer, intent, min(window.max_intent_tokens, size // 2))
+        for part in plan_windows(text.n_tokens, size - len(prefix), window.overlap):
+            jobs.append(_Job(index, part, tuple(prefix) + text.ids[part.start : part.end], len(prefix)))
+
+    results = _run(supervisor, jobs, keys, stats, cache, batch_size, on_batch)
+    width = len(config.layers) * supervisor.hidden_size
+    outputs = [np.zeros((t.n_tokens, width + len(config.extra_features)), dtype=np.float32) for t in texts]
+    statistics = [{name: np.zeros(t.n_tokens, dtype=np.float32) for name in STATISTICS} for t in texts]
+    for job, arrays in zip(jobs, results):
+        keep = slice(job.prefix + job.window.own_start - job.window.start, len(job.input_ids))
+        rows = slice(job.window.own_start, job.window.end)
+        for block, layer in enumerate(config.layers):
+            outputs[job.text][rows, block * supervisor.hidden_size : (block + 1) * supervisor.hidden_size] = (
+                arrays[layer][keep]
+            )
+        if stats:
+            for name in STATISTICS:
+                statistics[job.text][name][rows] = np.nan_to_num(arrays[name][keep], nan=0.0)
+    for out, text, stat in zip(outputs, texts, statistics):
+        for column, name in enumerate(config.extra_features, start=width):
+            out[:, column] = -stat[LM_FEATURES[name]] if name == "surprisal" else (
+                stat[LM_FEATURES[name]] if name in LM_FEATURES else TEXT_FEATURES[name](text)
+            )
+    return outputs
+
+
+def _run(
+    supervisor: Supervisor,
+    jobs: list[_Job],
+    keys: list[int | str],
+    stats: bool,
+    cache: HiddenStateCache | None,
+    batch_size: int,
+    on_batch: Callable[[int], None] | None,
+) -> list[dict[int | str, np.ndarray]]:
+    """Supervisor outputs for every job, from the cache where present; misses run in length-sorted batches."""
+    results: list[dict[int | str, np.ndarray]] = [{} for _ in jobs]
+    missing = []
+    for position, job in enumerate(jobs):
+        if cache is not None:
+            found = {k: cache.get(cache.key(supervisor.fingerprint, k, job.input_ids)) for k in keys}
+            if all(v is not None for v in found.values()):
+                results[position] = {k: v.astype(np.float32) for k, v in found.items() if v is not None}
+                if on_batch:
+                    on_batch(len(job.input_ids) - job.prefix)
+                continue
+        missing.append(position)
+    missing.sort(key=lambda p: len(jobs[p].input_ids))
+    layers = [k for k in keys if isinstance(k, int)]
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start : start + batch_size]
+        length = max(len(jobs[p].input_ids) for p in batch)
+        ids = torch.zeros((len(batch), length), dtype=torch.long)
+        mask = torch.zeros((len(batch), length), dtype=torch.long)
+        for row, position in enumerate(batch):
+            tokens = jobs[position].input_ids
+            ids[row, : len(tokens)] = torch.tensor(tokens)
+            mask[row, : len(tokens)] = 1
+        output = supervisor.forward(ids, mask, layers, logprobs=stats)
+        for row, position in enumerate(batch):
+            n = len(jobs[position].input_ids)
+            arrays: dict[int | str, np.ndarray] = {k: output.hidden[k][row, :n].float().numpy() for k in layers}
+            if stats:
+                assert output.logprobs is not None and output.entropy is not None
+                arrays["logprobs"] = output.logprobs[row, :n].numpy()
+                arrays["entropy"] = output.entropy[row, :n].numpy()
+            if cache is not None:
+                arrays = {
+                    key: cache.put(cache.key(supervisor.fingerprint, key, jobs[position].input_ids), array)
+                    .astype(np.float32)
+                    for key, array in arrays.items()
+                }
+            results[position] = arrays
+        if on_batch:
+            on_batch(sum(len(jobs[p].input_ids) - jobs[p].prefix for p in batch))
+    return results

