@@ -39,7 +39,15 @@ AGENT_FOOTERS: tuple[str, ...] = (
     r"^\W*generated (?:with|by|using) (?P<agent>.+)$",
     r"^(?:generated-by|assisted-by|ai-agent|x-ai-agent):\s*(?P<agent>.+)$",
 )
-DEFAULT_BRANCH_PREFIXES: tuple[str, ...] = ("copilot/", "claude/", "cursor/", "codex/", "devin/", "jules/", "aider/")
+DEFAULT_BRANCH_PREFIXES: tuple[str, ...] = (
+    "copilot/",
+    "claude/",
+    "cursor/",
+    "codex/",
+    "devin/",
+    "jules/",
+    "aider/",
+)
 DEFAULT_LABELS: tuple[str, ...] = ("ai-generated", "ai-authored", "copilot", "claude", "codex", "devin")
 _TRAILER = re.compile(r"^co-authored-by:\s*(?P<who>.+)$", re.IGNORECASE | re.MULTILINE)
 
@@ -77,7 +85,9 @@ class Rules:
             try:
                 re.compile(pattern)
             except re.error as error:
-                raise ConfigError(f"AI detection pattern {pattern!r} is not a valid regex: {error}") from error
+                raise ConfigError(
+                    f"AI detection pattern {pattern!r} is not a valid regex: {error}"
+                ) from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +159,15 @@ def agent_in_identity(identity: str, rules: Rules = Rules()) -> str | None:
 def classify_commit(commit: CommitInfo, rules: Rules = Rules()) -> Attribution:
     """Commit-level evidence: author, committer, login, Co-authored-by trailers, agent footers, patterns."""
     short = commit.sha[:7]
-    for label, identity in (("author", commit.author), ("committer", commit.committer), ("login", commit.login or "")):
+    for label, identity in (
+        ("author", commit.author),
+        ("committer", commit.committer),
+        ("login", commit.login or ""),
+    ):
         if identity and (agent := agent_in_identity(identity, rules)):
-            return Attribution(True, f"commit {short} {label} is {identity} ({agent})", Evidence.AUTHOR, agent, commit.sha)
+            return Attribution(
+                True, f"commit {short} {label} is {identity} ({agent})", Evidence.AUTHOR, agent, commit.sha
+            )
     for match in _TRAILER.finditer(commit.message):
         who = match.group("who").strip()
         if agent := agent_in_identity(who, rules):
@@ -162,7 +178,9 @@ def classify_commit(commit: CommitInfo, rules: Rules = Rules()) -> Attribution:
             found = re.search(footer, line.strip(), re.IGNORECASE)
             if found and (name := AGENT_NAMES.search(found.group("agent"))):
                 agent = name.group(0).capitalize()
-                return Attribution(True, f"commit {short} says {line.strip()!r}", Evidence.FOOTER, agent, commit.sha)
+                return Attribution(
+                    True, f"commit {short} says {line.strip()!r}", Evidence.FOOTER, agent, commit.sha
+                )
     for pattern in rules.extra_patterns:
         if re.search(pattern, commit.message, re.IGNORECASE | re.MULTILINE):
             reason = f"commit {short} message matches configured pattern {pattern!r}"
@@ -202,7 +220,9 @@ def attribute_lines(
         off = Attribution(False, "AI detection is off (ai.detect: none)", Evidence.CONFIG)
         return {(o.path, o.line): off for o in origins}
     if rules.mode is DetectMode.ALL:
-        on = Attribution(True, "the configuration counts every change as AI-written (ai.detect: all)", Evidence.CONFIG)
+        on = Attribution(
+            True, "the configuration counts every change as AI-written (ai.detect: all)", Evidence.CONFIG
+        )
         return {(o.path, o.line): on for o in origins}
     by_commit = {c.sha: classify_commit(c, rules) for c in commits}
     pull_attribution = classify_pull(pull, rules)

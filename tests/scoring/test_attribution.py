@@ -41,22 +41,32 @@ def test_agent_identities_are_recognised(identity, agent):
 
 @pytest.mark.parametrize(
     "identity",
-    ["Claude Monet <claude@example.com>", "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
-     "Jules Verne <jules@example.org>", "Ada <ada@example.com>"],
+    [
+        "Claude Monet <claude@example.com>",
+        "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+        "Jules Verne <jules@example.org>",
+        "Ada <ada@example.com>",
+    ],
 )
 def test_people_and_non_ai_bots_are_not_agents(identity):
     assert agent_in_identity(identity) is None
 
 
 def test_co_authored_by_trailer_marks_the_commit_and_says_why():
-    commit = CommitInfo("abcdef1234", "Ada <ada@example.com>", message="Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+    commit = CommitInfo(
+        "abcdef1234", "Ada <ada@example.com>", message="Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>"
+    )
     attribution = classify_commit(commit)
     assert attribution.ai and attribution.evidence is Evidence.TRAILER and attribution.agent == "Claude"
     assert "abcdef1" in attribution.reason and "Co-authored-by" in attribution.reason
 
 
 def test_generated_with_footer_marks_the_commit():
-    commit = CommitInfo("1" * 40, "Ada <ada@example.com>", message="Add x\n\n🤖 Generated with [Claude Code](https://claude.com)")
+    commit = CommitInfo(
+        "1" * 40,
+        "Ada <ada@example.com>",
+        message="Add x\n\n🤖 Generated with [Claude Code](https://claude.com)",
+    )
     assert classify_commit(commit).evidence is Evidence.FOOTER
 
 
@@ -66,7 +76,9 @@ def test_generated_by_a_tool_that_is_no_agent_does_not_count():
 
 
 def test_human_trailer_does_not_count():
-    commit = CommitInfo("1" * 40, "Ada <ada@example.com>", message="x\n\nCo-authored-by: Bob <bob@example.com>")
+    commit = CommitInfo(
+        "1" * 40, "Ada <ada@example.com>", message="x\n\nCo-authored-by: Bob <bob@example.com>"
+    )
     assert not classify_commit(commit).ai
 
 
@@ -116,7 +128,9 @@ def test_line_claim_beats_commit_evidence_in_both_directions():
 def test_config_modes_override_all_evidence():
     origins = [LineOrigin("f.py", 1, HUMAN.sha, 1), LineOrigin("f.py", 2, AI.sha, 2)]
     assert all(a.ai for a in attribute_lines(origins, [AI, HUMAN], rules=Rules(mode=DetectMode.ALL)).values())
-    assert not any(a.ai for a in attribute_lines(origins, [AI, HUMAN], rules=Rules(mode=DetectMode.NONE)).values())
+    assert not any(
+        a.ai for a in attribute_lines(origins, [AI, HUMAN], rules=Rules(mode=DetectMode.NONE)).values()
+    )
 
 
 def test_git_ai_note_parses_paths_ranges_and_tool():
@@ -135,15 +149,24 @@ def test_agent_trace_record_parses_ai_and_human_ranges():
         "vcs": {"type": "git", "revision": "r" * 40},
         "tool": {"name": "claude-code"},
         "files": [
-            {"path": "a.py", "conversations": [
-                {"contributor": {"type": "ai", "model_id": "m"}, "ranges": [{"start_line": 2, "end_line": 4}]},
-                {"contributor": {"type": "human"}, "ranges": [{"start_line": 9, "end_line": 9}]},
-                {"contributor": {"type": "ai"}, "ranges": [{"start_line": "x"}]},
-            ]},
+            {
+                "path": "a.py",
+                "conversations": [
+                    {
+                        "contributor": {"type": "ai", "model_id": "m"},
+                        "ranges": [{"start_line": 2, "end_line": 4}],
+                    },
+                    {"contributor": {"type": "human"}, "ranges": [{"start_line": 9, "end_line": 9}]},
+                    {"contributor": {"type": "ai"}, "ranges": [{"start_line": "x"}]},
+                ],
+            },
         ],
     }
     claims = claims_from_agent_trace(record)
-    assert [(c.first, c.last, c.ai, c.sha) for c in claims] == [(2, 4, True, "r" * 40), (9, 9, False, "r" * 40)]
+    assert [(c.first, c.last, c.ai, c.sha) for c in claims] == [
+        (2, 4, True, "r" * 40),
+        (9, 9, False, "r" * 40),
+    ]
 
 
 def test_blame_by_content_takes_the_latest_commit_that_added_the_text():

@@ -102,7 +102,9 @@ def test_nan_hunk_never_trips_the_gate():
 
 
 def test_decide_comments_nothing_when_redline_failed():
-    decision = decide([ScoredLine("a.py", 1, 0.99)], [ScoredHunk("a.py", 1, 1, 0.99)], Thresholds(), error="boom")
+    decision = decide(
+        [ScoredLine("a.py", 1, 0.99)], [ScoredHunk("a.py", 1, 1, 0.99)], Thresholds(), error="boom"
+    )
     assert decision.commented == ()
     assert decision.gate.conclusion is GateConclusion.NEUTRAL
 

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import scoring.scorer
+from bot.cli import cli
+from scoring.probe import save_probe
+from scoring.supervisor import load_supervisor
+from scoring.testing import tiny_scorer, tiny_supervisor
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny supervisor saved as a local model directory and a probe trained for exactly that directory."""
+    root = tmp_path_factory.mktemp("installed")
+    model = tiny_supervisor()
+    model.model.save_pretrained(root / "model")
+    model.tokenizer.save_pretrained(root / "model")
+    scorer = tiny_scorer(supervisor=load_supervisor(str(root / "model"), max_layer=2))
+    save_probe(root / "probe", scorer.probe, scorer.card)
+    return root / "model", root / "probe"
+
+
+def test_score_prints_json_with_one_probability_per_line_and_each_span(installed: tuple[Path, Path], tmp_path: Path) -> None:
+    model, probe = installed
+    source = tmp_path / "example.py"
+    source.write_text("items = [1]  # bug\nreturn items\n\nprint(items, total)\n")
+    result = CliRunner().invoke(
+        cli, ["score", str(source), "--model", str(model), "--probe", str(probe), "--json", "--lines", "1-2"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [line["line"] for line in report["lines"]] == [1, 2, 3, 4]
+    assert report["lines"][0]["probability"] > report["lines"][1]["probability"]
+    assert [s["span"] for s in report["spans"]] == ["lines 1-2", "whole text"]
+    assert "person edits" in report["probability_means"]
+
+
+def test_score_draws_a_gutter_by_default(installed: tuple[Path, Path], tmp_path: Path) -> None:
+    model, probe = installed
+    source = tmp_path / "example.py"
+    source.write_text("total = 1\n")
+    result = CliRunner().invoke(cli, ["score", str(source), "--model", str(model), "--probe", str(probe)])
+    assert result.exit_code == 0, result.output
+    assert "   1 │ total = 1" in result.stdout
+
+
+def test_score_without_an_installed_probe_says_how_to_train_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scoring.scorer, "DEFAULT_PROBE_DIR", tmp_path / "none")
+    source = tmp_path / "example.py"
+    source.write_text("x = 1\n")
+    result = CliRunner().invoke(cli, ["score", str(source)])
+    assert result.exit_code == 1
+    assert "no probe is installed" in result.output and "redline train" in result.output
+
+
+def test_score_rejects_bad_line_ranges_and_binary_files(installed: tuple[Path, Path], tmp_path: Path) -> None:
+    model, probe = installed
+    source = tmp_path / "example.py"
+    source.write_text("x = 1\n")
+    bad = CliRunner().invoke(cli, ["score", str(source), "--lines", "two"])
+    assert bad.exit_code == 2 and "not a line range" in bad.output
+    outside = CliRunner().invoke(cli, ["score", str(source), "--model", str(model), "--probe", str(probe), "--lines", "5-9"])
+    assert outside.exit_code == 1 and "outside" in outside.output
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(b"\x00\x01\x02")
+    assert "binary" in CliRunner().invoke(cli, ["score", str(binary)]).output
