@@ -19,6 +19,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("bot.commands.app", "worker"),
     ("bot.commands.app", "report"),
     ("training.data_cli", "data"),
+    ("training.probe_cli", "train"),
+    ("training.probe_cli", "evaluate"),
 ]
 
 

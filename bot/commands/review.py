@@ -1,0 +1,223 @@
+"""`redline review`: review a local branch (or the bundled example) in the terminal, or a GitHub PR with --github.
+
+Option parsing and wiring only; the work is in bot.snapshot, bot.review and bot.reporters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from bot.config import Settings, load_settings
+from bot.reporters.local import TerminalReporter
+from bot.reporters.sarif import SarifReporter
+from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
+from bot.review import review as run_review
+from scoring.errors import ConfigError, RedlineError
+
+ACTIONS_BOT_LOGIN = "github-actions[bot]"
+
+
+def _scorer_factory(settings: Settings, model: str | None, probe: str | None):  # type: ignore[no-untyped-def]
+    def load():  # type: ignore[no-untyped-def]
+        from scoring.scorer import Scorer  # torch loads only when a review really scores
+
+        return Scorer.load(model or settings.model.supervisor, probe or settings.model.probe)
+
+    return load
+
+
+def _pull_number(event_path: str | None, number: int | None) -> int:
+    if number is not None:
+        return number
+    if not event_path or not Path(event_path).is_file():
+        raise ConfigError("--github needs --pr NUMBER or GITHUB_EVENT_PATH pointing at a pull_request event")
+    event = json.loads(Path(event_path).read_text())
+    found = (event.get("pull_request") or {}).get("number") or event.get("number")
+    if not isinstance(found, int):
+        raise ConfigError(f"{event_path} is not a pull_request event (no pull_request.number)")
+    return found
+
+
+@click.command("review")
+@click.option(
+    "--repo",
+    "repo_path",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Local git repository to review.",
+)
+@click.option(
+    "--base", default="main", show_default=True, envvar="REDLINE_BASE", help="Base ref (the PR target)."
+)
+@click.option(
+    "--head", default="HEAD", show_default=True, envvar="REDLINE_HEAD", help="Head ref (the PR branch)."
+)
+@click.option(
+    "--example", is_flag=True, help="Review the bundled example repository with an AI-authored commit."
+)
+@click.option(
+    "--github", "use_github", is_flag=True, help="Review a GitHub PR and post the review and check run."
+)
+@click.option(
+    "--github-repo", envvar="GITHUB_REPOSITORY", help="owner/name of the PR's repository (--github)."
+)
+@click.option("--pr", "pr_number", type=int, help="PR number (--github; default: from GITHUB_EVENT_PATH).")
+@click.option(
+    "--check-run/--no-check-run", default=True, show_default=True, help="Also post a check run (--github)."
+)
+@click.option("--model", envvar="REDLINE_MODEL", help="Supervisor model id or path (default: the probe's).")
+@click.option("--probe", envvar="REDLINE_PROBE", help="Probe directory (default: the shipped probe).")
+@click.option(
+    "--sarif",
+    "sarif_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="REDLINE_SARIF",
+    help="Also write the flagged lines as SARIF to this file.",
+)
+@click.option(
+    "--fail-on-gate/--no-fail-on-gate",
+    default=True,
+    show_default=True,
+    envvar="REDLINE_FAIL_ON_GATE",
+    help="Exit 1 when the gate fails (never on redline's own errors).",
+)
+@click.option(
+    "--time-budget",
+    "time_budget_s",
+    type=float,
+    default=DEFAULT_TIME_BUDGET_S,
+    show_default=True,
+    envvar="REDLINE_TIME_BUDGET_S",
+    help="Seconds of scoring before redline gives up (neutral gate).",
+)
+def review(
+    repo_path: str,
+    base: str,
+    head: str,
+    example: bool,
+    use_github: bool,
+    github_repo: str | None,
+    pr_number: int | None,
+    check_run: bool,
+    model: str | None,
+    probe: str | None,
+    sarif_path: Path | None,
+    fail_on_gate: bool,
+    time_budget_s: float,
+) -> None:
+    """Score the AI-written lines of a change and report the ones a person will likely have to edit.
+
+    Exit status: 1 only when the gate fails on a high-risk AI-written hunk (and --fail-on-gate);
+    0 otherwise, including when redline itself cannot finish (the reason is printed).
+    """
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    terminal = TerminalReporter(workflow_commands=in_actions)
+    if use_github:
+        outcome = _review_github(
+            github_repo, pr_number, model, probe, sarif_path, check_run, time_budget_s, terminal
+        )
+    else:
+        outcome = _review_local(
+            repo_path, base, head, example, model, probe, sarif_path, time_budget_s, terminal
+        )
+    for problem in outcome.reporter_errors if outcome else ():
+        click.secho(f"reporter problem: {problem}", fg="yellow", err=True)
+    if outcome is not None and fail_on_gate and outcome.exit_code:
+        raise SystemExit(outcome.exit_code)
+
+
+def _review_local(
+    repo_path: str,
+    base: str,
+    head: str,
+    example: bool,
+    model: str | None,
+    probe: str | None,
+    sarif_path: Path | None,
+    time_budget_s: float,
+    terminal: TerminalReporter,
+) -> ReviewOutcome:
+    from bot.snapshot import local_config_text, local_snapshot
+
+    if example:
+        from bot.examples import build_example
+
+        built = build_example(Path(tempfile.mkdtemp(prefix="redline-example-")) / "inventory")
+        repo_path, base, head = str(built.path), built.base, built.head
+        click.echo(f"Built the example repository in {built.path} ({base}..{head}).")
+    settings = load_settings(local_config_text(repo_path, base))
+    snapshot = local_snapshot(
+        repo_path, base, head, max_added_lines=settings.languages.max_added_lines_per_file
+    )
+    reporters: list[Reporter] = [terminal]
+    if sarif_path:
+        reporters.append(SarifReporter(sarif_path, settings.comments.docs_url))
+    return run_review(
+        snapshot,
+        _scorer_factory(settings, model, probe),
+        settings,
+        reporters=reporters,
+        time_budget_s=time_budget_s,
+    )
+
+
+def _review_github(
+    github_repo: str | None,
+    pr_number: int | None,
+    model: str | None,
+    probe: str | None,
+    sarif_path: Path | None,
+    check_run: bool,
+    time_budget_s: float,
+    terminal: TerminalReporter,
+) -> ReviewOutcome | None:
+    """A GitHub failure before the review exists is printed and ends with exit 0: never a failing gate."""
+    from bot.github import pulls
+    from bot.github.client import DEFAULT_BASE_URL, GitHubClient
+    from bot.reporters.check_run import CheckRunReporter
+    from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
+    from bot.snapshot import github_config_text, github_snapshot
+
+    try:
+        if not github_repo:
+            raise ConfigError("--github needs --github-repo owner/name (GITHUB_REPOSITORY in Actions)")
+        number = _pull_number(os.environ.get("GITHUB_EVENT_PATH"), pr_number)
+        token = os.environ.get("GITHUB_TOKEN") or os.environ.get("REDLINE_GITHUB_TOKEN")
+        if not token:
+            raise ConfigError("--github needs a token in GITHUB_TOKEN")
+        client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", DEFAULT_BASE_URL))
+        pr = pulls.get_pull(client, github_repo, number)
+        settings = load_settings(github_config_text(client, github_repo, pr.default_branch))
+        snapshot = github_snapshot(
+            client, github_repo, number, max_added_lines=settings.languages.max_added_lines_per_file
+        )
+        bot_login = pulls.authenticated_login(client, os.environ.get("REDLINE_BOT_LOGIN", ACTIONS_BOT_LOGIN))
+        existing = existing_comments(client, github_repo, number)
+    except RedlineError as error:
+        click.secho(
+            f"redline could not review this pull request (gate neutral): {error}", fg="yellow", err=True
+        )
+        return None
+    reporters: list[Reporter] = [
+        terminal,
+        PullRequestReviewReporter(client, github_repo, number, snapshot.files),
+    ]
+    if check_run:
+        reporters.append(CheckRunReporter(client, github_repo))
+    if sarif_path:
+        reporters.append(SarifReporter(sarif_path, settings.comments.docs_url))
+    return run_review(
+        snapshot,
+        _scorer_factory(settings, model, probe),
+        settings,
+        existing=existing,
+        bot_login=bot_login,
+        reporters=reporters,
+        time_budget_s=time_budget_s,
+    )

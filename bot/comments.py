@@ -1,0 +1,226 @@
+"""Pure review planning: comment text a reviewer can act on, hidden fingerprints, the summary with coverage,
+and which earlier redline comments to keep, update or resolve on a new push. No GitHub calls here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scoring.decisions import Decision, GateDecision, LineVerdict, ScoredHunk
+
+MARKER_PREFIX = "<!-- redline:fp="
+_MARKER = re.compile(r"<!-- redline:fp=([0-9a-f]{16}) -->")
+# Keep the summary well under GitHub's 65,536-character body limit even with long paths.
+MAX_SUMMARY_ROWS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class LineFinding:
+    """One scored AI-written line: its text, probability, hunk, and why it counts as AI-written."""
+
+    path: str
+    line: int
+    text: str
+    probability: float
+    hunk: ScoredHunk | None
+    why_ai: str
+    untrained_language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What was and was not scored. skipped: (reason, number of files) pairs."""
+
+    ai_lines: int
+    scored_lines: int
+    files_scored: int
+    human_lines: int = 0
+    skipped: tuple[tuple[str, int], ...] = ()
+    untrained_languages: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        text = (
+            f"scored {self.scored_lines} of {self.ai_lines} AI-written lines in {self.files_scored} "
+            f"file{'s' if self.files_scored != 1 else ''}"
+        )
+        if self.human_lines:
+            text += f" ({self.human_lines} added lines not AI-written, not scored)"
+        if self.skipped:
+            text += "; skipped " + ", ".join(
+                f"{n} file{'s' if n != 1 else ''} ({reason})" for reason, n in self.skipped
+            )
+        if self.untrained_languages:
+            text += "; scored outside the probe's training languages: " + ", ".join(self.untrained_languages)
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDraft:
+    path: str
+    line: int
+    body: str
+    fingerprint: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingComment:
+    id: int
+    path: str
+    line: int | None
+    body: str
+    user_login: str
+    in_reply_to: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPlan:
+    """new: to post in one review. update: (id, body) of our comments whose text changed.
+    delete: our outdated comments nobody answered. resolve: (id, body) of outdated ones a person answered.
+    """
+
+    new: tuple[CommentDraft, ...]
+    update: tuple[tuple[int, str], ...]
+    delete: tuple[int, ...]
+    resolve: tuple[tuple[int, str], ...]
+    summary: str
+
+
+def fingerprint(path: str, text: str, probe_version: str, occurrence: int = 0) -> str:
+    """Stable across pushes that move a line: path + whitespace-normalised text + probe version
+    (+ which occurrence of that text, so two identical flagged lines keep two comments)."""
+    normalised = " ".join(text.split())
+    key = f"{path}\0{normalised}\0{probe_version}\0{occurrence}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def read_marker(body: str) -> str | None:
+    found = _MARKER.search(body)
+    return found.group(1) if found else None
+
+
+def in_ten(probability: float) -> str:
+    """'about 7 in 10' — the calibrated probability as a frequency a reviewer can picture."""
+    tenths = round(probability * 10)
+    if tenths == 0:
+        return "fewer than 1 in 10"
+    return "about 10 in 10" if tenths >= 10 else f"about {tenths} in 10"
+
+
+def comment_body(finding: LineFinding, fp: str, docs_url: str, probe_version: str) -> str:
+    lines = [
+        f"**redline** · edit probability **{finding.probability:.2f}** for this line",
+        "",
+        f"{in_ten(finding.probability).capitalize()} AI-written lines that scored like this were edited by a "
+        "person later (PR-mode calibration).",
+    ]
+    if finding.hunk is not None:
+        h = finding.hunk
+        lines.append(
+            f"Hunk lines {h.start}–{h.end}: probability {h.probability:.2f} that some line of it gets edited."
+        )
+    lines.append(f"Why this counts as AI-written: {finding.why_ai}.")
+    if finding.untrained_language:
+        lines.append(
+            f"Note: the probe was not trained on {finding.untrained_language}; treat this score as rough."
+        )
+    lines += ["", f"[What this number means]({docs_url}) · probe {probe_version}", f"{MARKER_PREFIX}{fp} -->"]
+    return "\n".join(lines)
+
+
+def plan(
+    findings: Sequence[LineFinding],
+    decision: Decision,
+    existing: Sequence[ExistingComment],
+    *,
+    bot_login: str,
+    probe_version: str,
+    coverage: Coverage,
+    head_sha: str,
+    docs_url: str,
+) -> ReviewPlan:
+    """Turn decisions into a ReviewPlan; markers are trusted only on comments `bot_login` wrote."""
+    by_key = {(f.path, f.line): f for f in findings}
+    drafts = []
+    seen: dict[tuple[str, str], int] = {}
+    for d in sorted(decision.commented, key=lambda d: (d.line.path, d.line.line)):
+        finding = by_key[(d.line.path, d.line.line)]
+        text_key = (finding.path, " ".join(finding.text.split()))
+        seen[text_key] = seen.get(text_key, -1) + 1
+        fp = fingerprint(finding.path, finding.text, probe_version, seen[text_key])
+        drafts.append(
+            CommentDraft(
+                finding.path,
+                finding.line,
+                comment_body(finding, fp, docs_url, probe_version),
+                fp,
+                finding.probability,
+            )
+        )
+    ours = {read_marker(c.body): c for c in existing if c.user_login == bot_login and c.in_reply_to is None}
+    ours.pop(None, None)
+    answered = {c.in_reply_to for c in existing if c.in_reply_to is not None and c.user_login != bot_login}
+    wanted = {d.fingerprint for d in drafts}
+    new = tuple(d for d in drafts if d.fingerprint not in ours)
+    update = tuple(
+        (ours[d.fingerprint].id, d.body)
+        for d in drafts
+        if d.fingerprint in ours and ours[d.fingerprint].body != d.body
+    )
+    outdated = [c for fp, c in ours.items() if fp not in wanted]
+    delete = tuple(c.id for c in outdated if c.id not in answered)
+    resolve = tuple(
+        (c.id, _resolved_body(c.body, head_sha))
+        for c in outdated
+        if c.id in answered and "redline: resolved" not in c.body
+    )
+    over_cap = [by_key[(d.line.path, d.line.line)] for d in decision.over_cap]
+    return ReviewPlan(
+        new, update, delete, resolve, summary_text(decision.gate, coverage, drafts, over_cap, probe_version)
+    )
+
+
+def _resolved_body(body: str, head_sha: str) -> str:
+    return (
+        f"~~{body.split(MARKER_PREFIX)[0].strip()}~~\n\n_redline: resolved — no longer flagged at {head_sha[:7]}._\n\n"
+        + (body[body.index(MARKER_PREFIX) :] if MARKER_PREFIX in body else "")
+    )
+
+
+def summary_text(
+    gate: GateDecision,
+    coverage: Coverage,
+    drafts: Sequence[CommentDraft],
+    over_cap: Sequence[LineFinding],
+    probe_version: str,
+) -> str:
+    """The one summary of a run: gate, coverage, and lines above threshold that did not get a comment."""
+    rows = [
+        f"### redline: {gate.conclusion.value}",
+        "",
+        f"- **Gate:** {gate.reason.rstrip('.')}.",
+        f"- **Coverage:** {coverage.line()}.",
+        f"- **Inline comments:** {len(drafts)} line(s) at or above the comment threshold (probe {probe_version}).",
+    ]
+    if over_cap:
+        rows += [
+            "",
+            f"{len(over_cap)} more line(s) cleared the threshold but exceeded the comment cap:",
+            "",
+            "| file | line | probability |",
+            "|---|---|---|",
+        ]
+        rows += [f"| `{f.path}` | {f.line} | {f.probability:.2f} |" for f in over_cap[:MAX_SUMMARY_ROWS]]
+        if len(over_cap) > MAX_SUMMARY_ROWS:
+            rows.append(f"| … | {len(over_cap) - MAX_SUMMARY_ROWS} more | |")
+    return "\n".join(rows)
+
+
+def verdict_counts(decision: Decision) -> dict[str, int]:
+    counts: dict[str, int] = {v.value: 0 for v in LineVerdict}
+    for d in decision.lines:
+        counts[d.verdict.value] += 1
+    return counts

@@ -1,0 +1,170 @@
+"""Settings: one typed, frozen object built from defaults <- the repo's `.github/redline.yml` <- env vars.
+
+Read once at the edge (CLI, Action, worker) and passed down. Every field has a working default, so no
+file and no env var is needed. To add a field: add it to a section model and, if it has an env var,
+one row to ENV_VARS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scoring.attribution import DEFAULT_BRANCH_PREFIXES, DEFAULT_LABELS, DetectMode, Rules
+from scoring.decisions import DEFAULT_GATE_THRESHOLD, DEFAULT_MAX_COMMENTS, Thresholds
+from scoring.errors import ConfigError
+
+CONFIG_PATH = ".github/redline.yml"
+# Used until the shipped probe card says which threshold its PR-mode calibration supports.
+FALLBACK_COMMENT_THRESHOLD = 0.5
+OVERRIDE_LABEL = "redline:accept-risk"
+DOCS_URL = "https://github.com/redline-review/redline/blob/main/docs/review.md"
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    "**/*.lock",
+    "**/package-lock.json",
+    "**/*.min.js",
+    "**/vendor/**",
+    "**/node_modules/**",
+    "**/*.generated.*",
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ThresholdSettings(_Section):
+    comment: float | None = Field(None, ge=0.0, le=1.0, description="None: the probe card's default")
+    gate: float = Field(DEFAULT_GATE_THRESHOLD, ge=0.0, le=1.0)
+
+
+class CommentSettings(_Section):
+    max: int = Field(DEFAULT_MAX_COMMENTS, ge=0, le=100)
+    docs_url: str = DOCS_URL
+
+
+class GateSettings(_Section):
+    enabled: bool = True
+    override_label: str = OVERRIDE_LABEL
+
+
+class PathSettings(_Section):
+    include: tuple[str, ...] = ("**",)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+
+
+class AISettings(_Section):
+    detect: DetectMode = DetectMode.DETECT
+    patterns: tuple[str, ...] = ()
+    branch_prefixes: tuple[str, ...] = DEFAULT_BRANCH_PREFIXES
+    labels: tuple[str, ...] = DEFAULT_LABELS
+
+
+class ModelSettings(_Section):
+    supervisor: str | None = None
+    probe: str | None = None
+
+
+class LanguageSettings(_Section):
+    # Languages the probe was not trained on are scored only when listed here ("*": all).
+    extra: tuple[str, ...] = ()
+    max_added_lines_per_file: int = Field(5000, ge=1)
+
+
+class Settings(_Section):
+    thresholds: ThresholdSettings = ThresholdSettings()
+    comments: CommentSettings = CommentSettings()
+    gate: GateSettings = GateSettings()
+    paths: PathSettings = PathSettings()
+    ai: AISettings = AISettings()
+    model: ModelSettings = ModelSettings()
+    languages: LanguageSettings = LanguageSettings()
+
+    def decision_thresholds(self, card_comment_threshold: float | None = None) -> Thresholds:
+        """The decision knobs; the comment threshold falls back to the probe card's, then to 0.5."""
+        comment = self.thresholds.comment
+        if comment is None:
+            comment = (
+                card_comment_threshold if card_comment_threshold is not None else FALLBACK_COMMENT_THRESHOLD
+            )
+        return Thresholds(comment=comment, gate=self.thresholds.gate, max_comments=self.comments.max)
+
+    def attribution_rules(self) -> Rules:
+        return Rules(
+            mode=self.ai.detect,
+            extra_patterns=self.ai.patterns,
+            branch_prefixes=self.ai.branch_prefixes,
+            labels=self.ai.labels,
+        )
+
+
+# env var -> (section, field, kind); Action inputs map onto these names in action.yml.
+ENV_VARS: dict[str, tuple[str, str, Literal["float", "int", "bool", "str", "list"]]] = {
+    "REDLINE_COMMENT_THRESHOLD": ("thresholds", "comment", "float"),
+    "REDLINE_GATE_THRESHOLD": ("thresholds", "gate", "float"),
+    "REDLINE_MAX_COMMENTS": ("comments", "max", "int"),
+    "REDLINE_GATE": ("gate", "enabled", "bool"),
+    "REDLINE_AI_DETECT": ("ai", "detect", "str"),
+    "REDLINE_AI_PATTERNS": ("ai", "patterns", "list"),
+    "REDLINE_MODEL": ("model", "supervisor", "str"),
+    "REDLINE_PROBE": ("model", "probe", "str"),
+    "REDLINE_LANGUAGES": ("languages", "extra", "list"),
+}
+
+
+def load_settings(config_text: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the text of `.github/redline.yml` (None: no file) and env vars (None: os.environ)."""
+    data = _parse_yaml(config_text)
+    env = os.environ if env is None else env
+    for name, (section, field, kind) in ENV_VARS.items():
+        value = env.get(name, "").strip()
+        if value:
+            data.setdefault(section, {})
+            if not isinstance(data[section], dict):
+                raise ConfigError(f"{CONFIG_PATH}: `{section}` must be a mapping")
+            data[section][field] = _convert_env(name, value, kind)
+    try:
+        settings = Settings.model_validate(data)
+        settings.attribution_rules()  # validates the regexes
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigError(
+            f"invalid redline configuration ({CONFIG_PATH} or REDLINE_* env): {problems}"
+        ) from None
+    return settings
+
+
+def _parse_yaml(config_text: str | None) -> dict[str, Any]:
+    if config_text is None or not config_text.strip():
+        return {}
+    try:
+        data = yaml.safe_load(config_text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{CONFIG_PATH} is not valid YAML: {error}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{CONFIG_PATH} must be a mapping of sections, got {type(data).__name__}")
+    return {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
+
+
+def _convert_env(name: str, value: str, kind: str) -> object:
+    if kind == "list":
+        return tuple(part.strip() for part in value.replace("\n", ",").split(",") if part.strip())
+    if kind == "bool":
+        lowered = value.lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            raise ConfigError(f"{name} must be true or false, got {value!r}")
+        return lowered in ("true", "1", "yes", "on")
+    try:
+        return float(value) if kind == "float" else int(value) if kind == "int" else value
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a{'n integer' if kind == 'int' else ' number'}, got {value!r}"
+        ) from None

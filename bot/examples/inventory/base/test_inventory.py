@@ -1,0 +1,8 @@
+from inventory import Inventory
+
+
+def test_total_value():
+    inventory = Inventory()
+    inventory.add("pen", 10, 1.5)
+    inventory.add("pen", 2, 1.5)
+    assert inventory.total_value() == 18.0

@@ -1,0 +1,46 @@
+"""Pure merge gate: the conclusion over AI-written hunks, the check-run title, and the process exit code.
+
+Failure only when an AI hunk's probability reaches the gate threshold; redline's own failure is neutral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.config import Settings
+from scoring.decisions import Decision, GateConclusion, GateDecision, ScoredHunk, ScoredLine, Thresholds
+from scoring.decisions import decide as decide_all
+
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1
+
+
+def decide(
+    lines: Sequence[ScoredLine],
+    hunks: Sequence[ScoredHunk],
+    settings: Settings,
+    thresholds: Thresholds,
+    labels: Sequence[str] = (),
+    error: str | None = None,
+) -> Decision:
+    """Line verdicts and the gate for one review; the override label (default `redline:accept-risk`)
+    on the PR accepts the risk."""
+    override = settings.gate.override_label.lower() in {label.lower() for label in labels}
+    return decide_all(
+        lines, hunks, thresholds, gate_enabled=settings.gate.enabled, override=override, error=error
+    )
+
+
+def title(gate: GateDecision) -> str:
+    """A check-run title (≤ 255 characters)."""
+    headline = {
+        GateConclusion.FAILURE: "High-risk AI-written code",
+        GateConclusion.SUCCESS: "No AI-written hunk above the gate threshold",
+        GateConclusion.NEUTRAL: "redline did not gate this change",
+    }[gate.conclusion]
+    return f"{headline}: {gate.reason}"[:255]
+
+
+def exit_code(gate: GateDecision) -> int:
+    """Non-zero only on a real gate failure, never on redline's own errors (those are neutral)."""
+    return EXIT_GATE_FAILED if gate.conclusion is GateConclusion.FAILURE else EXIT_OK

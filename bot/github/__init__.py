@@ -1,0 +1,1 @@
+"""The one place redline talks to GitHub (PyGithub): client.py builds and retries, one module per resource."""

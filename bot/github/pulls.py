@@ -1,0 +1,207 @@
+"""Pull requests through the GitHub client: the PR, its files, commits, file contents, reviews, review comments.
+
+Returns plain frozen dataclasses so nothing outside bot/github sees a PyGithub object.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from github import UnknownObjectException
+
+from bot.github.client import GitHubClient
+from scoring.errors import GitHubError
+
+# GET /pulls/{n}/files returns at most 3000 files; larger PRs are reported as truncated.
+# https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files
+MAX_FILES_PER_PULL = 3000
+# Review, comment and issue bodies above 65,536 characters are refused with a 422.
+MAX_BODY_CHARS = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    repo: str  # "owner/name"
+    number: int
+    title: str
+    body: str
+    head_sha: str
+    base_sha: str
+    head_ref: str
+    base_ref: str
+    author_login: str
+    labels: tuple[str, ...]
+    default_branch: str
+
+
+@dataclass(frozen=True, slots=True)
+class PullFile:
+    """One entry of the PR's files; patch is None for binary or very large diffs."""
+
+    filename: str
+    status: str  # added | removed | modified | renamed | copied | changed | unchanged
+    patch: str | None
+    previous_filename: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PullCommit:
+    sha: str
+    author: str  # "Name <email>"
+    committer: str
+    message: str
+    login: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewComment:
+    """An existing review comment; in_reply_to is set on replies in a thread."""
+
+    id: int
+    path: str
+    line: int | None
+    body: str
+    user_login: str
+    in_reply_to: int | None
+
+
+def get_pull(client: GitHubClient, repo: str, number: int) -> PullRequest:
+    def fetch() -> PullRequest:
+        pr = client.repo(repo).get_pull(number)
+        return PullRequest(
+            repo=repo,
+            number=number,
+            title=pr.title or "",
+            body=pr.body or "",
+            head_sha=pr.head.sha,
+            base_sha=pr.base.sha,
+            head_ref=pr.head.ref,
+            base_ref=pr.base.ref,
+            author_login=pr.user.login if pr.user else "",
+            labels=tuple(label.name for label in pr.labels),
+            default_branch=pr.base.repo.default_branch if pr.base.repo else pr.base.ref,
+        )
+
+    return client.call(f"get PR {repo}#{number}", fetch)
+
+
+def list_files(client: GitHubClient, repo: str, number: int) -> list[PullFile]:
+    def fetch() -> list[PullFile]:
+        files = client.repo(repo).get_pull(number).get_files()
+        return [
+            PullFile(f.filename, f.status, f.patch, f.previous_filename)
+            for _, f in zip(range(MAX_FILES_PER_PULL), files, strict=False)
+        ]
+
+    return client.call(f"list files of {repo}#{number}", fetch)
+
+
+def list_commits(client: GitHubClient, repo: str, number: int) -> list[PullCommit]:
+    def fetch() -> list[PullCommit]:
+        result = []
+        for commit in client.repo(repo).get_pull(number).get_commits():
+            git = commit.commit
+            result.append(
+                PullCommit(
+                    sha=commit.sha,
+                    author=f"{git.author.name} <{git.author.email}>",
+                    committer=f"{git.committer.name} <{git.committer.email}>",
+                    message=git.message,
+                    login=commit.author.login if commit.author else None,
+                )
+            )
+        return result
+
+    return client.call(f"list commits of {repo}#{number}", fetch)
+
+
+def commit_patches(client: GitHubClient, repo: str, sha: str) -> list[tuple[str, str | None]]:
+    """(filename, patch) of every file one commit changed; used to approximate blame without a clone."""
+
+    def fetch() -> list[tuple[str, str | None]]:
+        return [(f.filename, f.patch) for f in client.repo(repo).get_commit(sha).files]
+
+    return client.call(f"get commit {sha[:7]} of {repo}", fetch)
+
+
+def file_text(client: GitHubClient, repo: str, path: str, ref: str) -> bytes | None:
+    """The file's bytes at `ref`, or None when it does not exist there (or is a directory)."""
+
+    def fetch() -> bytes | None:
+        try:
+            content = client.repo(repo).get_contents(path, ref=ref)
+        except UnknownObjectException:
+            return None
+        if isinstance(content, list) or content.type != "file":
+            return None
+        return base64.b64decode(content.content) if content.content else b""
+
+    return client.call(f"get {path}@{ref[:7]} of {repo}", fetch)
+
+
+def list_review_comments(client: GitHubClient, repo: str, number: int) -> list[ReviewComment]:
+    def fetch() -> list[ReviewComment]:
+        return [
+            ReviewComment(
+                id=c.id,
+                path=c.path,
+                line=c.line,
+                body=c.body or "",
+                user_login=c.user.login if c.user else "",
+                in_reply_to=c.raw_data.get("in_reply_to_id"),
+            )
+            for c in client.repo(repo).get_pull(number).get_review_comments()
+        ]
+
+    return client.call(f"list review comments of {repo}#{number}", fetch)
+
+
+def create_review(
+    client: GitHubClient,
+    repo: str,
+    number: int,
+    commit_id: str,
+    body: str,
+    comments: list[dict[str, Any]],
+) -> int:
+    """Post one COMMENT review with all its inline comments (line/side/start_line); returns the review id."""
+
+    def post() -> int:
+        gh_repo = client.repo(repo)
+        pr = gh_repo.get_pull(number)
+        review = pr.create_review(
+            commit=gh_repo.get_commit(commit_id),
+            body=body[:MAX_BODY_CHARS],
+            event="COMMENT",
+            comments=comments,
+        )
+        return review.id
+
+    return client.call(f"create review on {repo}#{number}", post)
+
+
+def edit_review_comment(client: GitHubClient, repo: str, number: int, comment_id: int, body: str) -> None:
+    client.call(
+        f"edit review comment {comment_id}",
+        lambda: _comment(client, repo, number, comment_id).edit(body[:MAX_BODY_CHARS]),
+    )
+
+
+def delete_review_comment(client: GitHubClient, repo: str, number: int, comment_id: int) -> None:
+    client.call(
+        f"delete review comment {comment_id}", lambda: _comment(client, repo, number, comment_id).delete()
+    )
+
+
+def _comment(client: GitHubClient, repo: str, number: int, comment_id: int) -> Any:
+    return client.repo(repo).get_pull(number).get_review_comment(comment_id)
+
+
+def authenticated_login(client: GitHubClient, fallback: str) -> str:
+    """The login this token posts as; installation and Actions tokens cannot ask (403), so use `fallback`."""
+    try:
+        return client.call("get the authenticated user", lambda: client.github.get_user().login)
+    except GitHubError:
+        return fallback

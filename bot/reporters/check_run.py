@@ -1,0 +1,70 @@
+"""Report the outcome as one completed check run: gate conclusion, summary, and annotations for flagged lines."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import gate as gate_rules
+from bot.comments import in_ten
+from bot.github import checks
+from bot.github.checks import Annotation
+from bot.github.client import GitHubClient
+from scoring.decisions import LineVerdict
+
+if TYPE_CHECKING:
+    from bot.review import ReviewOutcome
+
+CHECK_NAME = "redline"
+
+
+def annotations(outcome: ReviewOutcome) -> list[Annotation]:
+    """A warning per line at or above the comment threshold, a failure per hunk that trips the gate."""
+    result = [
+        Annotation(
+            d.line.path,
+            d.line.line,
+            d.line.line,
+            "warning",
+            f"Edit probability {d.line.probability:.2f}: {in_ten(d.line.probability)} AI-written lines that "
+            "scored like this were edited by a person later.",
+            title="redline: likely to be edited",
+        )
+        for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)
+        if d.verdict in (LineVerdict.COMMENT, LineVerdict.OVER_CAP)
+    ]
+    result += [
+        Annotation(
+            h.path,
+            h.start,
+            h.end,
+            "failure",
+            f"Hunk edit probability {h.probability:.2f} reaches the gate threshold.",
+            title="redline: high-risk AI-written hunk",
+        )
+        for h in outcome.gate.blocking
+    ]
+    return result
+
+
+class CheckRunReporter:
+    def __init__(
+        self, client: GitHubClient, repo: str, name: str = CHECK_NAME, details_url: str | None = None
+    ) -> None:
+        self.client = client
+        self.repo = repo
+        self.name = name
+        self.details_url = details_url
+        self.run_id: int | None = None
+
+    def report(self, outcome: ReviewOutcome) -> None:
+        self.run_id = checks.create_check_run(
+            self.client,
+            self.repo,
+            name=self.name,
+            head_sha=outcome.head_sha,
+            conclusion=outcome.gate.conclusion.value,
+            title=gate_rules.title(outcome.gate),
+            summary=outcome.plan.summary,
+            annotations=annotations(outcome),
+            details_url=self.details_url,
+        )

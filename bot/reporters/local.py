@@ -1,0 +1,60 @@
+"""Print the outcome in the terminal with rich; inside GitHub Actions also emit `::warning` workflow
+commands, which annotate the PR even when the token cannot write reviews or check runs (fork PRs)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from bot.comments import in_ten
+from scoring.decisions import GateConclusion, LineVerdict
+
+if TYPE_CHECKING:
+    from bot.review import ReviewOutcome
+
+GATE_STYLE = {
+    GateConclusion.FAILURE: "bold red",
+    GateConclusion.SUCCESS: "bold green",
+    GateConclusion.NEUTRAL: "yellow",
+}
+
+
+class TerminalReporter:
+    def __init__(self, console: Console | None = None, workflow_commands: bool = False) -> None:
+        self.console = console or Console()
+        self.workflow_commands = workflow_commands
+
+    def report(self, outcome: ReviewOutcome) -> None:
+        flagged = [
+            d
+            for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)
+            if d.verdict in (LineVerdict.COMMENT, LineVerdict.OVER_CAP)
+        ]
+        texts = {(ln.path, ln.line): ln.text for ln in outcome.lines}
+        why = {(f.path, f.line): f.why_ai for f in outcome.findings}
+        table = Table(title=f"redline review of {outcome.source}", show_lines=False)
+        for column in ("probability", "location", "line", "why AI-written"):
+            table.add_column(column, overflow="fold")
+        for d in flagged:
+            key = (d.line.path, d.line.line)
+            marker = "" if d.verdict is LineVerdict.COMMENT else " (over cap)"
+            table.add_row(
+                f"{d.line.probability:.2f}{marker}",
+                f"{d.line.path}:{d.line.line}",
+                texts.get(key, "").strip(),
+                why.get(key, ""),
+            )
+        if flagged:
+            self.console.print(table)
+        else:
+            self.console.print(f"redline review of {outcome.source}: no line reached the comment threshold.")
+        self.console.print(Markdown(outcome.plan.summary))
+        style = GATE_STYLE[outcome.gate.conclusion]
+        self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {outcome.gate.reason}")
+        if self.workflow_commands:
+            for d in flagged:
+                message = f"edit probability {d.line.probability:.2f} ({in_ten(d.line.probability)} such lines edited)"
+                print(f"::warning file={d.line.path},line={d.line.line},title=redline::{message}")

@@ -1,0 +1,249 @@
+"""Take a PR snapshot — diff, commits, blame origins, line claims, file texts at head — from a local git
+repository (GitPython) or from a GitHub PR (through bot.github). Reads only; never runs code from the PR.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+
+from bot.github import pulls
+from bot.github.client import GitHubClient
+from scoring.attribution import (
+    CommitInfo,
+    LineClaim,
+    LineOrigin,
+    PullInfo,
+    blame_by_content,
+    claims_from_agent_trace,
+    claims_from_git_ai_note,
+)
+from scoring.diff import MAX_ADDED_LINES_PER_FILE, FileDiff, SkipReason, parse, parse_file_patch
+from scoring.errors import GitHubError, RedlineError
+
+CONFIG_PATH = ".github/redline.yml"
+AGENT_TRACE_DIR = ".agent-trace"
+GIT_AI_NOTES_REF = "ai"
+# Content blame over the API costs one request per commit; past this many commits we stop asking.
+MAX_COMMITS_FOR_CONTENT_BLAME = 100
+_RAW = {"stdout_as_string": False, "strip_newline_in_stdout": False}  # GitPython strips the last newline
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a review reads about one PR. texts: file text at head for every file with added lines."""
+
+    source: str
+    title: str
+    body: str
+    base_sha: str
+    head_sha: str
+    files: tuple[FileDiff, ...]
+    commits: tuple[CommitInfo, ...]
+    origins: tuple[LineOrigin, ...]
+    pull: PullInfo = PullInfo()
+    claims: tuple[LineClaim, ...] = ()
+    texts: Mapping[str, str] = field(default_factory=dict)
+    repo: str | None = None  # "owner/name" for a GitHub PR
+    number: int | None = None
+
+
+def local_snapshot(
+    path: str | Path, base: str, head: str = "HEAD", *, max_added_lines: int = MAX_ADDED_LINES_PER_FILE
+) -> Snapshot:
+    """Snapshot of head against its merge base with base (what GitHub shows for a PR from head into base)."""
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+        head_commit = repo.commit(head)
+        merge_bases = repo.merge_base(repo.commit(base), head_commit)
+    except (git.exc.GitError, ValueError, git.exc.BadName) as error:
+        raise RedlineError(f"cannot read git revisions {base}..{head} in {path}: {error}") from error
+    if not merge_bases:
+        raise RedlineError(f"{base} and {head} share no history in {path}")
+    base_sha, head_sha = merge_bases[0].hexsha, head_commit.hexsha
+    raw = repo.git.diff(base_sha, head_sha, "-M", "--no-color", "--no-ext-diff", **_RAW)
+    files = tuple(parse(raw, max_added_lines=max_added_lines))
+    commits = [_commit_info(c) for c in reversed(list(repo.iter_commits(f"{base_sha}..{head_sha}")))]
+    pr_shas = {c.sha for c in commits}
+    texts, origins = {}, []
+    for f in files:
+        if f.skip is not None or not f.added:
+            continue
+        texts[f.path] = repo.git.show(f"{head_sha}:{f.path}", **_RAW).decode("utf-8", "replace")
+        origins.extend(_blame(repo, base_sha, head_sha, f, pr_shas))
+    claims = [claim for c in commits for claim in _git_ai_claims(repo, c.sha)]
+    claims += _agent_trace_claims(repo, head_sha)
+    branch = head if head in {h.name for h in repo.heads} else None
+    last = commits[-1] if commits else None
+    return Snapshot(
+        source=f"{Path(repo.working_tree_dir or path).name} {base}..{head}",
+        title=last.message.splitlines()[0] if last and last.message else "",
+        body="",
+        base_sha=base_sha,
+        head_sha=head_sha,
+        files=files,
+        commits=tuple(commits),
+        origins=tuple(origins),
+        pull=PullInfo(branch=branch),
+        claims=tuple(claims),
+        texts=texts,
+    )
+
+
+def local_config_text(path: str | Path, ref: str) -> str | None:
+    """`.github/redline.yml` at `ref` (the base branch), or None when there is none."""
+    try:
+        return git.Repo(path, search_parent_directories=True).git.show(
+            f"{ref}:{CONFIG_PATH}", strip_newline_in_stdout=False
+        )
+    except git.exc.GitCommandError:
+        return None
+
+
+def _commit_info(commit: git.Commit) -> CommitInfo:
+    message = commit.message if isinstance(commit.message, str) else commit.message.decode("utf-8", "replace")
+    return CommitInfo(
+        sha=commit.hexsha,
+        author=f"{commit.author.name} <{commit.author.email}>",
+        committer=f"{commit.committer.name} <{commit.committer.email}>",
+        message=message,
+    )
+
+
+def _blame(repo: git.Repo, base_sha: str, head_sha: str, f: FileDiff, pr_shas: set[str]) -> list[LineOrigin]:
+    """Porcelain blame of head restricted to the PR's commits: each added line -> (commit, its line there)."""
+    wanted = {line.new_line for line in f.added}
+    porcelain = repo.git.blame("--porcelain", f"{base_sha}..{head_sha}", "--", f.path)
+    found: dict[int, tuple[str, int]] = {}
+    for row in porcelain.splitlines():
+        parts = row.split()
+        if len(parts) >= 3 and len(parts[0]) == 40 and parts[1].isdigit() and parts[2].isdigit():
+            final = int(parts[2])
+            if final in wanted:
+                found[final] = (parts[0], int(parts[1]))
+    origins = []
+    for line in sorted(n for n in wanted if n is not None):
+        sha, orig = found.get(line, (None, None))
+        origins.append(LineOrigin(f.path, line, sha if sha in pr_shas else None, orig))
+    return origins
+
+
+def _git_ai_claims(repo: git.Repo, sha: str) -> list[LineClaim]:
+    try:
+        note = repo.git.notes(f"--ref={GIT_AI_NOTES_REF}", "show", sha)
+    except git.exc.GitCommandError:
+        return []
+    return claims_from_git_ai_note(sha, note)
+
+
+def _agent_trace_claims(repo: git.Repo, head_sha: str) -> list[LineClaim]:
+    try:
+        tree = repo.commit(head_sha).tree / AGENT_TRACE_DIR
+    except KeyError:
+        return []
+    claims = []
+    for blob in tree.traverse():
+        if not isinstance(blob, git.Blob) or not blob.path.endswith((".json", ".jsonl")):
+            continue
+        text = blob.data_stream.read().decode("utf-8", "replace")
+        for chunk in text.splitlines() if blob.path.endswith(".jsonl") else [text]:
+            try:
+                record = json.loads(chunk)
+            except ValueError:
+                continue
+            for item in record if isinstance(record, list) else [record]:
+                if isinstance(item, dict):
+                    claims.extend(claims_from_agent_trace(item))
+    return claims
+
+
+def github_snapshot(
+    client: GitHubClient, repo: str, number: int, *, max_added_lines: int = MAX_ADDED_LINES_PER_FILE
+) -> Snapshot:
+    """Snapshot of a GitHub PR through the API (no clone): files with patches, commits, texts at head.
+
+    Blame is approximated by content (the latest PR commit that added the same line text).
+    """
+    pr = pulls.get_pull(client, repo, number)
+    files = tuple(
+        parse_file_patch(
+            f.filename,
+            f.patch,
+            status=f.status,
+            previous_path=f.previous_filename,
+            max_added_lines=max_added_lines,
+        )
+        for f in pulls.list_files(client, repo, number)
+    )
+    commits = tuple(
+        CommitInfo(c.sha, c.author, c.committer, c.message, c.login)
+        for c in pulls.list_commits(client, repo, number)
+    )
+    texts: dict[str, str] = {}
+    scorable = []
+    for f in files:
+        if f.skip is not None or not f.added:
+            continue
+        data = pulls.file_text(client, repo, f.path, pr.head_sha)
+        if data is None:
+            continue
+        try:
+            texts[f.path] = data.decode("utf-8")
+            scorable.append(f)
+        except UnicodeDecodeError:
+            files = tuple(
+                FileDiff(x.path, x.old_path, x.change, x.hunks, SkipReason.NOT_UTF8) if x is f else x
+                for x in files
+            )
+    origins = _content_origins(client, repo, scorable, commits)
+    return Snapshot(
+        source=f"{repo}#{number}",
+        title=pr.title,
+        body=pr.body,
+        base_sha=pr.base_sha,
+        head_sha=pr.head_sha,
+        files=files,
+        commits=commits,
+        origins=tuple(origins),
+        pull=PullInfo(author_login=pr.author_login, branch=pr.head_ref, labels=pr.labels),
+        texts=texts,
+        repo=repo,
+        number=number,
+    )
+
+
+def _content_origins(
+    client: GitHubClient, repo: str, files: list[FileDiff], commits: tuple[CommitInfo, ...]
+) -> list[LineOrigin]:
+    if len(commits) == 1 or len(commits) > MAX_COMMITS_FOR_CONTENT_BLAME:
+        only = commits[0].sha if len(commits) == 1 else None
+        return [
+            LineOrigin(f.path, line.new_line or 0, only, line.new_line) for f in files for line in f.added
+        ]
+    additions: dict[str, list[tuple[str, list[str]]]] = {}
+    for commit in commits:
+        for filename, patch in pulls.commit_patches(client, repo, commit.sha):
+            if patch:
+                added = [
+                    row[1:] for row in patch.splitlines() if row.startswith("+") and not row.startswith("+++")
+                ]
+                additions.setdefault(filename, []).append((commit.sha, added))
+    origins = []
+    for f in files:
+        lines = [(line.new_line or 0, line.text) for line in f.added]
+        blamed = blame_by_content(lines, additions.get(f.path, []))
+        origins.extend(LineOrigin(f.path, n, blamed.get(n), None) for n, _ in lines)
+    return origins
+
+
+def github_config_text(client: GitHubClient, repo: str, default_branch: str) -> str | None:
+    """`.github/redline.yml` from the default branch, so a PR cannot change how it is reviewed."""
+    try:
+        data = pulls.file_text(client, repo, CONFIG_PATH, default_branch)
+    except GitHubError:
+        return None
+    return data.decode("utf-8", "replace") if data is not None else None

@@ -1,0 +1,119 @@
+"""Pure review planning: comment text, fingerprints, re-push updates, summary and coverage."""
+
+from __future__ import annotations
+
+from bot.comments import (
+    Coverage,
+    ExistingComment,
+    LineFinding,
+    comment_body,
+    fingerprint,
+    in_ten,
+    plan,
+    read_marker,
+)
+from scoring.decisions import ScoredHunk, ScoredLine, Thresholds, decide
+
+BOT = "github-actions[bot]"
+COVERAGE = Coverage(ai_lines=3, scored_lines=3, files_scored=1)
+
+
+def _finding(line, p, text=None):
+    return LineFinding(
+        "a.py", line, text or f"x{line} = {line}", p, ScoredHunk("a.py", 1, 3, 0.9), "commit abc has trailer"
+    )
+
+
+def _plan(findings, existing=(), max_comments=30):
+    lines = [ScoredLine(f.path, f.line, f.probability) for f in findings]
+    decision = decide(lines, [], Thresholds(comment=0.5, max_comments=max_comments))
+    return plan(
+        findings,
+        decision,
+        existing,
+        bot_login=BOT,
+        probe_version="v1",
+        coverage=COVERAGE,
+        head_sha="f" * 40,
+        docs_url="https://docs",
+    )
+
+
+def test_body_says_what_the_probability_means_the_hunk_why_and_links_docs():
+    finding = _finding(2, 0.71)
+    body = comment_body(finding, "0123456789abcdef", "https://docs", "v1")
+    assert "0.71" in body and "About 7 in 10" in body and "Hunk lines 1–3" in body
+    assert "commit abc has trailer" in body and "(https://docs)" in body
+    assert read_marker(body) == "0123456789abcdef"
+
+
+def test_in_ten_words():
+    assert (in_ten(0.04), in_ten(0.66), in_ten(0.98)) == (
+        "fewer than 1 in 10",
+        "about 7 in 10",
+        "about 10 in 10",
+    )
+
+
+def test_fingerprint_ignores_whitespace_and_line_numbers_but_not_probe_version():
+    assert fingerprint("a.py", "x =  1", "v1") == fingerprint("a.py", " x = 1", "v1")
+    assert fingerprint("a.py", "x = 1", "v1") != fingerprint("a.py", "x = 1", "v2")
+    assert fingerprint("a.py", "x = 1", "v1") != fingerprint("b.py", "x = 1", "v1")
+
+
+def test_only_lines_above_threshold_get_drafts_and_identical_lines_get_distinct_fingerprints():
+    result = _plan([_finding(1, 0.9, "return x"), _finding(2, 0.2), _finding(3, 0.8, "return x")])
+    assert [d.line for d in result.new] == [1, 3]
+    assert len({d.fingerprint for d in result.new}) == 2
+
+
+def test_repush_keeps_posted_comments_and_deletes_outdated_unanswered_ones():
+    first = _plan([_finding(1, 0.9), _finding(2, 0.8)])
+    existing = [ExistingComment(10 + i, d.path, d.line, d.body, BOT) for i, d in enumerate(first.new)]
+    second = _plan([_finding(1, 0.9), _finding(2, 0.1)], existing)
+    assert second.new == () and second.update == ()
+    assert second.delete == (11,)
+
+
+def test_outdated_comment_with_a_human_reply_is_resolved_not_deleted():
+    first = _plan([_finding(1, 0.9)])
+    existing = [
+        ExistingComment(10, "a.py", 1, first.new[0].body, BOT),
+        ExistingComment(11, "a.py", 1, "fixed, thanks", "ada", in_reply_to=10),
+    ]
+    second = _plan([_finding(1, 0.2)], existing)
+    assert second.delete == () and [i for i, _ in second.resolve] == [10]
+    assert (
+        "resolved" in second.resolve[0][1] and read_marker(second.resolve[0][1]) == first.new[0].fingerprint
+    )
+
+
+def test_markers_on_comments_by_others_are_not_trusted():
+    first = _plan([_finding(1, 0.9)])
+    forged = [ExistingComment(10, "a.py", 1, first.new[0].body, "mallory")]
+    second = _plan([_finding(1, 0.9)], forged)
+    assert len(second.new) == 1 and second.delete == ()
+
+
+def test_changed_probability_updates_the_comment_in_place():
+    first = _plan([_finding(1, 0.9)])
+    existing = [ExistingComment(10, "a.py", 1, first.new[0].body, BOT)]
+    second = _plan([_finding(1, 0.7)], existing)
+    assert second.new == () and [i for i, _ in second.update] == [10]
+
+
+def test_summary_lists_lines_over_the_cap_and_the_coverage():
+    result = _plan([_finding(1, 0.9), _finding(2, 0.8), _finding(3, 0.7)], max_comments=1)
+    assert len(result.new) == 1
+    assert "2 more line(s)" in result.summary and "| `a.py` | 2 | 0.80 |" in result.summary
+    assert "scored 3 of 3 AI-written lines in 1 file" in result.summary
+
+
+def test_coverage_line_names_skipped_files_and_untrained_languages():
+    coverage = Coverage(
+        10, 8, 2, human_lines=4, skipped=(("binary", 1), ("huge", 2)), untrained_languages=("go",)
+    )
+    assert coverage.line() == (
+        "scored 8 of 10 AI-written lines in 2 files (4 added lines not AI-written, not scored); "
+        "skipped 1 file (binary), 2 files (huge); scored outside the probe's training languages: go"
+    )

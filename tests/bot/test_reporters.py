@@ -1,0 +1,61 @@
+"""Reporters on a real outcome: terminal text, SARIF document, check-run annotations, gate helpers."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from rich.console import Console
+
+from bot import gate
+from bot.config import load_settings
+from bot.reporters.check_run import annotations
+from bot.reporters.local import TerminalReporter
+from bot.reporters.sarif import SarifReporter
+from bot.review import review
+from bot.snapshot import local_snapshot
+from scoring.decisions import GateConclusion, GateDecision
+
+CODE = "def add(a, b):\n    return a + b\ndef bug(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
+
+
+def _outcome(git_repo, tiny, config=None):
+    git_repo.commit({"calc.py": "def add(a, b):\n    return a + b\n"}, "base")
+    git_repo.branch("feature")
+    git_repo.commit({"calc.py": CODE}, "agent", author="Cursor Agent <cursoragent@cursor.com>")
+    return review(local_snapshot(git_repo.path, "main", "feature"), tiny, load_settings(config, env={}))
+
+
+def test_terminal_report_shows_flagged_lines_summary_gate_and_workflow_commands(git_repo, tiny, capsys):
+    buffer = io.StringIO()
+    reporter = TerminalReporter(Console(file=buffer, width=200), workflow_commands=True)
+    reporter.report(_outcome(git_repo, tiny))
+    text = buffer.getvalue()
+    assert "calc.py:3" in text and "calc.py:4" in text and "calc.py:5" not in text
+    assert "cursoragent@cursor.com" in text and "gate: failure" in text and "Coverage" in text
+    assert "::warning file=calc.py,line=3,title=redline::" in capsys.readouterr().out
+
+
+def test_sarif_lists_flagged_lines_with_probabilities(git_repo, tiny, tmp_path):
+    outcome = _outcome(git_repo, tiny)
+    SarifReporter(tmp_path / "r.sarif", "https://docs").report(outcome)
+    document = json.loads((tmp_path / "r.sarif").read_text())
+    results = document["runs"][0]["results"]
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results]
+    assert sorted(lines) == [3, 4]
+    assert all(0.5 <= r["properties"]["probability"] <= 1 for r in results)
+
+
+def test_annotations_include_over_cap_lines_and_blocking_hunks(git_repo, tiny):
+    outcome = _outcome(git_repo, tiny, "comments: {max: 1}")
+    found = annotations(outcome)
+    assert len(outcome.plan.new) == 1
+    assert sorted(a.start_line for a in found if a.level == "warning") == [3, 4]
+    assert [a.level for a in found].count("failure") == len(outcome.gate.blocking) >= 1
+
+
+def test_gate_title_and_exit_codes():
+    failed = GateDecision(GateConclusion.FAILURE, "1 hunk")
+    neutral = GateDecision(GateConclusion.NEUTRAL, "model missing")
+    assert gate.exit_code(failed) == 1 and gate.exit_code(neutral) == 0
+    assert gate.title(neutral).startswith("redline did not gate") and len(gate.title(failed)) <= 255

@@ -1,0 +1,139 @@
+"""End to end on real git repositories with the real (tiny) scorer: attribution, scoring, decisions, gate."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bot.config import load_settings
+from bot.review import glob_regex, review
+from bot.snapshot import local_snapshot
+from scoring.decisions import GateConclusion, LineVerdict
+from scoring.errors import ProbeError, SpanError
+
+CLAUDE = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
+BASE = "def add(a, b):\n    return a + b\n"
+# The tiny scorer's probe learnt the planted signal: lines containing `bug` get edited.
+AI_CODE = BASE + "def bug(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
+SETTINGS = load_settings(None, env={})
+
+
+def _snapshot(git_repo, ai_author="Ada <ada@example.com>", message="Add loop" + CLAUDE, files=None):
+    git_repo.commit({"calc.py": BASE}, "base")
+    git_repo.branch("feature")
+    git_repo.commit(files or {"calc.py": AI_CODE}, message, author=ai_author)
+    return local_snapshot(git_repo.path, "main", "feature")
+
+
+def test_ai_commit_gets_comments_only_above_threshold(git_repo, tiny):
+    outcome = review(_snapshot(git_repo), tiny, SETTINGS)
+    threshold = SETTINGS.decision_thresholds().comment
+    commented = {d.line.line for d in outcome.decision.commented}
+    assert commented == {3, 4}  # the two planted lines, nothing else
+    for finding in outcome.findings:
+        assert (finding.probability >= threshold) == (finding.line in commented)
+    assert {d.line for d in outcome.plan.new} == commented
+    assert outcome.coverage.scored_lines == 4 and outcome.coverage.ai_lines == 4
+    assert all("Co-authored-by: Claude" in f.why_ai for f in outcome.findings)
+
+
+def test_human_commit_gets_no_comments_and_is_not_scored(git_repo, tiny):
+    outcome = review(_snapshot(git_repo, message="Add loop"), tiny, SETTINGS)
+    assert outcome.findings == () and outcome.plan.new == ()
+    assert outcome.coverage.human_lines == 4 and outcome.coverage.scored_lines == 0
+    assert {ln.status for ln in outcome.lines} == {"no AI-written lines"}
+    assert outcome.gate.conclusion is GateConclusion.SUCCESS
+
+
+def test_only_the_lines_of_the_ai_commit_are_scored_in_a_mixed_branch(git_repo, tiny):
+    git_repo.commit({"calc.py": BASE}, "base")
+    git_repo.branch("feature")
+    git_repo.commit({"calc.py": BASE + "def bug(x):\n    return x - 1  # bug\n"}, "human part")
+    git_repo.commit(
+        {"calc.py": BASE + "def bug(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"},
+        "agent part",
+        author="Copilot <198982749+Copilot@users.noreply.github.com>",
+    )
+    outcome = review(local_snapshot(git_repo.path, "main", "feature"), tiny, SETTINGS)
+    assert {ln.line: ln.ai for ln in outcome.lines} == {3: False, 4: False, 5: True, 6: True}
+    assert {f.line for f in outcome.findings} == {5, 6}
+
+
+def test_gate_fails_on_a_planted_high_risk_hunk_and_the_label_overrides_it(git_repo, tiny):
+    snapshot = _snapshot(git_repo)
+    outcome = review(snapshot, tiny, SETTINGS)
+    assert outcome.gate.conclusion is GateConclusion.FAILURE and outcome.exit_code == 1
+    assert outcome.gate.blocking[0].start <= 3 and outcome.gate.blocking[0].end >= 4
+    from dataclasses import replace
+
+    from scoring.attribution import PullInfo
+
+    accepted = review(replace(snapshot, pull=PullInfo(labels=("redline:accept-risk",))), tiny, SETTINGS)
+    assert accepted.gate.conclusion is GateConclusion.SUCCESS and accepted.exit_code == 0
+
+
+def test_gate_stays_neutral_when_the_model_is_missing(git_repo):
+    def missing():
+        raise ProbeError("no probe is installed")
+
+    outcome = review(_snapshot(git_repo), missing, SETTINGS)
+    assert outcome.gate.conclusion is GateConclusion.NEUTRAL and outcome.exit_code == 0
+    assert "no probe is installed" in outcome.gate.reason and outcome.plan.new == ()
+    assert all(math.isnan(ln.probability) for ln in outcome.lines)
+
+
+def test_one_file_failing_to_score_is_marked_and_the_rest_is_scored(git_repo, tiny):
+    class Flaky:
+        probe_version = tiny.probe_version
+
+        def score(self, text, spans, intent=None, mode=None):
+            if "loop" in text:
+                raise SpanError("span outside text")
+            return tiny.score(text, spans, intent=intent, mode=mode)
+
+    files = {"calc.py": AI_CODE, "other.py": "# loop\nx = 1\n"}
+    outcome = review(_snapshot(git_repo, files=files), Flaky(), SETTINGS)
+    assert {f.path for f in outcome.findings} == {"calc.py"}
+    assert any("scoring failed" in reason for reason, _ in outcome.coverage.skipped)
+
+
+def test_untrained_language_is_skipped_unless_configured_then_flagged(git_repo, tiny):
+    files = {"calc.py": AI_CODE, "web.js": "const bug = 1; // bug\n"}
+    snapshot = _snapshot(git_repo, files=files)
+    outcome = review(snapshot, tiny, SETTINGS)
+    assert ("language not scored (javascript)", 1) in outcome.coverage.skipped
+    configured = review(snapshot, tiny, load_settings("languages: {extra: [javascript]}", env={}))
+    js = [f for f in configured.findings if f.path == "web.js"]
+    assert js and js[0].untrained_language == "javascript"
+    assert configured.coverage.untrained_languages == ("javascript",)
+
+
+def test_excluded_paths_and_the_comment_cap(git_repo, tiny):
+    files = {"calc.py": AI_CODE, "gen/x.py": "bug = 1  # bug\n"}
+    settings = load_settings("paths: {exclude: ['gen/**']}\ncomments: {max: 1}", env={})
+    outcome = review(_snapshot(git_repo, files=files), tiny, settings)
+    assert ("excluded by paths", 1) in outcome.coverage.skipped
+    assert len(outcome.plan.new) == 1
+    assert [d.verdict for d in outcome.decision.lines].count(LineVerdict.OVER_CAP) == 1
+
+
+def test_time_budget_exhausted_is_neutral(git_repo, tiny):
+    ticks = iter(range(0, 10_000, 1000))
+    outcome = review(_snapshot(git_repo), tiny, SETTINGS, time_budget_s=1, clock=lambda: float(next(ticks)))
+    assert outcome.gate.conclusion is GateConclusion.NEUTRAL and "time budget" in outcome.gate.reason
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("**", "a/b.py", True),
+        ("src/**", "src/a/b.py", True),
+        ("src/**", "lib/a.py", False),
+        ("**/*.lock", "poetry.lock", True),
+        ("**/*.lock", "a/b/c.lock", True),
+        ("*.py", "a/b.py", False),
+    ],
+)
+def test_path_globs(pattern, path, matches):
+    assert bool(glob_regex(pattern).match(path)) is matches
