@@ -1,0 +1,109 @@
+"""AppSettings: the deployment settings of the GitHub App service (web, workers, beat), from env vars.
+
+Read once by `redline serve|worker|report` and passed down. Per-repository review settings stay in
+bot/config.py (`.github/redline.yml`); these are the operator's. Every field but the webhook secret
+and the App credentials has a default that works on one machine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.github.client import DEFAULT_BASE_URL
+from scoring.errors import ConfigError
+
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+DEFAULT_REPORT_SCHEDULE = "0 6 * * 1"  # cron, UTC: Mondays 06:00, covering the 7 days before
+DEFAULT_TASK_TIME_LIMIT_S = 900
+# Redis redelivers an unacknowledged task after this long; it must exceed the task time limit or a
+# slow review would run twice at once (the store's lease still keeps it from posting twice).
+DEFAULT_VISIBILITY_TIMEOUT_S = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    """database_url None: a SQLite file in the user data dir. scorer: "module:function" returning a
+    scoring.scorer.ScorerProtocol (None: Scorer.load with the repository's model settings)."""
+
+    webhook_secret: str = field(default="", repr=False)
+    app_id: str = ""
+    private_key: str = field(default="", repr=False)
+    github_api_url: str = DEFAULT_BASE_URL
+    database_url: str | None = None
+    redis_url: str = DEFAULT_REDIS_URL
+    report_schedule: str = DEFAULT_REPORT_SCHEDULE
+    recalibrate: bool = True
+    include_unmerged: bool = False
+    task_time_limit_s: int = DEFAULT_TASK_TIME_LIMIT_S
+    visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
+    max_retries: int = 5
+    retry_backoff_s: float = 30.0
+    github_throttle: bool = True
+    scorer: str | None = None
+    report_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AppSettings:
+        env = os.environ if env is None else env
+        key = env.get("REDLINE_APP_PRIVATE_KEY", "")
+        if not key and (key_path := env.get("REDLINE_APP_PRIVATE_KEY_PATH")):
+            try:
+                key = Path(key_path).read_text()
+            except OSError as error:
+                raise ConfigError(f"REDLINE_APP_PRIVATE_KEY_PATH {key_path}: {error.strerror}") from error
+        report_dir = env.get("REDLINE_REPORT_DIR")
+        return cls(
+            webhook_secret=env.get("REDLINE_WEBHOOK_SECRET", ""),
+            app_id=env.get("REDLINE_APP_ID", ""),
+            private_key=key,
+            github_api_url=env.get("REDLINE_GITHUB_API_URL", DEFAULT_BASE_URL),
+            database_url=env.get("REDLINE_DATABASE_URL") or None,
+            redis_url=env.get("REDLINE_REDIS_URL", DEFAULT_REDIS_URL),
+            report_schedule=env.get("REDLINE_REPORT_SCHEDULE", DEFAULT_REPORT_SCHEDULE),
+            recalibrate=_bool(env, "REDLINE_RECALIBRATE", True),
+            include_unmerged=_bool(env, "REDLINE_REPORT_INCLUDE_UNMERGED", False),
+            task_time_limit_s=_int(env, "REDLINE_TASK_TIME_LIMIT_S", DEFAULT_TASK_TIME_LIMIT_S),
+            visibility_timeout_s=_int(env, "REDLINE_VISIBILITY_TIMEOUT_S", DEFAULT_VISIBILITY_TIMEOUT_S),
+            max_retries=_int(env, "REDLINE_TASK_MAX_RETRIES", 5),
+            retry_backoff_s=float(_int(env, "REDLINE_TASK_RETRY_BACKOFF_S", 30)),
+            github_throttle=_bool(env, "REDLINE_GITHUB_THROTTLE", True),
+            scorer=env.get("REDLINE_SCORER") or None,
+            report_dir=Path(report_dir) if report_dir else None,
+        )
+
+    def require_webhook_secret(self) -> str:
+        if not self.webhook_secret:
+            raise ConfigError("REDLINE_WEBHOOK_SECRET is not set: the App cannot verify GitHub's deliveries")
+        return self.webhook_secret
+
+    def cron(self) -> tuple[str, str, str, str, str]:
+        """The report schedule as (minute, hour, day of month, month, day of week)."""
+        parts = self.report_schedule.split()
+        if len(parts) != 5:
+            raise ConfigError(f"REDLINE_REPORT_SCHEDULE must be a 5-field cron line, got {self.report_schedule!r}")
+        return parts[0], parts[1], parts[2], parts[3], parts[4]
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    return value in ("true", "1", "yes", "on")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive, got {number}")
+    return number

@@ -1,0 +1,252 @@
+"""Celery workers: the review and report queues, built from AppSettings when a worker starts.
+
+Tasks acknowledge late (a worker that dies mid-task leaves the message to be redelivered), retry
+GitHub errors with exponential backoff, run under time limits, and claim (repo, PR, head SHA) in
+the store first, so a redelivered or repeated task never reviews, or posts, twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from celery import Celery, Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.schedules import crontab
+
+from bot.app.pipeline import LoadedScorer, ReporterFactory, github_reporters, pull_outcomes, review_head
+from bot.app.routes import Job, JobKind
+from bot.app.settings import AppSettings
+from bot.github.auth import AppAuth
+from bot.github.client import GitHubClient
+from bot.recalibration import RecalibratedScorer
+from bot.store import Claim, ReviewKey, Store
+from scoring.errors import GitHubError, RedlineError
+from scoring.scorer import ScorerProtocol
+
+log = logging.getLogger(__name__)
+
+REVIEW_QUEUE = "review"
+REPORT_QUEUE = "report"
+TASK_NAMES = {JobKind.REVIEW: "redline.review", JobKind.RERUN: "redline.rerun", JobKind.OUTCOMES: "redline.outcomes"}
+REPORT_TASK = "redline.report"
+WEEKLY_TASK = "redline.weekly_reports"
+# Client errors that will not heal by waiting; everything else from GitHub (5xx, 429, rate-limit 403) is retried.
+PERMANENT_STATUSES = frozenset({400, 401, 404, 410, 422})
+MAX_BACKOFF_S = 3600.0
+# The review's own time budget, as a share of the task's limit: when it runs out the review still posts
+# a neutral gate with the reason, before Celery's soft limit interrupts anything.
+REVIEW_BUDGET_SHARE = 0.75
+
+
+def is_transient(error: GitHubError) -> bool:
+    return error.status is None or error.status not in PERMANENT_STATUSES
+
+
+def backoff_s(settings: AppSettings, retries: int) -> float:
+    """Exponential: retry_backoff_s, twice that, four times that ..., capped at an hour."""
+    return min(settings.retry_backoff_s * 2**retries, MAX_BACKOFF_S)
+
+
+class Runtime:
+    """What a worker process loads once: store connection, App credentials, the scorer (the supervisor
+    model is ~0.5 GB: never per task). Lazy, so a forked pool process builds its own after the fork."""
+
+    def __init__(self, settings: AppSettings, reporters: ReporterFactory | None = None) -> None:
+        self.settings = settings
+        self._reporters = reporters
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._auth: AppAuth | None = None
+        self._scorer: ScorerProtocol | None = None
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = Store.open(self.settings.database_url)
+            return self._store
+
+    @property
+    def auth(self) -> AppAuth:
+        with self._lock:
+            if self._auth is None:
+                s = self.settings
+                self._auth = AppAuth(s.app_id, s.private_key, base_url=s.github_api_url, throttle=s.github_throttle)
+            return self._auth
+
+    def client(self, installation_id: int) -> GitHubClient:
+        return self.auth.client(installation_id)
+
+    def reporters(self) -> ReporterFactory:
+        return self._reporters or github_reporters
+
+    def base_scorer(self) -> ScorerProtocol:
+        with self._lock:
+            if self._scorer is None:
+                self._scorer = load_scorer(self.settings.scorer)
+            return self._scorer
+
+    def scorer_for(self, repo: str) -> LoadedScorer:
+        """The scorer for `repo`: the shipped calibration, or the repository's own once one is fitted."""
+        base = self.base_scorer()
+        supervisor = getattr(base, "supervisor", None)
+        fingerprint = str(getattr(supervisor, "fingerprint", base.probe_version))
+        if self.settings.recalibrate:
+            params = self.store.latest_calibration(repo, base.probe_version)
+            if params is not None:
+                return LoadedScorer(RecalibratedScorer(base, json.loads(params)), "repository", fingerprint)
+        return LoadedScorer(base, "shipped", fingerprint)
+
+
+def load_scorer(factory: str | None) -> ScorerProtocol:
+    """`module:function` returning a scorer, or the shipped Scorer with the operator's REDLINE_MODEL/PROBE."""
+    if factory:
+        module, _, name = factory.partition(":")
+        return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
+    from bot.config import load_settings
+    from scoring.scorer import Scorer
+
+    model = load_settings(None).model
+    return Scorer.load(model.supervisor, model.probe)
+
+
+def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int,
+            force: bool = False) -> dict[str, Any]:
+    store, settings = runtime.store, runtime.settings
+    key = ReviewKey(repo, number, head_sha)
+    claim = store.claim_review(key, task.request.id or f"direct-{head_sha}", settings.task_time_limit_s,
+                               installation_id)
+    if claim is Claim.DONE and not force:
+        return {"status": "already reviewed"}
+    if claim is Claim.BUSY:
+        raise task.retry(countdown=backoff_s(settings, task.request.retries))
+    try:
+        result = review_head(runtime.client(installation_id), repo, number, head_sha,
+                             lambda: runtime.scorer_for(repo), runtime.reporters(), runtime.auth.bot_login(),
+                             time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s)
+    except SoftTimeLimitExceeded:
+        if claim is not Claim.DONE:
+            store.fail_review(key, "the task time limit ran out")
+        return {"status": "timed out"}
+    except GitHubError as error:
+        if claim is not Claim.DONE:
+            store.fail_review(key, str(error))
+        if is_transient(error) and task.request.retries < settings.max_retries:
+            raise task.retry(exc=error, countdown=backoff_s(settings, task.request.retries)) from error
+        log.error("review of %s#%s at %s failed: %s", repo, number, head_sha[:7], error)
+        return {"status": "failed", "error": str(error)}
+    except RedlineError as error:
+        if claim is not Claim.DONE:
+            store.fail_review(key, str(error))
+        log.error("review of %s#%s at %s failed: %s", repo, number, head_sha[:7], error)
+        return {"status": "failed", "error": str(error)}
+    if result is None:
+        if claim is not Claim.DONE:
+            store.fail_review(key, "superseded by a newer push")
+        return {"status": "superseded"}
+    if result.outcome.reporter_errors and task.request.retries < settings.max_retries:
+        # Posting failed part-way (a GitHub outage): posting again is safe, comments carry fingerprints.
+        if claim is not Claim.DONE:
+            store.fail_review(key, "; ".join(result.outcome.reporter_errors))
+        raise task.retry(countdown=backoff_s(settings, task.request.retries))
+    if claim is not Claim.DONE:  # a forced re-run posts again (idempotently) but keeps the first record
+        store.finish_review(key, result.record)
+    return {"status": "reviewed", "lines": len(result.record.lines), "gate": result.record.gate_conclusion}
+
+
+def _outcomes(runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int,
+              merged: bool) -> dict[str, Any]:
+    reviews = runtime.store.finished_reviews(repo, number)
+    fates = pull_outcomes(runtime.client(installation_id), repo, head_sha, reviews) if reviews else {}
+    runtime.store.record_outcomes(repo, number, merged, head_sha, sorted(fates.items()))
+    return {"status": "recorded", "lines": len(fates), "merged": merged}
+
+
+def create_celery(settings: AppSettings, runtime: Runtime | None = None) -> Celery:
+    """The Celery app with its queues, reliability settings, beat schedule and tasks."""
+    runtime = runtime or Runtime(settings)
+    app = Celery("redline", broker=settings.redis_url, set_as_current=False)
+    minute, hour, day_of_month, month, day_of_week = settings.cron()
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,  # a killed pool process puts its task back instead of dropping it
+        worker_prefetch_multiplier=1,  # a slow review must not hold other tasks hostage in a worker's buffer
+        task_time_limit=settings.task_time_limit_s,
+        task_soft_time_limit=max(1, settings.task_time_limit_s - 30),
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        task_default_queue=REVIEW_QUEUE,
+        task_routes={REPORT_TASK: {"queue": REPORT_QUEUE}, WEEKLY_TASK: {"queue": REPORT_QUEUE}},
+        timezone="UTC",
+        beat_schedule={"weekly-calibration-report": {
+            "task": WEEKLY_TASK,
+            "schedule": crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month,
+                                day_of_week=day_of_week),
+        }},
+    )
+    app.conf.redline_runtime = runtime
+    retry_options = {"bind": True, "acks_late": True, "max_retries": settings.max_retries}
+
+    @app.task(name=TASK_NAMES[JobKind.REVIEW], **retry_options)
+    def review_task(self: Task, repo: str, number: int, head_sha: str, installation_id: int,
+                    delivery: str | None = None) -> dict[str, Any]:
+        log.info("review %s#%s at %s (delivery %s, attempt %d)", repo, number, head_sha[:7], delivery,
+                 self.request.retries + 1)
+        return _review(self, runtime, repo, number, head_sha, installation_id)
+
+    @app.task(name=TASK_NAMES[JobKind.RERUN], **retry_options)
+    def rerun_task(self: Task, repo: str, head_sha: str, installation_id: int, numbers: Sequence[int] = (),
+                   delivery: str | None = None) -> list[dict[str, Any]]:
+        targets = list(numbers) or runtime.store.pull_requests_at(repo, head_sha)
+        return [_review(self, runtime, repo, n, head_sha, installation_id, force=True) for n in targets]
+
+    @app.task(name=TASK_NAMES[JobKind.OUTCOMES], **retry_options)
+    def outcomes_task(self: Task, repo: str, number: int, head_sha: str, installation_id: int, merged: bool,
+                      delivery: str | None = None) -> dict[str, Any]:
+        try:
+            return _outcomes(runtime, repo, number, head_sha, installation_id, merged)
+        except GitHubError as error:
+            if is_transient(error):
+                raise self.retry(exc=error, countdown=backoff_s(settings, self.request.retries)) from error
+            raise
+
+    @app.task(name=REPORT_TASK, **retry_options)
+    def report_task(self: Task, repo: str, installation_id: int | None = None, until: str | None = None,
+                    days: int = 7) -> dict[str, Any]:
+        from bot.app.reporting import file_report
+
+        end = dt.datetime.fromisoformat(until) if until else dt.datetime.now(dt.UTC)
+        try:
+            client = runtime.client(installation_id) if installation_id is not None else None
+            result = file_report(runtime.store, client, settings, repo, end - dt.timedelta(days=days), end)
+            return {k: v for k, v in result.items() if k != "body"}
+        except GitHubError as error:
+            if is_transient(error):
+                raise self.retry(exc=error, countdown=backoff_s(settings, self.request.retries)) from error
+            raise
+
+    @app.task(name=WEEKLY_TASK, bind=True)
+    def weekly_task(self: Task) -> int:
+        repos = runtime.store.active_repositories()
+        for repo, installation_id in repos:
+            report_task.apply_async(kwargs={"repo": repo, "installation_id": installation_id}, queue=REPORT_QUEUE)
+        return len(repos)
+
+    return app
+
+
+def enqueuer(app: Celery) -> Callable[[Job, str], None]:
+    """What the web process calls to hand a job to the review queue (raises when the broker is down)."""
+
+    def enqueue(job: Job, delivery: str) -> None:
+        kwargs: Mapping[str, Any] = {**job.args, "delivery": delivery}
+        app.send_task(TASK_NAMES[job.kind], kwargs=dict(kwargs), queue=REVIEW_QUEUE, retry=False)
+
+    return enqueue

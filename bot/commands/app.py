@@ -1,0 +1,156 @@
+"""`redline serve`, `redline worker` and `redline report`: the GitHub App's processes and its weekly report.
+
+Option parsing and wiring only; settings come from REDLINE_* env vars (bot.app.settings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+from typing import TYPE_CHECKING
+
+import click
+
+from scoring.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.app.settings import AppSettings
+
+_DURATION = re.compile(r"^(\d+)([hdw])$")
+
+
+def parse_since(text: str) -> dt.timedelta:
+    """ "7d", "24h", "2w" -> a timedelta."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ConfigError(f"--since takes a duration like 7d, 24h or 2w, got {text!r}")
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"h": dt.timedelta(hours=amount), "d": dt.timedelta(days=amount), "w": dt.timedelta(weeks=amount)}[unit]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="REDLINE_HOST")
+@click.option("--port", default=8000, show_default=True, envvar="REDLINE_PORT")
+@click.option("--log-level", default="info", show_default=True)
+def serve(host: str, port: int, log_level: str) -> None:
+    """Run the webhook endpoint (POST /webhook, GET /healthz, GET /metrics); needs REDLINE_WEBHOOK_SECRET."""
+    import uvicorn
+
+    from bot.app.settings import AppSettings
+    from bot.app.tasks import create_celery, enqueuer
+    from bot.app.web import create_app
+    from bot.store import Store
+
+    settings = AppSettings.from_env()
+    app = create_app(settings.require_webhook_secret(), Store.open(settings.database_url),
+                     enqueuer(create_celery(settings)))
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+@click.command("worker")
+@click.option("--queues", default="review,report", show_default=True, help="Comma-separated queues to consume.")
+@click.option("--concurrency", default=1, show_default=True,
+              help="Processes per worker; each loads the supervisor (~0.5 GB for SmolLM2).")
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
+@click.option("--beat", is_flag=True, help="Also run the scheduler of the weekly report (in exactly one worker).")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(queues: str, concurrency: int, pool: str, beat: bool, loglevel: str) -> None:
+    """Run a Celery worker on REDLINE_REDIS_URL: reviews, outcomes and reports."""
+    from bot.app.settings import AppSettings
+    from bot.app.tasks import create_celery
+
+    settings = AppSettings.from_env()
+    argv = ["worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--pool={pool}",
+            f"--loglevel={loglevel}", f"--hostname=redline-{os.getpid()}@%h"]
+    if beat:
+        argv.append("--beat")
+    create_celery(settings).worker_main(argv)
+
+
+@click.command("report")
+@click.option("--repo", "repos", multiple=True, envvar="GITHUB_REPOSITORY",
+              help="owner/name (repeatable; default: every installed repository, or GITHUB_REPOSITORY).")
+@click.option("--since", "since_text", default="7d", show_default=True, help="Length of the period: 7d, 24h, 2w.")
+@click.option("--until", "until_text", help="End of the period, ISO 8601 (default: now).")
+@click.option("--rescore", is_flag=True,
+              help="Action mode, no store: rebuild predictions by re-scoring the AI commits of merged PRs.")
+@click.option("--post/--no-post", default=True, show_default=True,
+              help="File the issue on GitHub (App credentials, or GITHUB_TOKEN); --no-post prints it.")
+def report(repos: tuple[str, ...], since_text: str, until_text: str | None, rescore: bool, post: bool) -> None:
+    """Build the calibration report now (the App's weekly schedule does this every week)."""
+    from bot.app.settings import AppSettings
+
+    settings = AppSettings.from_env()
+    until = dt.datetime.fromisoformat(until_text) if until_text else dt.datetime.now(dt.UTC)
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=dt.UTC)
+    since = until - parse_since(since_text)
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("REDLINE_GITHUB_TOKEN")
+    if rescore:
+        _report_by_rescoring(settings, repos, since, until, token, post)
+    else:
+        _report_from_store(settings, repos, since, until, token, post)
+
+
+def _report_from_store(settings: AppSettings, repos: tuple[str, ...], since: dt.datetime, until: dt.datetime,
+                       token: str | None, post: bool) -> None:
+    from bot.app.reporting import file_report
+    from bot.github.client import GitHubClient
+    from bot.store import Store
+
+    store = Store.open(settings.database_url)
+    installed = dict(store.active_repositories())
+    targets = list(repos) or list(installed)
+    if not targets:
+        raise ConfigError("no repository to report on: pass --repo owner/name (the store knows none)")
+    for repo in targets:
+        client = None
+        if post and settings.app_id and installed.get(repo) is not None:
+            from bot.github.auth import AppAuth
+
+            auth = AppAuth(settings.app_id, settings.private_key, base_url=settings.github_api_url)
+            client = auth.client(installed[repo])
+        elif post and token:
+            client = GitHubClient(token, base_url=settings.github_api_url)
+        result = file_report(store, client, settings, repo, since, until)
+        _echo(repo, result["week"], result["lines"], result["issue"], result["png"], result["body"],
+              client is None, result["recalibrated"])
+
+
+def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: dt.datetime, until: dt.datetime,
+                         token: str | None, post: bool) -> None:
+    from pathlib import Path
+
+    from bot import report as reports
+    from bot.app.reporting import publish
+    from bot.app.tasks import load_scorer
+    from bot.config import CONFIG_PATH, load_settings
+    from bot.github.client import GitHubClient
+    from bot.replay import replay
+
+    if not token:
+        raise ConfigError("--rescore reads the merged PRs from GitHub: set GITHUB_TOKEN")
+    if not repos:
+        raise ConfigError("--rescore needs --repo owner/name (GITHUB_REPOSITORY in Actions)")
+    config = Path(CONFIG_PATH)
+    review_settings = load_settings(config.read_text() if config.is_file() else None)
+    client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", settings.github_api_url))
+    scorer = load_scorer(settings.scorer)
+    for repo in repos:
+        outcomes, prs = [], 0
+        for _, lines in replay(client, repo, scorer, review_settings, since, until):
+            outcomes.extend(lines)
+            prs += 1
+        built = reports.build(repo, since, until, outcomes, (), len(outcomes), prs, history=outcomes)
+        published = publish(built, client if post else None, settings)
+        _echo(repo, built.week, built.n_lines, published.issue, str(published.png), published.body, not post, False)
+
+
+def _echo(repo: str, week: str, lines: int, issue: int | None, png: str, body: str, show_body: bool,
+          recalibrated: bool) -> None:
+    if show_body:
+        click.echo(body)
+    click.echo(f"{repo} {week}: {lines} lines with outcomes; issue {issue or '-'}; chart {png}"
+               + ("; recalibrated" if recalibrated else ""), err=show_body)

@@ -1,0 +1,57 @@
+"""Scorer factories a worker subprocess loads through REDLINE_SCORER ("tests.app.scorers:tiny").
+
+Both are the real Scorer over the tiny random Llama (scoring.testing), with the probe the test session
+trained once and saved to REDLINE_TEST_PROBE_DIR (training it again in every worker takes a minute on
+a busy machine); `stalling` also stalls its first call so a test can kill the worker mid-review.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from scoring.probe import load_probe, save_probe
+from scoring.scorer import Scorer, ScorerProtocol
+from scoring.testing import tiny_scorer, tiny_supervisor
+from scoring.types import CalibrationMode, Span, SpanScore
+
+STALL_S = 300
+
+
+def save_tiny(directory: Path) -> Path:
+    """Train the tiny scorer's probe once and save it where `tiny` finds it."""
+    scorer = tiny_scorer()
+    save_probe(directory, scorer.probe, scorer.card)
+    return directory
+
+
+def tiny_from(directory: Path) -> Scorer:
+    probe, card = load_probe(directory)
+    return Scorer(tiny_supervisor(), probe, card)
+
+
+def tiny() -> Scorer:
+    return tiny_from(Path(os.environ["REDLINE_TEST_PROBE_DIR"]))
+
+
+class _StallOnce:
+    def __init__(self, inner: Scorer, marker: Path) -> None:
+        self.inner = inner
+        self.marker = marker
+        self.probe_version = inner.probe_version
+        self.supervisor = inner.supervisor
+
+    def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
+              mode: CalibrationMode = CalibrationMode.PR) -> list[SpanScore]:
+        try:
+            self.marker.open("x").close()  # exactly one call, across processes, gets to stall
+        except FileExistsError:
+            return self.inner.score(text, spans, intent, mode)
+        time.sleep(STALL_S)
+        raise AssertionError("the test should have killed this worker")
+
+
+def stalling() -> ScorerProtocol:
+    return _StallOnce(tiny(), Path(os.environ["REDLINE_TEST_STALL_MARKER"]))

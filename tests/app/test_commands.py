@@ -1,0 +1,51 @@
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.commands.app import parse_since
+from bot.store import Fate, LineRecord, ReviewKey, ReviewRecord, Store
+from scoring.errors import ConfigError
+
+
+@pytest.mark.parametrize("text,expected", [("7d", dt.timedelta(days=7)), ("24h", dt.timedelta(hours=24)),
+                                           ("2w", dt.timedelta(weeks=2))])
+def test_since_takes_hours_days_and_weeks(text, expected):
+    assert parse_since(text) == expected
+
+
+@pytest.mark.parametrize("text", ["7", "d7", "7 days", "-1d"])
+def test_since_rejects_anything_else(text):
+    with pytest.raises(ConfigError):
+        parse_since(text)
+
+
+def test_serve_without_a_webhook_secret_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("REDLINE_WEBHOOK_SECRET", raising=False)
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1 and "REDLINE_WEBHOOK_SECRET is not set" in result.output
+
+
+def test_report_prints_the_week_from_the_store(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = Store.open(url)
+    key = ReviewKey("octo/a", 1, "a" * 40)
+    store.claim_review(key, "t", 600)
+    store.finish_review(key, ReviewRecord("p", "f", "success", False, (LineRecord("a.py", 1, "x", 0.7, 0.8, True),)))
+    (review,) = store.finished_reviews("octo/a", 1)
+    store.record_outcomes("octo/a", 1, True, key.head_sha, [(review.lines[0].id, Fate.EDITED)],
+                          dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+    monkeypatch.setenv("REDLINE_DATABASE_URL", url)
+    monkeypatch.setenv("REDLINE_REPORT_DIR", str(tmp_path / "reports"))
+    result = CliRunner().invoke(cli, ["report", "--repo", "octo/a", "--until", "2026-11-23", "--no-post"])
+    assert result.exit_code == 0, result.output
+    assert "| lines with an outcome | 1 (1 edited) |" in result.output
+    assert "octo/a 2026-W47: 1 lines with outcomes; issue -" in result.output
+
+
+def test_rescore_without_a_token_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("REDLINE_GITHUB_TOKEN", raising=False)
+    result = CliRunner().invoke(cli, ["report", "--rescore", "--repo", "octo/a"])
+    assert result.exit_code == 1 and "GITHUB_TOKEN" in result.output

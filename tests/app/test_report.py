@@ -1,0 +1,123 @@
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from bot import report
+from bot.recalibration import MIN_RECALIBRATION_LINES, RecalibratedScorer, recalibrate
+from bot.store import Fate, GateRecord, OutcomeLine
+from scoring.types import Span, SpanScore
+
+SINCE = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
+UNTIL = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+
+
+def outcome(number: int, p: float, edited: bool, commented: bool = False, merged: bool = True,
+            logit: float | None = None) -> OutcomeLine:
+    return OutcomeLine("octo/a", number, p, math.log(p / (1 - p)) if logit is None else logit, "probe-1",
+                       "shipped", commented, Fate.EDITED if edited else Fate.KEPT, merged, SINCE + dt.timedelta(days=1))
+
+
+# A history with known answers: PR 1 and 2 merged, PR 3 unmerged (left out by default).
+HISTORY = [
+    outcome(1, 0.9, True, commented=True), outcome(1, 0.9, True, commented=True), outcome(1, 0.9, False, commented=True),
+    outcome(1, 0.2, False), outcome(2, 0.2, True), outcome(2, 0.2, False), outcome(2, 0.2, False),
+    outcome(2, 0.2, False), outcome(3, 0.9, False, commented=True, merged=False),
+]
+GATES = [GateRecord("octo/a", 1, "failure", False, True), GateRecord("octo/a", 2, "success", True, True),
+         GateRecord("octo/a", 3, "success", False, False)]
+
+
+@pytest.fixture(scope="module")
+def built() -> report.Report:
+    return report.build("octo/a", SINCE, UNTIL, HISTORY, GATES, lines_scored=12, prs_scored=3)
+
+
+def test_counts_and_base_rate_leave_unmerged_prs_out(built):
+    assert (built.n_lines, built.positives, built.prs_closed, built.prs_unmerged_excluded) == (8, 3, 3, 1)
+    assert built.base_rate == pytest.approx(3 / 8)
+
+
+def test_calibration_figures_match_a_hand_computation(built):
+    # bins: 0.2 (5 lines, 1 edited) and 0.9 (3 lines, 2 edited)
+    assert built.ece.point == pytest.approx((5 * abs(0.2 - 0.2) + 3 * abs(0.9 - 2 / 3)) / 8)
+    brier = (2 * 0.1**2 + 0.9**2 + 0.2**2 + 0.8**2 + 3 * 0.2**2) / 8
+    assert built.bss.point == pytest.approx(1 - brier / (3 / 8 * 5 / 8))
+    # AUC: positives (0.9, 0.9, 0.2) vs negatives (0.9, 0.2, 0.2, 0.2, 0.2); ties count half
+    assert built.auc.point == pytest.approx((2 * (0.5 + 4) + (0 + 4 * 0.5)) / 15)
+    assert built.drift.point == pytest.approx((5 * 0.2 + 3 * 0.9) / 8 - 3 / 8)
+    assert [(b.count, b.observed_rate) for b in built.bins] == [(5, pytest.approx(0.2)), (3, pytest.approx(2 / 3))]
+    assert built.auc.low <= built.auc.point <= built.auc.high
+
+
+def test_hit_rate_and_gate_counts(built):
+    assert (built.comments, built.comment_hits) == (3, 2)
+    assert built.hit_rate == pytest.approx(2 / 3)
+    assert (built.gated_prs, built.gate_failures, built.gate_overrides) == (3, 1, 1)
+
+
+def test_unmerged_prs_can_be_included():
+    with_unmerged = report.build("octo/a", SINCE, UNTIL, HISTORY, GATES, 12, 3, include_unmerged=True)
+    assert (with_unmerged.n_lines, with_unmerged.prs_unmerged_excluded, with_unmerged.comments) == (9, 0, 4)
+
+
+def test_markdown_has_the_numbers_and_a_mermaid_chart(built):
+    body = report.render_markdown(built, png_name="reliability-2026-W47.png")
+    assert built.title == "redline calibration report 2026-W47"
+    assert "```mermaid\nxychart-beta" in body
+    assert "bar [0.200, 0.667]" in body and "line [0.200, 0.900]" in body
+    assert "| base rate (share edited) | 0.375 |" in body
+    assert "0.667 (2 of 3)" in body
+    assert "| gate: PRs gated / failed / overridden by label | 3 / 1 / 1 |" in body
+    assert "Not fitted yet" in body
+
+
+def test_empty_period_renders_without_numbers():
+    empty = report.build("octo/a", SINCE, UNTIL, [], [], 0, 0)
+    body = report.render_markdown(empty)
+    assert empty.n_lines == 0 and "| AUC | n/a |" in body and "mermaid" not in body
+
+
+def test_png_is_written(built, tmp_path):
+    path = report.write_png(built, tmp_path / "r.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def miscalibrated_history(n: int, seed: int = 0) -> list[OutcomeLine]:
+    """Shown p = sigmoid(logit), but the truth is sigmoid(0.5 * logit - 1): overconfident and too high."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, 2.0, size=n)
+    truth = 1 / (1 + np.exp(-(0.5 * logits - 1.0)))
+    edited = rng.random(n) < truth
+    return [outcome(i // 5, float(1 / (1 + np.exp(-z))), bool(e), logit=float(z)) for i, (z, e) in
+            enumerate(zip(logits, edited))]
+
+
+def test_recalibration_waits_for_enough_outcomes():
+    assert recalibrate(miscalibrated_history(MIN_RECALIBRATION_LINES - 1)) is None
+
+
+def test_recalibration_recovers_the_true_mapping_and_beats_the_shipped_one_out_of_fold():
+    fit = recalibrate(miscalibrated_history(3000))
+    assert fit is not None and fit.applied
+    assert fit.params["slope"] == pytest.approx(0.5, abs=0.1)
+    assert fit.params["intercept"] == pytest.approx(-1.0, abs=0.2)
+    assert fit.brier_refit_cv < fit.brier_current_cv
+
+
+class FixedScorer:
+    """A stand-in scorer returning fixed logits (pure unit test of the wrapper)."""
+
+    probe_version = "probe-1"
+
+    def score(self, text, spans, intent=None, mode=None):
+        return [SpanScore(span, 0.5, logit, 1) for span, logit in zip(spans, [0.0, 2.0, float("nan")])]
+
+
+def test_recalibrated_scorer_replaces_probabilities_from_logits():
+    scorer = RecalibratedScorer(FixedScorer(), {"kind": "platt", "slope": 1.0, "intercept": -2.0})
+    scores = scorer.score("x\ny\nz\n", [Span.lines(1), Span.lines(2), Span.lines(3)])
+    assert [s.probability for s in scores[:2]] == pytest.approx([1 / (1 + math.exp(2)), 0.5])
+    assert math.isnan(scores[2].probability)
+    assert scorer.probe_version == "probe-1"

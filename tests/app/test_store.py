@@ -1,0 +1,174 @@
+import datetime as dt
+import threading
+
+import pytest
+import sqlalchemy
+
+from bot.migrations import SCHEMA_VERSION, Base
+from bot.store import Claim, Fate, LineRecord, ReviewKey, ReviewRecord, ReviewStatus, Store
+from scoring.errors import ConfigError
+
+KEY = ReviewKey("octo/repo", 7, "a" * 40)
+
+
+def record(*lines: LineRecord, gate: str = "success", overridden: bool = False) -> ReviewRecord:
+    return ReviewRecord("probe-1", "model-1", gate, overridden, tuple(lines))
+
+
+def line(n: int, p: float, commented: bool = False) -> LineRecord:
+    return LineRecord("src/a.py", n, f"x{n} = {n}", p, 2.0 * p - 1.0, commented)
+
+
+def window() -> tuple[dt.datetime, dt.datetime]:
+    now = dt.datetime.now(dt.UTC)
+    return now - dt.timedelta(days=1), now + dt.timedelta(days=1)
+
+
+def test_migrated_schema_matches_the_models(store: Store):
+    inspector = sqlalchemy.inspect(store.engine)
+    for table in Base.metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT max(version) FROM schema_version").scalar() == SCHEMA_VERSION
+
+
+def test_reopening_a_migrated_database_keeps_its_rows(database_url: str):
+    first = Store.open(database_url)
+    assert first.record_delivery("d1", "pull_request", "opened")
+    first.close()
+    again = Store.open(database_url)
+    assert not again.record_delivery("d1", "pull_request", "opened")
+    again.close()
+
+
+def test_a_delivery_is_accepted_once_and_again_after_it_is_forgotten(store: Store):
+    assert store.record_delivery("d1", "pull_request", "opened")
+    assert not store.record_delivery("d1", "pull_request", "opened")
+    store.forget_delivery("d1")
+    assert store.record_delivery("d1", "pull_request", "opened")
+
+
+def test_second_task_is_busy_while_the_first_holds_the_lease(store: Store):
+    assert store.claim_review(KEY, "task-1", lease_s=600) is Claim.CLAIMED
+    assert store.claim_review(KEY, "task-2", lease_s=600) is Claim.BUSY
+
+
+def test_redelivered_task_reclaims_its_own_review(store: Store):
+    assert store.claim_review(KEY, "task-1", lease_s=600) is Claim.CLAIMED
+    assert store.claim_review(KEY, "task-1", lease_s=600) is Claim.CLAIMED
+
+
+def test_expired_lease_can_be_taken_over(store: Store):
+    assert store.claim_review(KEY, "task-1", lease_s=-1) is Claim.CLAIMED
+    assert store.claim_review(KEY, "task-2", lease_s=600) is Claim.CLAIMED
+
+
+def test_finished_review_is_never_claimed_again(store: Store):
+    store.claim_review(KEY, "task-1", lease_s=600)
+    store.finish_review(KEY, record(line(1, 0.9, commented=True), line(2, float("nan"))))
+    assert store.claim_review(KEY, "task-1", lease_s=600) is Claim.DONE
+    assert store.claim_review(KEY, "task-9", lease_s=600) is Claim.DONE
+    assert store.review_status(KEY) is ReviewStatus.DONE
+    (review,) = store.finished_reviews(KEY.repo, KEY.number)
+    assert [(ln.line, ln.probability, ln.commented) for ln in review.lines] == [(1, 0.9, True), (2, None, False)]
+
+
+def test_failed_review_can_be_claimed_by_a_retry(store: Store):
+    store.claim_review(KEY, "task-1", lease_s=600)
+    store.fail_review(KEY, "GitHub 502")
+    assert store.review_status(KEY) is ReviewStatus.FAILED
+    assert store.claim_review(KEY, "task-2", lease_s=600) is Claim.CLAIMED
+
+
+def test_concurrent_claims_have_exactly_one_winner(store: Store):
+    results: list[Claim] = []
+    barrier = threading.Barrier(6)
+
+    def claim(i: int) -> None:
+        barrier.wait()
+        results.append(store.claim_review(KEY, f"task-{i}", lease_s=600))
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == sorted([Claim.CLAIMED] + [Claim.BUSY] * 5)
+
+
+def test_outcomes_join_scored_lines_and_skip_unscored_ones(store: Store):
+    store.claim_review(KEY, "t", lease_s=600)
+    store.finish_review(KEY, record(line(1, 0.8, commented=True), line(2, 0.1), line(3, float("nan"))))
+    (review,) = store.finished_reviews(KEY.repo, KEY.number)
+    ids = [ln.id for ln in review.lines]
+    store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha,
+                          [(ids[0], Fate.EDITED), (ids[1], Fate.KEPT), (ids[2], Fate.DELETED)])
+    lines = store.outcome_lines(KEY.repo, *window())
+    assert [(o.probability, o.edited, o.commented, o.merged) for o in lines] == [(0.8, True, True, True),
+                                                                                (0.1, False, False, True)]
+    # Recording again (a redelivered close) replaces, never duplicates.
+    store.record_outcomes(KEY.repo, KEY.number, False, KEY.head_sha, [(ids[0], Fate.KEPT)])
+    lines = store.outcome_lines(KEY.repo, *window())
+    assert len(lines) == 2 and not lines[0].edited and not lines[0].merged
+
+
+def test_outcome_lines_respect_the_period(store: Store):
+    store.claim_review(KEY, "t", lease_s=600)
+    store.finish_review(KEY, record(line(1, 0.8)))
+    (review,) = store.finished_reviews(KEY.repo, KEY.number)
+    closed = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha, [(review.lines[0].id, Fate.KEPT)], closed)
+    assert store.outcome_lines(None, closed, closed + dt.timedelta(days=7))
+    assert not store.outcome_lines(None, closed + dt.timedelta(seconds=1), closed + dt.timedelta(days=7))
+
+
+def test_gate_records_keep_the_last_review_of_each_pr(store: Store):
+    store.claim_review(KEY, "t", lease_s=600)
+    store.finish_review(KEY, record(line(1, 0.9), gate="failure"))
+    later = ReviewKey(KEY.repo, KEY.number, "b" * 40)
+    store.claim_review(later, "t2", lease_s=600)
+    store.finish_review(later, record(line(1, 0.9), gate="success", overridden=True))
+    (gate,) = store.gate_records(KEY.repo, *window())
+    assert (gate.conclusion, gate.overridden) == ("success", True)
+    assert store.count_scored(KEY.repo, *window()) == (2, 1)
+
+
+def test_installations_switch_repositories_on_and_off(store: Store):
+    store.save_installation(5, "octo", ["octo/a", "octo/b"])
+    store.set_repositories_active(5, ["octo/b"], active=False)
+    assert store.active_repositories() == [("octo/a", 5)]
+    store.delete_installation(5)
+    assert store.active_repositories() == []
+
+
+def test_latest_calibration_is_per_repository_and_probe_version(store: Store):
+    store.save_calibration("octo/a", "probe-1", '{"kind": "platt", "slope": 1.0, "intercept": 0.0}', 300)
+    store.save_calibration("octo/a", "probe-1", '{"kind": "platt", "slope": 0.5, "intercept": 0.1}', 400)
+    assert store.latest_calibration("octo/a", "probe-1") == '{"kind": "platt", "slope": 0.5, "intercept": 0.1}'
+    assert store.latest_calibration("octo/a", "probe-2") is None
+    assert store.latest_calibration("octo/b", "probe-1") is None
+
+
+def test_report_issue_number_is_remembered_per_week(store: Store):
+    assert store.report_issue("octo/a", "2026-W48") is None
+    store.save_report_issue("octo/a", "2026-W48", 12)
+    store.save_report_issue("octo/a", "2026-W48", 13)
+    assert store.report_issue("octo/a", "2026-W48") == 13
+
+
+def test_claiming_an_unknown_review_to_finish_it_is_an_error(store: Store):
+    with pytest.raises(LookupError):
+        store.finish_review(KEY, record())
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdb://x/y", "sqlite:////nonexistent-dir/sub/redline.db"])
+def test_unusable_database_url_is_a_config_error(url: str):
+    with pytest.raises(ConfigError, match="cannot open the database"):
+        Store.open(url)
+
+
+def test_password_is_not_shown_in_the_error():
+    with pytest.raises(ConfigError) as error:
+        Store.open("postgresql+psycopg2://redline:s3cret@127.0.0.1:1/redline")
+    assert "s3cret" not in str(error.value)
