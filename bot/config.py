@@ -69,6 +69,11 @@ class ModelSettings(_Section):
     probe: str | None = None
 
 
+class CalibrationSettings(_Section):
+    # false: the App never applies this repository's own recalibration (the shipped one is used).
+    recalibrate: bool = True
+
+
 class LanguageSettings(_Section):
     # Languages the probe was not trained on are scored only when listed here ("*": all).
     extra: tuple[str, ...] = ()
@@ -83,6 +88,7 @@ class Settings(_Section):
     ai: AISettings = AISettings()
     model: ModelSettings = ModelSettings()
     languages: LanguageSettings = LanguageSettings()
+    calibration: CalibrationSettings = CalibrationSettings()
 
     def decision_thresholds(self, card_comment_threshold: float | None = None) -> Thresholds:
         """The decision knobs; the comment threshold falls back to the probe card's, then to 0.5."""
@@ -154,14 +160,19 @@ def _parse_yaml(config_text: str | None) -> dict[str, Any]:
     return {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
 
 
+def env_bool(name: str, value: str) -> bool:
+    """An env var's true/false spelling (true/false, 1/0, yes/no, on/off); anything else is a ConfigError."""
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise ConfigError(f"{name} must be true or false, got {value.strip()!r}")
+    return lowered in ("true", "1", "yes", "on")
+
+
 def _convert_env(name: str, value: str, kind: str) -> object:
     if kind == "list":
         return tuple(part.strip() for part in value.replace("\n", ",").split(",") if part.strip())
     if kind == "bool":
-        lowered = value.lower()
-        if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-            raise ConfigError(f"{name} must be true or false, got {value!r}")
-        return lowered in ("true", "1", "yes", "on")
+        return env_bool(name, value)
     try:
         return float(value) if kind == "float" else int(value) if kind == "int" else value
     except ValueError:

@@ -12,28 +12,17 @@ import itertools
 import math
 from collections.abc import Iterator
 
-from bot.app.pipeline import fetch_texts
 from bot.config import Settings
 from bot.github import pulls
 from bot.github.client import GitHubClient
-from bot.github.history import MergedPull, merged_pulls
+from bot.github.pulls import MergedPull
 from bot.outcomes import ReviewedHead, TrackedLine, track
-from bot.review import MAX_INTENT_CHARS, glob_regex, language_of
+from bot.review import MAX_INTENT_CHARS, card_facts, skip_reason
 from bot.store import OutcomeLine
 from scoring.attribution import CommitInfo, PullInfo, classify_commit, classify_pull
 from scoring.diff import parse_file_patch
 from scoring.scorer import ScorerProtocol
 from scoring.types import CalibrationMode, Span
-
-SCORED_LANGUAGES = ("python",)  # what the shipped probe was trained on (bot.review's default)
-
-
-def _wanted(path: str, settings: Settings) -> bool:
-    included = any(glob_regex(p).match(path) for p in settings.paths.include)
-    excluded = any(glob_regex(p).match(path) for p in settings.paths.exclude)
-    language = language_of(path) or "other"
-    return included and not excluded and (language in SCORED_LANGUAGES or language in settings.languages.extra
-                                          or "*" in settings.languages.extra)
 
 
 def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerProtocol,
@@ -41,7 +30,9 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
     """Outcome lines of one merged PR: each AI commit's added lines, scored as of that commit."""
     rules = settings.attribution_rules()
     pull_is_ai = classify_pull(PullInfo(pr.author_login, pr.head_ref, pr.labels), rules).ai
-    comment_threshold = settings.decision_thresholds().comment
+    # The same threshold and scored languages as bot.review uses with this scorer.
+    card_threshold, trained = card_facts(scorer)
+    comment_threshold = settings.decision_thresholds(card_threshold).comment
     ids = itertools.count()
     scored: dict[int, tuple[float, float]] = {}
     heads, paths = [], set()
@@ -53,7 +44,7 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
         tracked = []
         for filename, patch in pulls.commit_patches(client, repo, commit.sha):
             diff = parse_file_patch(filename, patch)
-            if diff.skip is not None or not diff.added or not _wanted(filename, settings):
+            if not diff.added or skip_reason(diff, settings, trained) is not None:
                 continue
             data = pulls.file_text(client, repo, filename, commit.sha)
             if data is None:
@@ -67,10 +58,10 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
                     scored[line_id] = (score.probability, score.logit)
                     tracked.append(TrackedLine(line_id, filename, number))
             paths.add(filename)
-        heads.append(ReviewedHead(commit.sha, fetch_texts(client, repo, commit.sha, paths), tuple(tracked)))
+        heads.append(ReviewedHead(commit.sha, pulls.file_texts(client, repo, commit.sha, paths), tuple(tracked)))
     if not heads:
         return []
-    fates = track(heads, fetch_texts(client, repo, pr.head_sha, paths))
+    fates = track(heads, pulls.file_texts(client, repo, pr.head_sha, paths))
     return [
         OutcomeLine(repo, pr.number, p, z, scorer.probe_version, "shipped", p >= comment_threshold, fates[i], True,
                     pr.merged_at)
@@ -81,5 +72,5 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
 def replay(client: GitHubClient, repo: str, scorer: ScorerProtocol, settings: Settings, since: dt.datetime,
            until: dt.datetime) -> Iterator[tuple[MergedPull, list[OutcomeLine]]]:
     """(PR, its outcome lines) for every PR of `repo` merged in [since, until)."""
-    for pr in merged_pulls(client, repo, since, until):
+    for pr in pulls.merged_pulls(client, repo, since, until):
         yield pr, replay_pull(client, repo, pr, scorer, settings)

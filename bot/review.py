@@ -67,7 +67,8 @@ class Reporter(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LineResult:
-    """Every added line: whether an AI wrote it (and why), its probability (nan: unscored), and what happened."""
+    """Every added line: whether an AI wrote it (and why), its probability and the probe's raw logit behind it
+    (both nan: unscored), and what happened. The App stores the logit to fit per-repository recalibrations."""
 
     path: str
     line: int
@@ -75,6 +76,7 @@ class LineResult:
     ai: bool
     why: str
     probability: float
+    logit: float
     status: str  # a LineVerdict value, or why the line was not scored
 
 
@@ -145,13 +147,13 @@ def review(
         loaded = scorer if hasattr(scorer, "score") else scorer()  # type: ignore[operator,assignment]
     except RedlineError as failure:
         error = f"the model could not be loaded: {failure}"
-    card_threshold, trained = _card_facts(loaded)
+    card_threshold, trained = card_facts(loaded)
     thresholds = settings.decision_thresholds(card_threshold)
     timings = {"load_s": clock() - started}
     tally = _Tally()
     intent = _intent(snapshot, attributions)
     for f in snapshot.files:
-        reason = _skip_reason(f, settings, trained)
+        reason = skip_reason(f, settings, trained)
         file_lines = [(line.new_line or 0, line.text) for line in f.added]
         ai_lines = [(n, t) for n, t in file_lines if attributions.get((f.path, n), _UNKNOWN).ai]
         if reason is None and ai_lines and error is None and clock() - started > time_budget_s:
@@ -164,13 +166,13 @@ def review(
             language = language_of(f.path) or "other"
             untrained = None if language in trained else language
             try:
-                scored, file_hunks = _score_file(
+                scored, logits, file_hunks = _score_file(
                     loaded, snapshot, f, ai_lines, attributions, intent, untrained
                 )
             except RedlineError as failure:
                 reason = f"scoring failed: {failure}"
             else:
-                tally.add_scored(f.path, file_lines, attributions, scored, file_hunks, untrained)
+                tally.add_scored(f.path, file_lines, attributions, scored, logits, file_hunks, untrained)
                 continue
         tally.add_unscored(
             f.path,
@@ -245,7 +247,7 @@ def _report(outcome: ReviewOutcome, reporters: Sequence[Reporter]) -> ReviewOutc
     return replace(outcome, reporter_errors=tuple(errors)) if errors else outcome
 
 
-def _card_facts(scorer: ScorerProtocol | None) -> tuple[float | None, tuple[str, ...]]:
+def card_facts(scorer: ScorerProtocol | None) -> tuple[float | None, tuple[str, ...]]:
     """The comment threshold and training languages the shipped probe card records, when it has them."""
     card = getattr(scorer, "card", None)
     decisions = getattr(card, "decisions", None) or {}
@@ -255,7 +257,8 @@ def _card_facts(scorer: ScorerProtocol | None) -> tuple[float | None, tuple[str,
     return (float(threshold) if threshold is not None else None), languages
 
 
-def _skip_reason(f: FileDiff, settings: Settings, trained: tuple[str, ...]) -> str | None:
+def skip_reason(f: FileDiff, settings: Settings, trained: tuple[str, ...]) -> str | None:
+    """Why a changed file is not scored (unscorable diff, excluded path, untrained language), or None."""
     if f.skip is not None:
         return f.skip.value
     if not any(glob_regex(p).match(f.path) for p in settings.paths.include) or any(
@@ -298,7 +301,9 @@ class _Tally:
             self.skipped[reason] = self.skipped.get(reason, 0) + 1
         for n, text in file_lines:
             attribution = attributions.get((path, n), _UNKNOWN)
-            self.lines.append(LineResult(path, n, text, attribution.ai, attribution.reason, math.nan, reason))
+            self.lines.append(
+                LineResult(path, n, text, attribution.ai, attribution.reason, math.nan, math.nan, reason)
+            )
 
     def add_scored(
         self,
@@ -306,6 +311,7 @@ class _Tally:
         file_lines: list[tuple[int, str]],
         attributions: dict[tuple[str, int], Attribution],
         findings: list[LineFinding],
+        logits: dict[int, float],
         hunks: list[ScoredHunk],
         untrained: str | None,
     ) -> None:
@@ -317,12 +323,12 @@ class _Tally:
         for n, text in file_lines:
             attribution = attributions.get((path, n), _UNKNOWN)
             if n in by_line:
-                status, probability = "scored", by_line[n].probability
+                status, probability, logit = "scored", by_line[n].probability, logits[n]
             else:
                 status = "no supervisor tokens" if attribution.ai else "not AI-written"
-                probability = math.nan
+                probability = logit = math.nan
             self.lines.append(
-                LineResult(path, n, text, attribution.ai, attribution.reason, probability, status)
+                LineResult(path, n, text, attribution.ai, attribution.reason, probability, logit, status)
             )
 
 
@@ -334,8 +340,10 @@ def _score_file(
     attributions: dict[tuple[str, int], Attribution],
     intent: str,
     untrained: str | None,
-) -> tuple[list[LineFinding], list[ScoredHunk]]:
-    """One scorer call per file: every AI line span plus one span per diff hunk's AI-written lines."""
+) -> tuple[list[LineFinding], dict[int, float], list[ScoredHunk]]:
+    """One scorer call per file: every AI line span plus one span per diff hunk's AI-written lines.
+
+    Returns the scored lines' findings, their raw logits by line number, and the scored hunks."""
     text = snapshot.texts.get(f.path)
     if text is None:
         raise RedlineError(f"no text of {f.path} at head")
@@ -351,7 +359,7 @@ def _score_file(
     hunks = [
         ScoredHunk(f.path, a, b, s.probability) for (a, b), s in zip(hunk_ranges, hunk_scores, strict=True)
     ]
-    findings = []
+    findings, logits = [], {}
     for (n, t), s in zip(ai_lines, line_scores, strict=True):
         if math.isnan(s.probability):
             continue
@@ -359,4 +367,5 @@ def _score_file(
         findings.append(
             LineFinding(f.path, n, t, s.probability, hunk, attributions[(f.path, n)].reason, untrained)
         )
-    return findings, hunks
+        logits[n] = s.logit
+    return findings, logits, hunks

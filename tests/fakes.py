@@ -2,54 +2,43 @@
 
 Responses are the recorded shapes in ../shared/github/rest (routed by index.json, api.github.com rewritten
 to the fake's base URL) filled from in-memory state (pull requests, files, commits, contents, reviews,
-review comments, check runs, issues). Requests are validated the way GitHub validates them (422 for a
-review comment outside the diff, at most 50 annotations per check-run request), every request is recorded,
-and failures (rate limits, 5xx) can be injected. Add routes with `FakeGitHub.route`.
+review comments, check runs, issues, and a GitHub App's installation tokens and `GET /app`). Requests are
+validated the way GitHub validates them (422 for a review comment outside the diff, at most 50 annotations
+per check-run request), every request is recorded, and failures (rate limits, 5xx) can be injected. Add
+routes with `FakeGitHub.route`; the HTTP plumbing is in tests/fake_server.py.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import itertools
 import json
-import os
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from scoring.diff import SkipReason, parse_file_patch
-
-SHARED_GITHUB = Path(
-    os.environ.get("REDLINE_GITHUB_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "github")
+from tests.fake_server import (
+    RECORDED_API,
+    REST,
+    FakeRequest,
+    FakeResponse,
+    NotFound,
+    handler_for,
+    recorded,
+    recorded_error,
+    template_regex,
 )
-REST = SHARED_GITHUB / "rest"
-RECORDED_API = "https://api.github.com"
+
 MAX_ANNOTATIONS_PER_REQUEST = 50
 MAX_BODY_CHARS = 65536
 CHECK_CONCLUSIONS = {"action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out"}
-
-
-@dataclass(frozen=True, slots=True)
-class FakeRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: Any  # parsed JSON or None
-
-
-@dataclass(slots=True)
-class FakeResponse:
-    status: int
-    body: Any = None  # JSON-able, or None for an empty body
-    headers: dict[str, str] = field(default_factory=dict)
+INSTALLATION_TOKEN_LIFETIME_S = 3600
 
 
 @dataclass(slots=True)
@@ -65,30 +54,9 @@ class FakePull:
     author: str = "octocat"
     labels: list[str] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)  # filename, status, patch, previous_filename
-    commits: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # sha, author_name, author_email, message, login
-
-
-class NotFound(Exception):
-    """Raised by a handler for a missing object; answered with GitHub's recorded 404."""
-
-
-def recorded(name: str) -> Any:
-    """A recorded response body, e.g. recorded("pulls.get.open")."""
-    return json.loads((REST / "responses" / f"{name}.json").read_text())
-
-
-def recorded_error(name: str) -> Any:
-    """The `body` of a recorded error, e.g. recorded_error("create-review.422.line-not-in-diff.2024")."""
-    return json.loads((REST / "errors" / f"{name}.json").read_text())["body"]
-
-
-def _template_regex(template: str) -> re.Pattern[str]:
-    pattern = re.sub(
-        r"\{(\w+)\}", lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(1) == 'path' else '[^/]+'})", template
-    )
-    return re.compile(f"^{pattern}$")
+    # sha, author_name, author_email, message, login; `files` (as above) answers GET /commits/{sha}
+    commits: list[dict[str, Any]] = field(default_factory=list)
+    merged_at: dt.datetime | None = None  # set: the PR is closed and merged (listed with state=closed)
 
 
 class FakeGitHub:
@@ -96,6 +64,7 @@ class FakeGitHub:
 
     def __init__(self, login: str = "github-actions[bot]") -> None:
         self.login = login  # who the token posts as; GET /user answers 403 like an Actions token
+        self.tokens_minted = 0  # installation tokens handed out
         self.pulls: dict[tuple[str, int], FakePull] = {}
         self.contents: dict[tuple[str, str, str], bytes] = {}  # (repo, path, ref) -> bytes
         self.reviews: list[dict[str, Any]] = []
@@ -105,11 +74,12 @@ class FakeGitHub:
         self.requests: list[FakeRequest] = []
         self._failures: list[list[Any]] = []  # [method, regex, status, remaining, headers, body]
         self._ids = itertools.count(1000)
+        self._issue_numbers = itertools.count(1)
         self._lock = threading.Lock()
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., FakeResponse]]] = []
         self._index = json.loads((REST / "index.json").read_text())["entries"]
         self._install_routes()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self.dispatch))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     # lifecycle -------------------------------------------------------------------------------------
@@ -136,16 +106,8 @@ class FakeGitHub:
             self.contents[(pull.repo, path, pull.head_sha)] = data
         return pull
 
-    def fail(
-        self,
-        method: str,
-        path_regex: str,
-        status: int,
-        *,
-        times: int = 1,
-        headers: dict[str, str] | None = None,
-        body: Any = None,
-    ) -> None:
+    def fail(self, method: str, path_regex: str, status: int, *, times: int = 1,
+             headers: dict[str, str] | None = None, body: Any = None) -> None:
         """Answer the next `times` requests matching method + path regex with `status`."""
         self._failures.append([method.upper(), re.compile(path_regex), status, times, headers or {}, body])
 
@@ -155,7 +117,7 @@ class FakeGitHub:
         """Decorator adding (or overriding) a route: handler(request, **path_params) -> FakeResponse."""
 
         def register(handler: Callable[..., FakeResponse]) -> Callable[..., FakeResponse]:
-            self._routes.insert(0, (method.upper(), _template_regex(template), handler))
+            self._routes.insert(0, (method.upper(), template_regex(template), handler))
             return handler
 
         return register
@@ -196,13 +158,21 @@ class FakeGitHub:
         for entry in self._index:
             if entry["path_template"].startswith("/repos/{owner}/{repo}") and entry["status"] < 300:
                 self._routes.append(
-                    (entry["method"], _template_regex(entry["path_template"]), self._recorded(entry))
+                    (entry["method"], template_regex(entry["path_template"]), self._recorded(entry))
                 )
         r = "/repos/{owner}/{repo}"
         self.route("GET", "/user")(
             lambda req: FakeResponse(403, recorded_error("403.resource-not-accessible-by-integration"))
         )
+        self.route("POST", "/app/installations/{installation_id}/access_tokens")(self._access_token)
+        self.route("GET", "/app")(self._get_app)
+        self.route("GET", r + "/pulls")(self._list_pulls)
         self.route("GET", r + "/pulls/{number}")(self._get_pull)
+        self.route("GET", r + "/commits/{ref}")(self._get_commit)
+        self.route("GET", r + "/issues")(self._list_issues)
+        self.route("POST", r + "/issues")(self._create_issue)
+        for method in ("GET", "PATCH"):
+            self.route(method, r + "/issues/{number}")(self._issue)
         self.route("GET", r + "/pulls/{number}/files")(self._list_files)
         self.route("GET", r + "/pulls/{number}/commits")(self._list_commits)
         self.route("GET", r + "/contents/{path}")(self._get_contents)
@@ -229,8 +199,7 @@ class FakeGitHub:
             raise NotFound
         return self.pulls[(f"{owner}/{repo}", int(number))]
 
-    def _get_pull(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:
-        pull = self._pull(owner, repo, number)
+    def _pull_json(self, pull: FakePull) -> dict[str, Any]:
         body = self.rewrite(
             recorded("pulls.get.open"),
             {"hub4j-test-org/github-api": pull.repo, "/pulls/309": f"/pulls/{pull.number}"},
@@ -241,7 +210,80 @@ class FakeGitHub:
         body["user"]["login"] = pull.author
         body["head"].update(sha=pull.head_sha, ref=pull.head_ref)
         body["base"].update(sha=pull.base_sha, ref=pull.base_ref)
+        if pull.merged_at is not None:
+            stamp = pull.merged_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            body.update(state="closed", merged=True, merged_at=stamp, closed_at=stamp, updated_at=stamp)
+        return body
+
+    def _get_pull(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:
+        return FakeResponse(200, self._pull_json(self._pull(owner, repo, number)))
+
+    def _list_pulls(self, request: FakeRequest, owner: str, repo: str) -> FakeResponse:
+        """Open, closed (= merged here) or all PRs of the repository, in the order they were added."""
+        state = request.query.get("state", "open")
+        pulls = [p for (name, _), p in self.pulls.items() if name == f"{owner}/{repo}"]
+        chosen = [p for p in pulls if state == "all" or (p.merged_at is None) == (state == "open")]
+        return self._paginate(request, [self._pull_json(p) for p in chosen])
+
+    def _get_commit(self, request: FakeRequest, owner: str, repo: str, ref: str) -> FakeResponse:
+        """One commit of a registered PR with the `files` its commit entry lists."""
+        commits = [c for (name, _), p in self.pulls.items() if name == f"{owner}/{repo}" for c in p.commits]
+        commit = next((c for c in commits if c["sha"] == ref and "files" in c), None)
+        if commit is None:
+            raise NotFound
+        body = self.rewrite(recorded("commits.get"))
+        template = body["files"][0]
+        body.update(sha=ref, files=[{**template, **f, "sha": ref} for f in commit["files"]])
         return FakeResponse(200, body)
+
+    # the GitHub App's endpoints --------------------------------------------------------------------
+    def _access_token(self, request: FakeRequest, installation_id: str) -> FakeResponse:
+        """A new installation token per request, `ghs_{installation}_{n}`; the JWT is not verified."""
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return FakeResponse(401, {"message": "A JSON web token could not be decoded"})
+        self.tokens_minted += 1  # dispatch holds the lock
+        token = f"ghs_{installation_id}_{self.tokens_minted}"
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=INSTALLATION_TOKEN_LIFETIME_S)
+        body = recorded("apps.installations.access_tokens.create")
+        body.update(token=token, expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return FakeResponse(201, self.rewrite(body))
+
+    def _get_app(self, request: FakeRequest) -> FakeResponse:
+        """The App whose bot account is `login` ("slug[bot]")."""
+        body = self.rewrite(recorded("app.get"))
+        body["slug"] = self.login.removesuffix("[bot]")
+        return FakeResponse(200, body)
+
+    def _issue_json(self, issue: dict[str, Any]) -> dict[str, Any]:
+        body = self.rewrite(recorded("issues.create"))
+        label = {"id": 1, "node_id": "x", "url": "", "color": "ffffff", "default": False, "description": None}
+        body.update(number=issue["number"], title=issue["title"], body=issue["body"], state="open",
+                    labels=[{**label, "name": n} for n in issue["labels"]],
+                    url=f"{self.base_url}/repos/{issue['repo']}/issues/{issue['number']}")
+        body.pop("pull_request", None)
+        return body
+
+    def _list_issues(self, request: FakeRequest, owner: str, repo: str) -> FakeResponse:
+        wanted = set(filter(None, request.query.get("labels", "").split(",")))
+        items = [self._issue_json(i) for i in self.issues
+                 if i["repo"] == f"{owner}/{repo}" and wanted <= set(i["labels"])]
+        return self._paginate(request, items)
+
+    def _create_issue(self, request: FakeRequest, owner: str, repo: str) -> FakeResponse:
+        body = request.body or {}
+        issue = {"repo": f"{owner}/{repo}", "number": next(self._issue_numbers), "title": body["title"],
+                 "body": body.get("body", ""), "labels": list(body.get("labels", []))}
+        self.issues.append(issue)
+        return FakeResponse(201, self._issue_json(issue))
+
+    def _issue(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:
+        """GET or PATCH (title, body) one issue."""
+        issue = next((i for i in self.issues if i["repo"] == f"{owner}/{repo}" and i["number"] == int(number)), None)
+        if issue is None:
+            raise NotFound
+        if request.method == "PATCH":
+            issue.update({k: v for k, v in (request.body or {}).items() if k in ("title", "body")})
+        return FakeResponse(200, self._issue_json(issue))
 
     def _paginate(self, request: FakeRequest, items: list[Any]) -> FakeResponse:
         per_page = min(int(request.query.get("per_page", 30)), 100)
@@ -449,44 +491,3 @@ class FakeGitHub:
         )
         run.update({key: body[key] for key in ("conclusion", "status") if key in body})
         return FakeResponse(200, {k: v for k, v in run.items() if k not in ("repo", "annotations")})
-
-
-def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:  # keep test output clean
-            return
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            parts = urlsplit(self.path)
-            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            body = json.loads(raw) if raw else None
-            try:
-                response = fake.dispatch(
-                    FakeRequest(self.command, parts.path, query, dict(self.headers), body)
-                )
-            except Exception as error:  # a bug in a handler must show up in the test, not hang it
-                response = FakeResponse(500, {"message": f"FakeGitHub handler failed: {error!r}"})
-            payload = b"" if response.body is None else json.dumps(response.body).encode()
-            self.send_response(response.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            reset = str(int(time.time()) + 3600)
-            defaults = {
-                "X-RateLimit-Limit": "5000",
-                "X-RateLimit-Remaining": "4999",
-                "X-RateLimit-Used": "1",
-                "X-RateLimit-Reset": reset,
-                "X-RateLimit-Resource": "core",
-            }
-            for key, value in {**defaults, **response.headers}.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-    return Handler

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.config import env_bool
 from bot.github.client import DEFAULT_BASE_URL
 from scoring.errors import ConfigError
 
@@ -88,12 +89,8 @@ class AppSettings:
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    value = env.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-        raise ConfigError(f"{name} must be true or false, got {value!r}")
-    return value in ("true", "1", "yes", "on")
+    value = env.get(name, "").strip()
+    return env_bool(name, value) if value else default
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -8,6 +8,7 @@ the store first, so a redelivered or repeated task never reviews, or posts, twic
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import json
 import logging
@@ -19,9 +20,10 @@ from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
 
-from bot.app.pipeline import LoadedScorer, ReporterFactory, github_reporters, pull_outcomes, review_head
+from bot.app.pipeline import LoadedScorer, pull_outcomes, review_head
 from bot.app.routes import Job, JobKind
 from bot.app.settings import AppSettings
+from bot.config import Settings, load_settings
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.recalibration import RecalibratedScorer
@@ -57,9 +59,8 @@ class Runtime:
     """What a worker process loads once: store connection, App credentials, the scorer (the supervisor
     model is ~0.5 GB: never per task). Lazy, so a forked pool process builds its own after the fork."""
 
-    def __init__(self, settings: AppSettings, reporters: ReporterFactory | None = None) -> None:
+    def __init__(self, settings: AppSettings) -> None:
         self.settings = settings
-        self._reporters = reporters
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._auth: AppAuth | None = None
@@ -83,21 +84,19 @@ class Runtime:
     def client(self, installation_id: int) -> GitHubClient:
         return self.auth.client(installation_id)
 
-    def reporters(self) -> ReporterFactory:
-        return self._reporters or github_reporters
-
     def base_scorer(self) -> ScorerProtocol:
         with self._lock:
             if self._scorer is None:
                 self._scorer = load_scorer(self.settings.scorer)
             return self._scorer
 
-    def scorer_for(self, repo: str) -> LoadedScorer:
-        """The scorer for `repo`: the shipped calibration, or the repository's own once one is fitted."""
+    def scorer_for(self, repo: str, repo_settings: Settings) -> LoadedScorer:
+        """The scorer for `repo`: the shipped calibration, or the repository's own once one is fitted
+        (unless the operator's REDLINE_RECALIBRATE or the repository's `calibration.recalibrate` is false)."""
         base = self.base_scorer()
         supervisor = getattr(base, "supervisor", None)
         fingerprint = str(getattr(supervisor, "fingerprint", base.probe_version))
-        if self.settings.recalibrate:
+        if self.settings.recalibrate and repo_settings.calibration.recalibrate:
             params = self.store.latest_calibration(repo, base.probe_version)
             if params is not None:
                 return LoadedScorer(RecalibratedScorer(base, json.loads(params)), "repository", fingerprint)
@@ -109,7 +108,6 @@ def load_scorer(factory: str | None) -> ScorerProtocol:
     if factory:
         module, _, name = factory.partition(":")
         return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
-    from bot.config import load_settings
     from scoring.scorer import Scorer
 
     model = load_settings(None).model
@@ -128,7 +126,7 @@ def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str,
         raise task.retry(countdown=backoff_s(settings, task.request.retries))
     try:
         result = review_head(runtime.client(installation_id), repo, number, head_sha,
-                             lambda: runtime.scorer_for(repo), runtime.reporters(), runtime.auth.bot_login(),
+                             functools.partial(runtime.scorer_for, repo), runtime.auth.bot_login(),
                              time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s)
     except SoftTimeLimitExceeded:
         if claim is not Claim.DONE:

@@ -1,6 +1,6 @@
 """`redline review`: review a local branch (or the bundled example) in the terminal, or a GitHub PR with --github.
 
-Option parsing and wiring only; the work is in bot.snapshot, bot.review and bot.reporters.
+Option parsing and wiring only; the work is in bot.snapshot, bot.review, bot.pull_review and bot.reporters.
 """
 
 from __future__ import annotations
@@ -18,17 +18,22 @@ from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
 from bot.review import review as run_review
 from scoring.errors import ConfigError, RedlineError
+from scoring.scorer import ScorerProtocol
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
 
 
-def _scorer_factory(settings: Settings, model: str | None, probe: str | None):  # type: ignore[no-untyped-def]
-    def load():  # type: ignore[no-untyped-def]
-        from scoring.scorer import Scorer  # torch loads only when a review really scores
+def _load_scorer(settings: Settings, model: str | None, probe: str | None) -> ScorerProtocol:
+    from scoring.scorer import Scorer  # torch loads only when a review really scores
 
-        return Scorer.load(model or settings.model.supervisor, probe or settings.model.probe)
+    return Scorer.load(model or settings.model.supervisor, probe or settings.model.probe)
 
-    return load
+
+def _terminal_reporters(terminal: TerminalReporter, sarif_path: Path | None, settings: Settings) -> list[Reporter]:
+    chosen: list[Reporter] = [terminal]
+    if sarif_path:
+        chosen.append(SarifReporter(sarif_path, settings.comments.docs_url))
+    return chosen
 
 
 def _pull_number(event_path: str | None, number: int | None) -> int:
@@ -155,14 +160,11 @@ def _review_local(
     snapshot = local_snapshot(
         repo_path, base, head, max_added_lines=settings.languages.max_added_lines_per_file
     )
-    reporters: list[Reporter] = [terminal]
-    if sarif_path:
-        reporters.append(SarifReporter(sarif_path, settings.comments.docs_url))
     return run_review(
         snapshot,
-        _scorer_factory(settings, model, probe),
+        lambda: _load_scorer(settings, model, probe),
         settings,
-        reporters=reporters,
+        reporters=_terminal_reporters(terminal, sarif_path, settings),
         time_budget_s=time_budget_s,
     )
 
@@ -180,9 +182,7 @@ def _review_github(
     """A GitHub failure before the review exists is printed and ends with exit 0: never a failing gate."""
     from bot.github import pulls
     from bot.github.client import DEFAULT_BASE_URL, GitHubClient
-    from bot.reporters.check_run import CheckRunReporter
-    from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
-    from bot.snapshot import github_config_text, github_snapshot
+    from bot.pull_review import review_pull
 
     try:
         if not github_repo:
@@ -192,32 +192,19 @@ def _review_github(
         if not token:
             raise ConfigError("--github needs a token in GITHUB_TOKEN")
         client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", DEFAULT_BASE_URL))
-        pr = pulls.get_pull(client, github_repo, number)
-        settings = load_settings(github_config_text(client, github_repo, pr.default_branch))
-        snapshot = github_snapshot(
-            client, github_repo, number, max_added_lines=settings.languages.max_added_lines_per_file
-        )
         bot_login = pulls.authenticated_login(client, os.environ.get("REDLINE_BOT_LOGIN", ACTIONS_BOT_LOGIN))
-        existing = existing_comments(client, github_repo, number)
+        return review_pull(
+            client,
+            github_repo,
+            number,
+            lambda settings: _load_scorer(settings, model, probe),
+            bot_login=bot_login,
+            check_run=check_run,
+            more_reporters=lambda settings: _terminal_reporters(terminal, sarif_path, settings),
+            time_budget_s=time_budget_s,
+        )
     except RedlineError as error:
         click.secho(
             f"redline could not review this pull request (gate neutral): {error}", fg="yellow", err=True
         )
         return None
-    reporters: list[Reporter] = [
-        terminal,
-        PullRequestReviewReporter(client, github_repo, number, snapshot.files),
-    ]
-    if check_run:
-        reporters.append(CheckRunReporter(client, github_repo))
-    if sarif_path:
-        reporters.append(SarifReporter(sarif_path, settings.comments.docs_url))
-    return run_review(
-        snapshot,
-        _scorer_factory(settings, model, probe),
-        settings,
-        existing=existing,
-        bot_login=bot_login,
-        reporters=reporters,
-        time_budget_s=time_budget_s,
-    )

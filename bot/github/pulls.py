@@ -1,4 +1,5 @@
-"""Pull requests through the GitHub client: the PR, its files, commits, file contents, reviews, review comments.
+"""Pull requests through the GitHub client: the PR, its files, commits, file contents, reviews, review comments,
+and the PRs merged in a period (the report's Action mode, which has no store).
 
 Returns plain frozen dataclasses so nothing outside bot/github sees a PyGithub object.
 """
@@ -6,6 +7,7 @@ Returns plain frozen dataclasses so nothing outside bot/github sees a PyGithub o
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,8 @@ from scoring.errors import GitHubError
 MAX_FILES_PER_PULL = 3000
 # Review, comment and issue bodies above 65,536 characters are refused with a 422.
 MAX_BODY_CHARS = 65536
+# The closed PRs are listed newest-updated first; stop after this many pages' worth.
+MAX_PULLS_SCANNED = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,18 @@ class ReviewComment:
     body: str
     user_login: str
     in_reply_to: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MergedPull:
+    number: int
+    title: str
+    body: str
+    head_sha: str
+    author_login: str
+    head_ref: str
+    labels: tuple[str, ...]
+    merged_at: dt.datetime
 
 
 def get_pull(client: GitHubClient, repo: str, number: int) -> PullRequest:
@@ -141,6 +157,15 @@ def file_text(client: GitHubClient, repo: str, path: str, ref: str) -> bytes | N
     return client.call(f"get {path}@{ref[:7]} of {repo}", fetch)
 
 
+def file_texts(client: GitHubClient, repo: str, ref: str, paths: set[str]) -> dict[str, str | None]:
+    """Each path's text at `ref` (undecodable bytes replaced), None where it does not exist there."""
+    texts: dict[str, str | None] = {}
+    for path in sorted(paths):
+        data = file_text(client, repo, path, ref)
+        texts[path] = None if data is None else data.decode("utf-8", "replace")
+    return texts
+
+
 def list_review_comments(client: GitHubClient, repo: str, number: int) -> list[ReviewComment]:
     def fetch() -> list[ReviewComment]:
         return [
@@ -205,3 +230,26 @@ def authenticated_login(client: GitHubClient, fallback: str) -> str:
         return client.call("get the authenticated user", lambda: client.github.get_user().login)
     except GitHubError:
         return fallback
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def merged_pulls(client: GitHubClient, repo: str, since: dt.datetime, until: dt.datetime) -> list[MergedPull]:
+    """PRs of `repo` merged in [since, until), oldest merge first."""
+
+    def fetch() -> list[MergedPull]:
+        found = []
+        closed = client.repo(repo).get_pulls(state="closed", sort="updated", direction="desc")
+        for _, pr in zip(range(MAX_PULLS_SCANNED), closed, strict=False):
+            if pr.updated_at is not None and _aware(pr.updated_at) < since:
+                break  # updated before the period: merged before it too
+            if pr.merged_at is None or not since <= _aware(pr.merged_at) < until:
+                continue
+            found.append(MergedPull(pr.number, pr.title or "", pr.body or "", pr.head.sha,
+                                    pr.user.login if pr.user else "", pr.head.ref,
+                                    tuple(label.name for label in pr.labels), _aware(pr.merged_at)))
+        return sorted(found, key=lambda p: p.merged_at)
+
+    return client.call(f"list merged PRs of {repo}", fetch)

@@ -135,14 +135,11 @@ def store(database_url: str) -> Iterator[Store]:
     opened.close()
 
 
-
 @pytest.fixture(scope="module")
 def app_github() -> Iterator[FakeGitHub]:
-    """The fake GitHub with the App endpoints (tokens, GET /app, issues)."""
-    from tests.app.github_app import install_app_routes
-
+    """The fake GitHub, answering as the App's bot account."""
     with FakeGitHub(login=f"{APP_SLUG}[bot]") as fake:
-        yield install_app_routes(fake)
+        yield fake
 
 
 @pytest.fixture(scope="session")

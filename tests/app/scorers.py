@@ -1,8 +1,9 @@
 """Scorer factories a worker subprocess loads through REDLINE_SCORER ("tests.app.scorers:tiny").
 
-Both are the real Scorer over the tiny random Llama (scoring.testing), with the probe the test session
-trained once and saved to REDLINE_TEST_PROBE_DIR (training it again in every worker takes a minute on
-a busy machine); `stalling` also stalls its first call so a test can kill the worker mid-review.
+`tiny` and `stalling` are the real Scorer over the tiny random Llama (scoring.testing), with the probe the
+test session trained once and saved to REDLINE_TEST_PROBE_DIR (training it again in every worker takes a
+minute on a busy machine); `stalling` also stalls its first call so a test can kill the worker mid-review.
+`fixed` is a model-free stand-in for pure unit tests.
 """
 
 from __future__ import annotations
@@ -51,6 +52,20 @@ class _StallOnce:
             return self.inner.score(text, spans, intent, mode)
         time.sleep(STALL_S)
         raise AssertionError("the test should have killed this worker")
+
+
+class FixedScorer:
+    """A stand-in scorer returning fixed logits (pure unit tests of wrappers and of the worker's choice)."""
+
+    probe_version = "probe-1"
+
+    def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
+              mode: CalibrationMode = CalibrationMode.PR) -> list[SpanScore]:
+        return [SpanScore(span, 0.5, logit, 1) for span, logit in zip(spans, [0.0, 2.0, float("nan")], strict=False)]
+
+
+def fixed() -> FixedScorer:
+    return FixedScorer()
 
 
 def stalling() -> ScorerProtocol:

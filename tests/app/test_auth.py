@@ -4,7 +4,8 @@ import pytest
 
 from bot.github.auth import TOKEN_REFRESH_MARGIN_S, AppAuth
 from scoring.errors import ConfigError
-from tests.app.github_app import APP_SLUG, TOKEN_LIFETIME_S, private_key_pem
+from tests.app.github_app import APP_SLUG, private_key_pem
+from tests.fakes import INSTALLATION_TOKEN_LIFETIME_S
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def test_installation_token_is_cached_until_shortly_before_it_expires(app_github
     before = app_github.tokens_minted
     first = auth.token(7)
     assert auth.token(7) == first and app_github.tokens_minted == before + 1
-    now[0] += dt.timedelta(seconds=TOKEN_LIFETIME_S - TOKEN_REFRESH_MARGIN_S + 1)
+    now[0] += dt.timedelta(seconds=INSTALLATION_TOKEN_LIFETIME_S - TOKEN_REFRESH_MARGIN_S + 1)
     assert auth.token(7).token != first.token and app_github.tokens_minted == before + 2
 
 

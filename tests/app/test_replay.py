@@ -8,7 +8,7 @@ from bot.config import load_settings
 from bot.github.client import GitHubClient
 from bot.replay import replay
 from bot.store import Fate
-from tests.app.github_app import REPO, install_history_routes
+from tests.app.github_app import REPO
 from tests.app.scorers import tiny_from
 from tests.fakes import FakePull
 
@@ -22,15 +22,14 @@ FINAL_TEXT = "def bug(x):\n    return x + 1\n\n\ndef add(a, b):\n    return a + 
 
 @pytest.fixture(scope="module")
 def merged_history(app_github):
-    files = install_history_routes(app_github, MERGED)
-    app_github.add_pull(FakePull(REPO, 300, head_sha=HUMAN_SHA, commits=[
-        {"sha": AI_SHA, "author_name": "Dev (aider)", "author_email": "dev@example.com", "message": "feat: calc"},
-        {"sha": HUMAN_SHA, "author_name": "Ann", "author_email": "ann@example.com", "message": "fix the bug"},
+    ai_patch = "@@ -0,0 +1,6 @@\n" + "".join(f"+{x}\n" for x in AI_TEXT.splitlines())
+    fix_patch = "@@ -1,2 +1,2 @@\n def bug(x):\n-    return x - 1  # bug\n+    return x + 1\n"
+    app_github.add_pull(FakePull(REPO, 300, head_sha=HUMAN_SHA, merged_at=MERGED, commits=[
+        {"sha": AI_SHA, "author_name": "Dev (aider)", "author_email": "dev@example.com", "message": "feat: calc",
+         "files": [{"filename": "calc.py", "status": "added", "patch": ai_patch}]},
+        {"sha": HUMAN_SHA, "author_name": "Ann", "author_email": "ann@example.com", "message": "fix the bug",
+         "files": [{"filename": "calc.py", "status": "modified", "patch": fix_patch}]},
     ]))
-    files[AI_SHA] = [{"filename": "calc.py", "status": "added",
-                      "patch": "@@ -0,0 +1,6 @@\n" + "".join(f"+{x}\n" for x in AI_TEXT.splitlines())}]
-    files[HUMAN_SHA] = [{"filename": "calc.py", "status": "modified",
-                         "patch": "@@ -1,2 +1,2 @@\n def bug(x):\n-    return x - 1  # bug\n+    return x + 1\n"}]
     app_github.contents[(REPO, "calc.py", AI_SHA)] = AI_TEXT.encode()
     app_github.contents[(REPO, "calc.py", HUMAN_SHA)] = FINAL_TEXT.encode()
     return app_github

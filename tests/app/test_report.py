@@ -7,7 +7,8 @@ import pytest
 from bot import report
 from bot.recalibration import MIN_RECALIBRATION_LINES, RecalibratedScorer, recalibrate
 from bot.store import Fate, GateRecord, OutcomeLine
-from scoring.types import Span, SpanScore
+from scoring.types import Span
+from tests.app.scorers import FixedScorer
 
 SINCE = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
 UNTIL = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
@@ -104,15 +105,6 @@ def test_recalibration_recovers_the_true_mapping_and_beats_the_shipped_one_out_o
     assert fit.params["slope"] == pytest.approx(0.5, abs=0.1)
     assert fit.params["intercept"] == pytest.approx(-1.0, abs=0.2)
     assert fit.brier_refit_cv < fit.brier_current_cv
-
-
-class FixedScorer:
-    """A stand-in scorer returning fixed logits (pure unit test of the wrapper)."""
-
-    probe_version = "probe-1"
-
-    def score(self, text, spans, intent=None, mode=None):
-        return [SpanScore(span, 0.5, logit, 1) for span, logit in zip(spans, [0.0, 2.0, float("nan")])]
 
 
 def test_recalibrated_scorer_replaces_probabilities_from_logits():

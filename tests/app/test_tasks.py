@@ -1,6 +1,18 @@
+import json
+
 from bot.app.routes import QUEUED
 from bot.app.settings import AppSettings
-from bot.app.tasks import REPORT_QUEUE, REPORT_TASK, TASK_NAMES, WEEKLY_TASK, backoff_s, create_celery, is_transient
+from bot.app.tasks import (
+    REPORT_QUEUE,
+    REPORT_TASK,
+    TASK_NAMES,
+    WEEKLY_TASK,
+    Runtime,
+    backoff_s,
+    create_celery,
+    is_transient,
+)
+from bot.config import load_settings
 from scoring.errors import GitHubError
 
 
@@ -36,3 +48,17 @@ def test_only_errors_that_can_heal_are_retried():
 
 def test_every_job_the_web_queues_has_a_task():
     assert set(TASK_NAMES) == QUEUED
+
+
+def test_a_repository_can_keep_the_shipped_calibration_after_a_recalibration_was_fitted(tmp_path):
+    runtime = Runtime(AppSettings(database_url=f"sqlite:///{tmp_path / 'redline.db'}",
+                                  scorer="tests.app.scorers:fixed"))
+    params = {"kind": "platt", "slope": 1.0, "intercept": -2.0}
+    runtime.store.save_calibration("octo/a", "probe-1", json.dumps(params), 300)
+    try:
+        assert runtime.scorer_for("octo/a", load_settings(None, env={})).calibration == "repository"
+        opted_out = load_settings("calibration: {recalibrate: false}\n", env={})
+        assert runtime.scorer_for("octo/a", opted_out).calibration == "shipped"
+        assert runtime.scorer_for("octo/b", load_settings(None, env={})).calibration == "shipped"  # nothing fitted
+    finally:
+        runtime.store.close()

@@ -23,13 +23,20 @@ def worker(workers):
     return workers.start()
 
 
-def test_signed_webhook_is_reviewed_by_a_worker_on_the_fake_github(app_github, web, workers, worker):
+def _open_and_review(app_github, web, workers, number: int, head: str) -> int:
+    """Open an AI-written PR through a signed `opened` webhook and wait for the worker's review; the HTTP status."""
     client, store = web
-    head = "1" * 40
-    add_pull(app_github, 101, head)
-    assert send(client, "pull_request", delivery("pull_request.opened", 101, head)).status_code == 202
-    key = ReviewKey(REPO, 101, head)
+    add_pull(app_github, number, head)
+    status = send(client, "pull_request", delivery("pull_request.opened", number, head)).status_code
+    key = ReviewKey(REPO, number, head)
     wait_until(lambda: store.review_status(key) is ReviewStatus.DONE, REVIEW_TIMEOUT_S, "the review", workers.log_text)
+    return status
+
+
+def test_signed_webhook_is_reviewed_by_a_worker_on_the_fake_github(app_github, web, workers, worker):
+    _, store = web
+    head = "1" * 40
+    assert _open_and_review(app_github, web, workers, 101, head) == 202
     (review,) = [r for r in app_github.reviews if r["number"] == 101]
     assert review["commit_id"] == head
     commented = {c["line"] for c in app_github.review_comments if c["number"] == 101}
@@ -59,10 +66,7 @@ def test_same_delivery_twice_and_a_repeated_event_give_one_review(app_github, we
 def test_closed_pull_request_stores_what_became_of_each_line(app_github, web, workers, worker):
     client, store = web
     head, final = "4" * 40, "5" * 40
-    add_pull(app_github, 104, head)
-    send(client, "pull_request", delivery("pull_request.opened", 104, head))
-    key = ReviewKey(REPO, 104, head)
-    wait_until(lambda: store.review_status(key) is ReviewStatus.DONE, REVIEW_TIMEOUT_S, "the review", workers.log_text)
+    _open_and_review(app_github, web, workers, 104, head)
     # Before merging, a person fixes line 2 and deletes `add` (lines 5-6); lines 1, 3 and 4 stay.
     app_github.contents[(REPO, "calc.py", final)] = b"def bug(x):\n    return x + 1\n\n\n"
     body = delivery("pull_request.closed.merged", 104, final)
@@ -85,10 +89,7 @@ def test_closed_pull_request_stores_what_became_of_each_line(app_github, web, wo
 def test_weekly_schedule_files_a_report_issue_per_installed_repository(app_github, app_env, web, workers, worker):
     client, store = web
     head, final = "6" * 40, "7" * 40
-    add_pull(app_github, 106, head)
-    send(client, "pull_request", delivery("pull_request.opened", 106, head))
-    key = ReviewKey(REPO, 106, head)
-    wait_until(lambda: store.review_status(key) is ReviewStatus.DONE, REVIEW_TIMEOUT_S, "the review", workers.log_text)
+    _open_and_review(app_github, web, workers, 106, head)
     app_github.contents[(REPO, "calc.py", final)] = b"def bug(x):\n    return x + 1\n"
     send(client, "pull_request", delivery("pull_request.closed.merged", 106, final))
     wait_until(lambda: store.finished_reviews(REPO, 106) and _closed(store, 106), REVIEW_TIMEOUT_S, "the outcomes",

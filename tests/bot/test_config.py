@@ -74,3 +74,18 @@ def test_the_documented_example_config_is_exactly_the_defaults():
 
     example = Path(__file__).resolve().parents[2] / "examples" / "redline.yml"
     assert load_settings(example.read_text(), env={}) == load_settings(None, env={})
+
+
+def test_a_repository_can_switch_its_own_recalibration_off():
+    assert load_settings(None, env={}).calibration.recalibrate
+    assert not load_settings("calibration: {recalibrate: false}\n", env={}).calibration.recalibrate
+    with pytest.raises(ConfigError, match="calibration.recalibrate"):
+        load_settings("calibration: {recalibrate: sometimes}\n", env={})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("on", True), ("YES", True), ("1", True), (" off ", False)])
+def test_boolean_env_vars_accept_the_usual_spellings(value, expected):
+    from bot.app.settings import AppSettings
+
+    assert load_settings(None, env={"REDLINE_GATE": value}).gate.enabled is expected
+    assert AppSettings.from_env({"REDLINE_RECALIBRATE": value}).recalibrate is expected

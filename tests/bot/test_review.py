@@ -11,6 +11,7 @@ from bot.review import glob_regex, review
 from bot.snapshot import local_snapshot
 from scoring.decisions import GateConclusion, LineVerdict
 from scoring.errors import ProbeError, SpanError
+from scoring.types import CalibrationMode
 
 CLAUDE = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
 BASE = "def add(a, b):\n    return a + b\n"
@@ -36,6 +37,26 @@ def test_ai_commit_gets_comments_only_above_threshold(git_repo, tiny):
     assert {d.line for d in outcome.plan.new} == commented
     assert outcome.coverage.scored_lines == 4 and outcome.coverage.ai_lines == 4
     assert all("Co-authored-by: Claude" in f.why_ai for f in outcome.findings)
+
+
+class _RecordingScorer:
+    """Passes scoring through and remembers the logit returned for each one-line span."""
+
+    def __init__(self, inner):
+        self.inner, self.probe_version, self.logits = inner, inner.probe_version, {}
+
+    def score(self, text, spans, intent=None, mode=CalibrationMode.PR):
+        scores = self.inner.score(text, spans, intent, mode)
+        self.logits.update({span.start: s.logit for span, s in zip(spans, scores) if span.start == span.end})
+        return scores
+
+
+def test_each_scored_line_carries_the_raw_logit_the_scorer_returned(git_repo, tiny):
+    recording = _RecordingScorer(tiny)
+    outcome = review(_snapshot(git_repo), recording, SETTINGS)
+    scored = {ln.line: ln.logit for ln in outcome.lines if not math.isnan(ln.probability)}
+    assert scored == {n: recording.logits[n] for n in (3, 4, 5, 6)}
+    assert all(math.isnan(ln.logit) for ln in outcome.lines if math.isnan(ln.probability))
 
 
 def test_human_commit_gets_no_comments_and_is_not_scored(git_repo, tiny):

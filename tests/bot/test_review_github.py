@@ -8,6 +8,7 @@ from bot.comments import ExistingComment
 from bot.config import load_settings
 from bot.reporters.check_run import CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
+from bot.pull_review import review_pull
 from bot.review import review
 from bot.snapshot import github_snapshot
 from scoring.decisions import GateConclusion
@@ -140,3 +141,28 @@ def test_existing_comments_are_read_with_their_authors(client, fake_github):
     assert existing_comments(client, "acme/app", 5) == [
         ExistingComment(fake_github.review_comments[0]["id"], "calc.py", 3, "hm", "ada", None)
     ]
+
+
+def test_review_pull_reads_the_config_of_the_default_branch_and_posts_review_and_check(client, fake_github, tiny):
+    pull = _pull(fake_github, "a" * 40, TEXT_V1, PATCH_V1)
+    fake_github.contents[("acme/app", ".github/redline.yml", "main")] = b"gate: {enabled: false}\n"
+    seen = []
+
+    def scorer(settings):
+        seen.append(settings)
+        return tiny
+
+    outcome = review_pull(client, "acme/app", pull.number, scorer, bot_login="github-actions[bot]")
+    assert outcome is not None and [s.gate.enabled for s in seen] == [False]
+    assert outcome.gate.conclusion is GateConclusion.NEUTRAL  # the high-risk hunk does not fail a switched-off gate
+    [review_call] = fake_github.calls("POST", "/pulls/5/reviews$")
+    assert sorted(c["line"] for c in review_call.body["comments"]) == [3, 4]
+    [run] = fake_github.check_runs
+    assert run["conclusion"] == "neutral" and run["head_sha"] == "a" * 40
+
+
+def test_review_pull_for_a_head_that_moved_on_posts_nothing(client, fake_github, tiny):
+    _pull(fake_github, "b" * 40, TEXT_V1, PATCH_V1)
+    outcome = review_pull(client, "acme/app", 5, lambda settings: tiny, bot_login="x", head_sha="a" * 40)
+    assert outcome is None
+    assert fake_github.calls("POST", "/reviews$") == [] and fake_github.check_runs == []
