@@ -77,6 +77,8 @@ class RecalibratedScorer:
     def __init__(self, inner: ScorerProtocol, params: Mapping[str, Any]) -> None:
         self.inner = inner
         self.probe_version = inner.probe_version
+        # The review reads the card's comment threshold and languages; a recalibration keeps them.
+        self.card = getattr(inner, "card", None)
         self.calibrator = calibrator_from_dict(dict(params))
 
     def score(

@@ -23,18 +23,24 @@ class ExampleRepo:
     head: str
 
 
+def _files(directory: Path) -> list[Path]:
+    """The example's files, never a stray __pycache__ or other directory left by tools."""
+    return [f for f in sorted(directory.iterdir()) if f.is_file() and f.name != "COMMIT_MSG"]
+
+
 def build_example(destination: Path) -> ExampleRepo:
     """Create the example repository in `destination` (which must not exist or be empty)."""
     destination.mkdir(parents=True, exist_ok=True)
     if any(destination.iterdir()):
         raise FileExistsError(f"{destination} is not empty")
     repo = git.Repo.init(destination, initial_branch="main")
-    for file in sorted((EXAMPLE_DIR / "base").iterdir()):
+    base_files = _files(EXAMPLE_DIR / "base")
+    for file in base_files:
         shutil.copy(file, destination / file.name)
-    repo.index.add([f.name for f in sorted((EXAMPLE_DIR / "base").iterdir())])
+    repo.index.add([f.name for f in base_files])
     repo.index.commit("Inventory with add and total value", author=AUTHOR, committer=AUTHOR)
     repo.create_head("ai-feature").checkout()
-    ai_files = [f for f in sorted((EXAMPLE_DIR / "ai").iterdir()) if f.name != "COMMIT_MSG"]
+    ai_files = _files(EXAMPLE_DIR / "ai")
     for file in ai_files:
         shutil.copy(file, destination / file.name)
     repo.index.add([f.name for f in ai_files])
