@@ -1,0 +1,98 @@
+"""training.evaluate / eval_report / experiment: replay arithmetic, calibration cross-fitting, and one
+end-to-end evaluation + shipped probe on the planted-signal corpus (tiny supervisor)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from scoring.decisions import Thresholds
+from scoring.probe import load_probe
+from training.eval_report import Results, evaluate_miap, evaluate_wild, render
+from training.evaluate import Lines, Population, Scaling, cross_fit, replay
+from training.evaluation_text import targets
+from training.experiment import Corpus, save, train_shipped
+from training.features import ExtractionReport, STATISTICS
+from training.train_probe import TrainConfig
+
+FAST = TrainConfig(name="fast", layers=(2,), hidden=16, dropout=0.0, epochs=8, batch_problems=8, lr=1e-2)
+FAST_SURPRISAL = FAST.override(name="fast+surprisal", extra_features=["surprisal", "indent"])
+
+
+def _corpus(planted_table, items=None) -> Corpus:
+    encoded, table = planted_table
+    width = len(table.layers) * table.layer_width
+    stats = [{n: a[:, width + table.extra_features.index(n)].astype(np.float32) for n in STATISTICS}
+             for a in table.arrays]
+    corpus = Corpus(list(encoded), table, stats, ExtractionReport(len(encoded), 0, 1.0))
+    return corpus if items is None else corpus.subset(np.asarray(items))
+
+
+def test_replay_counts_hits_comments_and_gate_failures(planted_table):
+    encoded, _ = planted_table
+    two = [replace(e, item=replace(e.item, group=f"c{k}")) for k, e in enumerate(encoded[:2])]
+    probabilities = [np.where(np.asarray(e.item.line_labels) == 1, 0.9, 0.1) for e in two]
+    probabilities[1] = np.full(len(two[1].item.lines), 0.1)
+    hunks = [np.array([0.95]), np.array([0.2])]
+    result = replay(two, probabilities, hunks, Thresholds(comment=0.5, gate=0.8))
+    assert result.commits == 2
+    assert result.commented == sum(two[0].item.line_labels)
+    assert result.comment_hit_rate == 1.0
+    assert result.gate_failure_rate == 0.5
+    labels = list(two[0].item.line_labels) + list(two[1].item.line_labels)
+    assert result.base_rate == np.mean(labels)
+
+
+def test_cross_fitted_platt_matches_a_fit_on_the_other_folds_only():
+    from scoring.calibration import PlattCalibrator
+    from training.train_probe import grouped_folds
+
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=400)
+    labels = (rng.random(400) < 1 / (1 + np.exp(-2 * scores))).astype(float)
+    groups = np.arange(400) // 4
+    platt = cross_fit(scores, labels, groups, Scaling.PLATT)
+    folds = grouped_folds([str(g) for g in groups], 5, seed=7)
+    for fold in range(5):
+        held = folds == fold
+        expected = PlattCalibrator.fit(scores[~held], labels[~held]).apply(scores[held])
+        np.testing.assert_allclose(platt[held], expected)
+    isotonic = cross_fit(scores, labels, groups, Scaling.ISOTONIC)
+    assert np.all((isotonic >= 0) & (isotonic <= 1))
+    assert abs(platt.mean() - labels.mean()) < 0.05
+
+
+def test_populations_nest(planted_table):
+    encoded, _ = planted_table
+    lines = Lines.of(encoded)
+    assert lines.mask(Population.ALL).sum() >= lines.mask(Population.GENERATED).sum()
+    assert lines.mask(Population.GENERATED).sum() >= lines.mask(Population.FAILING).sum()
+
+
+@pytest.mark.slow  # trains about 40 small probes: a few minutes on two busy cores
+def test_end_to_end_evaluation_renders_every_section(planted_table, tiny_lm_supervisor, tmp_path):
+    corpus = _corpus(planted_table)
+    results = Results()
+    evaluate_miap(corpus, FAST, [FAST, FAST_SURPRISAL], results)
+    rows = results.rows["MIAP, line level, 5-fold grouped by problem"]
+    by_method = {(r.method, r.population, r.scaling): r.summary for r in rows}
+    assert by_method[("selected probe", "all lines", Scaling.PLATT)].auc > 0.85
+    assert abs(by_method[("base rate", "all lines", Scaling.RAW)].bss) < 0.05
+    assert {name for name, *_ in results.loso} == {"fast", results.selected[0]} or results.loso
+
+    earlier, later = _corpus(planted_table, range(0, 60)), _corpus(planted_table, range(60, 96))
+    shipped = train_shipped(tiny_lm_supervisor, FAST, earlier, later, {"corpus": "planted"}, "test-1")
+    assert set(shipped.card.calibration) == {"benchmark", "pr"}
+    save(shipped, tmp_path / "probe")
+    probe, card = load_probe(tmp_path / "probe")
+    assert card.training_data["train_config"]["name"] == "fast"
+
+    evaluate_wild(shipped, earlier, later, FAST, FAST_SURPRISAL, results)
+    assert [name for name, _ in results.replays][0] == "shipped probe, zero-shot"
+    page = render(results, {"intro": "# Evaluation", "wild": "planted"}, ["x.png"])
+    page += targets(results)
+    for heading in ("MIAP, line level", "Leave one source out", "In the wild", "Replay", "Targets"):
+        assert heading in page
+    assert "nan" not in page.split("## Targets")[1]

@@ -1,0 +1,197 @@
+"""Find the smallest passing patch for a failing program.
+
+Three methods, smallest patch kept: (1) the closest passing candidate from the wide pool (the
+reference and every other program for the problem), as in the paper; (2) ddmin over that patch's
+line edits; (3) a one-line search (replace, delete or insert one line taken from aligned lines of
+passing programs, or a local mutation such as an operator flip or an off-by-one constant).
+The oracle is a callback (the strongest tests available); no sandbox or I/O here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from training.labels import unreachable_lines
+from training.minimize import Budget, Edit, EditKind, apply_edits, ddmin, line_edits, significant, split_lines
+
+MAX_POOL_CHECKS = 12  # unverified pool programs run per failing program while looking for the closest pass
+MAX_PASSING_DONORS = 12  # passing programs whose aligned lines feed the one-line search
+MAX_MUTATIONS_PER_LINE = 24
+DDMIN_MIN_CHECKS = 8
+CANDIDATES_TO_SHRINK = 3  # nearest passing candidates whose patches ddmin tries
+
+_FLIPS = (
+    ("<=", "<"),
+    ("<", "<="),
+    (">=", ">"),
+    (">", ">="),
+    ("==", "!="),
+    ("!=", "=="),
+    ("<", ">"),
+    (">", "<"),
+    ("+", "-"),
+    ("-", "+"),
+    ("//", "/"),
+    ("/", "//"),
+    (" and ", " or "),
+    (" or ", " and "),
+    ("True", "False"),
+    ("False", "True"),
+    ("min(", "max("),
+    ("max(", "min("),
+    ("[0]", "[-1]"),
+    ("[-1]", "[0]"),
+)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
+
+
+class RepairMethod(enum.StrEnum):
+    NONE = "none"  # no passing candidate found within the budget
+    CLOSEST = "closest"  # the closest passing candidate, whole (the paper's MIAP)
+    DDMIN = "ddmin"
+    ONE_LINE = "one_line"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    code: str
+    origin: str  # "reference" or the generation's source and generator
+
+
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+    """paper: the whole closest passing candidate's patch; best: the smallest passing patch found."""
+
+    method: RepairMethod
+    best: tuple[Edit, ...]
+    paper: tuple[Edit, ...]
+    closest_origin: str
+    checks: int
+
+    @property
+    def found(self) -> bool:
+        return self.method is not RepairMethod.NONE
+
+
+def find_repair(
+    generated: str,
+    pool: Sequence[Candidate],
+    known_passing: set[str],
+    passes: Callable[[str], bool],
+    budget: Budget,
+    verified: frozenset[str] = frozenset(),
+) -> RepairReport:
+    """The smallest passing patch of `generated`; `known_passing` holds codes already known to pass and
+    `verified` codes whose result is known (so a verified code not in `known_passing` fails)."""
+    start_checks = budget.checks
+    ranked = sorted(
+        (len(significant(generated, line_edits(generated, c.code, blank_aware=True))), len(c.code), k)
+        for k, c in enumerate(pool)
+        if c.code != generated
+    )
+    nearest: list[Candidate] = []
+    unverified = 0
+    for _, _, index in ranked:
+        candidate = pool[index]
+        if len(nearest) == CANDIDATES_TO_SHRINK:
+            break
+        if candidate.code in known_passing:
+            nearest.append(candidate)
+        elif candidate.code not in verified and unverified < MAX_POOL_CHECKS and budget.spend():
+            unverified += 1
+            if passes(candidate.code):
+                known_passing.add(candidate.code)
+                nearest.append(candidate)
+    if not nearest:
+        return RepairReport(RepairMethod.NONE, (), (), "", start_checks - budget.checks)
+    paper = _patch(generated, nearest[0].code, passes, budget)
+    best, method = paper, RepairMethod.CLOSEST
+    # ddmin over the patch of each of the nearest passing candidates shares half of what is left;
+    # the one-line search keeps the rest.
+    allowance = min(budget.checks, max(DDMIN_MIN_CHECKS, budget.checks // 2))
+    for rank, candidate in enumerate(nearest):
+        edits = paper if rank == 0 else _patch(generated, candidate.code, passes, budget)
+        share = Budget(max(1, allowance // len(nearest)), budget.seconds, budget.started)
+        shrunk = ddmin(edits, lambda subset: passes(apply_edits(generated, subset)), share)
+        budget.checks -= max(1, allowance // len(nearest)) - share.checks
+        if cost(generated, shrunk) < cost(generated, best):
+            best, method = shrunk, RepairMethod.DDMIN
+    if cost(generated, best) > 1:
+        # Sorted, not set order: the build must give the same labels on every run.
+        donors = sorted(
+            (c for c in known_passing if c != generated), key=lambda c: (len(line_edits(generated, c)), c)
+        )[:MAX_PASSING_DONORS]
+        for edit in one_line_edits(generated, donors, {e.at for e in best}):
+            if unreachable_lines(generated, [edit]):
+                continue  # an early return above the old code is not a one-line repair
+            if not budget.spend():
+                break
+            if passes(apply_edits(generated, [edit])):
+                best, method = (edit,), RepairMethod.ONE_LINE
+                break
+    return RepairReport(method, best, paper, nearest[0].origin, start_checks - budget.checks)
+
+
+def cost(generated: str, edits: Sequence[Edit]) -> int:
+    """A patch's size: its edited lines plus the generated lines it makes unreachable."""
+    return len(edits) + len(unreachable_lines(generated, edits))
+
+
+def _patch(generated: str, candidate: str, passes: Callable[[str], bool], budget: Budget) -> tuple[Edit, ...]:
+    """The edits towards `candidate`, without blank-line edits when the program still passes without them."""
+    edits = line_edits(generated, candidate)
+    core = significant(generated, line_edits(generated, candidate, blank_aware=True))
+    if len(core) < len(edits) and budget.spend() and passes(apply_edits(generated, core)):
+        return core
+    return edits
+
+
+def one_line_edits(generated: str, donors: Sequence[str], suspects: set[int]) -> list[Edit]:
+    """Single-line edits to try, most promising first: on lines the best patch touches, edits that more
+    passing programs share, then those closest to the original line (a flipped operator first)."""
+    lines = split_lines(generated)
+    scored: dict[Edit, tuple[int, int, float]] = {}
+    votes: dict[Edit, int] = {}
+
+    def offer(edit: Edit, similarity: float) -> None:
+        key = (0 if edit.at in suspects else 1, -votes.get(edit, 0), -similarity)
+        scored[edit] = min(scored.get(edit, key), key)
+
+    for donor in donors:  # an edit several passing programs agree on is the likeliest fix
+        for edit in line_edits(generated, donor):
+            plain = Edit(edit.at, 0, edit.kind, edit.text)
+            votes[plain] = votes.get(plain, 0) + 1
+    for donor in donors:
+        for edit in line_edits(generated, donor):
+            if edit.kind is EditKind.REPLACE:
+                offer(edit, difflib.SequenceMatcher(None, lines[edit.at], edit.text).ratio())
+            elif edit.kind is EditKind.INSERT:
+                offer(Edit(edit.at, 0, EditKind.INSERT, edit.text), 0.3)
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        offer(Edit(index, 0, EditKind.DELETE), 0.2)
+        for mutated in mutations(line):
+            offer(Edit(index, 0, EditKind.REPLACE, mutated), 0.99)
+    return sorted(scored, key=lambda edit: (scored[edit], edit))
+
+
+def mutations(line: str) -> list[str]:
+    """Local mutations of one line: each operator flip or ±1 on each integer constant, one at a time."""
+    found: list[str] = []
+    code, _, _ = line.partition("#")
+    for old, new in _FLIPS:
+        start = code.find(old)
+        while start != -1 and len(found) < MAX_MUTATIONS_PER_LINE:
+            found.append(line[:start] + new + line[start + len(old) :])
+            start = code.find(old, start + len(old))
+    for match in _NUMBER.finditer(code):
+        value = int(match.group())
+        for changed in (value + 1, value - 1):
+            if changed >= 0 and len(found) < MAX_MUTATIONS_PER_LINE:
+                found.append(line[: match.start()] + str(changed) + line[match.end() :])
+    return [m for m in dict.fromkeys(found) if m != line]
