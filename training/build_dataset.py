@@ -266,11 +266,17 @@ def _repair_failing(
         passing[task.problem.id].add(task.problem.reference)
     pending = {
         task.problem.id: [
-            g for g in task.selected if not results[g.code, task.problem.id].passed and _key(task, g) not in done
+            g
+            for g in task.selected
+            if not results[g.code, task.problem.id].passed and _key(task, g) not in done
         ]
         for task in tasks.values()
     }
-    verified = _verify_pool(config, [tasks[pid] for pid, gens in pending.items() if gens]) if config.verify_pool else {}
+    verified = (
+        _verify_pool(config, [tasks[pid] for pid, gens in pending.items() if gens])
+        if config.verify_pool
+        else {}
+    )
     for pid, (_, passed) in verified.items():
         passing[pid] |= passed
     jobs = {
@@ -317,7 +323,9 @@ _WORKER_SANDBOXES: dict[tuple, Sandbox] = {}  # one per worker process, so its s
 def _verify_pool(config: BuildConfig, tasks: list[_Problem]) -> dict[str, tuple[set[str], set[str]]]:
     """Run every pool program of these problems once (repair limits): problem -> (verified, passing)."""
     sandbox = _repair_sandbox(config)
-    jobs = [(task.problem.id, code, task.oracle) for task in tasks for code in sorted({c.code for c in task.pool})]
+    jobs = [
+        (task.problem.id, code, task.oracle) for task in tasks for code in sorted({c.code for c in task.pool})
+    ]
     found: dict[str, tuple[set[str], set[str]]] = {task.problem.id: (set(), set()) for task in tasks}
     with _progress() as progress, ThreadPoolExecutor(config.workers) as pool:
         bar = progress.add_task("verifying the repair pool", total=len(jobs))

@@ -52,7 +52,8 @@ class ProgramRow:
     repair_method:      none / closest / ddmin / one_line / pending ("" for passing programs).
     patch_lines:        size of the minimal patch (changed + deleted + inserted lines).
     paper_patch_lines:  size of the whole closest-passing-candidate patch (the paper's MIAP).
-    repair_source:      where the closest passing candidate came from ("reference" or "<generator> (<source>)").
+    repair_source:      where the closest passing candidate came from: "reference" or
+                        "<generator> (<source>)".
     edited_share:       share of generated lines (not copied from the prompt, not blank) labelled edited.
     paper_edited_share: the same share under the paper-style patch (before ddmin and one-line search).
     degenerate:         the best patch still edits most (> half, and more than one) of the generated lines.
@@ -100,7 +101,7 @@ def generator_family(generator: str) -> str:
 
 
 def assign_folds(problem_ids: Iterable[str], n_folds: int = N_FOLDS, seed: int = FOLD_SEED) -> dict[str, int]:
-    """Problem -> fold, balanced and reproducible: shuffle the sorted ids with a fixed seed, deal round-robin."""
+    """Problem -> fold, balanced and reproducible: shuffle the sorted ids (fixed seed), deal round-robin."""
     ordered = sorted(set(problem_ids))
     random.Random(seed).shuffle(ordered)
     return {pid: index % n_folds for index, pid in enumerate(ordered)}

@@ -25,7 +25,7 @@ def make_card(rows: Sequence[ProgramRow], config: dict, excluded: dict[str, str]
         "name": config.get("name", ""),
         "build_seconds": round(seconds, 1),
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()},
-        "oracle": "benchmark tests + up to max_inputs HumanEval+/MBPP+ inputs compared with the reference's outputs",
+        "oracle": "benchmark tests + up to max_inputs HumanEval+/MBPP+ inputs checked against the reference",
         "excluded_problems": excluded,
         "total": summarise(rows),
         "by_benchmark": {
@@ -35,7 +35,8 @@ def make_card(rows: Sequence[ProgramRow], config: dict, excluded: dict[str, str]
             {"benchmark": b, "generator": g, **summarise(group)} for (b, g), group in sorted(groups.items())
         ],
         "by_source": {
-            source: summarise([r for r in rows if r.source == source]) for source in sorted({r.source for r in rows})
+            source: summarise([r for r in rows if r.source == source])
+            for source in sorted({r.source for r in rows})
         },
         "folds": {str(k): sum(1 for r in rows if r.fold == k) for k in sorted({r.fold for r in rows})},
         "leave_one_out_groups": {

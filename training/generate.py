@@ -115,7 +115,7 @@ class LocalModel:
 
 
 def generate(problems: Sequence[Problem], backend: Backend, samples: int, out: Path) -> Counter[str]:
-    """Write `samples` programs per problem to `out` (JSONL); returns counts of written / unusable / skipped."""
+    """Write `samples` programs per problem to `out` (JSONL); returns counts written/unusable/skipped."""
     done: Counter[str] = Counter()
     if out.is_file():
         done.update(f"{g.problem_id}|{g.generator}" for g in read_generations(out))

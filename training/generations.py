@@ -18,7 +18,10 @@ from training import sources
 from training.problems import Benchmark, Problem, problem_id
 
 # LDB prepends this header to every implementation it runs; it is the harness's, not the model's.
-LDB_HEADER = "from typing import *\nimport math\nfrom heapq import *\nimport itertools\nimport re\nimport typing\nimport heapq\n_str=str\nimport re\n"
+LDB_HEADER = (
+    "from typing import *\nimport math\nfrom heapq import *\nimport itertools\nimport re\nimport typing\n"
+    "import heapq\n_str=str\nimport re\n"
+)
 AGENTCODER_MARKERS = re.compile(r"^# \[(BEGIN|DONE)\]\s*$", re.MULTILINE)
 FENCE = re.compile(r"```(?:python|py|Python3|python3)?\n(.*?)```", re.DOTALL)
 HUMANEVAL_RESULTS_MODELS = {
@@ -29,7 +32,7 @@ HUMANEVAL_RESULTS_MODELS = {
 
 
 class Role(enum.StrEnum):
-    """FINAL programs are labelled; INTERMEDIATE ones (debugging attempts, search nodes) only repair others."""
+    """FINAL programs are labelled; INTERMEDIATE ones (debugging steps, search nodes) only repair others."""
 
     FINAL = "final"
     INTERMEDIATE = "intermediate"
@@ -78,7 +81,10 @@ def read_generations(path: Path) -> list[Generation]:
 
 def write_generations(path: Path, generations: Iterable[Generation]) -> None:
     with Path(path).open("a", encoding="utf-8") as handle:
-        handle.writelines(json.dumps({**asdict(generation), "role": str(generation.role)}) + "\n" for generation in generations)
+        handle.writelines(
+            json.dumps({**asdict(generation), "role": str(generation.role)}) + "\n"
+            for generation in generations
+        )
 
 
 def normalised(code: str) -> str:
@@ -161,7 +167,7 @@ def _as_list(value: object) -> list:
 
 
 def _run_log(source: sources.Source, text: str, problems: dict[str, Problem]) -> Iterator[Generation | None]:
-    """LLMDebugger seeds and LDB results, reflexion, LATS, MapCoder, AgentCoder and the LLM-calibration runs."""
+    """LLMDebugger seeds and LDB results, reflexion, LATS, MapCoder, AgentCoder, LLM-calibration runs."""
     for row in _jsonl(text):
         raw_id, prompt = row.get("task_id") or row.get("name"), row.get("prompt", "")
         if "solution" in row:

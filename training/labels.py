@@ -98,7 +98,9 @@ def line_labels(
     labels = [0] * len(lines)
     for index, start in enumerate(starts):
         end = start + len(lines[index])
-        if any(a < max(end, start + 1) and b > start for a, b in intervals) or any(start < p < end or (insert_before and p == start) for p in points):
+        if any(a < max(end, start + 1) and b > start for a, b in intervals) or any(
+            start < p < end or (insert_before and p == start) for p in points
+        ):
             labels[index] = 1
     non_blank = [i for i, line in enumerate(lines) if line.strip()]
     if insert_before and non_blank and any(p >= len(code.rstrip("\n")) for p in points):

@@ -1,11 +1,6 @@
-"""Run untrusted programs against tests, isolated and cached.
+"""Run untrusted programs against tests in forked, rlimited, audit-hooked children; cache results in SQLite.
 
-Each run is a child forked by a warm `python -S -s -P training/sandbox_harness.py` server (one per
-thread, clean environment) into a throw-away directory, with rlimits (CPU, memory, file size,
-processes), a wall timeout that kills its whole process group, and an audit hook that refuses sockets, subprocesses, signals, writes outside the directory
-and reads of the data directory. Results are cached in SQLite by (code hash, oracle hash).
-Isolation is in-process (no namespaces: unshare is unavailable), so a program that loads native code
-to undo the hook is not contained; the rlimits and the timeout still bound it.
+No namespaces (unshare is unavailable): isolation is in-process; `Sandbox` says what it stops and what not.
 """
 
 from __future__ import annotations
@@ -96,7 +91,14 @@ class Recording:
 
 @dataclass
 class Sandbox:
-    """Runs programs; `cache_path` is the SQLite file that remembers every result."""
+    """Runs programs; `cache_path` is the SQLite file that remembers every result by (code, oracle, limits).
+
+    Each run is a child forked by a warm `python -S -s -P sandbox_harness.py` server (one per thread,
+    clean environment) into a throw-away directory, with rlimits (CPU, memory, file size, processes), a
+    wall timeout that kills its process group, and an audit hook that refuses sockets, subprocesses,
+    fork, signals, writes outside the directory and reads of `deny` (the data directory). A program that
+    loads native code to undo the hook is not contained; the rlimits and the timeout still bound it.
+    """
 
     cache_path: Path
     limits: Limits = Limits()
@@ -169,7 +171,7 @@ class Sandbox:
                 "max_expected_bytes": MAX_EXPECTED_BYTES,
                 "reference_budget_s": REFERENCE_BUDGET_S,
                 "deny": [os.path.realpath(d) for d in self.deny],
-                "cpu_s": max(self.limits.cpu_s, int(wall)),
+                "cpu_s": max(self.limits.cpu_s, int(wall) + 1),  # the wall timeout should fire first
                 "wall_s": wall,
                 "memory_bytes": self.limits.memory_bytes,
                 "file_bytes": self.limits.file_bytes,
@@ -236,7 +238,11 @@ class _Server:
             line = ""
         if not line:
             self.close()
-            return {"outcome": "crashed", "detail": "the sandbox server did not answer", "server_failed": True}
+            return {
+                "outcome": "crashed",
+                "detail": "the sandbox server did not answer",
+                "server_failed": True,
+            }
         return json.loads(line)
 
     def _start(self) -> None:

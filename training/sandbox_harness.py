@@ -192,7 +192,7 @@ def run_job(job, result_fd):
 
 
 def supervise(job):
-    """Fork one child for the job, enforce its wall timeout, kill its whole process group, return its result."""
+    """Fork one child for the job, enforce its wall timeout, kill its process group, return its result."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -226,6 +226,8 @@ def supervise(job):
     try:
         return json.loads(b"".join(chunks))
     except ValueError:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+            return {"outcome": "timeout", "detail": "CPU time limit"}
         return {"outcome": "crashed", "detail": f"wait status {status}"}
 
 

@@ -53,5 +53,7 @@ def test_blank_line_edits_are_not_significant():
     candidate = "\ndef f(xs):\n    return sorted(xs)\n"
     edits = line_edits(generated, candidate, blank_aware=True)
     assert significant(generated, edits) == (Edit(2, 0, EditKind.REPLACE, "    return sorted(xs)"),)
-    assert apply_edits(generated, edits).split("\n").count("") == apply_edits(generated, ()).split("\n").count("")
+    assert apply_edits(generated, edits).split("\n").count("") == apply_edits(generated, ()).split(
+        "\n"
+    ).count("")
     assert apply_edits(generated, line_edits(generated, candidate)) == candidate

@@ -63,7 +63,10 @@ def test_mbpp_problems_without_plus_inputs_still_have_tests_and_reference(proble
 def test_every_reference_passes_its_own_tests(problems, sandbox):
     from training.sandbox import Oracle
 
-    failing = [p.id for p in problems.values() if p.inputs_json
-               and not sandbox.check(p.reference, Oracle("base", p.entry_point, p.test_code)).passed]
+    failing = [
+        p.id
+        for p in problems.values()
+        if p.inputs_json and not sandbox.check(p.reference, Oracle("base", p.entry_point, p.test_code)).passed
+    ]
     # Three MBPP+ tasks keep original tests their fixed solutions no longer satisfy; builds exclude them.
     assert sorted(failing) == ["mbpp/164", "mbpp/249", "mbpp/295"]

@@ -25,7 +25,10 @@ def test_mutations_flip_operators_and_nudge_constants():
 
 
 def test_a_rewrite_in_the_pool_is_shrunk_to_the_one_line_that_matters():
-    rewrite = "def is_adult(age):\n    # adults are 18+\n    if age >= 18:\n        return True\n    else:\n        return False\n"
+    rewrite = (
+        "def is_adult(age):\n    # adults are 18+\n    if age >= 18:\n        return True\n"
+        "    else:\n        return False\n"
+    )
     report = find_repair(
         GENERATED, [Candidate(rewrite, "gpt")], set(), correct, Budget(checks=40, seconds=20)
     )
@@ -36,7 +39,10 @@ def test_a_rewrite_in_the_pool_is_shrunk_to_the_one_line_that_matters():
 
 
 def test_one_line_search_beats_a_far_candidate():
-    far = "def is_adult(age):\n    result = False\n    if not age < 18:\n        result = True\n    return result\n"
+    far = (
+        "def is_adult(age):\n    result = False\n    if not age < 18:\n        result = True\n"
+        "    return result\n"
+    )
     report = find_repair(
         GENERATED, [Candidate(far, "reference")], set(), correct, Budget(checks=60, seconds=20)
     )
@@ -80,13 +86,20 @@ def test_verified_failing_candidates_are_skipped_without_a_check():
         return correct(code)
 
     pool = [Candidate(broken, "a"), Candidate(fixed, "b")]
-    report = find_repair(GENERATED, pool, {fixed}, oracle, Budget(checks=10, seconds=10), frozenset({broken, fixed}))
+    report = find_repair(
+        GENERATED, pool, {fixed}, oracle, Budget(checks=10, seconds=10), frozenset({broken, fixed})
+    )
     assert report.closest_origin == "b" and broken not in calls
 
 
 def test_an_early_return_hiding_the_old_code_is_not_taken_as_a_one_line_repair():
     generated = "def is_adult(age):\n    limit = 19\n    adult = age >= limit\n    return adult\n"
-    hiding = "def is_adult(age):\n    return age >= 18\n    limit = 19\n    adult = age >= limit\n    return adult\n"
-    report = find_repair(generated, [Candidate(hiding, "x")], {hiding}, correct, Budget(checks=80, seconds=20))
+    hiding = (
+        "def is_adult(age):\n    return age >= 18\n    limit = 19\n    adult = age >= limit\n"
+        "    return adult\n"
+    )
+    report = find_repair(
+        generated, [Candidate(hiding, "x")], {hiding}, correct, Budget(checks=80, seconds=20)
+    )
     assert report.found and len(report.best) == 1
     assert report.best[0].kind is EditKind.REPLACE and report.best[0].at == 1  # limit = 18
