@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from scoring.calibration import PlattCalibrator
+from scoring.decisions import Thresholds
 from scoring.metrics import BinStrategy, MetricSummary, reliability_bins, summarize
 from training.evaluate import (Lines, Population, ReplayResult, Row, Scaling, constant_base_rate, cross_fit,
                                evaluate_scores, hunk_arrays, level_summary, line_logits, logit, program_arrays,
                                replay, split_by_text, token_arrays)
 from training.experiment import Corpus, ShippedProbe
 from training.features import line_baselines
-from training.train_probe import (TrainConfig, fit, grouped_folds, out_of_fold, predict_items)
+from training.train_probe import Prediction, TrainConfig, fit, grouped_folds, out_of_fold, predict_items
 
 PROBE_SCALINGS = (Scaling.RAW, Scaling.PLATT, Scaling.ISOTONIC)
 BASELINE_SCALINGS = (Scaling.PLATT, Scaling.ISOTONIC)
@@ -57,7 +58,7 @@ def evaluate_miap(corpus: Corpus, paper: TrainConfig, candidates: Sequence[Train
     best_oof, trained = out_of_fold(candidates, corpus.table, corpus.encoded, folds)
     results.selected = [t.config.name for t in trained]
     rows = evaluate_scores("base rate", logit(constant_base_rate(lines, line_folds)), lines, MIAP_POPULATIONS,
-                           (Scaling.RAW,))
+                           (Scaling.RAW,), ranks=False)
     for name, scores in _baseline_scores(corpus).items():
         rows += evaluate_scores(f"supervisor {name.replace('_', ' ')}", scores, lines, MIAP_POPULATIONS,
                                 BASELINE_SCALINGS)
@@ -119,19 +120,18 @@ def evaluate_wild(shipped: ShippedProbe | None, earlier: Corpus, later: Corpus, 
                              summarize(platt.apply(late_base[name]), late_lines.labels)))
     every_late = np.arange(len(later.encoded))
     every_early = np.arange(len(earlier.encoded))
-    contenders: list[tuple[str, object, TrainConfig, np.ndarray]] = []
-    if shipped is not None:
-        contenders.append(("shipped probe, zero-shot", shipped.probe, shipped.config, np.array([])))
+    contenders: list[tuple[str, object, TrainConfig, list[Prediction]]] = []
+    if shipped is not None:  # zero-shot: the probe never saw wild data, its earlier logits are clean
+        early = predict_items(shipped.probe, shipped.config, earlier.table, earlier.encoded, every_early)
+        contenders.append(("shipped probe, zero-shot", shipped.probe, shipped.config, early))
     for config in (best,):  # one config: each costs six trainings (fit + 5 folds for its calibration)
         probe = fit(config, earlier.table, earlier.encoded, every_early)
         folds = grouped_folds([e.item.group for e in earlier.encoded])
         oof, _ = out_of_fold([config], earlier.table, earlier.encoded, folds)
-        contenders.append((f"{config.name}, trained on earlier", probe, config, line_logits(oof)))
-    for name, probe, config, early_oof in contenders:
+        contenders.append((f"{config.name}, trained on earlier", probe, config, oof))
+    for name, probe, config, early_pred in contenders:
         late_pred = predict_items(probe, config, later.table, later.encoded, every_late)  # type: ignore[arg-type]
-        if early_oof.size == 0:  # zero-shot: the probe never saw wild data, its earlier logits are clean
-            early_oof = line_logits(predict_items(probe, config, earlier.table, earlier.encoded,  # type: ignore[arg-type]
-                                                  every_early))
+        early_oof = line_logits(early_pred)
         calibrator = PlattCalibrator.fit(early_oof, early_lines.labels)
         late_logits = line_logits(late_pred)
         probability = calibrator.apply(late_logits)
@@ -142,8 +142,16 @@ def evaluate_wild(shipped: ShippedProbe | None, earlier: Corpus, later: Corpus, 
         hunk_scores, hunk_labels, _ = hunk_arrays(later.encoded, late_pred)
         results.wild.append((f"{name}: hunks, PR calibration", "later",
                              summarize(calibrator.apply(hunk_scores), hunk_labels)))
-        results.replays.append((name, replay(later.encoded, split_by_text(probability, later.encoded),
-                                             split_by_text(calibrator.apply(hunk_scores), later.encoded, "hunks"))))
+        late_lines_p = split_by_text(probability, later.encoded)
+        late_hunks_p = split_by_text(calibrator.apply(hunk_scores), later.encoded, "hunks")
+        results.replays.append((name, replay(later.encoded, late_lines_p, late_hunks_p)))
+        # The same replay with thresholds set on the earlier split: comment on its top decile of lines,
+        # gate on its top 5 % of hunks (no later-split information is used).
+        early_hunks = calibrator.apply(hunk_arrays(earlier.encoded, early_pred)[0])
+        tuned = Thresholds(comment=float(np.quantile(calibrator.apply(early_oof), 0.9)),
+                           gate=float(np.quantile(early_hunks, 0.95)) if early_hunks.size else 0.8)
+        results.replays.append((f"{name}, thresholds from earlier", replay(later.encoded, late_lines_p,
+                                                                          late_hunks_p, tuned)))
         results.figures[f"wild_{name.split(',')[0].replace(' ', '_')}"] = (probability, late_lines.labels)
 
 
@@ -194,7 +202,7 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
             ["method", "population", "scaling", "lines", "base rate", "AUC [95% CI]", "AUPRC", "Brier", "BSS",
              "ECE (10 width)", "ECE (10 mass)"],
             [[r.method, r.population, str(r.scaling), str(r.summary.n), _f(r.summary.base_rate),
-              f"{_f(r.summary.auc)} [{_f(r.auc_interval.low, 2)}, {_f(r.auc_interval.high, 2)}]",
+              f"{_f(r.auc_interval.point)} [{_f(r.auc_interval.low, 2)}, {_f(r.auc_interval.high, 2)}]",
               _f(r.summary.auprc), _f(r.summary.brier), _f(r.summary.bss), _f(r.summary.ece_width),
               _f(r.summary.ece_mass)] for r in rows]))
     if results.selected:
@@ -224,12 +232,14 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
                           [[m, where, str(s.n), _f(s.base_rate), _f(s.auc), _f(s.auprc), _f(s.bss),
                             _f(s.ece_width), _f(s.ece_mass)] for m, where, s in results.wild]))
     if results.replays:
-        t = results.replays[0][1].thresholds
-        out.append(f"\n### Replay of later-split AI commits as pull requests (comment threshold {t.comment}, "
-                   f"gate threshold {t.gate}, at most {t.max_comments} comments)\n")
-        out.append(_table(["probe", "commits", "lines", "base rate (human edit)", "comments",
-                           "comment hit rate", "hit rate / base rate", "comments per commit", "gate failure rate"],
-                          [[m, str(r.commits), str(r.lines), _f(r.base_rate), str(r.commented),
+        out.append("\n### Replay of later-split AI commits as pull requests (scoring + scoring.decisions)\n")
+        out.append("Default thresholds are the bot's (comment 0.5, gate 0.8); \"thresholds from earlier\" comment on "
+                   "the top decile of earlier-split line probabilities and gate on the top 5 % of its hunks.\n")
+        out.append(_table(["probe", "comment / gate threshold", "commits", "lines", "base rate (human edit)",
+                           "comments", "comment hit rate", "hit rate / base rate", "comments per commit",
+                           "gate failure rate"],
+                          [[m, f"{r.thresholds.comment:.3f} / {r.thresholds.gate:.3f}", str(r.commits), str(r.lines),
+                            _f(r.base_rate), str(r.commented),
                             _f(r.comment_hit_rate), _f(r.comment_hit_rate / r.base_rate, 2) if r.base_rate else "–",
                             _f(r.comments_per_commit, 2), _f(r.gate_failure_rate)] for m, r in results.replays]))
     if figures:

@@ -113,11 +113,13 @@ class Row:
 
 
 def evaluate_scores(method: str, scores: np.ndarray, lines: Lines, populations: Sequence[Population],
-                    scalings: Sequence[Scaling], seed: int = 0) -> list[Row]:
+                    scalings: Sequence[Scaling], seed: int = 0, ranks: bool = True) -> list[Row]:
     """Metrics of one method's line scores on each population, calibrated within that population.
 
     Calibration is cross-fitted inside each population (as the paper re-scales per reported set), so
-    BSS and ECE say how well the scores can be calibrated for that population.
+    BSS and ECE say how well the scores can be calibrated for that population. The AUC interval (and
+    the AUC a table shows) is of the raw scores: fold-wise calibrators would otherwise perturb the
+    ranking. `ranks=False` for a constant predictor, whose AUC is undefined.
     """
     rows = []
     for population in populations:
@@ -125,7 +127,8 @@ def evaluate_scores(method: str, scores: np.ndarray, lines: Lines, populations: 
         if mask.sum() == 0:
             continue
         s, y, g = scores[mask], lines.labels[mask], lines.groups[mask]
-        interval = bootstrap_interval(auc, s, y, groups=g, n_resamples=BOOTSTRAP_RESAMPLES, seed=seed)
+        interval = (bootstrap_interval(auc, s, y, groups=g, n_resamples=BOOTSTRAP_RESAMPLES, seed=seed) if ranks
+                    else Interval(float("nan"), float("nan"), float("nan")))
         for scaling in scalings:
             rows.append(Row(method, str(population), scaling, summarize(cross_fit(s, y, g, scaling), y), interval))
     return rows

@@ -75,7 +75,7 @@ def _row(results: Results, method: str, population: Population):  # noqa: ANN202
     for rows in results.rows.values():
         for r in rows:
             if r.method == method and r.population == str(population) and r.scaling is Scaling.PLATT:
-                return r.summary
+                return r
     return None
 
 
@@ -93,9 +93,12 @@ def targets(results: Results) -> str:
                                                  ("ECE", "ece_width", 0.02, False))),
                                (Population.GENERATED, (("AUC", "auc", 0.80, True), ("Platt BSS", "bss", 0.20, True))),
                                (Population.NON_DEGENERATE, (("AUC", "auc", 0.70, True),))):
-        summary = _row(results, "selected probe", population)
+        row = _row(results, "selected probe", population)
         for label, attribute, target, higher in checks:
-            value, verdict = _gap(getattr(summary, attribute) if summary else None, target, higher)
+            # AUC of the raw scores (the ranking), BSS / ECE of the Platt-calibrated probabilities
+            measured = None if row is None else (row.auc_interval.point if attribute == "auc"
+                                                 else getattr(row.summary, attribute))
+            value, verdict = _gap(measured, target, higher)
             body.append(f"| {population} | {label} | {'≥' if higher else '≤'} {target} | {value} | {verdict} |")
     loso = [bss for name, _src, s, _raw in results.loso if name != "paper" for bss in [s.bss]]
     value, verdict = _gap(float(np.mean(loso)) if loso else None, 0.10)
@@ -104,10 +107,13 @@ def targets(results: Results) -> str:
                  and "hunks" not in name), None)
     value, verdict = _gap(wild.auc if wild else None, 0.70)
     body.append(f"| in the wild, human edits (shipped, zero-shot) | AUC | ≥ 0.7 | {value} | {verdict} |")
-    replay = next((r for name, r in results.replays if name.startswith("shipped")), None)
-    ratio = replay.comment_hit_rate / replay.base_rate if replay and replay.base_rate else None
-    value, verdict = _gap(ratio, 2.0)
-    body.append(f"| replay (shipped) | comment hit rate / base rate | ≥ 2 | {value} | {verdict} |")
+    for name, replay in results.replays:
+        if name.startswith("shipped"):
+            ratio = replay.comment_hit_rate / replay.base_rate if replay.base_rate else None
+            value, verdict = _gap(ratio, 2.0)
+            if replay.commented == 0:
+                value, verdict = "no comment posted", "not measurable"
+            body.append(f"| replay ({name}) | comment hit rate / base rate | ≥ 2 | {value} | {verdict} |")
     header = ("\n## Targets (issue 4) and the gap\n\n" + PAPER + "\n\n| population | metric | target | achieved | gap |\n"
               "|---|---|---|---|---|\n")
     return header + "\n".join(body) + "\n"
