@@ -89,7 +89,7 @@ def cold_start(args: argparse.Namespace) -> dict[str, float]:
         "x=tokenize(s.tokenizer, open('examples/score/median.py').read());"
         f"token_features(s,[x],[None],ProbeConfig(layers=({args.layer},)));"
         "import json; print(json.dumps({'cold_start_s': loaded, 'first_score_s': time.perf_counter()-t,"
-        "'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+        "'peak_rss_mb': int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])/1024}))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
