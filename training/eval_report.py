@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from scoring.calibration import PlattCalibrator
 from scoring.decisions import Thresholds
-from scoring.metrics import BinStrategy, MetricSummary, reliability_bins, summarize
+from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
 from training.evaluate import (Lines, Population, ReplayResult, Row, Scaling, constant_base_rate, cross_fit,
                                evaluate_scores, hunk_arrays, level_summary, line_logits, logit, program_arrays,
                                replay, split_by_text, token_arrays)
@@ -74,8 +74,10 @@ def evaluate_miap(corpus: Corpus, paper: TrainConfig, candidates: Sequence[Train
             values = getattr(lines, attribute)
             for value in sorted(set(values[generated])):
                 mask = generated & (values == value)
-                p = cross_fit(line_logits(oof)[mask], lines.labels[mask], lines.groups[mask], Scaling.PLATT)
-                results.breakdown.append((name, attribute[:-1], str(value), summarize(p, lines.labels[mask])))
+                raw = line_logits(oof)[mask]
+                p = cross_fit(raw, lines.labels[mask], lines.groups[mask], Scaling.PLATT)
+                summary = replace(summarize(p, lines.labels[mask]), auc=auc(raw, lines.labels[mask]))
+                results.breakdown.append((name, attribute[:-1], str(value), summary))
     results.rows["MIAP, line level, 5-fold grouped by problem"] = rows
     best_probability = cross_fit(line_logits(best_oof), lines.labels, lines.groups, Scaling.PLATT)
     mask = lines.mask(Population.GENERATED)
@@ -101,7 +103,8 @@ def leave_one_source_out(corpus: Corpus, paper: TrainConfig, best: TrainConfig, 
             rescaled = cross_fit(scores[mask], lines.labels[mask], lines.groups[mask], Scaling.PLATT)
             raw = summarize(cross_fit(scores[mask], lines.labels[mask], lines.groups[mask], Scaling.RAW),
                             lines.labels[mask])
-            results.loso.append((f"{config.name}", held_out, summarize(rescaled, lines.labels[mask]), raw.bss))
+            summary = replace(summarize(rescaled, lines.labels[mask]), auc=auc(scores[mask], lines.labels[mask]))
+            results.loso.append((f"{config.name}", held_out, summary, raw.bss))
 
 
 def evaluate_wild(shipped: ShippedProbe | None, earlier: Corpus, later: Corpus, paper: TrainConfig,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -152,7 +152,7 @@ def level_summary(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) ->
     """Platt cross-fitted summary and grouped AUC interval for token / hunk / program scores."""
     probabilities = cross_fit(scores, labels, groups, Scaling.PLATT)
     interval = bootstrap_interval(auc, scores, labels, groups=groups, n_resamples=BOOTSTRAP_RESAMPLES)
-    return summarize(probabilities, labels), interval
+    return replace(summarize(probabilities, labels), auc=interval.point), interval
 
 
 def token_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:

@@ -132,7 +132,7 @@ def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str 
         click.echo(title)
         for r in rows:
             if r.method in {"paper probe", "selected probe"} and r.scaling.value == "Platt":
-                click.echo(f"  {r.method:15s} {r.population:58s} AUC {r.summary.auc:.3f}  "
+                click.echo(f"  {r.method:15s} {r.population:58s} AUC {r.auc_interval.point:.3f}  "
                            f"BSS {r.summary.bss:.3f}  ECE {r.summary.ece_width:.3f}")
     for name, where, s in results.wild:
         if "PR calibration" in name and "hunks" not in name:
