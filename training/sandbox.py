@@ -29,6 +29,7 @@ MAX_OUTPUT_BYTES = 64 << 10  # a reference output larger than this (pickled) dro
 MAX_EXPECTED_BYTES = 4 << 20
 REFERENCE_BUDGET_S = 1.0  # inputs the reference cannot finish within this (in order) are left out
 _SERVERS_LOCK = threading.Lock()
+_SCHEMA_LOCK = threading.Lock()
 SERVER_GRACE_S = 5.0  # beyond a job's wall time before the server itself is presumed stuck
 
 
@@ -203,9 +204,13 @@ class Sandbox:
         if connection is None or getattr(self._local, "pid", None) != os.getpid():
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.cache_path, timeout=60)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
+            # Switching to WAL needs an exclusive lock that the busy timeout does not cover, so threads set
+            # the cache up one at a time and only switch a database that is not in WAL mode yet.
+            with _SCHEMA_LOCK:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
             self._local.connection, self._local.pid = connection, os.getpid()
         return connection
 
