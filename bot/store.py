@@ -78,14 +78,10 @@ class ReviewRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredLine:
-    id: int
-    path: str
-    line: int
-    content: str
-    probability: float | None
-    logit: float | None
-    commented: bool
+class StoredLine(LineRecord):
+    """A line as read back from the store, with its row id."""
+
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +296,7 @@ class Store:
                                   .order_by(ScoredLineRow.id)).all()
                 result.append(StoredReview(
                     review.head_sha, review.created_at, review.gate_conclusion, review.gate_overridden,
-                    tuple(StoredLine(ln.id, ln.path, ln.line, ln.content, ln.probability, ln.logit, ln.commented)
+                    tuple(StoredLine(ln.path, ln.line, ln.content, ln.probability, ln.logit, ln.commented, id=ln.id)
                           for ln in lines)))
             return result
 

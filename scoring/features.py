@@ -36,8 +36,8 @@ def _column(text: TokenizedText) -> np.ndarray:
 
 def _indent(text: TokenizedText) -> np.ndarray:
     widths = []
-    for start in text.line_starts:
-        line = text.text[start : text.text.find("\n", start) if "\n" in text.text[start:] else len(text.text)]
+    for number in range(1, text.n_lines + 1):
+        line = text.text[slice(*text.line_range(number))]
         stripped = line.lstrip(" \t")
         widths.append(len(line[: len(line) - len(stripped)].expandtabs(4)))
     return np.asarray(widths, dtype=np.float32)[text.line_of_token() - 1]
