@@ -13,6 +13,7 @@ import torch
 from scoring.cache import HiddenStateCache
 from scoring.errors import ProbeError
 from scoring.probe import ProbeConfig
+from scoring.static import STATIC_FEATURES
 from scoring.supervisor import Supervisor
 from scoring.windows import TokenizedText, Window, intent_prefix, plan_windows
 
@@ -49,6 +50,7 @@ TEXT_FEATURES: dict[str, Callable[[TokenizedText], np.ndarray]] = {
     "indent": lambda text: _indent(text) / 4.0,
     "line_start": lambda text: (_column(text) == 0).astype(np.float32),
     "position": lambda text: np.arange(text.n_tokens, dtype=np.float32) / max(text.n_tokens, 1),
+    **STATIC_FEATURES,  # parses, ast_depth, ast_kind_*, has_compare, undefined_name, ... (scoring/static.py)
 }
 LM_FEATURES = {"surprisal": "logprobs", "entropy": "entropy"}
 

@@ -23,6 +23,7 @@ from scoring.errors import ProbeError
 PROBE_FORMAT_VERSION = 1
 WEIGHTS_FILE = "probe.safetensors"
 CARD_FILE = "probe.json"
+CONSTANT_STD = 1e-4  # below this a training column counts as constant
 
 
 class Pooling(enum.StrEnum):
@@ -108,7 +109,10 @@ class SpanProbe(nn.Module):
     def fit_normalizer(self, features: torch.Tensor) -> None:
         """z-score statistics from training features: SmolLM2 has a few huge activation dimensions."""
         self.feature_mean.copy_(features.mean(0))
-        self.feature_std.copy_(features.std(0).clamp_min(1e-4))
+        std = features.std(0)
+        # A column constant in training (a rare static signal that never fired) is left unscaled: dividing by
+        # a tiny std would blow its first non-zero value at scoring time up by orders of magnitude.
+        self.feature_std.copy_(torch.where(std < CONSTANT_STD, torch.ones_like(std), std))
 
     def token_projection(self, features: torch.Tensor) -> torch.Tensor:
         """[T, D] token features -> [T, h] projected features."""

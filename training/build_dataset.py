@@ -30,6 +30,7 @@ from training.labels import (
     copied_from_prompt,
     line_labels,
     lines_to_intervals,
+    patch_line_labels,
     patch_regions,
     unreachable_lines,
 )
@@ -178,7 +179,9 @@ def _prepare(
                 excluded[pid] = str(error)
                 continue
             problem = problems[pid]
-            pool_codes = [Candidate(problem.reference, "reference")] + [
+            # APPS-150 has no reference: its pool is the passing generations only
+            reference = [Candidate(problem.reference, "reference")] if problem.reference else []
+            pool_codes = reference + [
                 Candidate(g.code, f"{g.generator} ({g.source})") for g in by_problem[pid]
             ]
             tasks[pid] = _Problem(problem, oracle, wanted[pid], pool_codes)
@@ -208,7 +211,7 @@ def _select(generations: Sequence[Generation], limit: int | None, seed: int) -> 
 
 def _oracle(problem: Problem, sandbox: Sandbox, max_inputs: int) -> Oracle:
     """The strongest oracle for a problem; raises SandboxError if the reference fails it."""
-    base = Oracle("base", problem.entry_point, problem.test_code)
+    base = Oracle("base", problem.entry_point, problem.test_code, compare=problem.compare)
     oracle = base
     if problem.inputs_json:
         small = [i for i in json.loads(problem.inputs_json) if len(json.dumps(i)) <= MAX_INPUT_CHARS]
@@ -223,6 +226,8 @@ def _oracle(problem: Problem, sandbox: Sandbox, max_inputs: int) -> Oracle:
             problem.atol,
             problem.compare,
         )
+    if not problem.reference:  # APPS: the tests carry their expected outputs
+        return oracle
     result = sandbox.check(problem.reference, oracle)
     if not result.passed:
         raise SandboxError(
@@ -263,7 +268,8 @@ def _repair_failing(
         if result.passed:
             passing[pid].add(code)
     for task in tasks.values():
-        passing[task.problem.id].add(task.problem.reference)
+        if task.problem.reference:
+            passing[task.problem.id].add(task.problem.reference)
     pending = {
         task.problem.id: [
             g
@@ -427,11 +433,7 @@ def _row(
         labels = line_labels(code, intervals, points, dead)
     lines = split_lines(code)
     generated = [i for i in range(n_lines) if not copied[i] and lines[i].strip()]
-    paper_labels = labels
-    if repaired:
-        paper_intervals, paper_points = patch_regions(code, report.paper)
-        paper_dead = unreachable_lines(code, report.paper)
-        paper_labels = line_labels(code, paper_intervals, paper_points, paper_dead)
+    paper_labels = patch_line_labels(code, report.paper) if repaired else labels
     share = _share(labels, generated)
     return ProgramRow(
         id=program_id(problem.id, code),

@@ -60,9 +60,11 @@ def sources_command(data_dir: Path | None, show_all: bool) -> None:
     type=int,
     help="Label at most N programs per problem (round-robin over generators).",
 )
-@click.option("--strong-oracle-only", is_flag=True, help="Only problems with HumanEval+/MBPP+ inputs.")
+@click.option("--strong-oracle-only", is_flag=True,
+              help="Only problems with extra oracle inputs (HumanEval+/MBPP+); drops ClassEval, APPS, TransCoder.")
 @click.option(
-    "--max-inputs", default=200, show_default=True, help="HumanEval+/MBPP+ inputs per problem in the oracle."
+    "--max-inputs", default=200, show_default=True,
+    help="Extra inputs per problem in the oracle (HumanEval-ET, then HumanEval+/MBPP+).",
 )
 @click.option(
     "--checks-per-program",

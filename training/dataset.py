@@ -31,6 +31,9 @@ FAMILIES = (
     ("gemini", "gemini"),
     ("codegen", "codegen"),
     ("smollm", "smollm"),
+    # ClassEval's open models: one family per model line, whatever the size or version suffix
+    *((prefix, prefix) for prefix in ("chatglm", "codegeex", "deepseek", "wizardcoder", "magicoder", "vicuna",
+                                      "incoder", "polycoder", "santacoder", "instructcodet5p", "baichuan")),
 )
 
 
@@ -49,7 +52,7 @@ class ProgramRow:
     edited_intervals:   [start, end) character intervals of `code` the patch changes.
     insert_points:      character offsets where the patch inserts text (labels use "insert before").
     dead_lines:         0-based lines the patch keeps but makes unreachable (labelled edited).
-    repair_method:      none / closest / ddmin / one_line / pending ("" for passing programs).
+    repair_method:      none / closest / block / ddmin / one_line / pending ("" for passing programs).
     patch_lines:        size of the minimal patch (changed + deleted + inserted lines).
     paper_patch_lines:  size of the whole closest-passing-candidate patch (the paper's MIAP).
     repair_source:      where the closest passing candidate came from: "reference" or

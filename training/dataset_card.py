@@ -25,7 +25,8 @@ def make_card(rows: Sequence[ProgramRow], config: dict, excluded: dict[str, str]
         "name": config.get("name", ""),
         "build_seconds": round(seconds, 1),
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()},
-        "oracle": "benchmark tests + up to max_inputs HumanEval+/MBPP+ inputs checked against the reference",
+        "oracle": "benchmark tests + up to max_inputs extra inputs (HumanEval-ET, HumanEval+, MBPP+) checked "
+                  "against the reference; APPS judged on stdin/stdout",
         "excluded_problems": excluded,
         "total": summarise(rows),
         "by_benchmark": {
@@ -75,7 +76,7 @@ def summarise(rows: Sequence[ProgramRow]) -> dict:
         "repaired_with_model_program": sum(r.repair_source not in ("", "reference") for r in repaired),
         "repair_method": {
             m: sum(r.repair_method == m for r in failing)
-            for m in ("closest", "ddmin", "one_line", "none", "pending")
+            for m in ("closest", "block", "ddmin", "one_line", "none", "pending")
         },
         "mean_patch_lines": _mean([r.patch_lines for r in repaired]),
         "mean_paper_patch_lines": _mean([r.paper_patch_lines for r in repaired]),

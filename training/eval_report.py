@@ -17,7 +17,8 @@ import numpy as np
 from scoring.calibration import PlattCalibrator
 from scoring.decisions import Thresholds
 from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
-from training.evaluate import (Lines, Population, ReplayResult, Row, Scaling, constant_base_rate, cross_fit,
+from training.evaluate import (Lines, Population, ReplayResult, Row, Scaling, choose_comment_threshold,
+                               constant_base_rate, cross_fit,
                                evaluate_scores, hunk_arrays, level_summary, line_logits, logit, program_arrays,
                                replay, split_by_text, token_arrays)
 from training.experiment import Corpus, ShippedProbe
@@ -87,24 +88,44 @@ def evaluate_miap(corpus: Corpus, paper: TrainConfig, candidates: Sequence[Train
     leave_one_source_out(corpus, paper, best, results)
 
 
+LOSO_MIN_PROGRAMS = 20  # a held-out generator family smaller than this says nothing (and costs two trainings)
+
+
 def leave_one_source_out(corpus: Corpus, paper: TrainConfig, best: TrainConfig, results: Results) -> None:
-    sources = np.array([e.item.source for e in corpus.encoded])
-    if len(set(sources)) < 2:
-        results.notes.append("Leave-one-source-out needs at least two sources; the dataset has one.")
-        return
-    for held_out in sorted(set(sources)):
-        train_items, test_items = np.nonzero(sources != held_out)[0], np.nonzero(sources == held_out)[0]
-        test = [corpus.encoded[i] for i in test_items]
-        lines = Lines.of(test)
-        mask = lines.mask(Population.GENERATED)
-        for config in (paper, best):
-            probe = fit(config, corpus.table, corpus.encoded, train_items)
-            scores = line_logits(predict_items(probe, config, corpus.table, corpus.encoded, test_items))
-            rescaled = cross_fit(scores[mask], lines.labels[mask], lines.groups[mask], Scaling.PLATT)
-            raw = summarize(cross_fit(scores[mask], lines.labels[mask], lines.groups[mask], Scaling.RAW),
-                            lines.labels[mask])
-            summary = replace(summarize(rescaled, lines.labels[mask]), auc=auc(scores[mask], lines.labels[mask]))
-            results.loso.append((f"{config.name}", held_out, summary, raw.bss))
+    """Hold out each benchmark, then each generator family. A held-out family's problems are left out of
+    training too, so the probe never saw the task, only other tasks by other generators."""
+    benchmarks = np.array([e.item.source for e in corpus.encoded])
+    families = np.array([e.item.generator for e in corpus.encoded])
+    problems = np.array([e.item.group for e in corpus.encoded])
+    for kind, values in (("benchmark", benchmarks), ("generator family", families)):
+        if len(set(values)) < 2:
+            results.notes.append(f"Leave-one-out by {kind} needs at least two; the dataset has one.")
+            continue
+        for held_out in sorted(set(values)):
+            test_items = np.nonzero(values == held_out)[0]
+            if kind == "generator family" and test_items.size < LOSO_MIN_PROGRAMS:
+                continue
+            train = values != held_out
+            if kind == "generator family":  # benchmarks never share problems; generators do
+                train &= ~np.isin(problems, problems[test_items])
+            train_items = np.nonzero(train)[0]
+            if train_items.size < LOSO_MIN_PROGRAMS:
+                continue
+            _held_out_scores(corpus, (paper, best), train_items, test_items, f"{kind}: {held_out}", results)
+
+
+def _held_out_scores(corpus: Corpus, configs: Sequence[TrainConfig], train_items: np.ndarray,
+                     test_items: np.ndarray, label: str, results: Results) -> None:
+    lines = Lines.of([corpus.encoded[i] for i in test_items])
+    mask = lines.mask(Population.GENERATED)
+    for config in configs:
+        probe = fit(config, corpus.table, corpus.encoded, train_items)
+        scores = line_logits(predict_items(probe, config, corpus.table, corpus.encoded, test_items))
+        rescaled = cross_fit(scores[mask], lines.labels[mask], lines.groups[mask], Scaling.PLATT)
+        raw = summarize(cross_fit(scores[mask], lines.labels[mask], lines.groups[mask], Scaling.RAW),
+                        lines.labels[mask])
+        summary = replace(summarize(rescaled, lines.labels[mask]), auc=auc(scores[mask], lines.labels[mask]))
+        results.loso.append((f"{config.name}", label, summary, raw.bss))
 
 
 def evaluate_wild(shipped: ShippedProbe | None, earlier: Corpus, later: Corpus, paper: TrainConfig,
@@ -147,11 +168,16 @@ def evaluate_wild(shipped: ShippedProbe | None, earlier: Corpus, later: Corpus, 
                              summarize(calibrator.apply(hunk_scores), hunk_labels)))
         late_lines_p = split_by_text(probability, later.encoded)
         late_hunks_p = split_by_text(calibrator.apply(hunk_scores), later.encoded, "hunks")
-        results.replays.append((name, replay(later.encoded, late_lines_p, late_hunks_p)))
-        # The same replay with thresholds set on the earlier split: comment on its top decile of lines,
-        # gate on its top 5 % of hunks (no later-split information is used).
+        card_threshold = shipped.card.decisions.get("comment_threshold") if shipped is not None else None
+        defaults = Thresholds(comment=float(card_threshold)) if name.startswith("shipped") and card_threshold \
+            else Thresholds()
+        results.replays.append((f"{name}, the bot's defaults", replay(later.encoded, late_lines_p, late_hunks_p,
+                                                                      defaults)))
+        # The same replay with thresholds set on the earlier split (the card's rule for comments; the gate on
+        # its top 5 % of hunks); no later-split information is used.
         early_hunks = calibrator.apply(hunk_arrays(earlier.encoded, early_pred)[0])
-        tuned = Thresholds(comment=float(np.quantile(calibrator.apply(early_oof), 0.9)),
+        chosen = choose_comment_threshold(calibrator.apply(early_oof), early_lines.labels)
+        tuned = Thresholds(comment=chosen.threshold,
                            gate=float(np.quantile(early_hunks, 0.95)) if early_hunks.size else 0.8)
         results.replays.append((f"{name}, thresholds from earlier", replay(later.encoded, late_lines_p,
                                                                           late_hunks_p, tuned)))
@@ -223,8 +249,10 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
                            for m, by, v, s in results.breakdown]))
     if results.loso:
         out.append("\n## Leave one source out (generated lines of the held-out source)\n")
-        out.append("BSS raw: the probe's own probabilities; BSS re-scaled: Platt cross-fitted on the held-out "
-                   "source (the paper's \"after re-scaling\").\n")
+        out.append("Each benchmark, then each generator family with at least "
+                   f"{LOSO_MIN_PROGRAMS} programs, is held out; a held-out family's problems are left out of "
+                   "training as well. BSS raw: the probe's own probabilities; BSS re-scaled: Platt "
+                   "cross-fitted on the held-out source (the paper's \"after re-scaling\").\n")
         out.append(_table(["probe", "held out", "lines", "base rate", "AUC", "BSS raw", "BSS re-scaled"],
                           [[m, src, str(s.n), _f(s.base_rate), _f(s.auc), _f(raw), _f(s.bss)]
                            for m, src, s, raw in results.loso]))
@@ -236,8 +264,11 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
                             _f(s.ece_width), _f(s.ece_mass)] for m, where, s in results.wild]))
     if results.replays:
         out.append("\n### Replay of later-split AI commits as pull requests (scoring + scoring.decisions)\n")
-        out.append("Default thresholds are the bot's (comment 0.5, gate 0.8); \"thresholds from earlier\" comment on "
-                   "the top decile of earlier-split line probabilities and gate on the top 5 % of its hunks.\n")
+        out.append("\"The bot's defaults\": for the shipped probe, the comment threshold its card records "
+                   "(chosen on the earlier split), else 0.5; gate 0.8. \"Thresholds from earlier\": the card's "
+                   "rule applied to each probe's own earlier-split probabilities (the lowest threshold whose "
+                   "comments hit twice the base rate on at least 2 % of lines, else the best hit rate there), and "
+                   "a gate on the top 5 % of earlier-split hunks.\n")
         out.append(_table(["probe", "comment / gate threshold", "commits", "lines", "base rate (human edit)",
                            "comments", "comment hit rate", "hit rate / base rate", "comments per commit",
                            "gate failure rate"],

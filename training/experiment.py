@@ -17,6 +17,7 @@ import numpy as np
 from scoring.cache import HiddenStateCache
 from scoring.calibration import PlattCalibrator
 from scoring.errors import ProbeError
+from scoring.decisions import Thresholds
 from scoring.features import WindowConfig
 from scoring.metrics import summarize
 from scoring.probe import ProbeCard, ProbeConfig, SpanProbe, load_probe, save_probe
@@ -24,7 +25,7 @@ from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from training.dataset import load_dataset
 from training.features import (ALL_EXTRAS, EXTRACT_LAYERS, STATISTICS, Encoded, ExtractionReport, LabelledText,
                                encode, features, from_program, from_wild)
-from training.evaluate import Scaling, cross_fit
+from training.evaluate import Scaling, choose_comment_threshold, cross_fit, replay, split_by_text
 from training.train_probe import (FeatureTable, Prediction, TrainConfig, fit, grouped_folds, out_of_fold,
                                   predict_items, select_and_fit)
 from training.wild import load_wild, split_sample
@@ -121,9 +122,10 @@ def choose_config(candidates: list[TrainConfig], corpus: Corpus, seed: int = 0) 
 
 
 def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, pr_corpus: Corpus | None,
-                  description: dict[str, object], version: str) -> ShippedProbe:
+                  description: dict[str, object], version: str, held_out: Corpus | None = None) -> ShippedProbe:
     """Train on the whole corpus; BENCHMARK calibration = Platt on 5-fold out-of-fold logits of the same
-    config; PR calibration = Platt on the probe's logits over the earlier wild split (never trained on)."""
+    config; PR calibration = Platt on the probe's logits over the earlier wild split (never trained on), where
+    the default comment threshold is chosen too; its hit rate is then measured on the later split (`held_out`)."""
     started = time.perf_counter()
     everything = np.arange(len(corpus.encoded))
     folds = grouped_folds([e.item.group for e in corpus.encoded])
@@ -131,15 +133,19 @@ def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, p
     probe = fit(config, corpus.table, corpus.encoded, everything)
     labels = np.concatenate([e.item.line_labels for e in corpus.encoded]).astype(float)
     calibration = {"benchmark": PlattCalibrator.fit(np.concatenate([p.lines for p in oof]), labels).to_dict()}
+    decisions: dict[str, object] = {}
     if pr_corpus is not None and pr_corpus.encoded:
         pr_items = np.arange(len(pr_corpus.encoded))
         pr_logits = np.concatenate([p.lines for p in predict_items(probe, config, pr_corpus.table,
                                                                    pr_corpus.encoded, pr_items)])
         pr_labels = np.concatenate([e.item.line_labels for e in pr_corpus.encoded]).astype(float)
         try:
-            calibration["pr"] = PlattCalibrator.fit(pr_logits, pr_labels).to_dict()
+            pr_platt = PlattCalibrator.fit(pr_logits, pr_labels)
         except ProbeError:
-            pass  # no edited line in the earlier split: the scorer falls back to the benchmark calibration
+            pr_platt = None  # no edited line in the earlier split: the scorer falls back to the benchmark one
+        if pr_platt is not None:
+            calibration["pr"] = pr_platt.to_dict()
+            decisions = comment_decisions(probe, config, pr_platt, pr_corpus, held_out)
     oof_logits = np.concatenate([p.lines for p in oof])
     groups = np.concatenate([[e.item.group] * len(e.item.lines) for e in corpus.encoded])
     generated = np.concatenate([np.asarray(e.item.generated, dtype=bool) for e in corpus.encoded])
@@ -159,8 +165,46 @@ def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, p
         calibration=calibration,
         training_data={**description, "train_config": config.to_dict()},
         metrics=metrics,
+        decisions=decisions,
     )
     return ShippedProbe(config, probe, card, oof, time.perf_counter() - started)
+
+
+def comment_decisions(probe: SpanProbe, config: TrainConfig, pr_platt: PlattCalibrator, earlier: Corpus,
+                      later: Corpus | None) -> dict[str, object]:
+    """The card's `decisions`: the comment threshold chosen on the earlier wild split (PR calibration), and
+    the comments it gives when the later split is replayed as pull requests through scoring.decisions."""
+    early_items = np.arange(len(earlier.encoded))
+    early_p = pr_platt.apply(np.concatenate([p.lines for p in predict_items(probe, config, earlier.table,
+                                                                           earlier.encoded, early_items)]))
+    early_labels = np.concatenate([e.item.line_labels for e in earlier.encoded]).astype(float)
+    choice = choose_comment_threshold(early_p, early_labels)
+    decisions: dict[str, object] = {
+        "comment_threshold": round(choice.threshold, 4),
+        "meaning": "comment on a line when P(a person edits it later), PR calibration, is at least this",
+        "rule": "lowest threshold, at or above the base rate, whose comments hit 2x the base rate on >= 2 % of "
+                "lines of the earlier split; failing that, the best hit rate on >= 2 % of lines",
+        "chosen_on": {"data": f"in-the-wild, earlier split: {len({e.item.group for e in earlier.encoded})} "
+                              f"AI commits, {early_labels.size} added lines, labelled by later human edits",
+                      "hit_rate": round(choice.hit_rate, 4), "base_rate": round(choice.base_rate, 4),
+                      "lift": round(choice.lift, 3), "share_commented": round(choice.share_commented, 4),
+                      "met_2x_target": choice.met_target},
+    }
+    if later is not None and later.encoded:
+        predictions = predict_items(probe, config, later.table, later.encoded, np.arange(len(later.encoded)))
+        lines_p = split_by_text(pr_platt.apply(np.concatenate([p.lines for p in predictions])), later.encoded)
+        hunks_p = split_by_text(pr_platt.apply(np.concatenate([p.hunks for p in predictions])), later.encoded,
+                                "hunks")
+        result = replay(later.encoded, lines_p, hunks_p, Thresholds(comment=choice.threshold))
+        decisions["held_out"] = {
+            "data": f"in-the-wild, later split (never trained or tuned on): {result.commits} AI commits "
+                    f"replayed as pull requests, {result.lines} added lines",
+            "hit_rate": None if result.commented == 0 else round(result.comment_hit_rate, 4),
+            "base_rate": round(result.base_rate, 4), "commented_lines": result.commented,
+            "comments_per_commit": round(result.comments_per_commit, 3),
+            "gate_failure_rate": round(result.gate_failure_rate, 4), "gate_threshold": result.thresholds.gate,
+        }
+    return decisions
 
 
 def load_shipped(directory: Path, supervisor: Supervisor) -> ShippedProbe | None:

@@ -17,6 +17,7 @@ import numpy as np
 from scoring.cache import HiddenStateCache
 from scoring.features import token_features
 from scoring.probe import ProbeConfig
+from scoring.static import STATIC_FEATURES
 from scoring.supervisor import Supervisor, cache_root
 from scoring.types import Span
 from scoring.windows import TokenizedText, tokenize
@@ -31,7 +32,7 @@ from training.wild import WildExample
 EXTRACT_LAYERS = (15, 22)
 STATISTICS = ("surprisal", "entropy")
 # Every extra feature scoring.features knows; probe candidates pick their columns from this superset.
-ALL_EXTRAS = (*STATISTICS, "column", "indent", "line_start", "position")
+ALL_EXTRAS = (*STATISTICS, "column", "indent", "line_start", "position", *STATIC_FEATURES)
 CHUNK_TEXTS = 32  # texts per token_features call: the cache is written as each batch finishes
 
 

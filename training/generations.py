@@ -1,12 +1,15 @@
 """LLM-written programs from the generation logs, in one schema (`Generation`), de-duplicated.
 
 Each reader knows one log format (LLMDebugger/LDB, reflexion, LATS, MapCoder, AgentCoder, evalplus,
-humaneval-results, CodeT); all return complete programs. Pure parsing: nothing here runs code.
+humaneval-results, CodeT, ClassEval outputs); all return complete programs. Pure parsing: nothing
+here runs code.
 """
 
 from __future__ import annotations
 
+import difflib
 import enum
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +27,11 @@ LDB_HEADER = (
 )
 AGENTCODER_MARKERS = re.compile(r"^# \[(BEGIN|DONE)\]\s*$", re.MULTILINE)
 FENCE = re.compile(r"```(?:python|py|Python3|python3)?\n(.*?)```", re.DOTALL)
+# ClassEval outputs of open models echo the instruction template; what follows these marks is the model's
+# own text, which may open with a line of prose and end with InCoder's "<|/ file |>" or a closing fence.
+RESPONSE_MARK = re.compile(r"^(?:### Response:|@@ Response)", re.MULTILINE)
+END_OF_FILE_TOKEN = re.compile(r"^(?:<\||```).*", re.MULTILINE | re.DOTALL)  # a lone closing fence too
+CODE_START = re.compile(r"^(?:import |from |class |@|#)", re.MULTILINE)
 HUMANEVAL_RESULTS_MODELS = {
     "gpt-4": "GPT-4",
     "gpt-3.5-turbo": "GPT-3.5-Turbo",
@@ -102,17 +110,19 @@ def deduplicate(generations: Iterable[Generation]) -> list[Generation]:
 
 def complete_program(raw: str, prompt: str, entry_point: str) -> str | None:
     """A runnable program from what a log stored: strip fences and harness headers, prepend the prompt
-    to a bare function body. None when no definition of the entry point can be made."""
+    to a bare function body. None when no definition of the entry point (a function, or a class for
+    ClassEval) can be made; an empty entry point means a script (APPS), taken as it is."""
     code = raw.replace("\r\n", "\n")
     if fenced := FENCE.search(code):
         code = fenced.group(1)
     code = AGENTCODER_MARKERS.sub("", code.removeprefix(LDB_HEADER))
-    definition = re.compile(rf"^\s*def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
-    if not definition.search(code):
+    name = re.escape(entry_point)
+    definition = re.compile(rf"^\s*(?:def\s+{name}\s*\(|class\s+{name}\b)", re.MULTILINE)
+    if entry_point and not definition.search(code):
         if not prompt or not definition.search(prompt):
             return None
         code = prompt.rstrip("\n") + "\n" + code.lstrip("\n")
-    else:
+    elif entry_point:
         # Harnesses run prompt + completion, so a completion that restates the function still has
         # the prompt's imports; without them `List` etc. would be undefined.
         missing = [line for line in _prompt_imports(prompt) if line not in code.split("\n")]
@@ -166,10 +176,21 @@ def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _run_log(source: sources.Source, text: str, problems: dict[str, Problem]) -> Iterator[Generation | None]:
-    """LLMDebugger seeds and LDB results, reflexion, LATS, MapCoder, AgentCoder, LLM-calibration runs."""
+def _run_log(
+    source: sources.Source,
+    text: str,
+    problems: dict[str, Problem],
+    default: Benchmark | None = None,
+    keep_prompt: bool = True,
+) -> Iterator[Generation | None]:
+    """LLMDebugger seeds and LDB results, reflexion, LATS, MapCoder, AgentCoder, LLM-calibration runs.
+
+    default:     the benchmark of bare numeric task ids (MapCoder's APPS logs).
+    keep_prompt: False where the logged prompt is no code the program could copy (TransCoder's
+                 few-shot C++/Python pairs would mark common lines such as `return x` as copied)."""
     for row in _jsonl(text):
-        raw_id, prompt = row.get("task_id") or row.get("name"), row.get("prompt", "")
+        raw_id = row.get("task_id") or row.get("name")
+        prompt = row.get("prompt", "") if keep_prompt else ""
         if "solution" in row:
             finals = _as_list(row["solution"])
         else:
@@ -177,12 +198,12 @@ def _run_log(source: sources.Source, text: str, problems: dict[str, Problem]) ->
         flags = _as_list(row.get("is_solved"))
         for index, code in enumerate(finals):
             flag = flags[index] if index < len(flags) else None
-            yield _make(problems, source, raw_id, code, flag, Role.FINAL, prompt)
+            yield _make(problems, source, raw_id, code, flag, Role.FINAL, prompt, default=default)
         steps = list(row.get("implementations") or []) + list(row.get("source_codes") or [])[:-1]
         if row.get("seed"):
             steps.append(row["seed"])
         for code in steps:
-            yield _make(problems, source, raw_id, code, None, Role.INTERMEDIATE, prompt)
+            yield _make(problems, source, raw_id, code, None, Role.INTERMEDIATE, prompt, default=default)
 
 
 def _solutions(
@@ -249,11 +270,18 @@ def _completion_list(
 def _codet_samples(
     source: sources.Source, text: str, problems: dict[str, Problem]
 ) -> Iterator[Generation | None]:
-    # CodeT's prompts drop the doctest examples, so match on the last function they define.
-    by_entry = {p.entry_point: p.id for p in problems.values() if p.benchmark is Benchmark.HUMANEVAL}
+    # CodeT's prompts drop the doctest examples, so match on the last function they define; several HumanEval
+    # problems share a name (`solve`, `add`), so among those the most similar prompt wins.
+    by_entry: dict[str, list[Problem]] = {}
+    for problem in problems.values():
+        if problem.benchmark is Benchmark.HUMANEVAL:
+            by_entry.setdefault(problem.entry_point, []).append(problem)
     for row in _jsonl(text):
         defined = re.findall(r"^def\s+(\w+)", row["prompt"], re.MULTILINE)
-        pid = by_entry.get(defined[-1]) if defined else None
+        same_name = by_entry.get(defined[-1], []) if defined else []
+        match = max(same_name, key=lambda p: difflib.SequenceMatcher(None, p.prompt, row["prompt"]).ratio(),
+                    default=None)
+        pid = match.id if match else None
         for code in row["samples"] if pid else ():
             yield _make(
                 problems,
@@ -266,6 +294,34 @@ def _codet_samples(
             )
 
 
+def _classeval_outputs(
+    source: sources.Source, text: str, problems: dict[str, Problem]
+) -> Iterator[Generation | None]:
+    """ClassEval model_output files: `predict` holds whole classes (holistic: one per sample;
+    compositional: the assembled class). Incremental runs with one program per method generated
+    so far keep the last as final. Outputs with no class definition are skipped."""
+    for row in json.loads(text):
+        predicts = [classeval_code(code) for code in row["predict"] if isinstance(code, str)]
+        stepwise = len(predicts) > 1 and "incremental" in source.method
+        has_class = re.compile(rf"^\s*class\s+{re.escape(row['class_name'])}\b", re.MULTILINE)
+        for index, code in enumerate(predicts):
+            if not has_class.search(code):
+                continue
+            role = Role.INTERMEDIATE if stepwise and index < len(predicts) - 1 else Role.FINAL
+            yield _make(problems, source, row["task_id"], code, None, role)
+
+
+def classeval_code(output: str) -> str:
+    """The model's own code in a ClassEval output: after the echoed template, before end tokens,
+    from the first line that looks like code (fenced outputs are left to complete_program)."""
+    text = RESPONSE_MARK.split(output)[-1]
+    if FENCE.search(text):
+        return text
+    text = END_OF_FILE_TOKEN.sub("", text)
+    start = CODE_START.search(text)
+    return text[start.start() :] if start else text
+
+
 Reader = Callable[[sources.Source, str, dict[str, Problem]], Iterator[Generation | None]]
 READERS: dict[str, Reader] = {
     "run_log": _run_log,
@@ -276,4 +332,7 @@ READERS: dict[str, Reader] = {
     "agentcoder_mbpp": _agentcoder_mbpp,
     "completion_list": _completion_list,
     "codet_samples": _codet_samples,
+    "classeval_outputs": _classeval_outputs,
+    "apps_log": functools.partial(_run_log, default=Benchmark.APPS),
+    "transcoder_seed": functools.partial(_run_log, keep_prompt=False),
 }

@@ -110,6 +110,13 @@ def line_labels(
     return labels
 
 
+def patch_line_labels(code: str, edits: Sequence[Edit]) -> list[int]:
+    """Line labels a line patch implies: the lines it edits, those an insertion lands before, and the
+    generated lines it makes unreachable."""
+    intervals, points = patch_regions(code, edits)
+    return line_labels(code, intervals, points, unreachable_lines(code, edits))
+
+
 def token_labels(
     cover: Sequence[Interval],
     intervals: Sequence[Interval],

@@ -7,9 +7,13 @@ so an insertion-only patch is never free.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import enum
+import functools
+import io
 import time
+import tokenize
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -50,38 +54,95 @@ def split_lines(code: str) -> list[str]:
     return code.rstrip("\n").split("\n") if code.strip() else []
 
 
-def line_edits(generated: str, candidate: str, blank_aware: bool = False) -> tuple[Edit, ...]:
-    """The edits that turn `generated` into `candidate`, one per line (difflib alignment on lines).
-
-    With `blank_aware`, changed blocks pair non-blank lines with non-blank lines, so blank lines become
-    their own (insignificant) inserts and deletes; blank lines may then land in a different place."""
+def line_edits(generated: str, candidate: str) -> tuple[Edit, ...]:
+    """The edits that turn `generated` into `candidate` exactly, one per line (difflib alignment on lines)."""
     old, new = split_lines(generated), split_lines(candidate)
-    edits: list[Edit] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    hunks = _align(old, new, old, new, list(range(len(old))), list(range(len(new))))
+    return tuple(sorted(edit for hunk in hunks for edit in hunk))
+
+
+def code_hunks(generated: str, candidate: str) -> list[tuple[Edit, ...]]:
+    """The changed blocks between the code lines of two programs, one tuple of edits per block.
+
+    Only code lines are aligned and edited: blank lines, comment-only lines and docstrings of either
+    program are left out, and lines are compared without trailing whitespace or comments. Applying
+    every block gives the candidate's code with the generated program's comments and docstrings, which
+    behaves like the candidate but must still be checked."""
+    (old_keys, old_code), (new_keys, new_code) = _code_view(generated), _code_view(candidate)
+    return _align(old_keys, new_keys, split_lines(generated), split_lines(candidate), old_code, new_code)
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_view(code: str) -> tuple[list[str], list[int]]:
+    """The comparable text of each code line, and the code lines' indices (cached: a repair diffs one
+    program against every program of its pool several times)."""
+    keys, indices = comparable_lines(code), code_lines(code)
+    return [keys[i] for i in indices], indices
+
+
+def code_edits(generated: str, candidate: str) -> tuple[Edit, ...]:
+    """Every edit of `code_hunks`, sorted: the candidate's code without touching comments or docstrings."""
+    return tuple(sorted(edit for hunk in code_hunks(generated, candidate) for edit in hunk))
+
+
+def _align(
+    old_keys: list[str],
+    new_keys: list[str],
+    old: list[str],
+    new: list[str],
+    old_index: list[int],
+    new_index: list[int],
+) -> list[tuple[Edit, ...]]:
+    """difflib alignment of the keyed lines; `*_index` map each key to its line in `old` / `new`.
+    Inside a changed block lines are paired in order; leftovers are deletes or inserts placed before
+    the next aligned line (or at the end)."""
+    hunks: list[tuple[Edit, ...]] = []
+    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        olds, news = list(range(i1, i2)), list(range(j1, j2))
+        olds, news = old_index[i1:i2], [new[j] for j in new_index[j1:j2]]
         paired = min(len(olds), len(news))
-        if blank_aware:
-            olds = [i for i in olds if old[i].strip()] + [i for i in olds if not old[i].strip()]
-            news = [j for j in news if new[j].strip()] + [j for j in news if not new[j].strip()]
-            paired = min(sum(1 for i in olds if old[i].strip()), sum(1 for j in news if new[j].strip()))
-        edits.extend(Edit(olds[k], 0, EditKind.REPLACE, new[news[k]]) for k in range(paired))
-        edits.extend(Edit(i, 0, EditKind.DELETE) for i in olds[paired:])
-        edits.extend(Edit(i2, k, EditKind.INSERT, new[j]) for k, j in enumerate(news[paired:]))
-    return tuple(sorted(edits))
+        at = old_index[i2] if i2 < len(old_index) else len(old)
+        hunk = [Edit(olds[k], 0, EditKind.REPLACE, news[k]) for k in range(paired)]
+        hunk += [Edit(i, 0, EditKind.DELETE) for i in olds[paired:]]
+        hunk += [Edit(at, k, EditKind.INSERT, text) for k, text in enumerate(news[paired:])]
+        hunks.append(tuple(sorted(hunk)))
+    return hunks
 
 
-def significant(generated: str, edits: Iterable[Edit]) -> tuple[Edit, ...]:
-    """The edits that change more than blank lines (adding or dropping an empty line changes no code)."""
-    lines = split_lines(generated)
+def comparable_lines(code: str) -> list[str]:
+    """Each line without trailing whitespace and without its comment ("" for a comment-only line)."""
+    keys = [line.rstrip() for line in split_lines(code)]
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            row, column = token.start
+            if token.type == tokenize.COMMENT and row <= len(keys):
+                keys[row - 1] = keys[row - 1][:column].rstrip()
+    except (tokenize.TokenError, SyntaxError):
+        pass  # a program that does not tokenise keeps its comments in the comparison
+    return keys
 
-    def blank(edit: Edit) -> bool:
-        old_blank = edit.kind is EditKind.INSERT or not lines[edit.at].strip()
-        return old_blank and not edit.text.strip()
 
-    return tuple(edit for edit in edits if not blank(edit))
+def code_lines(code: str) -> list[int]:
+    """Indices of the lines that carry code: not blank, not comment-only, not part of a docstring
+    (a patch never needs to touch those, and labelling them edited would say nothing about the bug)."""
+    keys = comparable_lines(code)
+    docstrings: set[int] = set()
+    try:  # ast numbers lines on \r too; split_lines does not, so such code keeps its docstrings
+        tree = None if "\r" in code else ast.parse(code)
+    except (SyntaxError, ValueError):
+        tree = None
+    for node in ast.walk(tree) if tree is not None else ():
+        body = getattr(node, "body", None)
+        if not isinstance(body, list) or not body or not isinstance(body[0], ast.Expr):
+            continue
+        first = body[0]
+        value = first.value
+        starts_line = first.col_offset == len(keys[first.lineno - 1]) - len(keys[first.lineno - 1].lstrip())
+        if isinstance(value, ast.Constant) and isinstance(value.value, str) and starts_line:
+            docstrings.update(range(first.lineno - 1, (first.end_lineno or first.lineno)))
+    return [i for i, key in enumerate(keys) if key.strip() and i not in docstrings]
 
 
 def apply_edits(generated: str, edits: Iterable[Edit]) -> str:

@@ -75,7 +75,7 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
 
     started = time.perf_counter()
     plan = _plan(dataset, programs, wild_commits, model, seed)
-    supervisor, miap, earlier, _later = _corpora(plan)
+    supervisor, miap, earlier, later = _corpora(plan)
     corpus, pr_corpus = (miap, earlier) if miap is not None else (earlier, None)
     if corpus is None:
         raise DataSourceError("no training data: build the MIAP dataset (`redline data build`) or keep --wild-commits")
@@ -83,16 +83,19 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
     config = choose_config(candidates, corpus, seed)
     source = "MIAP dataset" if miap is not None else "in-the-wild data, earlier split"
     description = {"corpus": source, "texts": len(corpus.encoded), "dataset": str(dataset),
-                   "programs_cap": programs, "wild_commits_per_split": wild_commits,
+                   "programs_cap": programs, "wild_commits_per_split": wild_commits, "config_option": config_name,
                    "scored_lines": int(sum(len(e.item.lines) for e in corpus.encoded))}
     shipped = train_shipped(supervisor, config, corpus, pr_corpus, description,
-                            version=f"{re.sub('[^a-z0-9]+', '-', config.name.lower())}-{time.strftime('%Y%m%d')}")
+                            version=f"{re.sub('[^a-z0-9]+', '-', config.name.lower())}-{time.strftime('%Y%m%d')}",
+                            held_out=later if miap is not None else None)
     if miap is None:  # trained on the wild split itself: its out-of-fold calibration is the PR one
         shipped.card.calibration = {"pr": shipped.card.calibration["benchmark"]}
     save(shipped, out)
     click.echo(f"probe {shipped.card.version} ({config.name}) written to {out}; training "
                f"{shipped.seconds:.0f} s, whole command {time.perf_counter() - started:.0f} s")
     click.echo(json.dumps(shipped.card.calibration, indent=None))
+    if shipped.card.decisions:
+        click.echo(json.dumps(shipped.card.decisions, indent=1))
 
 
 @click.command(name="eval")

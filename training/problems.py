@@ -1,4 +1,5 @@
-"""Benchmark problems in one schema: HumanEval (+ HumanEval+ inputs) and MBPP (+ MBPP+ inputs).
+"""Benchmark problems in one schema: HumanEval (+ HumanEval+ and HumanEval-ET inputs), MBPP (+ MBPP+
+inputs), ClassEval (unittest classes), APPS-150 (stdin/stdout cases) and TransCoder (C++ -> Python).
 
 Readers turn the registry's problem files into `Problem` values and join MBPP's id schemes
 (numeric `MBPP/76`, `Mbpp/2`, `76` and MultiPL-E `mbpp_76_name`). Pure parsing; runs no code.
@@ -6,6 +7,7 @@ Readers turn the registry's problem files into `Problem` values and join MBPP's 
 
 from __future__ import annotations
 
+import ast
 import enum
 import json
 import re
@@ -38,9 +40,42 @@ MBPP_COMPARE = {
 }
 
 
+# TransCoder's Python test template imports these before the program (so `math`, `sqrt`, `inf`, `Queue`,
+# `sys.maxsize` need no import there); tests run after the program here, so names it defines win.
+TRANSCODER_TEST_PRELUDE = """import importlib as _redline_importlib
+
+for _module in ("collections", "heapq", "itertools", "math", "queue", "random", "sys"):
+    globals().setdefault(_module, _redline_importlib.import_module(_module))
+for _module in (math, collections, queue):
+    for _name in getattr(_module, "__all__", None) or [n for n in vars(_module) if not n.startswith("_")]:
+        globals().setdefault(_name, getattr(_module, _name))
+"""
+
+# Runs a ClassEval task's unittest classes (named in the data) after the program; raises on any failure.
+CLASSEVAL_RUNNER = """
+import io as _redline_io
+import unittest as _redline_unittest
+
+_redline_result = _redline_unittest.TextTestRunner(stream=_redline_io.StringIO(), verbosity=0).run(
+    _redline_unittest.TestSuite(
+        _redline_unittest.defaultTestLoader.loadTestsFromTestCase(globals()[_name]) for _name in {names!r}
+    )
+)
+if not _redline_result.wasSuccessful():
+    _bad = _redline_result.failures + _redline_result.errors
+    raise AssertionError(
+        f"{{len(_redline_result.failures)}} failed, {{len(_redline_result.errors)}} raised; first: "
+        f"{{_bad[0][0].id()}}: {{_bad[0][1].strip().splitlines()[-1]}}"
+    )
+"""
+
+
 class Benchmark(enum.StrEnum):
     HUMANEVAL = "humaneval"
     MBPP = "mbpp"
+    CLASSEVAL = "classeval"
+    APPS = "apps"
+    TRANSCODER = "transcoder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +85,15 @@ class Problem:
     id:          "<benchmark>/<number>", e.g. "humaneval/0", "mbpp/2".
     intent:      the task text a reader (and the supervisor) sees.
     prompt:      the code prompt generators completed (signature + docstring); may be "".
-    entry_point: the function the tests call.
-    test_code:   the benchmark's own (weak) tests, run after the program; raises on failure.
-    reference:   a complete reference program.
-    inputs_json: JSON list of argument lists from HumanEval+/MBPP+ (base + plus); "" when none.
+    entry_point: the function (ClassEval: the class) the tests call; "" for APPS scripts.
+    test_code:   the benchmark's own tests, run after the program; raises on failure. For APPS
+                 (compare "stdio") a JSON list of {"input": stdin, "output": expected stdout} cases.
+    reference:   a complete reference program; "" when the benchmark has none (APPS-150).
+    inputs_json: JSON list of argument lists whose outputs the reference defines: HumanEval+/MBPP+
+                 base inputs, then HumanEval-ET inputs, then HumanEval+/MBPP+ plus inputs; "" when none.
     atol:        absolute tolerance for float outputs on those inputs (0: the default 1e-6).
-    compare:     how outputs on those inputs are compared: "equal", "set" (order unspecified) or
-                 "not_none" (any non-None answer), as EvalPlus does for a few MBPP tasks.
+    compare:     how outputs are compared: "equal", "set" (order unspecified) or "not_none" (any
+                 non-None answer), as EvalPlus does for a few MBPP tasks; "stdio" for APPS scripts.
     """
 
     id: str
@@ -78,6 +115,9 @@ class Problem:
 _ID_PATTERNS = (
     (re.compile(r"^HumanEval[/_](\d+)"), Benchmark.HUMANEVAL),
     (re.compile(r"^(?:MBPP|Mbpp|mbpp)[/_](\d+)"), Benchmark.MBPP),
+    (re.compile(r"^ClassEval[/_](\d+)"), Benchmark.CLASSEVAL),
+    (re.compile(r"^(?:APPS|apps)[/_](\d+)"), Benchmark.APPS),
+    (re.compile(r"^(?:TransCoder|transcoder)[/_](\d+)"), Benchmark.TRANSCODER),
 )
 
 
@@ -108,6 +148,12 @@ def load_problems(
         problems.update(_humaneval(root))
     if Benchmark.MBPP in wanted:
         problems.update(_mbpp(root))
+    if Benchmark.CLASSEVAL in wanted:
+        problems.update(_classeval(root))
+    if Benchmark.APPS in wanted:
+        problems.update(_apps(root))
+    if Benchmark.TRANSCODER in wanted:
+        problems.update(_transcoder(root))
     return problems
 
 
@@ -120,6 +166,7 @@ def _rows(reader: str, root: Path | None) -> list[dict]:
 
 def _humaneval(root: Path | None) -> dict[str, Problem]:
     problems = {}
+    extended = _et_inputs(root)
     for row in _rows("humaneval_problems", root):
         problems[problem_id(row["task_id"])] = Problem(
             id=problem_id(row["task_id"]),
@@ -137,7 +184,7 @@ def _humaneval(root: Path | None) -> dict[str, Problem]:
             problems[pid] = replace(
                 problems[pid],
                 reference=row["prompt"] + row["canonical_solution"],
-                inputs_json=json.dumps(_inputs(row)),
+                inputs_json=json.dumps(_inputs(row, extended.get(pid, []))),
                 atol=float(row.get("atol") or 0.0),
             )
     return problems
@@ -180,9 +227,114 @@ def _mbpp(root: Path | None) -> dict[str, Problem]:
     return problems
 
 
-def _inputs(row: dict) -> list:
-    """Base then plus inputs; one MBPP+ task stores an empty dict for "no plus inputs"."""
-    return [*(row.get("base_input") or []), *(row.get("plus_input") or [])]
+def _inputs(row: dict, extended: list | None = None) -> list:
+    """Base, then `extended` (ET), then plus inputs, each once; one MBPP+ task stores an empty dict
+    for "no plus inputs". ET inputs go before plus ones so that a `max_inputs` cut keeps them."""
+    unique: dict[str, list] = {}
+    for args in [*(row.get("base_input") or []), *(extended or []), *(row.get("plus_input") or [])]:
+        unique.setdefault(json.dumps(args), args)
+    return list(unique.values())
+
+
+def _et_inputs(root: Path | None) -> dict[str, list]:
+    """HumanEval-ET (MapCoder's data/): the argument lists of its extended asserts, joined on task id
+    ("HumanEval/0" -> "humaneval/0"). Only the inputs are kept: the reference defines the outputs."""
+    inputs: dict[str, list] = {}
+    for row in _rows("humaneval_et_tests", root):
+        found = (literal_arguments(test, row["entry_point"]) for test in row["test_case_list"])
+        inputs[problem_id(row["task_id"])] = [args for args in found if args is not None]
+    return inputs
+
+
+def literal_arguments(test: str, entry_point: str) -> list | None:
+    """The literal positional arguments of the first call to `entry_point` in an assert, or None.
+
+    >>> literal_arguments("assert abs(f([1.5, -2], 'a') - 0.5) < 1e-6", "f")
+    [[1.5, -2], 'a']
+    """
+    try:
+        tree = ast.parse(test)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == entry_point:
+            if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+                return None
+            try:
+                args = [ast.literal_eval(arg) for arg in node.args]
+                json.dumps(args)  # sets, bytes and complex numbers cannot travel as JSON inputs
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                return None
+            return args
+    return None
+
+
+def _classeval(root: Path | None) -> dict[str, Problem]:
+    """ClassEval: generators completed the class skeleton; its unittest classes are the tests."""
+    problems = {}
+    for source in sources.with_reader("classeval_problems"):
+        for row in json.loads(sources.read_text(source, root)):
+            pid = problem_id(row["task_id"])
+            # one test class name in the data carries a stray leading space
+            runner = CLASSEVAL_RUNNER.format(names=[name.strip() for name in row["test_classes"]])
+            problems[pid] = Problem(
+                id=pid,
+                benchmark=Benchmark.CLASSEVAL,
+                intent=row["skeleton"],
+                prompt=row["skeleton"],
+                entry_point=row["class_name"],
+                test_code=row["test"] + "\n" + runner,
+                reference=row["solution_code"].rstrip("\n") + "\n",
+            )
+    return problems
+
+
+def _apps(root: Path | None) -> dict[str, Problem]:
+    """APPS-150 (MapCoder's selection): every task is judged as a script on stdin/stdout, as MapCoder
+    prompted for; call-based tasks give one argument per input line and print the return value."""
+    problems = {}
+    for row in _rows("apps_problems", root):
+        pid = problem_id(row["id"], Benchmark.APPS)
+        cases: dict[str, dict[str, str]] = {}
+        for case in [*row["sample_io"], *row["test_list"]]:
+            stdin = case["input"] if case["input"].endswith("\n") else case["input"] + "\n"
+            cases.setdefault(stdin, {"input": stdin, "output": _expected_stdout(case["output"])})
+        starter = row["starter_code"].strip()
+        problems[pid] = Problem(
+            id=pid,
+            benchmark=Benchmark.APPS,
+            intent=row["description"],
+            prompt=starter + "\n" if starter else "",
+            entry_point="",
+            test_code=json.dumps(list(cases.values())),
+            reference="",
+            compare="stdio",
+        )
+    return problems
+
+
+def _expected_stdout(output: object) -> str:
+    """APPS stores [stdout] for scripts and [return value] for call-based tasks (printed with str())."""
+    value = output[0] if isinstance(output, list) and len(output) == 1 else output
+    return value if isinstance(value, str) else str(value)
+
+
+def _transcoder(root: Path | None) -> dict[str, Problem]:
+    """TransCoder (LDB's input_data): translate a C++ function to Python; the intent is the C++ code."""
+    problems = {}
+    for row in _rows("transcoder_problems", root):
+        pid = problem_id(row["task_id"])
+        cpp = row["prompt"].rsplit("[c++]\n", 1)[-1].removesuffix("[python]").strip()
+        problems[pid] = Problem(
+            id=pid,
+            benchmark=Benchmark.TRANSCODER,
+            intent=f"Translate this C++ function into Python:\n{cpp}\n",
+            prompt="",
+            entry_point=row["entry_point"],
+            test_code=f"{TRANSCODER_TEST_PRELUDE}\n{row['test']}\n\ncheck({row['entry_point']})\n",
+            reference=row["canonical_solution"].rstrip("\n") + "\n",
+        )
+    return problems
 
 
 def _called_function(reference: str, tests: list[str]) -> str | None:

@@ -1,9 +1,11 @@
 """Find the smallest passing patch for a failing program.
 
-Three methods, smallest patch kept: (1) the closest passing candidate from the wide pool (the
-reference and every other program for the problem), as in the paper; (2) ddmin over that patch's
-line edits; (3) a one-line search (replace, delete or insert one line taken from aligned lines of
+Methods, smallest patch kept: (1) the closest passing candidate from the wide pool (the reference and
+every other program for the problem), as in the paper; (2) one changed block of a passing program's
+diff on its own (smallest blocks first); (3) ddmin over the line edits of the nearest candidates and of
+the best block; (4) a one-line search (replace, delete or insert one line taken from aligned lines of
 passing programs, or a local mutation such as an operator flip or an off-by-one constant).
+Diffs align code lines only (comments, docstrings and blank lines are never edited).
 The oracle is a callback (the strongest tests available); no sandbox or I/O here.
 """
 
@@ -12,17 +14,30 @@ from __future__ import annotations
 import difflib
 import enum
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from training.labels import unreachable_lines
-from training.minimize import Budget, Edit, EditKind, apply_edits, ddmin, line_edits, significant, split_lines
+from training.minimize import (
+    Budget,
+    Edit,
+    EditKind,
+    apply_edits,
+    code_edits,
+    code_hunks,
+    code_lines,
+    ddmin,
+    line_edits,
+    split_lines,
+)
 
 MAX_POOL_CHECKS = 12  # unverified pool programs run per failing program while looking for the closest pass
-MAX_PASSING_DONORS = 12  # passing programs whose aligned lines feed the one-line search
+MAX_PASSING_DONORS = 40  # closest passing programs feeding the block and one-line searches
 MAX_MUTATIONS_PER_LINE = 24
 DDMIN_MIN_CHECKS = 8
 CANDIDATES_TO_SHRINK = 3  # nearest passing candidates whose patches ddmin tries
+BLOCK_SHARE = 3  # the block search may spend up to 1/BLOCK_SHARE of a program's checks
 
 _FLIPS = (
     ("<=", "<"),
@@ -52,6 +67,7 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
 class RepairMethod(enum.StrEnum):
     NONE = "none"  # no passing candidate found within the budget
     CLOSEST = "closest"  # the closest passing candidate, whole (the paper's MIAP)
+    BLOCK = "block"  # one changed block of a passing program's diff, alone
     DDMIN = "ddmin"
     ONE_LINE = "one_line"
 
@@ -89,7 +105,7 @@ def find_repair(
     `verified` codes whose result is known (so a verified code not in `known_passing` fails)."""
     start_checks = budget.checks
     ranked = sorted(
-        (len(significant(generated, line_edits(generated, c.code, blank_aware=True))), len(c.code), k)
+        (len(code_edits(generated, c.code)), len(c.code), k)
         for k, c in enumerate(pool)
         if c.code != generated
     )
@@ -108,31 +124,37 @@ def find_repair(
                 nearest.append(candidate)
     if not nearest:
         return RepairReport(RepairMethod.NONE, (), (), "", start_checks - budget.checks)
-    paper = _patch(generated, nearest[0].code, passes, budget)
+    patches = [_patch(generated, c.code, passes, budget) for c in nearest]
+    paper = patches[0]
     best, method = paper, RepairMethod.CLOSEST
-    # ddmin over the patch of each of the nearest passing candidates shares half of what is left;
-    # the one-line search keeps the rest.
+    # Sorted, not set order: the build must give the same labels on every run.
+    donors = sorted(
+        (c for c in known_passing if c != generated), key=lambda c: (len(code_edits(generated, c)), c)
+    )[:MAX_PASSING_DONORS]
+    block = _block_search(generated, donors, passes, budget, cost(generated, best))
+    if block:
+        best, method = block, RepairMethod.BLOCK
+        patches.append(block)
+    # ddmin over each patch (nearest candidates, best block) shares half of what is left; the one-line
+    # search keeps the rest.
     allowance = min(budget.checks, max(DDMIN_MIN_CHECKS, budget.checks // 2))
-    for rank, candidate in enumerate(nearest):
-        edits = paper if rank == 0 else _patch(generated, candidate.code, passes, budget)
-        share = Budget(max(1, allowance // len(nearest)), budget.seconds, budget.started)
+    for edits in patches:
+        if len(edits) < 2:
+            continue
+        share = Budget(max(1, allowance // len(patches)), budget.seconds, budget.started)
         shrunk = ddmin(edits, lambda subset: passes(apply_edits(generated, subset)), share)
-        budget.checks -= max(1, allowance // len(nearest)) - share.checks
+        budget.checks -= max(1, allowance // len(patches)) - share.checks
         if cost(generated, shrunk) < cost(generated, best):
             best, method = shrunk, RepairMethod.DDMIN
     if cost(generated, best) > 1:
-        # Sorted, not set order: the build must give the same labels on every run.
-        donors = sorted(
-            (c for c in known_passing if c != generated), key=lambda c: (len(line_edits(generated, c)), c)
-        )[:MAX_PASSING_DONORS]
-        for edit in one_line_edits(generated, donors, {e.at for e in best}):
-            if unreachable_lines(generated, [edit]):
-                continue  # an early return above the old code is not a one-line repair
-            if not budget.spend():
-                break
-            if passes(apply_edits(generated, [edit])):
-                best, method = (edit,), RepairMethod.ONE_LINE
-                break
+        singles = [
+            (edit,)
+            for edit in one_line_edits(generated, donors, {e.at for e in best})
+            if not unreachable_lines(generated, [edit])  # an early return hiding the old code is no repair
+        ]
+        found = _first_passing(generated, singles, passes, budget)
+        if found:
+            best, method = found, RepairMethod.ONE_LINE
     return RepairReport(method, best, paper, nearest[0].origin, start_checks - budget.checks)
 
 
@@ -141,11 +163,48 @@ def cost(generated: str, edits: Sequence[Edit]) -> int:
     return len(edits) + len(unreachable_lines(generated, edits))
 
 
+def block_patches(generated: str, donors: Sequence[str]) -> list[tuple[Edit, ...]]:
+    """Each changed block of each donor's diff, as a patch on its own: smallest first, then blocks more
+    donors share (the likeliest fix), so the first that passes is the smallest."""
+    votes = Counter(block for donor in donors for block in code_hunks(generated, donor))
+    return sorted(votes, key=lambda block: (len(block), -votes[block], block))
+
+
+def _block_search(
+    generated: str, donors: Sequence[str], passes: Callable[[str], bool], budget: Budget, limit: int
+) -> tuple[Edit, ...]:
+    """The first passing block smaller than `limit` (cost), within a share of the budget; () if none."""
+    allowance = budget.checks // BLOCK_SHARE
+    for block in block_patches(generated, donors):
+        if len(block) >= limit or allowance <= 0:
+            break
+        if cost(generated, block) >= limit:
+            continue  # it hides generated lines: no smaller than what we have
+        if not budget.spend():
+            break
+        allowance -= 1
+        if passes(apply_edits(generated, block)):
+            return block
+    return ()
+
+
+def _first_passing(
+    generated: str, patches: Sequence[tuple[Edit, ...]], passes: Callable[[str], bool], budget: Budget
+) -> tuple[Edit, ...]:
+    """The first of `patches` that passes within the budget; () if none."""
+    for patch in patches:
+        if not budget.spend():
+            break
+        if passes(apply_edits(generated, patch)):
+            return patch
+    return ()
+
+
 def _patch(generated: str, candidate: str, passes: Callable[[str], bool], budget: Budget) -> tuple[Edit, ...]:
-    """The edits towards `candidate`, without blank-line edits when the program still passes without them."""
+    """The edits towards `candidate` on code lines only, or all its line edits when that does not pass."""
     edits = line_edits(generated, candidate)
-    core = significant(generated, line_edits(generated, candidate, blank_aware=True))
-    if len(core) < len(edits) and budget.spend() and passes(apply_edits(generated, core)):
+    core = code_edits(generated, candidate)
+    if core != edits and budget.spend() and passes(apply_edits(generated, core)):
         return core
     return edits
 
@@ -161,19 +220,19 @@ def one_line_edits(generated: str, donors: Sequence[str], suspects: set[int]) ->
         key = (0 if edit.at in suspects else 1, -votes.get(edit, 0), -similarity)
         scored[edit] = min(scored.get(edit, key), key)
 
-    for donor in donors:  # an edit several passing programs agree on is the likeliest fix
-        for edit in line_edits(generated, donor):
+    diffs = [code_edits(generated, donor) for donor in donors]
+    for edits in diffs:  # an edit several passing programs agree on is the likeliest fix
+        for edit in edits:
             plain = Edit(edit.at, 0, edit.kind, edit.text)
             votes[plain] = votes.get(plain, 0) + 1
-    for donor in donors:
-        for edit in line_edits(generated, donor):
+    for edits in diffs:
+        for edit in edits:
             if edit.kind is EditKind.REPLACE:
                 offer(edit, difflib.SequenceMatcher(None, lines[edit.at], edit.text).ratio())
             elif edit.kind is EditKind.INSERT:
                 offer(Edit(edit.at, 0, EditKind.INSERT, edit.text), 0.3)
-    for index, line in enumerate(lines):
-        if not line.strip():
-            continue
+    for index in code_lines(generated):
+        line = lines[index]
         offer(Edit(index, 0, EditKind.DELETE), 0.2)
         for mutated in mutations(line):
             offer(Edit(index, 0, EditKind.REPLACE, mutated), 0.99)

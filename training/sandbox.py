@@ -55,7 +55,9 @@ class Limits:
 class Oracle:
     """What a program must satisfy: the benchmark's tests, then (optionally) the outputs the reference
     gives on extra inputs. `expected` is the base64 pickle the reference's record run produced; the
-    parent never unpickles it (only sandboxed harnesses do)."""
+    parent never unpickles it (only sandboxed harnesses do). With compare "stdio" the program is a script
+    and `tests` is a JSON list of {"input", "output"} cases: each case's input is its stdin and its
+    printed output must match (line-end spaces and surrounding blank lines ignored)."""
 
     name: str
     entry_point: str

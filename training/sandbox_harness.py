@@ -4,11 +4,13 @@ Each child moves into the job's throw-away directory, starts a new session, limi
 silences stdio, installs an audit hook that refuses sockets, new processes, signals, writes outside
 its directory and reads of the data directory, runs the program against the tests and writes one
 JSON result to a pipe. The server enforces the wall timeout and kills the child's process group.
+Script programs (compare "stdio", APPS) run once per case with the case's input as stdin.
 Forking a warm interpreter costs milliseconds where a fresh one costs ~100 ms. Standard library only.
 """
 
 import base64
 import copy
+import io
 import json
 import math
 import os
@@ -110,11 +112,53 @@ def describe(error):
     return f"{type(error).__name__}: {error}"[:300]
 
 
+def normalise_stdout(text):
+    """Judged output: trailing spaces of each line and surrounding blank lines do not count."""
+    return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+def run_script(code, stdin_text):
+    """Run a script as __main__ with `stdin_text` on fd 0 and sys.stdin; return what it printed."""
+    with open("stdin.txt", "w") as handle:
+        handle.write(stdin_text)
+    fd = os.open("stdin.txt", os.O_RDONLY)
+    if fd != 0:  # 0 is free again when the last case's script closed it (open(0) without closefd=False)
+        os.dup2(fd, 0)  # open(0) and sys.stdin.buffer read the case too
+        os.close(fd)
+    sys.stdin = open(0, closefd=False)
+    silenced, sys.stdout = sys.stdout, io.TextIOWrapper(io.BytesIO(), write_through=True)
+    # -S leaves out site's exit()/quit(), which competitive-programming scripts call
+    namespace = {"__name__": "__main__", "exit": sys.exit, "quit": sys.exit}
+    try:
+        exec(code, namespace)
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            raise
+    finally:
+        sys.stdout.flush()
+        printed = sys.stdout.buffer.getvalue().decode("utf-8", "replace")
+        sys.stdout = silenced
+    return printed
+
+
+def check_stdio(code, cases):
+    """Each case is {"input": stdin text, "output": expected stdout}; compared after normalise_stdout."""
+    try:
+        for index, case in enumerate(cases):
+            if normalise_stdout(run_script(code, case["input"])) != normalise_stdout(case["output"]):
+                return {"outcome": "failed", "stage": "stdio", "detail": f"wrong output on case {index}"}
+    except BaseException as error:
+        return {"outcome": "error", "stage": "stdio", "detail": describe(error)}
+    return {"outcome": "passed", "stage": "", "detail": ""}
+
+
 def check(job, program, tests, inputs, expected):
     try:
         code = compile(program, "<program>", "exec")
     except (SyntaxError, ValueError) as error:
         return {"outcome": "syntax_error", "stage": "load", "detail": describe(error)}
+    if job["compare"] == "stdio":
+        return check_stdio(code, json.loads(tests))
     namespace = {"__name__": "__redline_program__"}
     result = {"outcome": "passed", "stage": "", "detail": ""}
     try:

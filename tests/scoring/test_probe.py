@@ -50,6 +50,15 @@ def test_mean_and_uniform_attention_pooling_average_the_span(pooling: Pooling) -
     assert logits[0].item() == pytest.approx(expected.item(), rel=1e-5)
 
 
+def test_a_column_constant_in_training_is_not_blown_up_at_scoring_time() -> None:
+    probe = SpanProbe(ProbeConfig(layers=(0,), hidden=4), input_size=3)
+    training = torch.tensor([[1.0, 0.0, 5.0], [3.0, 0.0, 5.0], [5.0, 0.0, 5.0]])  # columns 2 and 3 constant
+    probe.fit_normalizer(training)
+    assert probe.feature_std.tolist() == pytest.approx([2.0, 1.0, 1.0])
+    normalised = (torch.tensor([[3.0, 1.0, 6.0]]) - probe.feature_mean) / probe.feature_std
+    assert normalised[0].tolist() == pytest.approx([0.0, 1.0, 1.0])
+
+
 def test_concatenated_index_scores_each_text_as_alone() -> None:
     probe = identity_probe(Pooling.MAX)
     a, b = FEATURES[:2], FEATURES[1:]

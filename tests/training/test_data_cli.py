@@ -120,8 +120,8 @@ def test_generate_against_an_openai_compatible_endpoint_then_build(
 
 
 def test_build_rejects_an_unknown_benchmark():
-    result = CliRunner().invoke(cli, ["data", "build", "--benchmarks", "humaneval,apps"])
-    assert result.exit_code == 2 and "apps" in result.output
+    result = CliRunner().invoke(cli, ["data", "build", "--benchmarks", "humaneval,leetcode"])
+    assert result.exit_code == 2 and "leetcode" in result.output
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ from training.generations import (
     LDB_HEADER,
     Generation,
     Role,
+    classeval_code,
     complete_program,
     deduplicate,
     load_generations,
@@ -42,6 +43,29 @@ def test_markdown_fences_and_the_ldb_harness_header_are_stripped():
 
 def test_code_that_cannot_define_the_entry_point_is_dropped():
     assert complete_program("print('hi')", "", "head") is None
+
+
+def test_a_class_counts_as_the_definition_of_a_classeval_entry_point():
+    code = "```python\nimport math\n\nclass Area:\n    def of(self, r):\n        return math.pi * r * r\n```"
+    assert complete_program(code, "class Area:\n    pass\n", "Area") == code[10:-3]
+    assert complete_program("Sorry, I cannot.", "", "Area") is None
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "### Instruction:\nComplete class A.\nclass A:\n    pass\n### Response:\nclass A:\n    x = 1\n",
+        "Please complete the class A in the following code.\n\nclass A:\n    x = 1\n",
+        "class A:\n    x = 1\n<|/ file |>\nclass B:\n    pass\n",
+        "class A:\n    x = 1\n```\nThis class sets x.\n",
+    ],
+)
+def test_classeval_outputs_lose_the_echoed_template_prose_and_end_tokens(output):
+    assert classeval_code(output).strip() == "class A:\n    x = 1"
+
+
+def test_a_script_needs_no_entry_point():
+    assert complete_program("\n\nn = int(input())\nprint(n)  \n", "", "") == "n = int(input())\nprint(n)\n"
 
 
 def _generation(code: str, role: Role = Role.FINAL, source: str = "s") -> Generation:

@@ -8,6 +8,7 @@ from training.labels import (
     copied_from_prompt,
     line_labels,
     line_starts,
+    patch_line_labels,
     patch_regions,
     text_regions,
     token_labels,
@@ -70,6 +71,12 @@ def test_a_function_redefined_below_makes_the_first_one_dead():
     generated = "def f(x):\n    return x - 1\n"
     shadow = [Edit(2, 0, EditKind.INSERT, "def f(x):"), Edit(2, 1, EditKind.INSERT, "    return x + 1")]
     assert unreachable_lines(generated, shadow) == [0, 1]
+
+
+def test_patch_line_labels_mark_edited_and_hidden_lines():
+    assert patch_line_labels(CODE, line_edits(CODE, CODE.replace("a < b", "a <= b"))) == [0, 1, 0, 0]
+    # An early return inserted before line 1 marks line 1 (insert before) and hides lines 1-3.
+    assert patch_line_labels(CODE, [Edit(1, 0, EditKind.INSERT, "    return min(a, b)")]) == [0, 1, 1, 1]
 
 
 def test_ordinary_fixes_make_nothing_dead():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.problems import Benchmark, load_problems, problem_id
+from training.problems import Benchmark, literal_arguments, load_problems, problem_id
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,9 @@ from training.problems import Benchmark, load_problems, problem_id
         ("Mbpp/2", None, "mbpp/2"),
         ("mbpp_3_is_not_prime", None, "mbpp/3"),
         (2, Benchmark.MBPP, "mbpp/2"),
+        ("ClassEval_7", None, "classeval/7"),
+        ("TransCoder/12", None, "transcoder/12"),
+        (3554, Benchmark.APPS, "apps/3554"),
         ("leetcode_1", None, None),
         (7, None, None),
     ],
@@ -70,3 +73,20 @@ def test_every_reference_passes_its_own_tests(problems, sandbox):
     ]
     # Three MBPP+ tasks keep original tests their fixed solutions no longer satisfy; builds exclude them.
     assert sorted(failing) == ["mbpp/164", "mbpp/249", "mbpp/295"]
+
+
+@pytest.mark.parametrize(
+    ("test", "expected"),
+    [
+        ("assert f([1, 2], 'a') == 3", [[1, 2], "a"]),
+        ("assert abs(f(-1.5) - 0.5) < 1e-6", [-1.5]),
+        ("assert f() is None", []),
+        ("assert f(x=1) == 2", None),  # keyword arguments cannot travel as an argument list
+        ("assert f({1, 2}) == 2", None),  # a set is no JSON input
+        ("assert f(g(1)) == 2", None),  # not a literal
+        ("assert g(1) == 2", None),
+        ("assert f((", None),
+    ],
+)
+def test_et_asserts_give_their_literal_arguments(test, expected):
+    assert literal_arguments(test, "f") == expected

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from training.minimize import Budget, EditKind, apply_edits
-from training.repairs import Candidate, RepairMethod, find_repair, mutations
+from training.minimize import Budget, Edit, EditKind, apply_edits
+from training.repairs import Candidate, RepairMethod, block_patches, find_repair, mutations
 
 GENERATED = "def is_adult(age):\n    if age > 18:\n        return True\n    return False\n"
 
@@ -103,3 +103,30 @@ def test_an_early_return_hiding_the_old_code_is_not_taken_as_a_one_line_repair()
     )
     assert report.found and len(report.best) == 1
     assert report.best[0].kind is EditKind.REPLACE and report.best[0].at == 1  # limit = 18
+
+
+def test_one_block_of_a_far_program_is_taken_on_its_own():
+    # The donor renames the result and fixes the comparison: only the comparison block is needed.
+    donor = (
+        "def is_adult(age):\n    if age >= 18:\n        return True\n    answer = False\n    return answer\n"
+    )
+    report = find_repair(GENERATED, [Candidate(donor, "gpt")], {donor}, correct, Budget(checks=3, seconds=10))
+    assert report.method is RepairMethod.BLOCK
+    assert [(e.at, e.text) for e in report.best] == [(1, "    if age >= 18:")]
+    assert len(report.paper) == 3
+
+
+def test_block_patches_come_smallest_first_and_shared_blocks_first():
+    one = "def is_adult(age):\n    if age >= 18:\n        return True\n    return 0\n"
+    two = "def is_adult(age):\n    if age >= 18:\n        return 1\n    return False\n"
+    blocks = block_patches(GENERATED, [one, two])
+    assert [len(b) for b in blocks] == sorted(len(b) for b in blocks)
+    assert blocks[0] == (Edit(1, 0, EditKind.REPLACE, "    if age >= 18:"),)
+
+
+def test_a_candidate_with_another_docstring_and_comments_labels_only_code():
+    generated = 'def is_adult(age):\n    """Is age adult?"""\n    # check\n    return age > 18\n'
+    candidate = "def is_adult(age):\n    # 18 counts\n    return age >= 18\n"
+    report = find_repair(generated, [Candidate(candidate, "gpt")], {candidate}, correct, Budget(10, 10))
+    assert [e.at for e in report.best] == [3] and [e.at for e in report.paper] == [3]
+    assert correct(apply_edits(generated, report.best))

@@ -99,3 +99,46 @@ def test_a_lone_surrogate_in_the_code_fails_that_run_only(sandbox: Sandbox):
     result = sandbox.check(PROMPT + "    return a + b  # \ud800\n", ORACLE)
     assert result.outcome in (Outcome.CRASHED, Outcome.ERROR, Outcome.SYNTAX_ERROR)
     assert sandbox.check(PROMPT + "    return a + b\n", ORACLE).passed
+
+
+STDIO_CASES = [{"input": "2 3\n", "output": "5\n"}, {"input": "10 -4\n", "output": "6"}]
+STDIO = Oracle("base", "", json.dumps(STDIO_CASES), compare="stdio")
+
+
+@pytest.mark.parametrize(
+    ("script", "outcome"),
+    [
+        ("a, b = map(int, input().split())\nprint(a + b)\n", Outcome.PASSED),
+        (
+            "import sys\n\ndef main():\n    a, b = map(int, sys.stdin.buffer.read().split())\n"
+            "    sys.stdout.write(f'{a + b}  \\n\\n')\n\nif __name__ == '__main__':\n    main()\n",
+            Outcome.PASSED,
+        ),
+        ("a, b = map(int, open(0).read().split())\nprint(a + b)\nexit()\n", Outcome.PASSED),
+        ("a, b = map(int, input().split())\nprint(a - b)\n", Outcome.FAILED),
+        ("a, b = map(int, input().split())\nprint(a + b)\nprint('done')\n", Outcome.FAILED),
+        ("print(int(input()) + 1)\n", Outcome.ERROR),
+        ("import sys\nprint(5)\nsys.exit(2)\n", Outcome.ERROR),
+        ("while True:\n    pass\n", Outcome.TIMEOUT),
+    ],
+)
+def test_scripts_read_each_case_on_stdin_and_are_judged_on_stripped_stdout(
+    sandbox: Sandbox, script: str, outcome: Outcome
+):
+    assert sandbox.check(script, STDIO).outcome is outcome
+
+
+def test_each_case_runs_the_script_with_fresh_globals(sandbox: Sandbox):
+    cases = [{"input": "1\n", "output": "1"}, {"input": "1\n", "output": "1"}]
+    oracle = Oracle("base", "", json.dumps(cases), compare="stdio")
+    script = "try:\n    total\nexcept NameError:\n    total = 0\ntotal += int(input())\nprint(total)\n"
+    assert sandbox.check(script, oracle).passed
+
+
+def test_scripts_are_sandboxed_like_functions(sandbox: Sandbox):
+    script = "import socket\nsocket.create_connection(('127.0.0.1', 9))\nprint(5)\n"
+    result = sandbox.check(script, STDIO)
+    assert result.outcome is Outcome.ERROR and "PermissionError: sandbox" in result.detail
+    path = sources.raw_dir() / "SOURCES.md"
+    result = sandbox.check(f"open({str(path)!r}).read()\nprint(5)\n", STDIO)
+    assert result.outcome is Outcome.ERROR and "reading" in result.detail

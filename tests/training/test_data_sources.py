@@ -36,6 +36,10 @@ def test_every_reader_named_in_the_registry_exists():
         "mbppplus_problems",
         "mbppbase_problems",
         "mbpp_prompts",
+        "humaneval_et_tests",
+        "classeval_problems",
+        "apps_problems",
+        "transcoder_problems",
     }
     named = {s.reader for s in sources.registry() if s.reader}
     assert named <= set(READERS) | problem_readers

@@ -11,7 +11,7 @@ import pytest
 from scoring.decisions import Thresholds
 from scoring.probe import load_probe
 from training.eval_report import Results, evaluate_miap, evaluate_wild, render
-from training.evaluate import Lines, Population, Scaling, cross_fit, replay
+from training.evaluate import Lines, Population, Scaling, choose_comment_threshold, cross_fit, replay
 from training.evaluation_text import targets
 from training.experiment import Corpus, save, train_shipped
 from training.features import ExtractionReport, STATISTICS
@@ -43,6 +43,39 @@ def test_replay_counts_hits_comments_and_gate_failures(planted_table):
     assert result.gate_failure_rate == 0.5
     labels = list(two[0].item.line_labels) + list(two[1].item.line_labels)
     assert result.base_rate == np.mean(labels)
+
+
+def test_comment_threshold_is_the_lowest_that_keeps_twice_the_base_rate():
+    # base rate 3/10; from the top: 1/1, 2/2, 2/3, 3/4 (0.75 >= 0.6), 3/5 (0.6 >= 0.6), 3/6 (0.5 < 0.6) ...
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    choice = choose_comment_threshold(p, y, lift=2.0, min_share=0.2)
+    assert choice.met_target
+    assert choice.threshold == 0.5
+    assert choice.hit_rate == pytest.approx(0.6)
+    assert choice.share_commented == pytest.approx(0.5)
+    assert choice.lift == pytest.approx(2.0)
+
+
+def test_comment_threshold_never_drops_below_the_base_rate():
+    # perfectly separated: every threshold down to 0.02 keeps twice the base rate (0.25), but lines scored
+    # under the base rate are not worth a comment
+    p = np.array([0.95, 0.9, 0.04, 0.03, 0.03, 0.02, 0.01, 0.01])
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 0])
+    choice = choose_comment_threshold(p, y, lift=2.0, min_share=0.1)
+    assert choice.threshold == 0.9
+    assert choice.hit_rate == 1.0
+
+
+def test_comment_threshold_counts_tied_lines_together_and_falls_back_to_the_best_hit_rate():
+    p = np.array([0.9, 0.9, 0.9, 0.5, 0.5, 0.1])
+    y = np.array([1, 0, 0, 1, 1, 0])  # base rate 1/2: a 2x hit rate (1.0) is out of reach
+    choice = choose_comment_threshold(p, y, lift=2.0, min_share=0.3)
+    assert not choice.met_target
+    assert choice.threshold == 0.5  # 3/5 at 0.5 beats 1/3 at 0.9 (the ties at 0.9 are commented together)
+    assert choice.hit_rate == pytest.approx(0.6)
+    with pytest.raises(ValueError):
+        choose_comment_threshold(np.array([]), np.array([]))
 
 
 def test_cross_fitted_platt_matches_a_fit_on_the_other_folds_only():
@@ -83,14 +116,22 @@ def test_end_to_end_evaluation_renders_every_section(planted_table, tiny_lm_supe
     assert {name for name, *_ in results.loso} == {"fast", results.selected[0]} or results.loso
 
     earlier, later = _corpus(planted_table, range(0, 60)), _corpus(planted_table, range(60, 96))
-    shipped = train_shipped(tiny_lm_supervisor, FAST, earlier, later, {"corpus": "planted"}, "test-1")
+    pr_earlier, pr_later = _corpus(planted_table, range(60, 80)), _corpus(planted_table, range(80, 96))
+    shipped = train_shipped(tiny_lm_supervisor, FAST, earlier, pr_earlier, {"corpus": "planted"}, "test-1",
+                            held_out=pr_later)
     assert set(shipped.card.calibration) == {"benchmark", "pr"}
+    decisions = shipped.card.decisions
+    assert 0.0 < decisions["comment_threshold"] <= 1.0
+    held_out = decisions["held_out"]
+    assert held_out["commented_lines"] > 0
+    assert held_out["hit_rate"] > held_out["base_rate"]  # the planted signal is learnable: comments find it
     save(shipped, tmp_path / "probe")
     probe, card = load_probe(tmp_path / "probe")
     assert card.training_data["train_config"]["name"] == "fast"
 
     evaluate_wild(shipped, earlier, later, FAST, FAST_SURPRISAL, results)
-    assert [name for name, _ in results.replays][0] == "shipped probe, zero-shot"
+    assert [name for name, _ in results.replays][0] == "shipped probe, zero-shot, the bot's defaults"
+    assert results.replays[0][1].thresholds.comment == pytest.approx(decisions["comment_threshold"])
     page = render(results, {"intro": "# Evaluation", "wild": "planted"}, ["x.png"])
     page += targets(results)
     for heading in ("MIAP, line level", "Leave one source out", "In the wild", "Replay", "Targets"):
