@@ -51,7 +51,7 @@ def sources_command(data_dir: Path | None, show_all: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output directory (default: <user cache>/redline/datasets/<name>).",
 )
-@click.option("--benchmarks", default="humaneval,mbpp", show_default=True, help="Comma-separated benchmarks.")
+@click.option("--benchmarks", default=",".join(Benchmark), show_default=True, help="Comma-separated benchmarks.")
 @click.option(
     "--problems", default="", help="Comma-separated problem ids to restrict to, e.g. humaneval/0,mbpp/2."
 )
