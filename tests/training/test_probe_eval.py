@@ -137,3 +137,16 @@ def test_end_to_end_evaluation_renders_every_section(planted_table, tiny_lm_supe
     for heading in ("MIAP, line level", "Leave one source out", "In the wild", "Replay", "Targets"):
         assert heading in page
     assert "nan" not in page.split("## Targets")[1]
+
+
+def test_reproduce_line_repeats_the_build_options_the_dataset_card_records(tmp_path):
+    import json
+
+    from training.evaluation_text import _build_args
+
+    config = {"benchmarks": ["humaneval", "mbpp"], "max_programs_per_task": 4, "strong_oracle_only": True,
+              "checks_per_program": 120, "seconds_per_program": 60.0, "repair_minutes": None}
+    (tmp_path / "card.json").write_text(json.dumps({"config": config}))
+    assert _build_args(tmp_path) == (" --benchmarks humaneval,mbpp --max-programs-per-task 4 "
+                                     "--checks-per-program 120 --seconds-per-program 60 --strong-oracle-only")
+    assert _build_args(tmp_path / "missing") == ""
