@@ -17,10 +17,10 @@ import numpy as np
 from scoring.calibration import PlattCalibrator
 from scoring.decisions import Thresholds
 from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
-from training.evaluate import (Lines, Population, ReplayResult, Row, Scaling, choose_comment_threshold,
-                               constant_base_rate, cross_fit,
-                               evaluate_scores, hunk_arrays, level_summary, line_logits, logit, program_arrays,
-                               replay, split_by_text, token_arrays)
+from training.evaluate import (COMMENT_THRESHOLD_RULE, Lines, Population, ReplayResult, Row, Scaling,
+                               choose_comment_threshold, constant_base_rate, cross_fit, evaluate_scores, hunk_arrays,
+                               level_summary, line_logits, logit, program_arrays, replay, split_by_text,
+                               token_arrays)
 from training.experiment import Corpus, ShippedProbe
 from training.features import line_baselines
 from training.train_probe import Prediction, TrainConfig, fit, grouped_folds, out_of_fold, predict_items
@@ -153,6 +153,8 @@ def evaluate_wild(shipped: ShippedProbe | None, earlier: Corpus, later: Corpus, 
         folds = grouped_folds([e.item.group for e in earlier.encoded])
         oof, _ = out_of_fold([config], earlier.table, earlier.encoded, folds)
         contenders.append((f"{config.name}, trained on earlier", probe, config, oof))
+    shipped_probe = shipped.probe if shipped is not None else None
+    card_threshold = shipped.card.decisions.get("comment_threshold") if shipped is not None else None
     for name, probe, config, early_pred in contenders:
         late_pred = predict_items(probe, config, later.table, later.encoded, every_late)  # type: ignore[arg-type]
         early_oof = line_logits(early_pred)
@@ -168,9 +170,8 @@ def evaluate_wild(shipped: ShippedProbe | None, earlier: Corpus, later: Corpus, 
                              summarize(calibrator.apply(hunk_scores), hunk_labels)))
         late_lines_p = split_by_text(probability, later.encoded)
         late_hunks_p = split_by_text(calibrator.apply(hunk_scores), later.encoded, "hunks")
-        card_threshold = shipped.card.decisions.get("comment_threshold") if shipped is not None else None
-        defaults = Thresholds(comment=float(card_threshold)) if name.startswith("shipped") and card_threshold \
-            else Thresholds()
+        shipped_defaults = probe is shipped_probe and card_threshold is not None
+        defaults = Thresholds(comment=float(card_threshold)) if shipped_defaults else Thresholds()
         results.replays.append((f"{name}, the bot's defaults", replay(later.encoded, late_lines_p, late_hunks_p,
                                                                       defaults)))
         # The same replay with thresholds set on the earlier split (the card's rule for comments; the gate on
@@ -266,8 +267,7 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
         out.append("\n### Replay of later-split AI commits as pull requests (scoring + scoring.decisions)\n")
         out.append("\"The bot's defaults\": for the shipped probe, the comment threshold its card records "
                    "(chosen on the earlier split), else 0.5; gate 0.8. \"Thresholds from earlier\": the card's "
-                   "rule applied to each probe's own earlier-split probabilities (the lowest threshold whose "
-                   "comments hit twice the base rate on at least 2 % of lines, else the best hit rate there), and "
+                   f"rule applied to each probe's own earlier-split probabilities ({COMMENT_THRESHOLD_RULE}), and "
                    "a gate on the top 5 % of earlier-split hunks.\n")
         out.append(_table(["probe", "comment / gate threshold", "commits", "lines", "base rate (human edit)",
                            "comments", "comment hit rate", "hit rate / base rate", "comments per commit",

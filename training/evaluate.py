@@ -236,8 +236,17 @@ class ThresholdChoice:
     met_target: bool
 
 
-def choose_comment_threshold(probabilities: np.ndarray, labels: np.ndarray, lift: float = 2.0,
-                             min_share: float = 0.02) -> ThresholdChoice:
+TARGET_LIFT = 2.0  # comments should be right at least twice as often as a random added line
+MIN_COMMENTED_SHARE = 0.02  # a threshold must comment on at least this share of lines to count
+COMMENT_THRESHOLD_RULE = (
+    f"the lowest threshold, at or above the base rate, whose comments hit {TARGET_LIFT:g}x the base rate on at "
+    f"least {MIN_COMMENTED_SHARE:.0%} of lines; failing that, the best hit rate on at least {MIN_COMMENTED_SHARE:.0%}"
+    " of lines"
+)
+
+
+def choose_comment_threshold(probabilities: np.ndarray, labels: np.ndarray, lift: float = TARGET_LIFT,
+                             min_share: float = MIN_COMMENTED_SHARE) -> ThresholdChoice:
     """The lowest calibrated probability, at or above the base rate, whose comments (lines at or above it) hit
     `lift` x the base rate while commenting on at least `min_share` of lines; failing that, the best hit rate
     at that coverage. The base-rate floor keeps a comment from landing on a line the probe itself scores as
@@ -251,9 +260,7 @@ def choose_comment_threshold(probabilities: np.ndarray, labels: np.ndarray, lift
     counts = np.arange(1, p.size + 1)[last_of_tie]
     hit_rates, thresholds = hits[last_of_tie] / counts, ranked[last_of_tie]
     base = float(y.mean())
-    enough = counts >= max(1, int(np.ceil(min_share * p.size)))
-    if not enough.any():
-        enough[-1] = True
+    enough = counts >= min(p.size, max(1, int(np.ceil(min_share * p.size))))  # commenting on all always counts
     target = enough & (hit_rates >= lift * base) & (thresholds >= base) if base > 0 else np.zeros_like(enough)
     pick = int(np.nonzero(target)[0][-1]) if target.any() else int(np.argmax(np.where(enough, hit_rates, -1.0)))
     return ThresholdChoice(threshold=float(thresholds[pick]), hit_rate=float(hit_rates[pick]), base_rate=base,

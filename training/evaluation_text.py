@@ -37,7 +37,8 @@ def context(plan: DataPlan, miap: Corpus | None, earlier: Corpus | None, later: 
             probe: Path) -> dict[str, str]:
     args = " ".join(filter(None, (f"--programs {plan.programs}" if plan.programs else "",
                                   f"--wild-commits {plan.wild_commits}", f"--seed {plan.seed}")))
-    train_args = _train_args(probe) or args
+    card = _card(probe)
+    train_args = _train_args(card) or args
     build_args = _build_args(plan.dataset) if plan.dataset is not None else ""
     intro = f"""# Evaluation
 
@@ -71,7 +72,8 @@ failing programs; (iii') the same without degenerate labels (repairs that rewrit
             f"(earlier {TRAIN_FRACTION:.0%} of commits train, later {1 - TRAIN_FRACTION:.0%} test), "
             f"{plan.wild_commits} commits drawn per split. Labels: a person made the "
             f"first later edit. The zero-shot probe is `{probe.name}` as shipped (version "
-            f"{_card(probe).get('version', 'unknown')}); its PR calibration is fitted on the earlier split only. Probes \"trained on earlier\" never see the later split.")
+            f"{card.get('version', 'unknown')}); its PR calibration is fitted on the earlier split only. "
+            f"Probes \"trained on earlier\" never see the later split.")
     return {"intro": intro, "wild": wild}
 
 
@@ -99,9 +101,9 @@ def _build_args(dataset: Path) -> str:
                    for name, value in options if value not in (None, "")) + flags
 
 
-def _train_args(probe: Path) -> str | None:
+def _train_args(card: dict) -> str | None:
     """The `redline train` options the shipped probe's card records (it may use more data than this page)."""
-    data = _card(probe).get("training_data")
+    data = card.get("training_data")
     if not isinstance(data, dict) or not isinstance(data.get("train_config"), dict):
         return None
     option = data.get("config_option", "selected")

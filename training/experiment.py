@@ -25,7 +25,8 @@ from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from training.dataset import load_dataset
 from training.features import (ALL_EXTRAS, EXTRACT_LAYERS, STATISTICS, Encoded, ExtractionReport, LabelledText,
                                encode, features, from_program, from_wild)
-from training.evaluate import Scaling, choose_comment_threshold, cross_fit, replay, split_by_text
+from training.evaluate import (COMMENT_THRESHOLD_RULE, Scaling, choose_comment_threshold, cross_fit, replay,
+                               split_by_text)
 from training.train_probe import (FeatureTable, Prediction, TrainConfig, fit, grouped_folds, out_of_fold,
                                   predict_items, select_and_fit)
 from training.wild import load_wild, split_sample
@@ -145,7 +146,7 @@ def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, p
             pr_platt = None  # no edited line in the earlier split: the scorer falls back to the benchmark one
         if pr_platt is not None:
             calibration["pr"] = pr_platt.to_dict()
-            decisions = comment_decisions(probe, config, pr_platt, pr_corpus, held_out)
+            decisions = comment_decisions(probe, config, pr_platt, pr_platt.apply(pr_logits), pr_corpus, held_out)
     oof_logits = np.concatenate([p.lines for p in oof])
     groups = np.concatenate([[e.item.group] * len(e.item.lines) for e in corpus.encoded])
     generated = np.concatenate([np.asarray(e.item.generated, dtype=bool) for e in corpus.encoded])
@@ -170,20 +171,17 @@ def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, p
     return ShippedProbe(config, probe, card, oof, time.perf_counter() - started)
 
 
-def comment_decisions(probe: SpanProbe, config: TrainConfig, pr_platt: PlattCalibrator, earlier: Corpus,
-                      later: Corpus | None) -> dict[str, object]:
-    """The card's `decisions`: the comment threshold chosen on the earlier wild split (PR calibration), and
-    the comments it gives when the later split is replayed as pull requests through scoring.decisions."""
-    early_items = np.arange(len(earlier.encoded))
-    early_p = pr_platt.apply(np.concatenate([p.lines for p in predict_items(probe, config, earlier.table,
-                                                                           earlier.encoded, early_items)]))
+def comment_decisions(probe: SpanProbe, config: TrainConfig, pr_platt: PlattCalibrator, early_p: np.ndarray,
+                      earlier: Corpus, later: Corpus | None) -> dict[str, object]:
+    """The card's `decisions`: the comment threshold chosen on the earlier wild split from its PR-calibrated
+    line probabilities `early_p`, and the comments it gives when the later split is replayed as pull requests
+    through scoring.decisions."""
     early_labels = np.concatenate([e.item.line_labels for e in earlier.encoded]).astype(float)
     choice = choose_comment_threshold(early_p, early_labels)
     decisions: dict[str, object] = {
         "comment_threshold": round(choice.threshold, 4),
         "meaning": "comment on a line when P(a person edits it later), PR calibration, is at least this",
-        "rule": "lowest threshold, at or above the base rate, whose comments hit 2x the base rate on >= 2 % of "
-                "lines of the earlier split; failing that, the best hit rate on >= 2 % of lines",
+        "rule": f"{COMMENT_THRESHOLD_RULE} (earlier split)",
         "chosen_on": {"data": f"in-the-wild, earlier split: {len({e.item.group for e in earlier.encoded})} "
                               f"AI commits, {early_labels.size} added lines, labelled by later human edits",
                       "hit_rate": round(choice.hit_rate, 4), "base_rate": round(choice.base_rate, 4),
