@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from scoring.errors import SandboxError
 from training import sources
-from training.dataset import ProgramRow, assign_folds, generator_family, program_id, write_dataset
+from training.dataset import PENDING, ProgramRow, assign_folds, generator_family, program_id, write_dataset
 from training.dataset_card import make_card
 from training.generations import Generation, Role, deduplicate, load_generations, read_generations
 from training.labels import (
@@ -40,7 +40,6 @@ from training.repairs import Candidate, RepairMethod, RepairReport, find_repair
 from training.sandbox import Limits, Oracle, RunResult, Sandbox
 
 REPAIRS_FILE = "repairs.jsonl"
-PENDING = "pending"  # a failing program whose repair has not run yet (time limit); re-run the build
 DEGENERATE_SHARE = 0.5  # degenerate: more than this share and more than one generated line edited
 MAX_INPUT_CHARS = 20_000  # larger HumanEval+/MBPP+ inputs (stress tests) are left out of the oracle
 

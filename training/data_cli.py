@@ -1,4 +1,4 @@
-"""`redline data sources | build | generate`: option parsing only; the work is in training/*."""
+"""`redline data sources | build | generate | fix`: option parsing only; the work is in training/*."""
 
 from __future__ import annotations
 
@@ -9,18 +9,24 @@ import click
 from training.problems import Benchmark
 
 
+DATA_DIR_OPTION = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="REDLINE_DATA_DIR",
+    help="Data directory holding raw/ (default: ../shared/data next to the repository).",
+)
+JSONL_OUT_OPTION = click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL file to append to."
+)
+
+
 @click.group("data")
 def data() -> None:
     """Rebuild the MIAP training dataset from the raw sources."""
 
 
 @data.command("sources")
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="REDLINE_DATA_DIR",
-    help="Data directory holding raw/ (default: ../shared/data next to the repository).",
-)
+@DATA_DIR_OPTION
 @click.option("--all", "show_all", is_flag=True, help="Also list files no reader uses yet.")
 def sources_command(data_dir: Path | None, show_all: bool) -> None:
     """List every registered raw file with its status (ok / missing / altered), licence and origin."""
@@ -90,12 +96,7 @@ def sources_command(data_dir: Path | None, show_all: bool) -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Extra generations (JSONL from `redline data generate`); repeatable.",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="REDLINE_DATA_DIR",
-    help="Data directory holding raw/.",
-)
+@DATA_DIR_OPTION
 def build_command(
     name: str,
     out: Path | None,
@@ -142,27 +143,52 @@ def build_command(
     build(config, echo=click.echo)
 
 
+def _llm_options(command):
+    """The options choosing an LLM backend, shared by `generate` and `fix`."""
+    options = [
+        click.option(
+            "--endpoint",
+            envvar="REDLINE_GENERATE_ENDPOINT",
+            help="OpenAI-compatible base URL (e.g. http://localhost:8000/v1); without it a local model is used.",
+        ),
+        click.option(
+            "--model",
+            default=None,
+            help="Model name for the endpoint, or a local HF id/path (default: SmolLM2).",
+        ),
+        click.option(
+            "--api-key-env",
+            default="OPENAI_API_KEY",
+            show_default=True,
+            help="Environment variable holding the key.",
+        ),
+        click.option("--temperature", default=0.0, show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _backend(endpoint: str | None, model: str | None, api_key_env: str, temperature: float):
+    import os
+
+    from training.llm import LocalModel, OpenAICompatible
+
+    if not endpoint:
+        return LocalModel(model)
+    if not model:
+        raise click.BadParameter("--model is required with --endpoint", param_hint="--model")
+    return OpenAICompatible(endpoint, model, os.environ.get(api_key_env, ""), temperature)
+
+
 @data.command("generate")
-@click.option(
-    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL file to append to."
-)
+@JSONL_OUT_OPTION
 @click.option("--benchmarks", default="humaneval", show_default=True, help="Comma-separated benchmarks.")
 @click.option("--problems", default="", help="Comma-separated problem ids (default: all of the benchmarks).")
 @click.option("--limit", type=int, help="Only the first N problems.")
 @click.option("--samples", default=1, show_default=True, help="Programs per problem.")
-@click.option(
-    "--endpoint",
-    envvar="REDLINE_GENERATE_ENDPOINT",
-    help="OpenAI-compatible base URL (e.g. http://localhost:8000/v1); without it a local model is used.",
-)
-@click.option(
-    "--model", default=None, help="Model name for the endpoint, or a local HF id/path (default: SmolLM2)."
-)
-@click.option(
-    "--api-key-env", default="OPENAI_API_KEY", show_default=True, help="Environment variable holding the key."
-)
-@click.option("--temperature", default=0.0, show_default=True)
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="REDLINE_DATA_DIR")
+@_llm_options
+@DATA_DIR_OPTION
 def generate_command(
     out: Path,
     benchmarks: str,
@@ -176,9 +202,7 @@ def generate_command(
     data_dir: Path | None,
 ) -> None:
     """Generate programs for benchmark problems; feed the file to `redline data build --generations`."""
-    import os
-
-    from training.generate import LocalModel, OpenAICompatible, generate
+    from training.generate import generate
     from training.problems import load_problems
 
     chosen = load_problems(tuple(Benchmark(b.strip()) for b in benchmarks.split(",") if b.strip()), data_dir)
@@ -189,14 +213,46 @@ def generate_command(
         else sorted(chosen.values(), key=lambda p: (p.benchmark, p.number))
     )
     selected = selected[:limit] if limit else selected
-    if endpoint:
-        if not model:
-            raise click.BadParameter("--model is required with --endpoint", param_hint="--model")
-        backend = OpenAICompatible(endpoint, model, os.environ.get(api_key_env, ""), temperature)
-    else:
-        backend = LocalModel(model)
-    counts = generate(selected, backend, samples, out)
+    counts = generate(selected, _backend(endpoint, model, api_key_env, temperature), samples, out)
     click.echo(
         f"{counts['written']} programs written to {out} ({counts['unusable']} replies without the function, "
         f"{counts['skipped']} already there)"
+    )
+
+
+@data.command("fix")
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A built dataset directory (its failing programs are sent).",
+)
+@JSONL_OUT_OPTION
+@click.option("--limit", type=int, help="Only the first N failing programs.")
+@_llm_options
+@DATA_DIR_OPTION
+def fix_command(
+    dataset_dir: Path,
+    out: Path,
+    limit: int | None,
+    endpoint: str | None,
+    model: str | None,
+    api_key_env: str,
+    temperature: float,
+    data_dir: Path | None,
+) -> None:
+    """Ask an LLM to fix a dataset's failing programs; the fixes join the repair pool of
+    `redline data build --generations FILE` (checked and shrunk there, never labelled). Optional."""
+    from training.dataset import load_dataset
+    from training.fix import fix
+    from training.problems import load_problems
+
+    rows = [r for r in load_dataset(dataset_dir) if not r.passes][:limit]
+    benchmarks = tuple(sorted({Benchmark(r.benchmark) for r in rows}))
+    problems = load_problems(benchmarks, data_dir) if rows else {}
+    counts = fix(rows, problems, _backend(endpoint, model, api_key_env, temperature), out)
+    click.echo(
+        f"{counts['written']} fixes written to {out} ({counts['unusable']} replies without a changed "
+        f"program, {counts['skipped']} already there)"
     )

@@ -17,6 +17,7 @@ from scoring.errors import DataSourceError
 
 PROGRAMS_FILE = "programs.jsonl"
 CARD_FILE = "card.json"
+PENDING = "pending"  # repair_method of a failing program whose repair has not run yet (re-run the build)
 N_FOLDS = 5
 FOLD_SEED = 20251231
 # Generator families for leave-one-family-out evaluation: first matching prefix wins.
@@ -52,7 +53,7 @@ class ProgramRow:
     edited_intervals:   [start, end) character intervals of `code` the patch changes.
     insert_points:      character offsets where the patch inserts text (labels use "insert before").
     dead_lines:         0-based lines the patch keeps but makes unreachable (labelled edited).
-    repair_method:      none / closest / block / ddmin / one_line / pending ("" for passing programs).
+    repair_method:      none / closest / renamed / block / ddmin / one_line / pending ("" if passing).
     patch_lines:        size of the minimal patch (changed + deleted + inserted lines).
     paper_patch_lines:  size of the whole closest-passing-candidate patch (the paper's MIAP).
     repair_source:      where the closest passing candidate came from: "reference" or

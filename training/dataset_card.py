@@ -10,9 +10,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 
-from training.dataset import ProgramRow
+from training.dataset import PENDING, ProgramRow
 from training.labels import token_labels
 from training.minimize import split_lines
+from training.repairs import RepairMethod
 
 _LEXEME = re.compile(r"\w+|[^\w\s]")  # the card's tokens: words and single punctuation, no whitespace
 
@@ -76,7 +77,7 @@ def summarise(rows: Sequence[ProgramRow]) -> dict:
         "repaired_with_model_program": sum(r.repair_source not in ("", "reference") for r in repaired),
         "repair_method": {
             m: sum(r.repair_method == m for r in failing)
-            for m in ("closest", "block", "ddmin", "one_line", "none", "pending")
+            for m in (*(str(method) for method in RepairMethod), PENDING)
         },
         "mean_patch_lines": _mean([r.patch_lines for r in repaired]),
         "mean_paper_patch_lines": _mean([r.paper_patch_lines for r in repaired]),

@@ -1,10 +1,12 @@
 """Find the smallest passing patch for a failing program.
 
 Methods, smallest patch kept: (1) the closest passing candidate from the wide pool (the reference and
-every other program for the problem), as in the paper; (2) one changed block of a passing program's
-diff on its own (smallest blocks first); (3) ddmin over the line edits of the nearest candidates and of
-the best block; (4) a one-line search (replace, delete or insert one line taken from aligned lines of
-passing programs, or a local mutation such as an operator flip or an off-by-one constant).
+every other program for the problem), as in the paper; (1') the closest passing candidates after
+adopting the generated program's names (`training.names`), so a renamed parameter is not an edit on
+every line that uses it; (2) one changed block of a passing program's diff on its own (smallest
+blocks first); (3) ddmin over the line edits of the nearest candidates and of the best block; (4) a
+one-line search (replace, delete or insert one line taken from aligned lines of passing programs, or
+a local mutation such as an operator flip or an off-by-one constant).
 Diffs align code lines only (comments, docstrings and blank lines are never edited).
 The oracle is a callback (the strongest tests available); no sandbox or I/O here.
 """
@@ -19,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from training.labels import unreachable_lines
+from training.names import adopt_names
 from training.minimize import (
     Budget,
     Edit,
@@ -67,6 +70,7 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
 class RepairMethod(enum.StrEnum):
     NONE = "none"  # no passing candidate found within the budget
     CLOSEST = "closest"  # the closest passing candidate, whole (the paper's MIAP)
+    RENAMED = "renamed"  # a close passing candidate with the generated program's names, whole
     BLOCK = "block"  # one changed block of a passing program's diff, alone
     DDMIN = "ddmin"
     ONE_LINE = "one_line"
@@ -129,8 +133,16 @@ def find_repair(
     best, method = paper, RepairMethod.CLOSEST
     # Sorted, not set order: the build must give the same labels on every run.
     donors = sorted(
-        (c for c in known_passing if c != generated), key=lambda c: (len(code_edits(generated, c)), c)
+        {adopt_names(generated, c) for c in known_passing if c != generated},
+        key=lambda c: (len(code_edits(generated, c)), c),
     )[:MAX_PASSING_DONORS]
+    for donor in donors[:CANDIDATES_TO_SHRINK]:
+        edits = code_edits(generated, donor)
+        if donor in known_passing or not budget.spend() or not passes(apply_edits(generated, edits)):
+            continue  # unrenamed, it is a pool program the nearest search has ranked already
+        patches.append(edits)  # ddmin shrinks it even when it is no smaller than the best yet
+        if cost(generated, edits) < cost(generated, best):
+            best, method = edits, RepairMethod.RENAMED
     block = _block_search(generated, donors, passes, budget, cost(generated, best))
     if block:
         best, method = block, RepairMethod.BLOCK

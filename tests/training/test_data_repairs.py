@@ -130,3 +130,24 @@ def test_a_candidate_with_another_docstring_and_comments_labels_only_code():
     report = find_repair(generated, [Candidate(candidate, "gpt")], {candidate}, correct, Budget(10, 10))
     assert [e.at for e in report.best] == [3] and [e.at for e in report.paper] == [3]
     assert correct(apply_edits(generated, report.best))
+
+
+def test_a_candidate_with_other_names_patches_only_the_wrong_line():
+    generated = "def total(xs):\n    s = 1\n    for x in xs:\n        s += x\n    return s\n"
+    reference = "def total(values):\n    acc = 0\n    for v in values:\n        acc += v\n    return acc\n"
+
+    def sums(code: str) -> bool:
+        namespace: dict = {}
+        try:
+            exec(code, namespace)  # literal test programs only
+            return namespace["total"]([1, 2]) == 3 and namespace["total"]([]) == 0
+        except Exception:
+            return False
+
+    report = find_repair(
+        generated, [Candidate(reference, "reference")], {reference}, sums, Budget(checks=40, seconds=20)
+    )
+    assert len(report.paper) == 5  # unrenamed, every line differs
+    assert report.best == (Edit(1, 0, EditKind.REPLACE, "    s = 0"),)
+    assert sums(apply_edits(generated, report.best))
+
