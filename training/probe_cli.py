@@ -70,6 +70,7 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
           config_name: str, out: Path) -> None:
     """Train the probe on the MIAP dataset (or, without one, on the earlier in-the-wild split)."""
     from scoring.errors import DataSourceError
+    from training.evaluation_text import dataset_build
     from training.experiment import choose_config, save, train_shipped
     from training.train_probe import load_candidates, load_preset
 
@@ -84,7 +85,8 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
     source = "MIAP dataset" if miap is not None else "in-the-wild data, earlier split"
     description = {"corpus": source, "texts": len(corpus.encoded), "dataset": str(dataset),
                    "programs_cap": programs, "wild_commits_per_split": wild_commits, "config_option": config_name,
-                   "scored_lines": int(sum(len(e.item.lines) for e in corpus.encoded))}
+                   "scored_lines": int(sum(len(e.item.lines) for e in corpus.encoded)),
+                   "dataset_build": dataset_build(dataset) if miap is not None else {}}
     shipped = train_shipped(supervisor, config, corpus, pr_corpus, description,
                             version=f"{re.sub('[^a-z0-9]+', '-', config.name.lower())}-{time.strftime('%Y%m%d')}",
                             held_out=later if miap is not None else None)

@@ -142,11 +142,17 @@ def test_end_to_end_evaluation_renders_every_section(planted_table, tiny_lm_supe
 def test_reproduce_line_repeats_the_build_options_the_dataset_card_records(tmp_path):
     import json
 
-    from training.evaluation_text import _build_args
+    from training.evaluation_text import _build_args, _other_build, dataset_build
 
-    config = {"benchmarks": ["humaneval", "mbpp"], "max_programs_per_task": 4, "strong_oracle_only": True,
-              "checks_per_program": 120, "seconds_per_program": 60.0, "repair_minutes": None}
+    config = {"name": "miap4", "benchmarks": ["humaneval", "mbpp"], "max_programs_per_task": 4,
+              "strong_oracle_only": True, "checks_per_program": 120, "seconds_per_program": 60.0,
+              "repair_minutes": None}
     (tmp_path / "card.json").write_text(json.dumps({"config": config}))
-    assert _build_args(tmp_path) == (" --benchmarks humaneval,mbpp --max-programs-per-task 4 "
-                                     "--checks-per-program 120 --seconds-per-program 60 --strong-oracle-only")
-    assert _build_args(tmp_path / "missing") == ""
+    assert _build_args(dataset_build(tmp_path)) == (
+        " --benchmarks humaneval,mbpp --max-programs-per-task 4 "
+        "--checks-per-program 120 --seconds-per-program 60 --strong-oracle-only")
+    assert dataset_build(tmp_path / "missing") == {} and _build_args({}) == ""
+    probe_card = {"training_data": {"dataset_build": {**config, "name": "miap3"}}}
+    assert "trained on the dataset build `miap3` (`redline data build --name miap3" in _other_build(probe_card, config)
+    assert _other_build({"training_data": {"dataset_build": config}}, config) == ""
+    assert _other_build({}, config) == ""
