@@ -78,6 +78,18 @@ def test_comment_threshold_counts_tied_lines_together_and_falls_back_to_the_best
         choose_comment_threshold(np.array([]), np.array([]))
 
 
+def test_a_fallback_threshold_comments_on_few_lines_when_the_ranking_is_reversed():
+    # the probe ranks the lines backwards: the best hit rate over all coverages is at 100 % of lines (the base
+    # rate itself); short of the target the threshold must still comment on at most a tenth of them
+    p = np.linspace(0.60, 0.10, 100)
+    y = np.r_[np.zeros(10), np.tile([1, 0, 0], 30)]
+    choice = choose_comment_threshold(p, y, lift=2.0, min_share=0.02, max_fallback_share=0.10)
+    assert not choice.met_target
+    assert 0.02 <= choice.share_commented <= 0.10 and choice.threshold >= y.mean()
+    wide = choose_comment_threshold(p, y, lift=2.0, min_share=0.02, max_fallback_share=1.0)
+    assert wide.share_commented > 0.5  # what the cap prevents
+
+
 def test_cross_fitted_platt_matches_a_fit_on_the_other_folds_only():
     from scoring.calibration import PlattCalibrator
     from training.train_probe import grouped_folds
