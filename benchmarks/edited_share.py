@@ -1,10 +1,12 @@
 """How much of each failing program a built dataset labels edited, and how two builds compare.
 
-    python benchmarks/edited_share.py ~/.cache/redline/datasets/miap4 [--against ~/.cache/redline/datasets/miap3]
+    python benchmarks/edited_share.py ~/.cache/redline/datasets/miap4 \
+        [--against ~/.cache/redline/datasets/miap3]
 
 Per benchmark, over failing labelled programs: the median edited share (minimal and paper-style), the
 median number of edited generated lines and the share with at most one, the median number of generated lines, the share with at
-most two, and the median share among programs with at least five generated lines. With `--against`,
+most two, and the median share among programs with at least five generated lines. With
+`--against`,
 the median of both builds over the programs that fail in both (same text, same id). Generated lines:
 non-blank lines not copied from the prompt, as in the dataset card. Reads the datasets only.
 """
@@ -31,8 +33,10 @@ def summary(rows: list[ProgramRow]) -> str:
     return (
         f"{len(rows)} failing: edited share {statistics.median(r.edited_share for r in rows):.3f} "
         f"(paper-style {statistics.median(r.paper_edited_share for r in rows):.3f}); "
-        f"edited generated lines median {statistics.median(edited):g}, <= 1 {statistics.fmean(e <= 1 for e in edited):.3f}; "
-        f"generated lines median {statistics.median(sizes):g}, <= 2 lines {statistics.fmean(n <= 2 for n in sizes):.3f}; "
+        f"edited generated lines median {statistics.median(edited):g}, "
+        f"<= 1 {statistics.fmean(e <= 1 for e in edited):.3f}; "
+        f"generated lines median {statistics.median(sizes):g}, "
+        f"<= 2 lines {statistics.fmean(n <= 2 for n in sizes):.3f}; "
         f"edited share with >= 5 generated lines {statistics.median(longer) if longer else float('nan'):.3f}"
     )
 
