@@ -4,11 +4,11 @@
         [--against ~/.cache/redline/datasets/miap3]
 
 Per benchmark, over failing labelled programs: the median edited share (minimal and paper-style), the
-median number of edited generated lines and the share with at most one, the median number of generated lines, the share with at
-most two, and the median share among programs with at least five generated lines. With
-`--against`,
-the median of both builds over the programs that fail in both (same text, same id). Generated lines:
-non-blank lines not copied from the prompt, as in the dataset card. Reads the datasets only.
+median number of edited generated lines and the share with at most one, the median number of
+generated lines and the share with at most two, and the median share among programs with at least
+five generated lines. With `--against`, the median of both builds over the programs that fail in both
+(same text, same id). Generated lines: non-blank lines not copied from the prompt, as in the dataset
+card. Reads the datasets only.
 """
 
 from __future__ import annotations
