@@ -18,17 +18,13 @@ import statistics
 from pathlib import Path
 
 from training.dataset import ProgramRow, load_dataset
-from training.minimize import split_lines
-
-
-def generated_lines(row: ProgramRow) -> list[int]:
-    lines = split_lines(row.code)
-    return [i for i, line in enumerate(lines) if line.strip() and not row.copied_from_prompt[i]]
+from training.labels import generated_lines
 
 
 def summary(rows: list[ProgramRow]) -> str:
-    sizes = [len(generated_lines(r)) for r in rows]
-    edited = [sum(r.line_labels[i] for i in generated_lines(r)) for r in rows]
+    generated = [generated_lines(r.code, r.copied_from_prompt) for r in rows]
+    sizes = [len(lines) for lines in generated]
+    edited = [sum(r.line_labels[i] for i in lines) for r, lines in zip(rows, generated, strict=True)]
     longer = [r.edited_share for r, n in zip(rows, sizes, strict=True) if n >= 5]
     return (
         f"{len(rows)} failing: edited share {statistics.median(r.edited_share for r in rows):.3f} "

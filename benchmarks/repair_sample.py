@@ -21,8 +21,8 @@ from pathlib import Path
 from training.build_dataset import DEGENERATE_SHARE, BuildConfig, _oracle, _repair_sandbox, _sandbox
 from training.dataset import load_dataset
 from training.generations import load_generations
-from training.labels import patch_line_labels
-from training.minimize import Budget, split_lines
+from training.labels import generated_lines, patch_line_labels
+from training.minimize import Budget
 from training.problems import Benchmark, load_problems
 from training.repairs import Candidate, find_repair
 
@@ -66,8 +66,7 @@ def main() -> None:
             Budget(args.checks, args.seconds),
             frozenset(c.code for c in pool),
         )
-        lines = split_lines(row.code)
-        generated = [i for i in range(len(lines)) if lines[i].strip() and not row.copied_from_prompt[i]]
+        generated = generated_lines(row.code, row.copied_from_prompt)
         for name, edits in (("paper", report.paper), ("best", report.best)):
             labels = patch_line_labels(row.code, edits)
             edited = sum(labels[i] for i in generated)

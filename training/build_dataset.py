@@ -28,6 +28,7 @@ from training.dataset_card import make_card
 from training.generations import Generation, Role, deduplicate, load_generations, read_generations
 from training.labels import (
     copied_from_prompt,
+    generated_lines,
     line_labels,
     lines_to_intervals,
     patch_line_labels,
@@ -430,8 +431,7 @@ def _row(
         dead = unreachable_lines(code, report.best)
         intervals = sorted(set(intervals) | set(lines_to_intervals(code, dead)))
         labels = line_labels(code, intervals, points, dead)
-    lines = split_lines(code)
-    generated = [i for i in range(n_lines) if not copied[i] and lines[i].strip()]
+    generated = generated_lines(code, copied)
     paper_labels = patch_line_labels(code, report.paper) if repaired else labels
     share = _share(labels, generated)
     return ProgramRow(

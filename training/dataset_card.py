@@ -11,8 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from training.dataset import PENDING, ProgramRow
-from training.labels import token_labels
-from training.minimize import split_lines
+from training.labels import generated_lines, token_labels
 from training.repairs import RepairMethod
 
 _LEXEME = re.compile(r"\w+|[^\w\s]")  # the card's tokens: words and single punctuation, no whitespace
@@ -55,12 +54,7 @@ def summarise(rows: Sequence[ProgramRow]) -> dict:
     claimed = [r for r in rows if r.claimed_pass is not None]
     labelled = [r for r in rows if r.labelled]
     lines = [v for r in labelled for v in r.line_labels]
-    generated = [
-        v
-        for r in labelled
-        for v, copied, text in zip(r.line_labels, r.copied_from_prompt, split_lines(r.code))
-        if not copied and text.strip()
-    ]
+    generated = [r.line_labels[i] for r in labelled for i in generated_lines(r.code, r.copied_from_prompt)]
     tokens = [_token_labels(r) for r in labelled]
     token_flat = [v for t in tokens for v in t]
     return {
