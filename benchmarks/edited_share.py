@@ -17,8 +17,8 @@ import argparse
 import statistics
 from pathlib import Path
 
-from training.dataset import ProgramRow, load_dataset
-from training.labels import generated_lines
+from training.data.dataset import ProgramRow, load_dataset
+from training.data.labels import generated_lines
 
 
 def summary(rows: list[ProgramRow]) -> str:

@@ -17,8 +17,8 @@ from scoring.features import token_features
 from scoring.probe import ProbeConfig
 from scoring.supervisor import load_supervisor
 from scoring.windows import tokenize
-from training.features import ALL_EXTRAS, EXTRACT_LAYERS
-from training.wild import load_wild
+from training.probe.features import ALL_EXTRAS, EXTRACT_LAYERS
+from training.wild.reader import load_wild
 
 
 def main() -> None:

@@ -18,13 +18,13 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from training.build_dataset import DEGENERATE_SHARE, BuildConfig, _oracle, _repair_sandbox, _sandbox
-from training.dataset import load_dataset
-from training.generations import load_generations
-from training.labels import generated_lines, patch_line_labels
-from training.minimize import Budget
-from training.problems import Benchmark, load_problems
-from training.repairs import Candidate, find_repair
+from training.data.build import DEGENERATE_SHARE, BuildConfig, _oracle, _repair_sandbox, _sandbox
+from training.data.dataset import load_dataset
+from training.data.generations import load_generations
+from training.data.labels import generated_lines, patch_line_labels
+from training.data.minimize import Budget
+from training.data.problems import Benchmark, load_problems
+from training.data.repairs import Candidate, find_repair
 
 
 def main() -> None:

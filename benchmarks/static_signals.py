@@ -17,8 +17,8 @@ from scoring.metrics import auc
 from scoring.static import FEATURES, STATIC_FEATURES, analyse
 from scoring.supervisor import load_tokenizer
 from scoring.windows import tokenize
-from training.dataset import load_dataset
-from training.features import from_program
+from training.data.dataset import load_dataset
+from training.probe.features import from_program
 
 REFERENCE = "indent"  # an existing text feature, for scale
 
@@ -99,7 +99,7 @@ def main() -> None:
 
 
 def wild() -> None:
-    from training.wild import load_wild
+    from training.wild.reader import load_wild
 
     examples = [e for e in load_wild() if e.path.endswith(".py")]
     results = [analyse(e.text) for e in examples]

@@ -14,13 +14,13 @@ import click
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("bot.commands.score", "score"),
     ("bot.commands.review", "review"),
-    ("training.mine", "mine_command"),
+    ("training.cli", "mine_command"),
     ("bot.commands.app", "serve"),
     ("bot.commands.app", "worker"),
     ("bot.commands.app", "report"),
-    ("training.data_cli", "data"),
-    ("training.probe_cli", "train"),
-    ("training.probe_cli", "evaluate"),
+    ("training.cli", "data"),
+    ("training.cli", "train"),
+    ("training.cli", "evaluate"),
 ]
 
 

@@ -1,7 +1,7 @@
 """Decide which added lines an AI wrote, from commit and pull-request evidence, with a reason for each.
 
 Pure rules over plain values (commit identities, messages, labels, blame origins, git-ai / Agent Trace
-line claims); reading git or GitHub is the caller's job. Shared with training/mine.py.
+line claims); reading git or GitHub is the caller's job. Shared with training/wild/mining.py.
 """
 
 from __future__ import annotations

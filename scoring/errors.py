@@ -7,8 +7,8 @@
     ├── DiffParseError           a diff cannot be parsed (scoring.diff)
     ├── ConfigError              settings or .github/redline.yml are invalid (bot.config)
     ├── GitHubError              GitHub answered with an error (bot.github); has .status
-    ├── DataSourceError          a raw data file is missing or altered (training.sources)
-    └── SandboxError             the sandbox itself failed, not the program under test (training.sandbox)
+    ├── DataSourceError          a raw data file is missing or altered (training.data.sources)
+    └── SandboxError             the sandbox itself failed, not the program under test (training.data.sandbox)
 
 Each boundary translates: the CLI turns a RedlineError into a message and exit code, the webhook
 into a 4xx, a Celery task into a retry or a neutral check run.

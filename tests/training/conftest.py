@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from training import sources
-from training.sandbox import Limits, Sandbox
+from training.data import sources
+from training.data.sandbox import Limits, Sandbox
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,7 @@ TINY_LAYERS = (1, 2)
 def planted_texts(n: int, seed: int = 0):
     """Little programs where a line is edited iff it carries the planted word; 4 programs per group."""
     from scoring.testing import planted_examples
-    from training.features import LabelledText
+    from training.probe.features import LabelledText
 
     items = []
     for k, (text, labels) in enumerate(planted_examples(n, seed)):
@@ -71,8 +71,8 @@ def planted_table(tiny_lm_supervisor, tmp_path_factory):
     """(encoded texts, feature table) for 96 planted programs on the tiny supervisor."""
     from scoring.cache import HiddenStateCache
     from scoring.probe import ProbeConfig
-    from training.features import ALL_EXTRAS, encode, features
-    from training.train_probe import FeatureTable
+    from training.probe.features import ALL_EXTRAS, encode, features
+    from training.probe.train import FeatureTable
 
     cache = HiddenStateCache(tmp_path_factory.mktemp("cache"))
     encoded = [encode(tiny_lm_supervisor.tokenizer, item) for item in planted_texts(96)]

@@ -1,0 +1,433 @@
+"""The training subcommands: `redline data sources | build | generate | fix`, `redline train`,
+`redline eval` and `redline mine`. Option parsing and printing only; the work is in training/data/,
+training/probe/ and training/wild/, each imported when its command runs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import time
+from pathlib import Path
+
+import click
+
+from training.data.problems import Benchmark
+from training.wild.mining import WINDOW_DAYS
+
+
+DATA_DIR_OPTION = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="REDLINE_DATA_DIR",
+    help="Data directory holding raw/ (default: ../shared/data next to the repository).",
+)
+JSONL_OUT_OPTION = click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSONL file to append to."
+)
+
+
+@click.group("data")
+def data() -> None:
+    """Rebuild the MIAP training dataset from the raw sources."""
+
+
+@data.command("sources")
+@DATA_DIR_OPTION
+@click.option("--all", "show_all", is_flag=True, help="Also list files no reader uses yet.")
+def sources_command(data_dir: Path | None, show_all: bool) -> None:
+    """List every registered raw file with its status (ok / missing / altered), licence and origin."""
+    from training.data import sources
+
+    bad = 0
+    for source in sources.registry():
+        if not source.reader and not show_all:
+            continue
+        found = sources.state(source, data_dir)
+        bad += found is not sources.SourceState.OK
+        licence = source.licence if source.redistributable else f"{source.licence} (research use only)"
+        click.echo(
+            f"{found:8} {source.reader or '-':22} {source.file}\n         {licence}; {source.origin_url}"
+        )
+    read = sum(1 for s in sources.registry() if s.reader)
+    click.echo(f"{len(sources.registry())} files registered, {read} read by a reader, {bad} not ok")
+    if bad:
+        raise click.exceptions.Exit(1)
+
+
+@data.command("build")
+@click.option(
+    "--name", default="miap", show_default=True, help="Dataset name (its directory under the cache)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory (default: <user cache>/redline/datasets/<name>).",
+)
+@click.option("--benchmarks", default=",".join(Benchmark), show_default=True, help="Comma-separated benchmarks.")
+@click.option(
+    "--problems", default="", help="Comma-separated problem ids to restrict to, e.g. humaneval/0,mbpp/2."
+)
+@click.option(
+    "--max-programs-per-task",
+    type=int,
+    help="Label at most N programs per problem (round-robin over generators).",
+)
+@click.option("--strong-oracle-only", is_flag=True,
+              help="Only problems with extra oracle inputs (HumanEval+/MBPP+); drops ClassEval, APPS, TransCoder.")
+@click.option(
+    "--max-inputs", default=200, show_default=True,
+    help="Extra inputs per problem in the oracle (HumanEval-ET, then HumanEval+/MBPP+).",
+)
+@click.option(
+    "--checks-per-program",
+    default=60,
+    show_default=True,
+    help="Sandbox runs a failing program's repair may use.",
+)
+@click.option(
+    "--seconds-per-program", default=60.0, show_default=True, help="Time budget of one program's repair."
+)
+@click.option(
+    "--repair-minutes", type=float, help="Stop starting repairs after N minutes (re-run to finish)."
+)
+@click.option(
+    "--timeout", "wall_s", default=10.0, show_default=True, help="Wall/CPU seconds per sandbox run."
+)
+@click.option("--workers", default=2, show_default=True, help="Parallel sandbox workers (one per core).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the per-task program selection.")
+@click.option(
+    "--generations",
+    "extra",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Extra generations (JSONL from `redline data generate`); repeatable.",
+)
+@DATA_DIR_OPTION
+def build_command(
+    name: str,
+    out: Path | None,
+    benchmarks: str,
+    problems: str,
+    max_programs_per_task: int | None,
+    strong_oracle_only: bool,
+    max_inputs: int,
+    checks_per_program: int,
+    seconds_per_program: float,
+    repair_minutes: float | None,
+    wall_s: float,
+    workers: int,
+    seed: int,
+    extra: tuple[Path, ...],
+    data_dir: Path | None,
+) -> None:
+    """Run, repair and label programs; resumable (re-run the same command after an interruption)."""
+    from training.data.build import BuildConfig, build
+
+    try:
+        chosen = tuple(Benchmark(b.strip()) for b in benchmarks.split(",") if b.strip())
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{error}; known: {', '.join(Benchmark)}", param_hint="--benchmarks"
+        ) from error
+    config = BuildConfig(
+        name=name,
+        out=out,
+        benchmarks=chosen,
+        problem_ids=tuple(p.strip() for p in problems.split(",") if p.strip()),
+        max_programs_per_task=max_programs_per_task,
+        strong_oracle_only=strong_oracle_only,
+        max_inputs=max_inputs,
+        checks_per_program=checks_per_program,
+        seconds_per_program=seconds_per_program,
+        repair_minutes=repair_minutes,
+        wall_s=wall_s,
+        workers=workers,
+        seed=seed,
+        data_root=data_dir,
+        extra_generations=extra,
+    )
+    build(config, echo=click.echo)
+
+
+def _llm_options(command):
+    """The options choosing an LLM backend, shared by `generate` and `fix`."""
+    options = [
+        click.option(
+            "--endpoint",
+            envvar="REDLINE_GENERATE_ENDPOINT",
+            help="OpenAI-compatible base URL (e.g. http://localhost:8000/v1); without it a local model is used.",
+        ),
+        click.option(
+            "--model",
+            default=None,
+            help="Model name for the endpoint, or a local HF id/path (default: SmolLM2).",
+        ),
+        click.option(
+            "--api-key-env",
+            default="OPENAI_API_KEY",
+            show_default=True,
+            help="Environment variable holding the key.",
+        ),
+        click.option("--temperature", default=0.0, show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _backend(endpoint: str | None, model: str | None, api_key_env: str, temperature: float):
+    import os
+
+    from training.data.llm import LocalModel, OpenAICompatible
+
+    if not endpoint:
+        return LocalModel(model)
+    if not model:
+        raise click.BadParameter("--model is required with --endpoint", param_hint="--model")
+    return OpenAICompatible(endpoint, model, os.environ.get(api_key_env, ""), temperature)
+
+
+@data.command("generate")
+@JSONL_OUT_OPTION
+@click.option("--benchmarks", default="humaneval", show_default=True, help="Comma-separated benchmarks.")
+@click.option("--problems", default="", help="Comma-separated problem ids (default: all of the benchmarks).")
+@click.option("--limit", type=int, help="Only the first N problems.")
+@click.option("--samples", default=1, show_default=True, help="Programs per problem.")
+@_llm_options
+@DATA_DIR_OPTION
+def generate_command(
+    out: Path,
+    benchmarks: str,
+    problems: str,
+    limit: int | None,
+    samples: int,
+    endpoint: str | None,
+    model: str | None,
+    api_key_env: str,
+    temperature: float,
+    data_dir: Path | None,
+) -> None:
+    """Generate programs for benchmark problems; feed the file to `redline data build --generations`."""
+    from training.data.generate import generate
+    from training.data.problems import load_problems
+
+    chosen = load_problems(tuple(Benchmark(b.strip()) for b in benchmarks.split(",") if b.strip()), data_dir)
+    wanted = [p.strip() for p in problems.split(",") if p.strip()]
+    selected = (
+        [chosen[p] for p in wanted if p in chosen]
+        if wanted
+        else sorted(chosen.values(), key=lambda p: (p.benchmark, p.number))
+    )
+    selected = selected[:limit] if limit else selected
+    counts = generate(selected, _backend(endpoint, model, api_key_env, temperature), samples, out)
+    click.echo(
+        f"{counts['written']} programs written to {out} ({counts['unusable']} replies without the function, "
+        f"{counts['skipped']} already there)"
+    )
+
+
+@data.command("fix")
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A built dataset directory (its failing programs are sent).",
+)
+@JSONL_OUT_OPTION
+@click.option("--limit", type=int, help="Only the first N failing programs.")
+@_llm_options
+@DATA_DIR_OPTION
+def fix_command(
+    dataset_dir: Path,
+    out: Path,
+    limit: int | None,
+    endpoint: str | None,
+    model: str | None,
+    api_key_env: str,
+    temperature: float,
+    data_dir: Path | None,
+) -> None:
+    """Ask an LLM to fix a dataset's failing programs; the fixes join the repair pool of
+    `redline data build --generations FILE` (checked and shrunk there, never labelled). Optional."""
+    from training.data.dataset import load_dataset
+    from training.data.fix import fix
+    from training.data.problems import load_problems
+
+    rows = [r for r in load_dataset(dataset_dir) if not r.passes][:limit]
+    benchmarks = tuple(sorted({Benchmark(r.benchmark) for r in rows}))
+    problems = load_problems(benchmarks, data_dir) if rows else {}
+    counts = fix(rows, problems, _backend(endpoint, model, api_key_env, temperature), out)
+    click.echo(
+        f"{counts['written']} fixes written to {out} ({counts['unusable']} replies without a changed "
+        f"program, {counts['skipped']} already there)"
+    )
+
+
+# `redline train` and `redline eval`
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_PROBE = REPO_ROOT / "scoring" / "probes" / "default"
+
+
+def _data_options(command: click.Command) -> click.Command:
+    options = [
+        click.option("--dataset", type=click.Path(path_type=Path), default="~/.cache/redline/datasets/miap",
+                     show_default=True, help="Built MIAP dataset directory (`redline data build`)."),
+        click.option("--programs", type=int, default=None,
+                     help="Use at most this many MIAP programs (whole problems, seeded). Default: all."),
+        click.option("--wild-commits", type=int, default=100, show_default=True,
+                     help="AI commits drawn per date split of the in-the-wild data (0: leave it out)."),
+        click.option("--model", envvar="REDLINE_MODEL", default=None,
+                     help="Supervisor: Hugging Face id or local path (default: embedded SmolLM2)."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and training."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _plan(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int):  # noqa: ANN202
+    from training.probe.experiment import DataPlan
+
+    return DataPlan(dataset, programs, wild_commits, model, seed)
+
+
+def _corpora(plan):  # noqa: ANN001, ANN202
+    """(supervisor, MIAP corpus or None, earlier wild corpus or None, later wild corpus or None)."""
+    from training.probe.experiment import load_miap, load_wild_split, open_supervisor, prepare
+
+    supervisor = open_supervisor(plan)
+    miap_items = load_miap(plan)
+    miap = prepare(supervisor, miap_items, "MIAP") if miap_items else None
+    earlier = later = None
+    if plan.wild_commits:
+        early_items, late_items = load_wild_split(plan)
+        earlier = prepare(supervisor, early_items, "wild, earlier")
+        later = prepare(supervisor, late_items, "wild, later")
+    for name, corpus in (("MIAP", miap), ("wild earlier", earlier), ("wild later", later)):
+        if corpus is not None:
+            r = corpus.report
+            click.echo(f"{name}: {r.texts} texts, {r.tokens} code tokens, {r.seconds:.0f} s, "
+                       f"{r.tokens_per_second:.0f} tokens/s (cache hits count as instant)")
+    return supervisor, miap, earlier, later
+
+
+@click.command()
+@_data_options
+@click.option("--config", "config_name", default="selected", show_default=True,
+              help="'paper' (training/probe/configs/paper.toml), 'selected' (choose among configs/search.toml on "
+                   "a validation split of the training data), or a .toml path.")
+@click.option("--out", type=click.Path(path_type=Path), default=SHIPPED_PROBE, show_default=True,
+              help="Directory to write probe.safetensors + probe.json into.")
+def train(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int,
+          config_name: str, out: Path) -> None:
+    """Train the probe on the MIAP dataset (or, without one, on the earlier in-the-wild split)."""
+    from scoring.errors import DataSourceError
+    from training.probe.report_text import dataset_build
+    from training.probe.experiment import choose_config, save, train_shipped
+    from training.probe.train import load_candidates, load_preset
+
+    started = time.perf_counter()
+    plan = _plan(dataset, programs, wild_commits, model, seed)
+    supervisor, miap, earlier, later = _corpora(plan)
+    corpus, pr_corpus = (miap, earlier) if miap is not None else (earlier, None)
+    if corpus is None:
+        raise DataSourceError("no training data: build the MIAP dataset (`redline data build`) or keep --wild-commits")
+    candidates = load_candidates() if config_name == "selected" else [load_preset(config_name)]
+    config = choose_config(candidates, corpus, seed)
+    source = "MIAP dataset" if miap is not None else "in-the-wild data, earlier split"
+    description = {"corpus": source, "texts": len(corpus.encoded), "dataset": str(dataset),
+                   "programs_cap": programs, "wild_commits_per_split": wild_commits, "config_option": config_name,
+                   "scored_lines": int(sum(len(e.item.lines) for e in corpus.encoded)),
+                   "dataset_build": dataset_build(dataset) if miap is not None else {}}
+    shipped = train_shipped(supervisor, config, corpus, pr_corpus, description,
+                            version=f"{re.sub('[^a-z0-9]+', '-', config.name.lower())}-{time.strftime('%Y%m%d')}",
+                            held_out=later if miap is not None else None)
+    if miap is None:  # trained on the wild split itself: its out-of-fold calibration is the PR one
+        shipped.card.calibration = {"pr": shipped.card.calibration["benchmark"]}
+    save(shipped, out)
+    click.echo(f"probe {shipped.card.version} ({config.name}) written to {out}; training "
+               f"{shipped.seconds:.0f} s, whole command {time.perf_counter() - started:.0f} s")
+    click.echo(json.dumps(shipped.card.calibration, indent=None))
+    if shipped.card.decisions:
+        click.echo(json.dumps(shipped.card.decisions, indent=1))
+
+
+@click.command(name="eval")
+@_data_options
+@click.option("--probe", type=click.Path(path_type=Path), default=SHIPPED_PROBE, show_default=True,
+              help="The shipped probe evaluated zero-shot in the wild.")
+@click.option("--docs", type=click.Path(path_type=Path), default=REPO_ROOT / "docs", show_default=True,
+              help="Where evaluation.md and figures/ are written.")
+def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int,
+             probe: Path, docs: Path) -> None:
+    """Compare baselines, the paper probe and the selected probe on identical folds; write docs/evaluation.md."""
+    from training.probe.report import Results, evaluate_miap, evaluate_wild, render, save_figures
+    from training.probe.report_text import context, targets
+    from training.probe.experiment import load_shipped
+    from training.probe.train import load_candidates, load_preset
+
+    started = time.perf_counter()
+    plan = _plan(dataset, programs, wild_commits, model, seed)
+    supervisor, miap, earlier, later = _corpora(plan)
+    paper, candidates = load_preset("paper"), load_candidates()
+    results = Results()
+    if miap is not None:
+        evaluate_miap(miap, paper, candidates, results)
+    else:
+        results.notes.append(f"No MIAP dataset at {dataset}: the benchmark sections are missing.")
+    if earlier is not None and later is not None:
+        shipped = load_shipped(probe, supervisor)
+        best = next((c for c in candidates if c.name == shipped.config.name), candidates[-1]) if shipped else (
+            candidates[-1])
+        evaluate_wild(shipped, earlier, later, paper, best, results)
+    figures = save_figures(results, docs / "figures")
+    prose = context(plan, miap, earlier, later, probe) | {"targets": targets(results)}
+    text = render(results, prose, figures)
+    (docs / "evaluation.md").write_text(text)
+    click.echo(f"wrote {docs / 'evaluation.md'} in {time.perf_counter() - started:.0f} s")
+    for title, rows in results.rows.items():
+        click.echo(title)
+        for r in rows:
+            if r.method in {"paper probe", "selected probe"} and r.scaling.value == "Platt":
+                click.echo(f"  {r.method:15s} {r.population:58s} AUC {r.auc_interval.point:.3f}  "
+                           f"BSS {r.summary.bss:.3f}  ECE {r.summary.ece_width:.3f}")
+    for name, where, s in results.wild:
+        if "PR calibration" in name and "hunks" not in name:
+            click.echo(f"  wild {name}: AUC {s.auc:.3f}  BSS {s.bss:.3f}  ECE {s.ece_width:.3f}")
+    for name, r in results.replays:
+        click.echo(f"  replay {name}: hit rate {r.comment_hit_rate:.3f} vs base rate {r.base_rate:.3f}, "
+                   f"{r.comments_per_commit:.2f} comments/commit, gate failures {r.gate_failure_rate:.3f}")
+
+
+@click.command("mine")
+@click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Rows go here (.jsonl.gz); an existing file is resumed, not overwritten.")
+@click.option("--days", default=WINDOW_DAYS, show_default=True, help="Window of later history per AI commit.")
+@click.option("--ext", "extensions", multiple=True, default=(".py",), show_default=True,
+              help="File name endings to label (repeatable).")
+@click.option("--pattern", "patterns", multiple=True, help="Extra AI-detection regex (as ai.patterns in config).")
+def mine_command(repository: Path, out: Path, days: int, extensions: tuple[str, ...],
+                 patterns: tuple[str, ...]) -> None:
+    """Label which lines AI-authored commits of REPOSITORY added and whether later commits edited them."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from scoring.attribution import Rules
+    from training.wild.mining import done_rows, mine
+
+    done = done_rows(out)
+    rows = edited = lines = 0
+    with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress, \
+            gzip.open(out, "at", encoding="utf-8") as handle:
+        task = progress.add_task("mining", total=None)
+        for row in mine(repository, Rules(extra_patterns=patterns), days, extensions, done):
+            handle.write(json.dumps(row) + "\n")
+            rows += 1
+            lines += len(row["added_lines"])  # type: ignore[arg-type]
+            edited += sum(row["labels_edited"])  # type: ignore[arg-type]
+            progress.update(task, description=f"{rows} files of AI commits, {lines} lines, {edited} edited")
+    click.echo(f"{rows} new rows ({len(done)} already there) -> {out}; {lines} added lines, {edited} edited")

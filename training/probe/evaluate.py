@@ -1,0 +1,281 @@
+"""Side-by-side evaluation on identical folds: baselines, the paper probe, the selected probe; populations,
+per source/generator, leave-one-source-out, in the wild, and a replay of wild commits through the
+decision core. Pure given features and predictions; rendering lives in training/probe/report.py.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from scoring.calibration import IsotonicCalibrator, PlattCalibrator
+from scoring.decisions import GateConclusion, ScoredHunk, ScoredLine, Thresholds, decide
+from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
+from training.probe.features import Encoded
+from training.probe.train import N_FOLDS, Prediction, grouped_folds
+
+BOOTSTRAP_RESAMPLES = 300  # grouped by program / commit; enough for a 95 % interval to two decimals
+
+
+class Population(enum.StrEnum):
+    ALL = "all lines"
+    GENERATED = "generated lines"
+    FAILING = "generated lines, failing programs"
+    NON_DEGENERATE = "generated lines, failing programs, non-degenerate labels"
+
+
+class Scaling(enum.StrEnum):
+    RAW = "raw"
+    PLATT = "Platt"
+    ISOTONIC = "isotonic"
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """Every scored line of a set of texts, flattened, with what each population needs."""
+
+    labels: np.ndarray
+    groups: np.ndarray
+    sources: np.ndarray
+    generators: np.ndarray
+    generated: np.ndarray
+    failing: np.ndarray
+    degenerate: np.ndarray
+
+    @classmethod
+    def of(cls, encoded: Sequence[Encoded]) -> Lines:
+        def per_line(value: Callable[[Encoded], object]) -> np.ndarray:
+            return np.concatenate([np.full(len(e.item.lines), value(e), dtype=object) for e in encoded])
+
+        return cls(
+            labels=np.concatenate([np.asarray(e.item.line_labels, dtype=np.float64) for e in encoded]),
+            groups=per_line(lambda e: e.item.group),
+            sources=per_line(lambda e: e.item.source),
+            generators=per_line(lambda e: e.item.generator),
+            generated=np.concatenate([np.asarray(e.item.generated, dtype=bool) for e in encoded]),
+            failing=per_line(lambda e: e.item.failing).astype(bool),
+            degenerate=per_line(lambda e: e.item.degenerate).astype(bool),
+        )
+
+    def mask(self, population: Population) -> np.ndarray:
+        if population is Population.ALL:
+            return np.ones(len(self.labels), dtype=bool)
+        if population is Population.GENERATED:
+            return self.generated
+        if population is Population.FAILING:
+            return self.generated & self.failing
+        return self.generated & self.failing & ~self.degenerate
+
+
+def line_logits(predictions: Sequence[Prediction]) -> np.ndarray:
+    return np.concatenate([p.lines for p in predictions])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def cross_fit(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, scaling: Scaling,
+              n_folds: int = N_FOLDS) -> np.ndarray:
+    """Calibrated probabilities where each fold's calibrator was fitted on the other folds (grouped).
+
+    RAW is the probe's own sigmoid (meaningful for a probe trained with a Brier/BCE loss).
+    """
+    if scaling is Scaling.RAW:
+        return _sigmoid(scores)
+    folds = grouped_folds([str(g) for g in groups], n_folds, seed=7)
+    out = np.full(len(scores), np.nan)
+    for fold in range(n_folds):
+        test, train = folds == fold, folds != fold
+        if not test.any():
+            continue
+        if len(np.unique(labels[train])) < 2:
+            out[test] = labels[train].mean() if train.any() else np.nan
+            continue
+        calibrator = (PlattCalibrator.fit(scores[train], labels[train]) if scaling is Scaling.PLATT
+                      else IsotonicCalibrator.fit(scores[train], labels[train]))
+        out[test] = calibrator.apply(scores[test])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a results table."""
+
+    method: str
+    population: str
+    scaling: Scaling
+    summary: MetricSummary
+    auc_interval: Interval
+
+
+def evaluate_scores(method: str, scores: np.ndarray, lines: Lines, populations: Sequence[Population],
+                    scalings: Sequence[Scaling], seed: int = 0, ranks: bool = True) -> list[Row]:
+    """Metrics of one method's line scores on each population, calibrated within that population.
+
+    Calibration is cross-fitted inside each population (as the paper re-scales per reported set), so
+    BSS and ECE say how well the scores can be calibrated for that population. The AUC interval (and
+    the AUC a table shows) is of the raw scores: fold-wise calibrators would otherwise perturb the
+    ranking. `ranks=False` for a constant predictor, whose AUC is undefined.
+    """
+    rows = []
+    for population in populations:
+        mask = lines.mask(population)
+        if mask.sum() == 0:
+            continue
+        s, y, g = scores[mask], lines.labels[mask], lines.groups[mask]
+        interval = (bootstrap_interval(auc, s, y, groups=g, n_resamples=BOOTSTRAP_RESAMPLES, seed=seed) if ranks
+                    else Interval(float("nan"), float("nan"), float("nan")))
+        for scaling in scalings:
+            rows.append(Row(method, str(population), scaling, summarize(cross_fit(s, y, g, scaling), y), interval))
+    return rows
+
+
+def constant_base_rate(lines: Lines, folds_of_lines: np.ndarray) -> np.ndarray:
+    """The base-rate baseline: each fold predicts the edited rate of the other folds."""
+    out = np.empty(len(lines.labels))
+    for fold in np.unique(folds_of_lines):
+        out[folds_of_lines == fold] = lines.labels[folds_of_lines != fold].mean()
+    return out
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+# ----------------------------------------------------------------------------- other levels
+def level_summary(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> tuple[MetricSummary, Interval]:
+    """Platt cross-fitted summary and grouped AUC interval for token / hunk / program scores."""
+    probabilities = cross_fit(scores, labels, groups, Scaling.PLATT)
+    interval = bootstrap_interval(auc, scores, labels, groups=groups, n_resamples=BOOTSTRAP_RESAMPLES)
+    return replace(summarize(probabilities, labels), auc=interval.point), interval
+
+
+def token_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:
+    labels = [e.token_labels[np.isfinite(e.token_labels)] for e in encoded]
+    groups = [np.full(len(lab), e.item.group, dtype=object) for e, lab in zip(encoded, labels)]
+    return (np.concatenate([p.tokens for p in predictions]), np.concatenate(labels), np.concatenate(groups))
+
+
+def program_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:
+    return (np.array([p.program for p in predictions]), np.array([float(e.item.failing) for e in encoded]),
+            np.array([e.item.group for e in encoded], dtype=object))
+
+
+def hunk_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:
+    labels, groups = [], []
+    for e in encoded:
+        by_line = dict(zip(e.item.lines, e.item.line_labels))
+        labels += [float(any(by_line.get(n, 0) for n in range(a, b + 1))) for a, b in e.item.hunks]
+        groups += [e.item.group] * len(e.item.hunks)
+    return np.concatenate([p.hunks for p in predictions]), np.array(labels), np.array(groups, dtype=object)
+
+
+# ----------------------------------------------------------------------------- replay
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    """Later-split AI commits replayed as PRs through scoring.decisions with the PR-mode calibration."""
+
+    commits: int
+    lines: int
+    base_rate: float
+    commented: int
+    comment_hit_rate: float
+    comments_per_commit: float
+    gate_failure_rate: float
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+def replay(encoded: Sequence[Encoded], line_probabilities: Sequence[np.ndarray],
+           hunk_probabilities: Sequence[np.ndarray], thresholds: Thresholds = Thresholds()) -> ReplayResult:
+    """Group windows by commit, decide comments and the gate per commit, and compare with the labels."""
+    by_commit: dict[str, list[int]] = {}
+    for index, e in enumerate(encoded):
+        by_commit.setdefault(e.item.group, []).append(index)
+    hits = commented = failures = 0
+    total_labels = []
+    for indices in by_commit.values():
+        scored, truth, hunks = [], {}, []
+        for i in indices:
+            item = encoded[i].item
+            for n, label, p in zip(item.lines, item.line_labels, line_probabilities[i]):
+                scored.append(ScoredLine(item.key, n, float(p)))
+                truth[(item.key, n)] = label
+                total_labels.append(label)
+            hunks += [ScoredHunk(item.key, a, b, float(p)) for (a, b), p in zip(item.hunks, hunk_probabilities[i])]
+        decision = decide(scored, hunks, thresholds)
+        commented += len(decision.commented)
+        hits += sum(truth[(d.line.path, d.line.line)] for d in decision.commented)
+        failures += decision.gate.conclusion is GateConclusion.FAILURE
+    n = len(by_commit)
+    return ReplayResult(
+        commits=n, lines=len(total_labels), base_rate=float(np.mean(total_labels)) if total_labels else float("nan"),
+        commented=commented, comment_hit_rate=hits / commented if commented else float("nan"),
+        comments_per_commit=commented / n if n else float("nan"),
+        gate_failure_rate=failures / n if n else float("nan"), thresholds=thresholds,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdChoice:
+    """A comment threshold chosen on one labelled split: what it commented on there and how often it was right.
+
+    met_target: the hit rate reached `lift` x the base rate; otherwise the threshold is the one with the
+                best hit rate among those commenting on at least `min_share` of lines.
+    """
+
+    threshold: float
+    hit_rate: float
+    base_rate: float
+    share_commented: float
+    lift: float
+    met_target: bool
+
+
+TARGET_LIFT = 2.0  # comments should be right at least twice as often as a random added line
+MIN_COMMENTED_SHARE = 0.02  # a threshold must comment on at least this share of lines to count
+MAX_FALLBACK_SHARE = 0.10  # short of the target, comment on no more than this share: more would be noise
+COMMENT_THRESHOLD_RULE = (
+    f"the lowest threshold, at or above the base rate, whose comments hit {TARGET_LIFT:g}x the base rate on at "
+    f"least {MIN_COMMENTED_SHARE:.0%} of lines; failing that, the best hit rate at or above the base rate on "
+    f"{MIN_COMMENTED_SHARE:.0%} to {MAX_FALLBACK_SHARE:.0%} of lines"
+)
+
+
+def choose_comment_threshold(probabilities: np.ndarray, labels: np.ndarray, lift: float = TARGET_LIFT,
+                             min_share: float = MIN_COMMENTED_SHARE,
+                             max_fallback_share: float = MAX_FALLBACK_SHARE) -> ThresholdChoice:
+    """The lowest calibrated probability, at or above the base rate, whose comments (lines at or above it) hit
+    `lift` x the base rate while commenting on at least `min_share` of lines; failing that, the best hit rate
+    at or above the base rate on `min_share` to `max_fallback_share` of lines (if no threshold fits, the best
+    on at least `min_share`). The base-rate floor keeps a comment from landing on a line the probe itself
+    scores as less likely than average to be edited; the cap keeps a probe whose ranking fails in this domain
+    (a flat or reversed calibration) from commenting on most lines for a hit rate near the base rate."""
+    p, y = np.asarray(probabilities, dtype=float), np.asarray(labels, dtype=float)
+    if p.size == 0:
+        raise ValueError("no lines to choose a comment threshold on")
+    order = np.argsort(-p, kind="stable")
+    ranked, hits = p[order], np.cumsum(y[order])
+    last_of_tie = np.r_[ranked[1:] != ranked[:-1], True]  # a threshold comments on every tied line
+    counts = np.arange(1, p.size + 1)[last_of_tie]
+    hit_rates, thresholds = hits[last_of_tie] / counts, ranked[last_of_tie]
+    base = float(y.mean())
+    enough = counts >= min(p.size, max(1, int(np.ceil(min_share * p.size))))  # commenting on all always counts
+    target = enough & (hit_rates >= lift * base) & (thresholds >= base) if base > 0 else np.zeros_like(enough)
+    modest = enough & (counts <= max(1, int(np.ceil(max_fallback_share * p.size)))) & (thresholds >= base)
+    fallback = modest if modest.any() else enough
+    pick = int(np.nonzero(target)[0][-1]) if target.any() else int(np.argmax(np.where(fallback, hit_rates, -1.0)))
+    return ThresholdChoice(threshold=float(thresholds[pick]), hit_rate=float(hit_rates[pick]), base_rate=base,
+                           share_commented=float(counts[pick] / p.size),
+                           lift=float(hit_rates[pick] / base) if base > 0 else float("nan"),
+                           met_target=bool(target.any()))
+
+
+def split_by_text(values: np.ndarray, encoded: Sequence[Encoded], attribute: str = "lines") -> list[np.ndarray]:
+    """Cut a flat per-line (or per-hunk) array back into one array per text."""
+    sizes = [len(getattr(e.item, attribute)) for e in encoded]
+    return np.split(values, np.cumsum(sizes)[:-1]) if sizes else []
