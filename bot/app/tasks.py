@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib
 import json
 import logging
 import threading
@@ -20,10 +19,10 @@ from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
 
-from bot.app.pipeline import LoadedScorer, pull_outcomes, review_head
+from bot.app.pipeline import LoadedScorer, load_scorer, pull_outcomes, review_head
 from bot.app.routes import Job, JobKind
 from bot.app.settings import AppSettings
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.recalibration import RecalibratedScorer
@@ -101,17 +100,6 @@ class Runtime:
             if params is not None:
                 return LoadedScorer(RecalibratedScorer(base, json.loads(params)), "repository", fingerprint)
         return LoadedScorer(base, "shipped", fingerprint)
-
-
-def load_scorer(factory: str | None) -> ScorerProtocol:
-    """`module:function` returning a scorer, or the shipped Scorer with the operator's REDLINE_MODEL/PROBE."""
-    if factory:
-        module, _, name = factory.partition(":")
-        return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
-    from scoring.scorer import Scorer
-
-    model = load_settings(None).model
-    return Scorer.load(model.supervisor, model.probe)
 
 
 def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int,

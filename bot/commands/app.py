@@ -125,7 +125,7 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
 
     from bot import report as reports
     from bot.app.reporting import publish
-    from bot.app.tasks import load_scorer
+    from bot.app.pipeline import load_scorer
     from bot.config import CONFIG_PATH, load_settings
     from bot.github.client import GitHubClient
     from bot.replay import replay

@@ -1,0 +1,81 @@
+"""pyproject's dependencies match the code: every third-party import is declared, every declared
+dependency is used, and the core (CLI + Action) runs without the App's extra."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata as md
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+# Declared although redline never imports them: transformers needs gguf and accelerate to read the
+# GGUF supervisor; SQLAlchemy loads psycopg2 for a postgresql+psycopg2:// database URL.
+RUNTIME_ONLY = {"gguf", "accelerate", "psycopg2-binary"}
+APP_ONLY = ["fastapi", "uvicorn", "celery", "kombu", "starlette", "psycopg2", "httpx"]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _declared(group: list[str]) -> set[str]:
+    return {_name(r) for r in group if not _name(r).startswith("redline")}
+
+
+def _imports(folders: tuple[str, ...]) -> set[str]:
+    found: set[str] = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            if "examples" in path.parts:  # the example repository's code, data to review
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"bot", "scoring", "training", "__future__"}
+
+
+def _requires(distribution: str) -> set[str]:
+    return {_name(r) for r in md.requires(distribution) or () if "extra ==" not in r}
+
+
+def test_every_import_is_declared_and_every_dependency_is_imported():
+    core = _declared(PROJECT["dependencies"])
+    extras = {name: _declared(group) for name, group in PROJECT["optional-dependencies"].items()}
+    declared = core | extras["app"] | extras["train"]
+    brought = set().union(*(_requires(d) for d in declared))  # e.g. starlette by fastapi
+    distributions = md.packages_distributions()
+    used = set()
+    for module in _imports(("bot", "scoring", "training")):
+        names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        assert names & (declared | brought), f"{module} is imported but no extra declares {names}"
+        used |= names
+    unused = declared - used - RUNTIME_ONLY
+    assert not unused, f"declared but never imported: {unused}"
+    assert extras["test"] >= {"pytest", "httpx"}
+    assert {"redline[app,train]"} <= set(PROJECT["optional-dependencies"]["test"])
+
+
+def test_core_runs_without_the_app_extra():
+    blocked = "; ".join(f"sys.modules[{m!r}] = None" for m in APP_ONLY)
+    code = (f"import sys; {blocked}\n"
+            "from click.testing import CliRunner\n"
+            "from bot.cli import cli\n"
+            "import bot.app.reporting, bot.app.pipeline, bot.replay, bot.pull_review\n"
+            "for args in (['review', '--help'], ['score', '--help'], ['report', '--help']):\n"
+            "    result = CliRunner().invoke(cli, args)\n"
+            "    assert result.exit_code == 0, (args, result.output)\n"
+            "print('core ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "core ok" in done.stdout
+    # and the App's entry really needs the extra
+    code = f"import sys; {blocked}\nimport bot.app.tasks\n"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "celery" in done.stderr
