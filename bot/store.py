@@ -22,8 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.migrations import (
-    CalibrationRow, DeliveryRow, Fate, InstallationRow, OutcomeRow, PullRequestRow, RepositoryRow,
+from bot.feedback.types import Fate, GateRecord, OutcomeLine
+from bot.schema import (
+    CalibrationRow, DeliveryRow, InstallationRow, OutcomeRow, PullRequestRow, RepositoryRow,
     ReportIssueRow, ReviewRow, ReviewStatus, ScoredLineRow, migrate, utcnow,
 )
 from scoring.errors import ConfigError
@@ -91,37 +92,6 @@ class StoredReview:
     gate_conclusion: str | None
     gate_overridden: bool
     lines: tuple[StoredLine, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeLine:
-    """A scored line whose PR has closed, as the weekly report reads it."""
-
-    repo: str
-    number: int
-    probability: float
-    logit: float
-    probe_version: str
-    calibration: str
-    commented: bool
-    fate: Fate
-    merged: bool
-    closed_at: dt.datetime
-
-    @property
-    def edited(self) -> bool:
-        return self.fate is not Fate.KEPT
-
-
-@dataclass(frozen=True, slots=True)
-class GateRecord:
-    """The last finished review of a PR reviewed in a period: its gate and whether a label overrode it."""
-
-    repo: str
-    number: int
-    conclusion: str
-    overridden: bool
-    merged: bool | None
 
 
 class Store:

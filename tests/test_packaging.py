@@ -67,7 +67,7 @@ def test_core_runs_without_the_app_extra():
     code = (f"import sys; {blocked}\n"
             "from click.testing import CliRunner\n"
             "from bot.cli import cli\n"
-            "import bot.app.reporting, bot.app.pipeline, bot.replay, bot.pull_review\n"
+            "import bot.app.reporting, bot.app.pipeline, bot.feedback.replay, bot.pull_review\n"
             "for args in (['review', '--help'], ['score', '--help'], ['report', '--help']):\n"
             "    result = CliRunner().invoke(cli, args)\n"
             "    assert result.exit_code == 0, (args, result.output)\n"

@@ -1,6 +1,6 @@
 """What a worker does for one job, without Celery: review a PR head and say what to store; track outcomes.
 
-Composes the PR review (bot.pull_review) with the store's records and bot.outcomes. tasks.py adds the
+Composes the PR review (bot.pull_review) with the store's records and bot.feedback.outcomes. tasks.py adds the
 queueing, claiming, retries and time limits around these.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings, load_settings
+from bot.feedback.outcomes import ReviewedHead, TrackedLine, track
+from bot.feedback.types import Fate
 from bot.github import pulls
 from bot.github.client import GitHubClient
-from bot.migrations import Fate
-from bot.outcomes import ReviewedHead, TrackedLine, track
 from bot.pull_review import review_pull
 from bot.review import ReviewOutcome
 from bot.store import LineRecord, ReviewRecord, StoredReview

@@ -1,6 +1,6 @@
-"""File one repository's calibration report: outcomes -> bot.report -> PNG, issue, recalibration.
+"""File one repository's calibration report: outcomes -> bot.feedback.report -> PNG, issue, recalibration.
 
-The I/O around the pure bot.report. `file_report` reads the store (App mode) and saves a
+The I/O around the pure bot.feedback.report. `file_report` reads the store (App mode) and saves a
 recalibration that beat the calibration in use (unless switched off); `publish` draws the chart and
 files or updates the week's issue, also for `redline report --rescore` (Action mode, no store).
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from bot import report
+from bot.feedback import report
 from bot.app.settings import AppSettings
 from bot.github.client import GitHubClient
 from bot.github.issues import upsert_report_issue

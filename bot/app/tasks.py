@@ -25,7 +25,7 @@ from bot.app.settings import AppSettings
 from bot.config import Settings
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
-from bot.recalibration import RecalibratedScorer
+from bot.feedback.recalibration import RecalibratedScorer
 from bot.store import Claim, ReviewKey, Store
 from scoring.errors import GitHubError, RedlineError
 from scoring.scorer import ScorerProtocol

@@ -123,12 +123,12 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
                          token: str | None, post: bool) -> None:
     from pathlib import Path
 
-    from bot import report as reports
+    from bot.feedback import report as reports
     from bot.app.reporting import publish
     from bot.app.pipeline import load_scorer
     from bot.config import CONFIG_PATH, load_settings
     from bot.github.client import GitHubClient
-    from bot.replay import replay
+    from bot.feedback.replay import replay
 
     if not token:
         raise ConfigError("--rescore reads the merged PRs from GitHub: set GITHUB_TOKEN")

@@ -5,7 +5,8 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.commands.app import parse_since
-from bot.store import Fate, LineRecord, ReviewKey, ReviewRecord, Store
+from bot.feedback.types import Fate
+from bot.store import LineRecord, ReviewKey, ReviewRecord, Store
 from scoring.errors import ConfigError
 
 

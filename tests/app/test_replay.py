@@ -6,8 +6,8 @@ import pytest
 
 from bot.config import load_settings
 from bot.github.client import GitHubClient
-from bot.replay import replay
-from bot.store import Fate
+from bot.feedback.replay import replay
+from bot.feedback.types import Fate
 from tests.app.github_app import REPO
 from tests.app.scorers import tiny_from
 from tests.fakes import FakePull

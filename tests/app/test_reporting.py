@@ -9,7 +9,8 @@ from bot.app.reporting import file_report
 from bot.app.settings import AppSettings
 from bot.github.auth import AppAuth
 from bot.github.issues import REPORT_LABEL
-from bot.store import Fate, LineRecord, ReviewKey, ReviewRecord, Store
+from bot.feedback.types import Fate
+from bot.store import LineRecord, ReviewKey, ReviewRecord, Store
 from tests.app.github_app import private_key_pem
 
 REPO = "octo/a"

@@ -4,8 +4,9 @@ import threading
 import pytest
 import sqlalchemy
 
-from bot.migrations import SCHEMA_VERSION, Base
-from bot.store import Claim, Fate, LineRecord, ReviewKey, ReviewRecord, ReviewStatus, Store
+from bot.schema import SCHEMA_VERSION, Base
+from bot.feedback.types import Fate
+from bot.store import Claim, LineRecord, ReviewKey, ReviewRecord, ReviewStatus, Store
 from scoring.errors import ConfigError
 
 KEY = ReviewKey("octo/repo", 7, "a" * 40)

@@ -7,7 +7,8 @@ import pytest
 
 from bot.app.settings import AppSettings
 from bot.app.tasks import REPORT_QUEUE, WEEKLY_TASK, create_celery
-from bot.store import Fate, ReviewKey, ReviewStatus
+from bot.feedback.types import Fate
+from bot.store import ReviewKey, ReviewStatus
 from tests.app.conftest import wait_until
 from tests.app.deliveries import pr_delivery as delivery
 from tests.app.deliveries import send

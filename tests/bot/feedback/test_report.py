@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from bot import report
-from bot.recalibration import MIN_RECALIBRATION_LINES, RecalibratedScorer, recalibrate
-from bot.store import Fate, GateRecord, OutcomeLine
+from bot.feedback import report
+from bot.feedback.recalibration import MIN_RECALIBRATION_LINES, RecalibratedScorer, recalibrate
+from bot.feedback.types import Fate, GateRecord, OutcomeLine
 from scoring.types import Span
 from tests.app.scorers import FixedScorer
 

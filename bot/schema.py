@@ -1,4 +1,4 @@
-"""The database schema of bot/store.py: the tables and the append-only list of migrations.
+"""The ORM schema of bot/store.py: the tables and the append-only list of migrations.
 
 Only bot/store.py imports this. Timestamps are timezone-aware UTC in every dialect.
 """
@@ -43,14 +43,6 @@ class ReviewStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-
-
-class Fate(enum.StrEnum):
-    """What became of a scored line by the time its PR closed."""
-
-    KEPT = "kept"
-    EDITED = "edited"
-    DELETED = "deleted"
 
 
 class Base(DeclarativeBase):

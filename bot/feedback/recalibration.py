@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.store import OutcomeLine
+from bot.feedback.types import OutcomeLine
 from scoring import metrics
 from scoring.calibration import PlattCalibrator, calibrate, calibrator_from_dict
 from scoring.scorer import ScorerProtocol

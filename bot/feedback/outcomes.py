@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.migrations import Fate
+from bot.feedback.types import Fate
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """The report without a store (Action mode): rebuild the predictions of the PRs merged in a period.
 
 Scores are deterministic for a probe version, so re-scoring each AI-authored commit of a merged PR
-gives back what redline said when it reviewed that commit; bot.outcomes then follows each line to
+gives back what redline said when it reviewed that commit; bot.feedback.outcomes then follows each line to
 the merged head. Reads GitHub through bot.github; never runs code from the PR.
 """
 
@@ -16,9 +16,9 @@ from bot.config import Settings
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.pulls import MergedPull
-from bot.outcomes import ReviewedHead, TrackedLine, track
+from bot.feedback.outcomes import ReviewedHead, TrackedLine, track
 from bot.review import MAX_INTENT_CHARS, card_facts, skip_reason
-from bot.store import OutcomeLine
+from bot.feedback.types import Calibration, OutcomeLine
 from scoring.attribution import CommitInfo, PullInfo, classify_commit, classify_pull
 from scoring.diff import parse_file_patch
 from scoring.scorer import ScorerProtocol
@@ -63,7 +63,7 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
         return []
     fates = track(heads, pulls.file_texts(client, repo, pr.head_sha, paths))
     return [
-        OutcomeLine(repo, pr.number, p, z, scorer.probe_version, "shipped", p >= comment_threshold, fates[i], True,
+        OutcomeLine(repo, pr.number, p, z, scorer.probe_version, Calibration.SHIPPED, p >= comment_threshold, fates[i], True,
                     pr.merged_at)
         for i, (p, z) in scored.items()
     ]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.recalibration import MIN_RECALIBRATION_CLASS, MIN_RECALIBRATION_LINES, Recalibration, recalibrate
-from bot.store import GateRecord, OutcomeLine
+from bot.feedback.recalibration import MIN_RECALIBRATION_CLASS, MIN_RECALIBRATION_LINES, Recalibration, recalibrate
+from bot.feedback.types import Calibration, GateRecord, OutcomeLine
 from scoring import metrics
 from scoring.metrics import Interval, ReliabilityBin
 
@@ -109,7 +109,7 @@ def build(
         comments=len(commented), comment_hits=sum(o.edited for o in commented),
         gated_prs=len(gates), gate_failures=sum(g.conclusion == "failure" for g in gates),
         gate_overrides=sum(g.overridden for g in gates),
-        repository_calibrated_share=(sum(o.calibration != "shipped" for o in used) / len(used)) if used else 0.0,
+        repository_calibrated_share=(sum(o.calibration != Calibration.SHIPPED for o in used) / len(used)) if used else 0.0,
         recalibration=recalibrate(history, seed=seed),
     )
 
