@@ -1,0 +1,108 @@
+"""The GitHub Action: its step outputs (through the real CLI against the fake GitHub), its cache key,
+and action.yml's wiring (every input it reads is declared, every output comes from a step that exists)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from bot.cli import cli
+from tests.fakes import FakePull
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    from scoring.testing import save_tiny_install
+
+    model, probe = save_tiny_install(tmp_path_factory.mktemp("installed"))
+    return ["--model", str(model), "--probe", str(probe)]
+
+
+def _pull(fake) -> None:
+    fake.add_pull(
+        FakePull(
+            "acme/app",
+            7,
+            author="copilot-swe-agent[bot]",
+            files=[{"filename": "a.py", "status": "added", "patch": "@@ -0,0 +1,2 @@\n+total = 1  # bug\n+x = 2\n"}],
+            commits=[{"sha": "h" * 40, "message": "m"}],
+        ),
+        contents={"a.py": "total = 1  # bug\nx = 2\n"},
+    )
+
+
+def _run(fake, tmp_path, args, **env) -> dict[str, str]:
+    outputs = tmp_path / "github_output"
+    outputs.write_text("")
+    env = {"GITHUB_API_URL": fake.base_url, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/app",
+           "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_EVENT_PATH": "", **env}
+    result = CliRunner().invoke(cli, ["review", "--github", "--pr", "7", *args], env=env)
+    assert result.exit_code in (0, 1), result.output
+    return dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+
+
+def test_outputs_of_a_review_whose_gate_fails(fake_github, tmp_path, installed):
+    _pull(fake_github)
+    sarif = tmp_path / "redline.sarif"
+    outputs = _run(fake_github, tmp_path, [*installed, "--sarif", str(sarif), "--no-fail-on-gate"],
+                   REDLINE_GATE_THRESHOLD="0.0", REDLINE_COMMENT_THRESHOLD="0.0")
+    assert outputs["gate"] == "failure"
+    posted = [c for review in fake_github.calls("POST", "/reviews$") for c in review.body.get("comments", [])]
+    assert int(outputs["comments"]) == len(posted) == 2 and outputs["sarif"] == str(sarif)
+    assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == 2
+
+
+def test_outputs_when_redline_cannot_finish_are_a_neutral_gate(fake_github, tmp_path):
+    _pull(fake_github)
+    outputs = _run(fake_github, tmp_path, ["--probe", "/nonexistent/probe"])
+    assert outputs == {"gate": "neutral", "comments": "0", "sarif": ""}
+
+
+def test_action_reads_only_declared_inputs_and_outputs_come_from_its_steps():
+    text = (ROOT / "action.yml").read_text()
+    used = set(re.findall(r"inputs\.([a-z-]+)", text))
+    assert used == set(ACTION["inputs"]), "inputs used but not declared, or declared but never used"
+    steps = {step.get("id"): step for step in ACTION["runs"]["steps"]}
+    for name, output in ACTION["outputs"].items():
+        step_id = re.fullmatch(r"\$\{\{ steps\.([a-z]+)\.outputs\.[a-z]+ \}\}", output["value"]).group(1)
+        assert step_id in steps, f"output {name} reads step {step_id}, which does not exist"
+    restore = steps["restore"]["with"]
+    [save] = [s for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("actions/cache/save")]
+    assert save["with"] == restore, "the cache is saved under another key or paths than it is restored from"
+    assert steps["python"]["with"]["update-environment"] is False, "the job's own Python must be left alone"
+    for step in ACTION["runs"]["steps"]:
+        for script in re.findall(r"\$GITHUB_ACTION_PATH/(\S+?)\"", step.get("run", "")):
+            assert (ROOT / script).is_file()
+
+
+def _key(action: Path) -> str:
+    done = subprocess.run(["bash", str(action / "scripts" / "action_install.sh"), "key"], capture_output=True,
+                          text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(action)})
+    return dict(line.split("=", 1) for line in done.stdout.splitlines())["key"]
+
+
+def test_cache_key_changes_with_redline_version_and_code_only(tmp_path):
+    action = tmp_path / "action"
+    shutil.copytree(ROOT, action, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info",
+                                                                 "tests", "docs", ".hypothesis"))
+    first = _key(action)
+    assert first.startswith("redline-") and _key(action) == first
+    (action / "README.md").write_text("changed\n")  # not installed: same environment
+    assert _key(action) == first
+    review = action / "bot" / "review.py"
+    review.write_text(review.read_text() + "\n# changed\n")
+    second = _key(action)
+    assert second != first
+    pyproject = action / "pyproject.toml"
+    pyproject.write_text(re.sub(r'(?m)^version = ".*"$', 'version = "99.0.0"', pyproject.read_text()))
+    assert "redline-99.0.0-" in _key(action)
