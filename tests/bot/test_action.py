@@ -106,3 +106,25 @@ def test_cache_key_changes_with_redline_version_and_code_only(tmp_path):
     pyproject = action / "pyproject.toml"
     pyproject.write_text(re.sub(r'(?m)^version = ".*"$', 'version = "99.0.0"', pyproject.read_text()))
     assert "redline-99.0.0-" in _key(action)
+
+
+WORKFLOWS = sorted((ROOT / "examples" / "workflows").rglob("*.yml")) + sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflows_pin_the_action_by_sha_and_pass_only_its_inputs(path):
+    workflow = yaml.safe_load(path.read_text())
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            uses = step.get("uses", "")
+            if uses == "./" or uses.startswith("redline-review/redline"):
+                assert uses == "./" or re.fullmatch(r"redline-review/redline@[0-9a-f]{40}", uses), uses
+                assert set(step.get("with", {})) <= set(ACTION["inputs"]), step["with"]
+                outputs = set(re.findall(rf"steps\.{step.get('id')}\.outputs\.([a-z-]+)", path.read_text()))
+                assert outputs <= set(ACTION["outputs"]), outputs
+
+
+def test_docs_pin_the_action_by_commit_sha():
+    text = (ROOT / "docs" / "action.md").read_text()
+    pins = re.findall(r"uses: redline-review/redline@(\S+)", text)
+    assert pins and all(re.fullmatch(r"[0-9a-f]{40}", pin) for pin in pins), pins
