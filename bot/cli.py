@@ -7,6 +7,7 @@ imports its heavy dependencies (torch, transformers, celery) only when it runs.
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -25,15 +26,28 @@ SUBCOMMANDS: list[tuple[str, str]] = [
 
 
 class RedlineGroup(click.Group):
-    """A group that turns RedlineError into a clean message and exit code 2 instead of a traceback."""
+    """A group that turns every error into one line on stderr and exit status 2, never a traceback.
+
+    RedlineError is a message meant for the user. Anything else is a bug, but a user still gets one line
+    (set REDLINE_DEBUG=1 for the traceback); exit status 1 stays the merge gate's alone.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
+        from bot.commands.errors import UserError
         from scoring.errors import RedlineError
 
         try:
             return super().invoke(ctx)
         except RedlineError as error:
-            raise click.ClickException(str(error)) from error
+            raise UserError(str(error)) from error
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last boundary before a user's terminal
+            if os.environ.get("REDLINE_DEBUG"):
+                raise
+            raise UserError(
+                f"internal error ({type(error).__name__}: {error}); set REDLINE_DEBUG=1 for the traceback"
+            ) from error
 
 
 @click.group(cls=RedlineGroup)

@@ -11,8 +11,16 @@ from bot.config import Settings
 from scoring.decisions import Decision, GateConclusion, GateDecision, ScoredHunk, ScoredLine, Thresholds
 from scoring.decisions import decide as decide_all
 
+# The exit status of `redline review` (and of every redline command: 2 is any usage or own error).
+# One table, shown by `redline review --help` and in docs/review.md and docs/action.md (a test compares).
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
+EXIT_ERROR = 2
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "reviewed: the gate passed, or is neutral (redline could not score; the reason is printed)"),
+    (EXIT_GATE_FAILED, "the gate failed: an AI-written hunk reached the gate threshold (0 with --no-fail-on-gate)"),
+    (EXIT_ERROR, "nothing was reviewed: a usage error or redline's own (no repository, unknown ref, bad config)"),
+)
 
 
 def decide(

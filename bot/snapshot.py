@@ -5,11 +5,13 @@ repository (GitPython) or from a GitHub PR (through bot.github). Reads only; nev
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
+import gitdb.exc
 
 from bot.github import pulls
 from bot.github.client import GitHubClient
@@ -28,9 +30,15 @@ from scoring.errors import GitHubError, RedlineError
 CONFIG_PATH = ".github/redline.yml"
 AGENT_TRACE_DIR = ".agent-trace"
 GIT_AI_NOTES_REF = "ai"
+log = logging.getLogger(__name__)
 # Content blame over the API costs one request per commit; past this many commits we stop asking.
 MAX_COMMITS_FOR_CONTENT_BLAME = 100
 _RAW = {"stdout_as_string": False, "strip_newline_in_stdout": False}  # GitPython strips the last newline
+# Paths come from git: never let it C-quote them (café.py would become "caf\303\251.py"); scoring.diff still
+# unquotes the names git quotes regardless (a `"` or a tab). Fixed prefixes: a user's diff.noprefix or
+# diff.mnemonicPrefix would otherwise change what "a/" and "b/" mean.
+_GIT_OPTIONS = {"c": "core.quotePath=false"}
+_DIFF_ARGS = ("-M", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +64,16 @@ def local_snapshot(
     path: str | Path, base: str, head: str = "HEAD", *, max_added_lines: int = MAX_ADDED_LINES_PER_FILE
 ) -> Snapshot:
     """Snapshot of head against its merge base with base (what GitHub shows for a PR from head into base)."""
+    repo = open_repo(path)
+    head_commit, base_commit = _commit(repo, head, "--head", path), _commit(repo, base, "--base", path)
     try:
-        repo = git.Repo(path, search_parent_directories=True)
-        head_commit = repo.commit(head)
-        merge_bases = repo.merge_base(repo.commit(base), head_commit)
-    except (git.exc.GitError, ValueError, git.exc.BadName) as error:
-        raise RedlineError(f"cannot read git revisions {base}..{head} in {path}: {error}") from error
+        merge_bases = repo.merge_base(base_commit, head_commit)
+    except git.exc.GitCommandError as error:
+        raise RedlineError(f"no merge base of {base} and {head} in {path}: {error.stderr}") from error
     if not merge_bases:
         raise RedlineError(f"{base} and {head} share no history in {path}")
     base_sha, head_sha = merge_bases[0].hexsha, head_commit.hexsha
-    raw = repo.git.diff(base_sha, head_sha, "-M", "--no-color", "--no-ext-diff", **_RAW)
+    raw = repo.git(**_GIT_OPTIONS).diff(base_sha, head_sha, *_DIFF_ARGS, **_RAW)
     files = tuple(parse(raw, max_added_lines=max_added_lines))
     commits = [_commit_info(c) for c in reversed(list(repo.iter_commits(f"{base_sha}..{head_sha}")))]
     pr_shas = {c.sha for c in commits}
@@ -73,8 +81,13 @@ def local_snapshot(
     for f in files:
         if f.skip is not None or not f.added:
             continue
-        texts[f.path] = repo.git.show(f"{head_sha}:{f.path}", **_RAW).decode("utf-8", "replace")
-        origins.extend(_blame(repo, base_sha, head_sha, f, pr_shas))
+        try:
+            texts[f.path] = repo.git.show(f"{head_sha}:{f.path}", **_RAW).decode("utf-8", "replace")
+            origins.extend(_blame(repo, base_sha, head_sha, f, pr_shas))
+        except git.exc.GitCommandError as error:
+            # One unreadable file (a name git cannot give back) leaves it unscored with the reason
+            # "no text at head" in the review, instead of ending the whole review.
+            log.warning("cannot read %s at %s: %s", f.path, head_sha[:7], " ".join(str(error.stderr).split()))
     claims = [claim for c in commits for claim in _git_ai_claims(repo, c.sha)]
     claims += _agent_trace_claims(repo, head_sha)
     branch = head if head in {h.name for h in repo.heads} else None
@@ -94,12 +107,29 @@ def local_snapshot(
     )
 
 
+def open_repo(path: str | Path) -> git.Repo:
+    """The git repository at or above `path`; RedlineError (one line) when there is none."""
+    if not Path(path).exists():
+        raise RedlineError(f"{path} does not exist")
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except git.exc.InvalidGitRepositoryError as error:
+        raise RedlineError(f"{path} is not in a git repository") from error
+    except git.exc.GitError as error:
+        raise RedlineError(f"cannot open the git repository at {path}: {error}") from error
+
+
+def _commit(repo: git.Repo, ref: str, option: str, path: str | Path) -> git.Commit:
+    try:
+        return repo.commit(ref)
+    except (git.exc.GitError, ValueError, gitdb.exc.ODBError) as error:
+        raise RedlineError(f"{option} {ref!r} is not a commit in {path}") from error
+
+
 def local_config_text(path: str | Path, ref: str) -> str | None:
     """`.github/redline.yml` at `ref` (the base branch), or None when there is none."""
     try:
-        return git.Repo(path, search_parent_directories=True).git.show(
-            f"{ref}:{CONFIG_PATH}", strip_newline_in_stdout=False
-        )
+        return open_repo(path).git.show(f"{ref}:{CONFIG_PATH}", strip_newline_in_stdout=False)
     except git.exc.GitCommandError:
         return None
 

@@ -164,10 +164,39 @@ def _patchset(text: str) -> list[unidiff.PatchedFile]:
         raise DiffParseError(f"cannot parse diff: {error}") from error
 
 
+# git's C-style quoting of a path (quote_c_style): the escapes it writes, and octal for any other byte.
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_path(path: str) -> str:
+    """A path as git wrote it in a diff header, unquoted: `"caf\\303\\251.py"` -> `café.py`.
+
+    git quotes a name with a `"`, a backslash or a control character (and, unless core.quotePath is
+    false, any non-ASCII byte) as a C string of escapes and octal bytes. Unquoted names pass through.
+    Bytes that are not UTF-8 become U+FFFD.
+    """
+    if len(path) < 2 or path[0] != '"' or path[-1] != '"':
+        return path
+    body, out, i = path[1:-1], bytearray(), 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\" or i + 1 == len(body):
+            out += char.encode("utf-8", "surrogateescape")
+            i += 1
+        elif body[i + 1] in "01234567":
+            digits = re.match(r"[0-7]{1,3}", body[i + 1 :]).group(0)  # type: ignore[union-attr]
+            out.append(int(digits, 8) & 0xFF)
+            i += 1 + len(digits)
+        else:
+            out.append(_C_ESCAPES.get(body[i + 1], ord(body[i + 1]) & 0xFF))
+            i += 2
+    return out.decode("utf-8", "replace")
+
+
 def _strip(path: str | None) -> str | None:
     if path is None or path == "/dev/null":
         return None
-    path = path.strip('"')
+    path = unquote_path(path)
     return path[2:] if path[:2] in ("a/", "b/") else path
 
 

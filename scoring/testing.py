@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -125,3 +126,17 @@ def tiny_scorer(
         training_data={"description": f"{len(examples)} synthetic programs, planted word {PLANTED_WORD!r}"},
     )
     return Scorer(supervisor, probe, card)
+
+
+def save_tiny_install(root: Path) -> tuple[Path, Path]:
+    """The tiny supervisor saved as a local model directory and a probe trained on exactly that directory:
+    what `redline score/review --model DIR --probe DIR` load, so CLI tests run the real loading path."""
+    from scoring.probe import save_probe
+    from scoring.supervisor import load_supervisor
+
+    model = tiny_supervisor()
+    model.model.save_pretrained(root / "model")
+    model.tokenizer.save_pretrained(root / "model")
+    scorer = tiny_scorer(supervisor=load_supervisor(str(root / "model"), max_layer=2))
+    save_probe(root / "probe", scorer.probe, scorer.card)
+    return root / "model", root / "probe"

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from bot.commands.errors import UserError
 from bot.config import Settings, load_settings
+from bot.gate import EXIT_CODES, EXIT_GATE_FAILED, EXIT_OK
 from bot.reporters.local import TerminalReporter
 from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
@@ -21,6 +23,8 @@ from scoring.errors import ConfigError, RedlineError
 from scoring.scorer import ScorerProtocol
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
+# "\b" keeps click from re-wrapping the table into one paragraph.
+EXIT_HELP = "\b\nExit status:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES)
 
 
 def _load_scorer(settings: Settings, model: str | None, probe: str | None) -> ScorerProtocol:
@@ -41,14 +45,20 @@ def _pull_number(event_path: str | None, number: int | None) -> int:
         return number
     if not event_path or not Path(event_path).is_file():
         raise ConfigError("--github needs --pr NUMBER or GITHUB_EVENT_PATH pointing at a pull_request event")
-    event = json.loads(Path(event_path).read_text())
-    found = (event.get("pull_request") or {}).get("number") or event.get("number")
+    try:
+        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read the event file {event_path}: {error}") from error
+    pull = event.get("pull_request") if isinstance(event, dict) else None
+    found = (pull.get("number") if isinstance(pull, dict) else None) or (
+        event.get("number") if isinstance(event, dict) else None
+    )
     if not isinstance(found, int):
         raise ConfigError(f"{event_path} is not a pull_request event (no pull_request.number)")
     return found
 
 
-@click.command("review")
+@click.command("review", epilog=EXIT_HELP)
 @click.option(
     "--repo",
     "repo_path",
@@ -90,7 +100,7 @@ def _pull_number(event_path: str | None, number: int | None) -> int:
     default=True,
     show_default=True,
     envvar="REDLINE_FAIL_ON_GATE",
-    help="Exit 1 when the gate fails (never on redline's own errors).",
+    help="Exit 1 when the gate fails; with --no-fail-on-gate exit 0 instead (errors still exit 2).",
 )
 @click.option(
     "--time-budget",
@@ -116,29 +126,35 @@ def review(
     fail_on_gate: bool,
     time_budget_s: float,
 ) -> None:
-    """Score the AI-written lines of a change and report the ones a person will likely have to edit.
-
-    Exit status: 1 only when the gate fails on a high-risk AI-written hunk (and --fail-on-gate);
-    0 otherwise, including when redline itself cannot finish (the reason is printed).
-    """
+    """Score the AI-written lines of a change and report the ones a person will likely have to edit."""
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     terminal = TerminalReporter(workflow_commands=in_actions)
-    if use_github:
-        outcome = _review_github(
-            github_repo, pr_number, model, probe, sarif_path, check_run, time_budget_s, terminal
-        )
-    else:
-        outcome = _review_local(
-            repo_path, base, head, example, model, probe, sarif_path, time_budget_s, terminal
-        )
+    outcome: ReviewOutcome | None = None
+    try:
+        if use_github:
+            outcome = _review_github(
+                github_repo, pr_number, model, probe, sarif_path, check_run, time_budget_s, terminal
+            )
+        else:
+            outcome = _review_local(
+                repo_path, base, head, example, model, probe, sarif_path, time_budget_s, terminal
+            )
+    except RedlineError as error:
+        # Nothing was reviewed: exit 2, never 0 or 1, whatever --fail-on-gate says (bot.gate.EXIT_CODES).
+        if use_github:
+            from bot.reporters.action_outputs import write_action_outputs
+
+            write_action_outputs(None, sarif_path)
+        what = "this pull request" if use_github else "the change"
+        raise UserError(f"redline could not review {what}: {error}") from error
     for problem in outcome.reporter_errors if outcome else ():
         click.secho(f"reporter problem: {problem}", fg="yellow", err=True)
     if use_github:
         from bot.reporters.action_outputs import write_action_outputs
 
         write_action_outputs(outcome, sarif_path)
-    if outcome is not None and fail_on_gate and outcome.exit_code:
-        raise SystemExit(outcome.exit_code)
+    if outcome is not None and outcome.exit_code == EXIT_GATE_FAILED:
+        raise SystemExit(EXIT_GATE_FAILED if fail_on_gate else EXIT_OK)
 
 
 def _review_local(
@@ -183,32 +199,29 @@ def _review_github(
     time_budget_s: float,
     terminal: TerminalReporter,
 ) -> ReviewOutcome | None:
-    """A GitHub failure before the review exists is printed and ends with exit 0: never a failing gate."""
+    """Raises RedlineError when the review cannot start (no token, no PR, GitHub refused): exit 2.
+
+    A failure once the review exists (model missing, time budget) is its neutral gate instead.
+    """
     from bot.github import pulls
     from bot.github.client import DEFAULT_BASE_URL, GitHubClient
     from bot.pull_review import review_pull
 
-    try:
-        if not github_repo:
-            raise ConfigError("--github needs --github-repo owner/name (GITHUB_REPOSITORY in Actions)")
-        number = _pull_number(os.environ.get("GITHUB_EVENT_PATH"), pr_number)
-        token = os.environ.get("GITHUB_TOKEN") or os.environ.get("REDLINE_GITHUB_TOKEN")
-        if not token:
-            raise ConfigError("--github needs a token in GITHUB_TOKEN")
-        client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", DEFAULT_BASE_URL))
-        bot_login = pulls.authenticated_login(client, os.environ.get("REDLINE_BOT_LOGIN", ACTIONS_BOT_LOGIN))
-        return review_pull(
-            client,
-            github_repo,
-            number,
-            lambda settings: _load_scorer(settings, model, probe),
-            bot_login=bot_login,
-            check_run=check_run,
-            more_reporters=lambda settings: _terminal_reporters(terminal, sarif_path, settings),
-            time_budget_s=time_budget_s,
-        )
-    except RedlineError as error:
-        click.secho(
-            f"redline could not review this pull request (gate neutral): {error}", fg="yellow", err=True
-        )
-        return None
+    if not github_repo:
+        raise ConfigError("--github needs --github-repo owner/name (GITHUB_REPOSITORY in Actions)")
+    number = _pull_number(os.environ.get("GITHUB_EVENT_PATH"), pr_number)
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("REDLINE_GITHUB_TOKEN")
+    if not token:
+        raise ConfigError("--github needs a token in GITHUB_TOKEN")
+    client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", DEFAULT_BASE_URL))
+    bot_login = pulls.authenticated_login(client, os.environ.get("REDLINE_BOT_LOGIN", ACTIONS_BOT_LOGIN))
+    return review_pull(
+        client,
+        github_repo,
+        number,
+        lambda settings: _load_scorer(settings, model, probe),
+        bot_login=bot_login,
+        check_run=check_run,
+        more_reporters=lambda settings: _terminal_reporters(terminal, sarif_path, settings),
+        time_budget_s=time_budget_s,
+    )

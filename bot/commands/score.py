@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bot.commands.errors import UserError
 from scoring.errors import SpanError
 from scoring.types import CalibrationMode, Span, SpanScore
 
@@ -30,7 +31,7 @@ def read_text(path: Path) -> tuple[str, bool]:
     """The file's text and whether undecodable bytes had to be replaced."""
     data = path.read_bytes()
     if b"\0" in data[:8192]:
-        raise click.ClickException(f"{path} looks binary; redline scores text files only")
+        raise UserError(f"{path} looks binary; redline scores text files only")
     try:
         return data.decode("utf-8"), False
     except UnicodeDecodeError:
@@ -68,7 +69,7 @@ def score(
         try:
             scores = scorer.score(text, spans, intent=intent, mode=CalibrationMode(mode))
         except SpanError as error:
-            raise click.ClickException(str(error)) from error
+            raise UserError(str(error)) from error
     used = scorer.calibration_for(CalibrationMode(mode))
     if replaced:
         err.print(f"[yellow]{file} is not valid UTF-8; undecodable bytes were replaced before scoring[/yellow]")

@@ -25,7 +25,7 @@ def test_since_rejects_anything_else(text):
 def test_serve_without_a_webhook_secret_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("REDLINE_WEBHOOK_SECRET", raising=False)
     result = CliRunner().invoke(cli, ["serve"])
-    assert result.exit_code == 1 and "REDLINE_WEBHOOK_SECRET is not set" in result.output
+    assert result.exit_code == 2 and "REDLINE_WEBHOOK_SECRET is not set" in result.output
 
 
 def test_report_prints_the_week_from_the_store(tmp_path, monkeypatch):
@@ -49,4 +49,4 @@ def test_rescore_without_a_token_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.delenv("REDLINE_GITHUB_TOKEN", raising=False)
     result = CliRunner().invoke(cli, ["report", "--rescore", "--repo", "octo/a"])
-    assert result.exit_code == 1 and "GITHUB_TOKEN" in result.output
+    assert result.exit_code == 2 and "GITHUB_TOKEN" in result.output

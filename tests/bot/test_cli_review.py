@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.gate import EXIT_CODES
 from tests.fakes import FakePull
 
 MISSING_PROBE = ["--probe", "/nonexistent/redline-probe"]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_example_review_without_a_model_is_neutral_and_exits_zero(tmp_path):
@@ -25,10 +29,12 @@ def test_invalid_config_on_the_base_branch_is_a_clear_error(git_repo):
     git_repo.commit({".github/redline.yml": "thresholds: {comment: 2}\n", "a.py": "x = 1\n"}, "base")
     git_repo.branch("feature")
     git_repo.commit({"a.py": "x = 1\ny = 2\n"}, "change")
-    result = CliRunner().invoke(
-        cli, ["review", "--repo", str(git_repo.path), "--base", "main", "--head", "feature"]
-    )
-    assert result.exit_code == 1 and "thresholds.comment" in result.output
+    for gate in ("--fail-on-gate", "--no-fail-on-gate"):
+        result = CliRunner().invoke(
+            cli, ["review", "--repo", str(git_repo.path), "--base", "main", "--head", "feature", gate]
+        )
+        assert result.exit_code == 2 and "thresholds.comment" in result.output
+        assert _one_line_error(result)
 
 
 def _github_env(fake, tmp_path, number):
@@ -63,8 +69,85 @@ def test_github_review_without_a_model_posts_a_neutral_check_and_exits_zero(fake
     assert fake_github.calls("POST", "/reviews$") == []
 
 
-def test_github_failure_before_the_review_exits_zero_with_the_reason(fake_github, tmp_path):
+def test_github_failure_before_the_review_exits_two_with_the_reason(fake_github, tmp_path):
     result = CliRunner().invoke(
-        cli, ["review", "--github", *MISSING_PROBE], env=_github_env(fake_github, tmp_path, 404)
+        cli, ["review", "--github", "--no-fail-on-gate", *MISSING_PROBE],
+        env=_github_env(fake_github, tmp_path, 404),
     )
-    assert result.exit_code == 0 and "could not review this pull request" in result.output
+    assert result.exit_code == 2 and "could not review this pull request" in result.output
+    assert _one_line_error(result)
+
+
+def test_a_malformed_event_file_is_one_line_exit_two(fake_github, tmp_path):
+    env = _github_env(fake_github, tmp_path, 9)
+    Path(env["GITHUB_EVENT_PATH"]).write_text("[1, 2")
+    result = CliRunner().invoke(cli, ["review", "--github", *MISSING_PROBE], env=env)
+    assert result.exit_code == 2 and "cannot read the event file" in result.output
+    assert _one_line_error(result)
+
+
+def _one_line_error(result) -> bool:
+    """No traceback, and the error is exactly one line."""
+    lines = result.output.strip().splitlines()
+    return result.exc_info[0] is SystemExit and len(lines) == 1 and "Traceback" not in result.output
+
+
+def _ai_change(git_repo, files: dict[str, str]) -> None:
+    git_repo.commit({"README": "base\n"}, "base")
+    git_repo.branch("feature")
+    git_repo.commit(files, "Add code\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    from scoring.testing import save_tiny_install
+
+    model, probe = save_tiny_install(tmp_path_factory.mktemp("installed"))
+    return ["--model", str(model), "--probe", str(probe)]
+
+
+def test_exit_codes_gate_failure_is_one_and_zero_without_fail_on_gate(git_repo, installed):
+    _ai_change(git_repo, {"a.py": "total = 1  # bug\n", ".github/redline.yml": "thresholds: {gate: 0.0}\n"})
+    args = ["review", "--repo", str(git_repo.path), "--base", "feature~1", "--head", "feature", *installed]
+    failed = CliRunner().invoke(cli, args)
+    assert failed.exit_code == 1 and "gate: failure" in failed.output, failed.output
+    reported = CliRunner().invoke(cli, [*args, "--no-fail-on-gate"])
+    assert reported.exit_code == 0 and "gate: failure" in reported.output
+
+
+@pytest.mark.parametrize(
+    ("where", "args", "message"),
+    [
+        ("repo", ["--base", "no-such-branch"], "--base 'no-such-branch' is not a commit"),
+        ("repo", ["--head", "no-such-branch"], "--head 'no-such-branch' is not a commit"),
+        ("plain", [], "is not in a git repository"),
+        ("absent", [], "does not exist"),
+    ],
+)
+def test_own_errors_exit_two_in_one_line_whatever_fail_on_gate_says(git_repo, tmp_path, where, args, message):
+    _ai_change(git_repo, {"a.py": "x = 1\n"})
+    repo = {"repo": git_repo.path, "plain": tmp_path / "plain", "absent": tmp_path / "absent"}[where]
+    (tmp_path / "plain").mkdir()
+    for gate in ("--fail-on-gate", "--no-fail-on-gate"):
+        result = CliRunner().invoke(cli, ["review", "--repo", str(repo), *args, gate, *MISSING_PROBE])
+        assert result.exit_code == 2, result.output
+        assert message in result.output and _one_line_error(result), result.output
+
+
+def test_file_names_git_quotes_are_reviewed(git_repo, installed):
+    names = ["café.py", 'say "hi".py', "tab\tname.py"]
+    _ai_change(git_repo, {name: "value = 1  # bug\n" for name in names})
+    result = CliRunner().invoke(
+        cli, ["review", "--repo", str(git_repo.path), "--base", "main", "--head", "feature", *installed]
+    )
+    assert result.exit_code in (0, 1) and result.exc_info[0] is SystemExit, result.output
+    assert "scored 3 of 3 AI-written lines in 3 files" in result.output
+
+
+def test_exit_codes_are_one_table_in_help_and_docs():
+    help_text = CliRunner().invoke(cli, ["review", "--help"]).output
+    docs = {name: (DOCS / name).read_text() for name in ("review.md", "action.md")}
+    for code, meaning in EXIT_CODES:
+        assert f"{code}  {meaning}" in help_text
+        for name, text in docs.items():
+            assert f"| {code} | {meaning} |" in text, f"docs/{name} lacks exit code {code}"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.github import pulls
 from bot.snapshot import github_config_text, github_snapshot, local_config_text, local_snapshot
 from scoring.attribution import attribute_lines
 from scoring.diff import SkipReason
@@ -70,8 +71,39 @@ def test_config_is_read_from_the_base_ref_not_the_branch(git_repo):
 
 def test_bad_refs_are_a_clear_error(git_repo):
     git_repo.commit({"a.py": "x = 1\n"}, "base")
-    with pytest.raises(RedlineError, match="cannot read git revisions"):
+    with pytest.raises(RedlineError, match="--head 'nope' is not a commit in"):
         local_snapshot(git_repo.path, "main", "nope")
+    with pytest.raises(RedlineError, match="--base 'nope' is not a commit in"):
+        local_snapshot(git_repo.path, "nope", "main")
+
+
+def test_a_missing_path_or_a_directory_outside_git_is_a_clear_error(tmp_path):
+    with pytest.raises(RedlineError, match="does not exist"):
+        local_snapshot(tmp_path / "absent", "main")
+    with pytest.raises(RedlineError, match="is not in a git repository"):
+        local_config_text(tmp_path, "main")
+
+
+# Names git C-quotes in a diff header: non-ASCII (unless core.quotePath=false), `"`, a tab, a backslash.
+QUOTED_NAMES = ["café.py", 'say "hi".py', "tab\tname.py", "back\\slash.py", "two words.py"]
+
+
+@pytest.mark.parametrize("config", [{}, {"diff.noprefix": "true"}, {"diff.mnemonicPrefix": "true"}])
+def test_file_names_git_quotes_keep_their_text_and_blame(git_repo, config):
+    git_repo.commit({"README": "base\n"}, "base")
+    with git_repo.repo.config_writer() as writer:  # a user's own git config must not change the paths
+        for key, value in config.items():
+            section, option = key.split(".")
+            writer.set_value(section, option, value)
+    git_repo.branch("feature")
+    sha = git_repo.commit({name: f"x = {i}\n" for i, name in enumerate(QUOTED_NAMES)}, "add")
+    snapshot = local_snapshot(git_repo.path, "main", "feature")
+    assert sorted(f.path for f in snapshot.files) == sorted(QUOTED_NAMES)
+    assert {path: text for path, text in snapshot.texts.items()} == {
+        name: f"x = {i}\n" for i, name in enumerate(QUOTED_NAMES)
+    }
+    origins = sorted((o.path, o.line, o.sha) for o in snapshot.origins)
+    assert origins == sorted((name, 1, sha) for name in QUOTED_NAMES)
 
 
 def test_github_snapshot_reads_pr_files_commits_and_texts(client, fake_github):
@@ -103,7 +135,7 @@ def test_github_snapshot_reads_pr_files_commits_and_texts(client, fake_github):
             ),
         )
     )
-    snapshot = github_snapshot(client, "acme/app", 3)
+    snapshot = github_snapshot(client, pulls.get_pull(client, "acme/app", 3))
     assert (snapshot.title, snapshot.body, snapshot.head_sha, snapshot.pull.branch) == (
         "T",
         "B",

@@ -8,21 +8,13 @@ from click.testing import CliRunner
 
 import scoring.scorer
 from bot.cli import cli
-from scoring.probe import save_probe
-from scoring.supervisor import load_supervisor
-from scoring.testing import tiny_scorer, tiny_supervisor
+from scoring.testing import save_tiny_install
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A tiny supervisor saved as a local model directory and a probe trained for exactly that directory."""
-    root = tmp_path_factory.mktemp("installed")
-    model = tiny_supervisor()
-    model.model.save_pretrained(root / "model")
-    model.tokenizer.save_pretrained(root / "model")
-    scorer = tiny_scorer(supervisor=load_supervisor(str(root / "model"), max_layer=2))
-    save_probe(root / "probe", scorer.probe, scorer.card)
-    return root / "model", root / "probe"
+    return save_tiny_install(tmp_path_factory.mktemp("installed"))
 
 
 def test_score_prints_json_with_one_probability_per_line_and_each_span(installed: tuple[Path, Path], tmp_path: Path) -> None:
@@ -56,7 +48,7 @@ def test_score_without_an_installed_probe_says_how_to_train_one(
     source = tmp_path / "example.py"
     source.write_text("x = 1\n")
     result = CliRunner().invoke(cli, ["score", str(source)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no probe is installed" in result.output and "redline train" in result.output
 
 
@@ -67,7 +59,7 @@ def test_score_rejects_bad_line_ranges_and_binary_files(installed: tuple[Path, P
     bad = CliRunner().invoke(cli, ["score", str(source), "--lines", "two"])
     assert bad.exit_code == 2 and "not a line range" in bad.output
     outside = CliRunner().invoke(cli, ["score", str(source), "--model", str(model), "--probe", str(probe), "--lines", "5-9"])
-    assert outside.exit_code == 1 and "outside" in outside.output
+    assert outside.exit_code == 2 and "outside" in outside.output
     binary = tmp_path / "blob.bin"
     binary.write_bytes(b"\x00\x01\x02")
     assert "binary" in CliRunner().invoke(cli, ["score", str(binary)]).output
