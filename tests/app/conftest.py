@@ -27,6 +27,13 @@ from tests.fakes import FakeGitHub
 
 SERVER_START_TIMEOUT_S = 30
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The App's processes start as the container starts them: scripts/redline-app.sh is the image's ENTRYPOINT.
+APP_SCRIPT = REPO_ROOT / "scripts" / "redline-app.sh"
+
+
+def app_command(role: str, *options: str) -> list[str]:
+    """`redline-app.sh web|worker OPTIONS`, run by the caller's interpreter (env PYTHON)."""
+    return ["sh", str(APP_SCRIPT), role, *options]
 
 
 def free_port() -> int:
@@ -182,8 +189,9 @@ class Workers:
     def start(self, **extra_env: str) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker", "--pool", "solo", "--loglevel", "INFO"],
-            env={**os.environ, **self.env, **extra_env}, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            app_command("worker", "--pool", "solo", "--loglevel", "INFO"),
+            env={**os.environ, **self.env, "PYTHON": sys.executable, **extra_env},
+            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
         self.processes.append((process, log))
         return process
