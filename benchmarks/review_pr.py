@@ -114,7 +114,7 @@ def main() -> None:
         loaded = time.perf_counter()
         snapshot = local_snapshot(root, "main", "feature")
         snapped = time.perf_counter()
-        outcome = review(snapshot, scorer, load_settings(None, env={}))
+        outcome = review(snapshot, lambda: scorer, load_settings(None, env={}))
         done, cpu_done = time.perf_counter(), time.process_time()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"scorer: {kind}; torch threads: {args.threads}; python {sys.version.split()[0]}")

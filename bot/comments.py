@@ -6,28 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scoring.decisions import Decision, GateDecision, LineVerdict, ScoredHunk
+from scoring.decisions import Decision, GateDecision
+from scoring.diff import FileDiff
+from scoring.types import LineScore, LineStatus
 
 MARKER_PREFIX = "<!-- redline:fp="
 _MARKER = re.compile(r"<!-- redline:fp=([0-9a-f]{16}) -->")
 # Keep the summary well under GitHub's 65,536-character body limit even with long paths.
 MAX_SUMMARY_ROWS = 50
-
-
-@dataclass(frozen=True, slots=True)
-class LineFinding:
-    """One scored AI-written line: its text, probability, hunk, and why it counts as AI-written."""
-
-    path: str
-    line: int
-    text: str
-    probability: float
-    hunk: ScoredHunk | None
-    why_ai: str
-    untrained_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +30,28 @@ class Coverage:
     human_lines: int = 0
     skipped: tuple[tuple[str, int], ...] = ()
     untrained_languages: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, files: Sequence[FileDiff], lines: Sequence[LineScore]) -> Coverage:
+        """Count `lines` (settled by the scoring stage). A file counts as skipped when the diff could not be
+        scored, or when AI-written lines of it were not scored (excluded, language, failure)."""
+        scored = [ln for ln in lines if ln.status is LineStatus.SCORED]
+        unscored = {LineStatus.FILE_SKIPPED, LineStatus.NOT_SCORED}
+        reasons: dict[str, set[str]] = {}
+        for ln in lines:
+            if ln.ai and ln.status in unscored:
+                reasons.setdefault(ln.path, set()).add(ln.reason)
+        skipped: Counter[str] = Counter()
+        for f in files:
+            skipped.update({f.skip.value} if f.skip is not None else reasons.get(f.path, set()))
+        return cls(
+            ai_lines=sum(ln.ai for ln in lines),
+            scored_lines=len(scored),
+            files_scored=len({ln.path for ln in scored}),
+            human_lines=sum(ln.status is LineStatus.NOT_AI for ln in lines),
+            skipped=tuple(sorted(skipped.items())),
+            untrained_languages=tuple(sorted({ln.untrained_language for ln in scored if ln.untrained_language})),
+        )
 
     def line(self) -> str:
         text = (
@@ -110,7 +122,7 @@ def in_ten(probability: float) -> str:
     return "about 10 in 10" if tenths >= 10 else f"about {tenths} in 10"
 
 
-def comment_body(finding: LineFinding, fp: str, docs_url: str, probe_version: str) -> str:
+def comment_body(finding: LineScore, fp: str, docs_url: str, probe_version: str) -> str:
     lines = [
         f"**redline** · edit probability **{finding.probability:.2f}** for this line",
         "",
@@ -122,7 +134,7 @@ def comment_body(finding: LineFinding, fp: str, docs_url: str, probe_version: st
         lines.append(
             f"Hunk lines {h.start}–{h.end}: probability {h.probability:.2f} that some line of it gets edited."
         )
-    lines.append(f"Why this counts as AI-written: {finding.why_ai}.")
+    lines.append(f"Why this counts as AI-written: {finding.why}.")
     if finding.untrained_language:
         lines.append(
             f"Note: the probe was not trained on {finding.untrained_language}; treat this score as rough."
@@ -132,7 +144,6 @@ def comment_body(finding: LineFinding, fp: str, docs_url: str, probe_version: st
 
 
 def plan(
-    findings: Sequence[LineFinding],
     decision: Decision,
     existing: Sequence[ExistingComment],
     *,
@@ -143,11 +154,10 @@ def plan(
     docs_url: str,
 ) -> ReviewPlan:
     """Turn decisions into a ReviewPlan; markers are trusted only on comments `bot_login` wrote."""
-    by_key = {(f.path, f.line): f for f in findings}
     drafts = []
     seen: dict[tuple[str, str], int] = {}
     for d in sorted(decision.commented, key=lambda d: (d.line.path, d.line.line)):
-        finding = by_key[(d.line.path, d.line.line)]
+        finding = d.line
         text_key = (finding.path, " ".join(finding.text.split()))
         seen[text_key] = seen.get(text_key, -1) + 1
         fp = fingerprint(finding.path, finding.text, probe_version, seen[text_key])
@@ -177,7 +187,7 @@ def plan(
         for c in outdated
         if c.id in answered and "redline: resolved" not in c.body
     )
-    over_cap = [by_key[(d.line.path, d.line.line)] for d in decision.over_cap]
+    over_cap = [d.line for d in decision.over_cap]
     return ReviewPlan(
         new, update, delete, resolve, summary_text(decision.gate, coverage, drafts, over_cap, probe_version)
     )
@@ -194,7 +204,7 @@ def summary_text(
     gate: GateDecision,
     coverage: Coverage,
     drafts: Sequence[CommentDraft],
-    over_cap: Sequence[LineFinding],
+    over_cap: Sequence[LineScore],
     probe_version: str,
 ) -> str:
     """The one summary of a run: gate, coverage, and lines above threshold that did not get a comment."""
@@ -217,10 +227,3 @@ def summary_text(
         if len(over_cap) > MAX_SUMMARY_ROWS:
             rows.append(f"| … | {len(over_cap) - MAX_SUMMARY_ROWS} more | |")
     return "\n".join(rows)
-
-
-def verdict_counts(decision: Decision) -> dict[str, int]:
-    counts: dict[str, int] = {v.value: 0 for v in LineVerdict}
-    for d in decision.lines:
-        counts[d.verdict.value] += 1
-    return counts

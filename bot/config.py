@@ -15,12 +15,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scoring.attribution import DEFAULT_BRANCH_PREFIXES, DEFAULT_LABELS, DetectMode, Rules
-from scoring.decisions import DEFAULT_GATE_THRESHOLD, DEFAULT_MAX_COMMENTS, Thresholds
+from scoring.decisions import DEFAULT_COMMENT_THRESHOLD, DEFAULT_GATE_THRESHOLD, DEFAULT_MAX_COMMENTS, Thresholds
 from scoring.errors import ConfigError
 
 CONFIG_PATH = ".github/redline.yml"
-# Used until the shipped probe card says which threshold its PR-mode calibration supports.
-FALLBACK_COMMENT_THRESHOLD = 0.5
 OVERRIDE_LABEL = "redline:accept-risk"
 DOCS_URL = "https://github.com/redline-review/redline/blob/main/docs/review.md"
 DEFAULT_EXCLUDE: tuple[str, ...] = (
@@ -95,7 +93,7 @@ class Settings(_Section):
         comment = self.thresholds.comment
         if comment is None:
             comment = (
-                card_comment_threshold if card_comment_threshold is not None else FALLBACK_COMMENT_THRESHOLD
+                card_comment_threshold if card_comment_threshold is not None else DEFAULT_COMMENT_THRESHOLD
             )
         return Thresholds(comment=comment, gate=self.thresholds.gate, max_comments=self.comments.max)
 

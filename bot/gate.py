@@ -6,10 +6,15 @@ Failure only when an AI hunk's probability reaches the gate threshold; redline's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from scoring.decisions import Decision, GateConclusion, GateDecision, ScoredHunk, ScoredLine, Thresholds
+from scoring.decisions import Decision, GateConclusion, GateDecision, Thresholds
 from scoring.decisions import decide as decide_all
+from scoring.types import LineScore, ScoredHunk
+
+if TYPE_CHECKING:
+    from scoring.probe import ProbeCard
 
 # The exit status of `redline review` (and of every redline command: 2 is any usage or own error).
 # One table, shown by `redline review --help` and in docs/review.md and docs/action.md (a test compares).
@@ -23,11 +28,16 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
 )
 
 
+def thresholds(settings: Settings, card: ProbeCard | None) -> Thresholds:
+    """The repository's decision knobs; an unset comment threshold falls back to the probe card's."""
+    return settings.decision_thresholds(card.decisions.get("comment_threshold") if card is not None else None)
+
+
 def decide(
-    lines: Sequence[ScoredLine],
+    lines: Sequence[LineScore],
     hunks: Sequence[ScoredHunk],
     settings: Settings,
-    thresholds: Thresholds,
+    knobs: Thresholds,
     labels: Sequence[str] = (),
     error: str | None = None,
 ) -> Decision:
@@ -35,7 +45,7 @@ def decide(
     on the PR accepts the risk."""
     override = settings.gate.override_label.lower() in {label.lower() for label in labels}
     return decide_all(
-        lines, hunks, thresholds, gate_enabled=settings.gate.enabled, override=override, error=error
+        lines, hunks, knobs, gate_enabled=settings.gate.enabled, override=override, error=error
     )
 
 

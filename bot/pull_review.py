@@ -1,4 +1,4 @@
-"""Review one GitHub pull request: its config, snapshot and earlier comments -> bot.review -> review + check run.
+"""Review one GitHub pull request: fetch it once into a PullContext -> bot.review -> review + check run.
 
 The wiring shared by `redline review --github` and the App's workers; the reviewing itself is bot.review's,
 the GitHub requests bot.github's. Raises RedlineError (GitHubError, ConfigError) only before the review exists.
@@ -7,15 +7,39 @@ the GitHub requests bot.github's. Raises RedlineError (GitHubError, ConfigError)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from bot.comments import ExistingComment
 from bot.config import Settings, load_settings
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.reporters.check_run import CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome, review
-from bot.snapshot import github_config_text, github_snapshot
+from bot.snapshot import Snapshot, github_config_text, github_snapshot
 from scoring.scorer import ScorerProtocol
+
+
+@dataclass(frozen=True, slots=True)
+class PullContext:
+    """Everything a review of a PR reads from GitHub, fetched once: the PR, the repository's settings
+    (from the default branch, so a PR cannot change how it is reviewed), the snapshot at its head and
+    redline's earlier comments."""
+
+    pull: pulls.PullRequest
+    settings: Settings
+    snapshot: Snapshot
+    existing: tuple[ExistingComment, ...]
+
+
+def fetch_pull(client: GitHubClient, repo: str, number: int, head_sha: str | None = None) -> PullContext | None:
+    """The PR's context; None when `head_sha` is given and the PR's head has moved on."""
+    pull = pulls.get_pull(client, repo, number)
+    if head_sha is not None and pull.head_sha != head_sha:
+        return None
+    settings = load_settings(github_config_text(client, repo, pull.default_branch))
+    snapshot = github_snapshot(client, pull, max_added_lines=settings.languages.max_added_lines_per_file)
+    return PullContext(pull, settings, snapshot, tuple(existing_comments(client, repo, number)))
 
 
 def _no_reporters(settings: Settings) -> Sequence[Reporter]:
@@ -36,27 +60,24 @@ def review_pull(
 ) -> ReviewOutcome | None:
     """Review PR `number` of `repo` and post one batched review (and a check run, the merge gate).
 
-    `scorer` is called with the repository's settings only when a file needs scoring; its RedlineError
-    becomes the neutral gate's reason. With `head_sha`, None means the PR's head has moved on (a newer
-    push supersedes this review) and nothing is posted. `more_reporters` (terminal, SARIF) report before
-    the GitHub ones.
+    `scorer` is called with the repository's settings; its RedlineError becomes the neutral gate's reason.
+    With `head_sha`, None means the PR's head has moved on (a newer push supersedes this review) and
+    nothing is posted. `more_reporters` (terminal, SARIF) report before the GitHub ones.
     """
-    pull = pulls.get_pull(client, repo, number)
-    if head_sha is not None and pull.head_sha != head_sha:
+    context = fetch_pull(client, repo, number, head_sha)
+    if context is None:
         return None
-    settings = load_settings(github_config_text(client, repo, pull.default_branch))
-    snapshot = github_snapshot(client, repo, number, max_added_lines=settings.languages.max_added_lines_per_file)
-    if head_sha is not None and snapshot.head_sha != head_sha:
-        return None
-    existing = existing_comments(client, repo, number)
-    reporters: list[Reporter] = [*more_reporters(settings), PullRequestReviewReporter(client, repo, number, snapshot.files)]
+    settings = context.settings
+    reporters: list[Reporter] = [
+        *more_reporters(settings), PullRequestReviewReporter(client, repo, number, context.snapshot.files)
+    ]
     if check_run:
         reporters.append(CheckRunReporter(client, repo))
     return review(
-        snapshot,
+        context.snapshot,
         lambda: scorer(settings),
         settings,
-        existing=existing,
+        existing=context.existing,
         bot_login=bot_login,
         reporters=reporters,
         time_budget_s=time_budget_s,

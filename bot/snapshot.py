@@ -13,6 +13,7 @@ from pathlib import Path
 import git
 import gitdb.exc
 
+from bot.config import CONFIG_PATH
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from scoring.attribution import (
@@ -27,7 +28,6 @@ from scoring.attribution import (
 from scoring.diff import MAX_ADDED_LINES_PER_FILE, FileDiff, SkipReason, parse, parse_file_patch
 from scoring.errors import GitHubError, RedlineError
 
-CONFIG_PATH = ".github/redline.yml"
 AGENT_TRACE_DIR = ".agent-trace"
 GIT_AI_NOTES_REF = "ai"
 log = logging.getLogger(__name__)
@@ -192,13 +192,14 @@ def _agent_trace_claims(repo: git.Repo, head_sha: str) -> list[LineClaim]:
 
 
 def github_snapshot(
-    client: GitHubClient, repo: str, number: int, *, max_added_lines: int = MAX_ADDED_LINES_PER_FILE
+    client: GitHubClient, pr: pulls.PullRequest, *, max_added_lines: int = MAX_ADDED_LINES_PER_FILE
 ) -> Snapshot:
     """Snapshot of a GitHub PR through the API (no clone): files with patches, commits, texts at head.
 
-    Blame is approximated by content (the latest PR commit that added the same line text).
+    `pr` is the pull request as already fetched (its head is the one reviewed). Blame is approximated by
+    content (the latest PR commit that added the same line text).
     """
-    pr = pulls.get_pull(client, repo, number)
+    repo, number = pr.repo, pr.number
     files = tuple(
         parse_file_patch(
             f.filename,
@@ -258,9 +259,7 @@ def _content_origins(
     for commit in commits:
         for filename, patch in pulls.commit_patches(client, repo, commit.sha):
             if patch:
-                added = [
-                    row[1:] for row in patch.splitlines() if row.startswith("+") and not row.startswith("+++")
-                ]
+                added = [line.text for line in parse_file_patch(filename, patch).added]
                 additions.setdefault(filename, []).append((commit.sha, added))
     origins = []
     for f in files:

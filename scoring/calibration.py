@@ -19,7 +19,8 @@ class Calibrator(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-def _sigmoid(values: np.ndarray) -> np.ndarray:
+def sigmoid(values: np.ndarray) -> np.ndarray:
+    """The logistic function, written with tanh so large |values| do not overflow."""
     return 0.5 * (1.0 + np.tanh(0.5 * values))
 
 
@@ -43,7 +44,7 @@ class PlattCalibrator:
         return cls(float(model.coef_[0, 0]), float(model.intercept_[0]))
 
     def apply(self, logits: np.ndarray) -> np.ndarray:
-        return _sigmoid(self.slope * np.asarray(logits, dtype=np.float64) + self.intercept)
+        return sigmoid(self.slope * np.asarray(logits, dtype=np.float64) + self.intercept)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "platt", "slope": self.slope, "intercept": self.intercept}

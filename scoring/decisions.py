@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scoring.errors import ConfigError
+from scoring.types import LineScore, ScoredHunk
 
 DEFAULT_COMMENT_THRESHOLD = 0.5
 DEFAULT_GATE_THRESHOLD = 0.8
@@ -40,25 +41,6 @@ class Thresholds:
             raise ConfigError(f"max_comments must be a non-negative integer, got {self.max_comments!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredLine:
-    """One added line with its calibrated probability (nan when it could not be scored)."""
-
-    path: str
-    line: int
-    probability: float
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredHunk:
-    """One AI-written hunk of added lines `start`..`end` (new-file numbers) with its probability."""
-
-    path: str
-    start: int
-    end: int
-    probability: float
-
-
 class LineVerdict(enum.StrEnum):
     COMMENT = "comment"  # gets an inline comment
     OVER_CAP = "over cap"  # clears the threshold but the comment cap is reached: listed in the summary
@@ -70,7 +52,7 @@ class LineVerdict(enum.StrEnum):
 class LineDecision:
     """What happens to one line. rank: 1-based position among lines that clear the threshold."""
 
-    line: ScoredLine
+    line: LineScore
     verdict: LineVerdict
     rank: int | None = None
 
@@ -116,14 +98,14 @@ def _scored(probability: float) -> bool:
     return not math.isnan(probability)
 
 
-def select_lines(lines: Sequence[ScoredLine], thresholds: Thresholds) -> tuple[LineDecision, ...]:
+def select_lines(lines: Sequence[LineScore], thresholds: Thresholds) -> tuple[LineDecision, ...]:
     """Give every line a verdict, in input order.
 
     Lines at or above the comment threshold are ranked by probability (ties: path, then line, so the
     result never depends on input order); the first `max_comments` get a comment, the rest go over cap.
 
     >>> t = Thresholds(comment=0.5, max_comments=1)
-    >>> [d.verdict.value for d in select_lines([ScoredLine("a", 1, 0.6), ScoredLine("a", 2, 0.9)], t)]
+    >>> [d.verdict.value for d in select_lines([LineScore("a", 1, 0.6), LineScore("a", 2, 0.9)], t)]
     ['over cap', 'comment']
     """
     above = [ln for ln in lines if _scored(ln.probability) and ln.probability >= thresholds.comment]
@@ -190,7 +172,7 @@ def decide_gate(
 
 
 def decide(
-    lines: Sequence[ScoredLine],
+    lines: Sequence[LineScore],
     hunks: Sequence[ScoredHunk],
     thresholds: Thresholds,
     *,
@@ -206,3 +188,4 @@ def decide(
     )
     gate = decide_gate(hunks, thresholds, enabled=gate_enabled, override=override, error=error)
     return Decision(line_decisions, gate)
+

@@ -42,7 +42,7 @@ class SkipReason(enum.StrEnum):
 
     BINARY = "binary"
     DELETED = "deleted"
-    HUGE = "huge"
+    HUGE = "too large"
     NOT_UTF8 = "not UTF-8"
     MODE_ONLY = "mode change only"
     RENAME_ONLY = "renamed without changes"

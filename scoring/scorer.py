@@ -16,18 +16,31 @@ from scoring.cache import HiddenStateCache
 from scoring.calibration import calibrate, calibrator_from_dict
 from scoring.errors import ProbeError
 from scoring.features import WindowConfig, needs_lm_head, token_features
-from scoring.probe import ProbeCard, SpanIndex, SpanProbe, load_probe
+from scoring.probe import CARD_FILE, DEFAULT_PROBE_DIR, ProbeCard, SpanIndex, SpanProbe, load_probe
 from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
-from scoring.types import CalibrationMode, Span, SpanScore
+from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 from scoring.windows import span_mask, tokenize
-
-DEFAULT_PROBE_DIR = Path(__file__).parent / "probes" / "default"
 
 
 class ScorerProtocol(Protocol):
-    """What bot/ and training/ rely on; `Scorer` is the implementation."""
+    """Everything bot/ and training/ use of a scorer; `Scorer` is the implementation.
 
-    probe_version: str
+    card: the probe card (comment threshold, training languages), None for a stand-in without one.
+    fingerprint: the supervisor's, stored with every scored line. calibration: which calibration made
+    the probabilities (a repository's own refit wraps the shipped scorer).
+    """
+
+    @property
+    def probe_version(self) -> str: ...
+
+    @property
+    def card(self) -> ProbeCard | None: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def calibration(self) -> CalibrationSource: ...
 
     def score(
         self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR
@@ -64,13 +77,21 @@ class Scorer:
     def probe_version(self) -> str:
         return self.card.version
 
+    @property
+    def fingerprint(self) -> str:
+        return self.supervisor.fingerprint
+
+    @property
+    def calibration(self) -> CalibrationSource:
+        return CalibrationSource.SHIPPED
+
     @classmethod
     def load(
         cls, model: str | None = None, probe: str | Path | None = None, cache_dir: Path | None = None
     ) -> Scorer:
         """The shipped probe (or `probe`) on its supervisor (or `model`, which must match the probe's)."""
         directory = Path(probe) if probe is not None else DEFAULT_PROBE_DIR
-        if probe is None and not (directory / "probe.json").is_file():
+        if probe is None and not (directory / CARD_FILE).is_file():
             raise ProbeError(
                 "no probe is installed: this redline ships without trained weights. Train one with "
                 "`redline data build` then `redline train` (docs/training.md), or pass --probe DIR."

@@ -6,6 +6,7 @@ Pure data; no torch, no I/O.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 
@@ -67,9 +68,60 @@ class SpanScore:
                  (meaning set by the calibration mode the scorer used).
     logit:       the probe's raw output before calibration.
     n_tokens:    supervisor tokens the span covers (0 for an empty span, which gets probability nan).
+    skipped:     why the span was not read (its line is past the scorer's token cap), else None.
     """
 
     span: Span
     probability: float
     logit: float
     n_tokens: int
+    skipped: str | None = None
+
+
+class CalibrationSource(enum.StrEnum):
+    """Which calibration made a probability a scorer returns."""
+
+    SHIPPED = "shipped"  # the probe card's
+    REPOSITORY = "repository"  # a repository's own refit on its outcomes (bot.feedback.recalibration)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredHunk:
+    """One AI-written hunk of added lines `start`..`end` (new-file numbers) with its probability."""
+
+    path: str
+    start: int
+    end: int
+    probability: float
+
+
+class LineStatus(enum.StrEnum):
+    """Why an added line is or is not scored: the review's selection marks it, its scoring settles it."""
+
+    TO_SCORE = "to score"  # selected; the scorer has not answered yet
+    SCORED = "scored"
+    NOT_AI = "not AI-written"
+    FILE_SKIPPED = "file skipped"  # `reason` says why (binary, too large, excluded by paths, language ...)
+    NO_TOKENS = "no supervisor tokens"
+    NOT_SCORED = "not scored"  # the scorer failed or redline ran out of time; `reason` says which
+
+
+@dataclass(frozen=True, slots=True)
+class LineScore:
+    """One added line, from selection through scoring, decisions, the plan and the reporters.
+
+    probability / logit: the calibrated probability and the probe's raw logit (nan unless SCORED).
+    why: why the line counts as AI-written or not. hunk: the scored AI hunk the line sits in.
+    """
+
+    path: str
+    line: int
+    probability: float = math.nan
+    logit: float = math.nan
+    text: str = ""
+    ai: bool = True
+    why: str = ""
+    status: LineStatus = LineStatus.SCORED
+    reason: str = ""
+    hunk: ScoredHunk | None = None
+    untrained_language: str | None = None

@@ -269,7 +269,7 @@ def fix_command(
 # `redline train` and `redline eval`
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_PROBE = REPO_ROOT / "scoring" / "probes" / "default"
+SHIPPED_PROBE_SHOWN = "scoring/probes/default"  # scoring.probe.DEFAULT_PROBE_DIR, read when a command runs
 
 
 def _data_options(command: click.Command) -> click.Command:
@@ -320,17 +320,19 @@ def _corpora(plan):  # noqa: ANN001, ANN202
 @click.option("--config", "config_name", default="selected", show_default=True,
               help="'paper' (training/probe/configs/paper.toml), 'selected' (choose among configs/search.toml on "
                    "a validation split of the training data), or a .toml path.")
-@click.option("--out", type=click.Path(path_type=Path), default=SHIPPED_PROBE, show_default=True,
+@click.option("--out", type=click.Path(path_type=Path), default=None, show_default=SHIPPED_PROBE_SHOWN,
               help="Directory to write probe.safetensors + probe.json into.")
 def train(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int,
-          config_name: str, out: Path) -> None:
+          config_name: str, out: Path | None) -> None:
     """Train the probe on the MIAP dataset (or, without one, on the earlier in-the-wild split)."""
     from scoring.errors import DataSourceError
+    from scoring.probe import DEFAULT_PROBE_DIR
     from training.probe.report_text import dataset_build
     from training.probe.experiment import choose_config, save, train_shipped
     from training.probe.train import load_candidates, load_preset
 
     started = time.perf_counter()
+    out = out or DEFAULT_PROBE_DIR
     plan = _plan(dataset, programs, wild_commits, model, seed)
     supervisor, miap, earlier, later = _corpora(plan)
     corpus, pr_corpus = (miap, earlier) if miap is not None else (earlier, None)
@@ -358,19 +360,21 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
 
 @click.command(name="eval")
 @_data_options
-@click.option("--probe", type=click.Path(path_type=Path), default=SHIPPED_PROBE, show_default=True,
+@click.option("--probe", type=click.Path(path_type=Path), default=None, show_default=SHIPPED_PROBE_SHOWN,
               help="The shipped probe evaluated zero-shot in the wild.")
 @click.option("--docs", type=click.Path(path_type=Path), default=REPO_ROOT / "docs", show_default=True,
               help="Where evaluation.md and figures/ are written.")
 def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int,
-             probe: Path, docs: Path) -> None:
+             probe: Path | None, docs: Path) -> None:
     """Compare baselines, the paper probe and the selected probe on identical folds; write docs/evaluation.md."""
+    from scoring.probe import DEFAULT_PROBE_DIR
     from training.probe.report import Results, evaluate_miap, evaluate_wild, render, save_figures
     from training.probe.report_text import context, targets
     from training.probe.experiment import load_shipped
     from training.probe.train import load_candidates, load_preset
 
     started = time.perf_counter()
+    probe = probe or DEFAULT_PROBE_DIR
     plan = _plan(dataset, programs, wild_commits, model, seed)
     supervisor, miap, earlier, later = _corpora(plan)
     paper, candidates = load_preset("paper"), load_candidates()

@@ -7,7 +7,6 @@ queueing, claiming, retries and time limits around these.
 from __future__ import annotations
 
 import importlib
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from bot.review import ReviewOutcome
 from bot.store import LineRecord, ReviewRecord, StoredReview
 from scoring.decisions import GateConclusion, LineVerdict
 from scoring.scorer import ScorerProtocol
+from scoring.types import LineStatus
 
 
 def load_scorer(factory: str | None) -> ScorerProtocol:
@@ -35,53 +35,36 @@ def load_scorer(factory: str | None) -> ScorerProtocol:
 
 
 @dataclass(frozen=True, slots=True)
-class LoadedScorer:
-    """The scorer a worker uses for one repository: which calibration it applies, which model it runs."""
-
-    scorer: ScorerProtocol
-    calibration: str  # "shipped" or "repository"
-    fingerprint: str
-
-
-@dataclass(frozen=True, slots=True)
 class ReviewResult:
     outcome: ReviewOutcome
     record: ReviewRecord
 
 
-def record_of(outcome: ReviewOutcome, fingerprint: str, calibration: str) -> ReviewRecord:
+def record_of(outcome: ReviewOutcome) -> ReviewRecord:
     """The store's view of a review: every scored AI-written line, its raw logit and whether it is commented."""
     lines = tuple(
-        LineRecord(ln.path, ln.line, ln.text, ln.probability, ln.logit, ln.status == LineVerdict.COMMENT.value)
-        for ln in outcome.lines
-        if ln.ai and not math.isnan(ln.probability)
+        LineRecord(d.line.path, d.line.line, d.line.text, d.line.probability, d.line.logit,
+                   d.verdict is LineVerdict.COMMENT)
+        for d in outcome.decision.lines
+        if d.line.ai and d.line.status is LineStatus.SCORED
     )
     gate = outcome.gate
     overridden = gate.conclusion is GateConclusion.SUCCESS and bool(gate.blocking)
-    return ReviewRecord(outcome.probe_version, fingerprint, gate.conclusion.value, overridden, lines, calibration)
+    return ReviewRecord(outcome.probe_version, outcome.fingerprint, gate.conclusion.value, overridden, lines,
+                        outcome.calibration)
 
 
-def review_head(client: GitHubClient, repo: str, number: int, head_sha: str, load: Callable[[Settings], LoadedScorer],
-                bot_login: str, time_budget_s: float) -> ReviewResult | None:
+def review_head(client: GitHubClient, repo: str, number: int, head_sha: str,
+                scorer: Callable[[Settings], ScorerProtocol], bot_login: str,
+                time_budget_s: float) -> ReviewResult | None:
     """Review the PR if its head is still `head_sha` (None: a newer push superseded this job).
 
-    The scorer is loaded, with the repository's settings, only when a file needs scoring; if loading
-    fails, the review still posts its neutral outcome (bot.review turns the error into the gate's reason).
+    `scorer` chooses the repository's scorer from its settings; if loading it fails, the review still
+    posts its neutral outcome (bot.review turns the error into the gate's reason).
     """
-    loaded: list[LoadedScorer] = []
-
-    def scorer(settings: Settings) -> ScorerProtocol:
-        loaded.append(load(settings))
-        return loaded[-1].scorer
-
     outcome = review_pull(client, repo, number, scorer, bot_login=bot_login, head_sha=head_sha,
                           time_budget_s=time_budget_s)
-    if outcome is None:
-        return None
-    calibration, fingerprint = "shipped", outcome.probe_version
-    if loaded:
-        calibration, fingerprint = loaded[0].calibration, loaded[0].fingerprint
-    return ReviewResult(outcome, record_of(outcome, fingerprint, calibration))
+    return None if outcome is None else ReviewResult(outcome, record_of(outcome))
 
 
 def pull_outcomes(client: GitHubClient, repo: str, final_sha: str, reviews: Sequence[StoredReview]) -> dict[int, Fate]:

@@ -19,7 +19,7 @@ from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
 
-from bot.app.pipeline import LoadedScorer, load_scorer, pull_outcomes, review_head
+from bot.app.pipeline import load_scorer, pull_outcomes, review_head
 from bot.app.routes import Job, JobKind
 from bot.app.settings import AppSettings
 from bot.config import Settings
@@ -89,17 +89,15 @@ class Runtime:
                 self._scorer = load_scorer(self.settings.scorer)
             return self._scorer
 
-    def scorer_for(self, repo: str, repo_settings: Settings) -> LoadedScorer:
+    def scorer_for(self, repo: str, repo_settings: Settings) -> ScorerProtocol:
         """The scorer for `repo`: the shipped calibration, or the repository's own once one is fitted
         (unless the operator's REDLINE_RECALIBRATE or the repository's `calibration.recalibrate` is false)."""
         base = self.base_scorer()
-        supervisor = getattr(base, "supervisor", None)
-        fingerprint = str(getattr(supervisor, "fingerprint", base.probe_version))
         if self.settings.recalibrate and repo_settings.calibration.recalibrate:
             params = self.store.latest_calibration(repo, base.probe_version)
             if params is not None:
-                return LoadedScorer(RecalibratedScorer(base, json.loads(params)), "repository", fingerprint)
-        return LoadedScorer(base, "shipped", fingerprint)
+                return RecalibratedScorer(base, json.loads(params))
+        return base
 
 
 def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int,

@@ -15,8 +15,9 @@ import numpy as np
 from bot.feedback.types import OutcomeLine
 from scoring import metrics
 from scoring.calibration import PlattCalibrator, calibrate, calibrator_from_dict
+from scoring.probe import ProbeCard
 from scoring.scorer import ScorerProtocol
-from scoring.types import CalibrationMode, Span, SpanScore
+from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 
 # A per-repository recalibration needs this many lines with outcomes, and of each class, before it is fitted.
 MIN_RECALIBRATION_LINES = 200
@@ -76,10 +77,24 @@ class RecalibratedScorer:
 
     def __init__(self, inner: ScorerProtocol, params: Mapping[str, Any]) -> None:
         self.inner = inner
-        self.probe_version = inner.probe_version
-        # The review reads the card's comment threshold and languages; a recalibration keeps them.
-        self.card = getattr(inner, "card", None)
         self.calibrator = calibrator_from_dict(dict(params))
+
+    @property
+    def probe_version(self) -> str:
+        return self.inner.probe_version
+
+    @property
+    def card(self) -> ProbeCard | None:
+        # The review reads the card's comment threshold and languages; a recalibration keeps them.
+        return self.inner.card
+
+    @property
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint
+
+    @property
+    def calibration(self) -> CalibrationSource:
+        return CalibrationSource.REPOSITORY
 
     def score(
         self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR

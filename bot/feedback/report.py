@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from bot.feedback.recalibration import MIN_RECALIBRATION_CLASS, MIN_RECALIBRATION_LINES, Recalibration, recalibrate
-from bot.feedback.types import Calibration, GateRecord, OutcomeLine
+from bot.feedback.types import GateRecord, OutcomeLine
 from scoring import metrics
 from scoring.metrics import Interval, ReliabilityBin
+from scoring.types import CalibrationSource
 
 BOOTSTRAP_RESAMPLES = 1000
 
@@ -109,7 +110,7 @@ def build(
         comments=len(commented), comment_hits=sum(o.edited for o in commented),
         gated_prs=len(gates), gate_failures=sum(g.conclusion == "failure" for g in gates),
         gate_overrides=sum(g.overridden for g in gates),
-        repository_calibrated_share=(sum(o.calibration != Calibration.SHIPPED for o in used) / len(used)) if used else 0.0,
+        repository_calibrated_share=(sum(o.calibration != CalibrationSource.SHIPPED for o in used) / len(used)) if used else 0.0,
         recalibration=recalibrate(history, seed=seed),
     )
 

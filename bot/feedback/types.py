@@ -18,13 +18,6 @@ class Fate(enum.StrEnum):
     DELETED = "deleted"
 
 
-class Calibration(enum.StrEnum):
-    """Which calibration made a shown probability."""
-
-    SHIPPED = "shipped"
-    REPOSITORY = "repository"  # the repository's own recalibration (bot.feedback.recalibration)
-
-
 @dataclass(frozen=True, slots=True)
 class OutcomeLine:
     """A scored line whose PR has closed, as the weekly report reads it."""

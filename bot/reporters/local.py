@@ -33,19 +33,16 @@ class TerminalReporter:
             for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)
             if d.verdict in (LineVerdict.COMMENT, LineVerdict.OVER_CAP)
         ]
-        texts = {(ln.path, ln.line): ln.text for ln in outcome.lines}
-        why = {(f.path, f.line): f.why_ai for f in outcome.findings}
         table = Table(title=f"redline review of {outcome.source}", show_lines=False)
         for column in ("probability", "location", "line", "why AI-written"):
             table.add_column(column, overflow="fold")
         for d in flagged:
-            key = (d.line.path, d.line.line)
             marker = "" if d.verdict is LineVerdict.COMMENT else " (over cap)"
             table.add_row(
                 f"{d.line.probability:.2f}{marker}",
                 f"{d.line.path}:{d.line.line}",
-                texts.get(key, "").strip(),
-                why.get(key, ""),
+                d.line.text.strip(),
+                d.line.why,
             )
         if flagged:
             self.console.print(table)

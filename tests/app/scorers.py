@@ -16,7 +16,7 @@ from pathlib import Path
 from scoring.probe import load_probe, save_probe
 from scoring.scorer import Scorer, ScorerProtocol
 from scoring.testing import tiny_scorer, tiny_supervisor
-from scoring.types import CalibrationMode, Span, SpanScore
+from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 
 STALL_S = 300
 
@@ -42,7 +42,9 @@ class _StallOnce:
         self.inner = inner
         self.marker = marker
         self.probe_version = inner.probe_version
-        self.supervisor = inner.supervisor
+        self.card = inner.card
+        self.fingerprint = inner.fingerprint
+        self.calibration = inner.calibration
 
     def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
               mode: CalibrationMode = CalibrationMode.PR) -> list[SpanScore]:
@@ -58,6 +60,9 @@ class FixedScorer:
     """A stand-in scorer returning fixed logits (pure unit tests of wrappers and of the worker's choice)."""
 
     probe_version = "probe-1"
+    card = None
+    fingerprint = "fixed-supervisor"
+    calibration = CalibrationSource.SHIPPED
 
     def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
               mode: CalibrationMode = CalibrationMode.PR) -> list[SpanScore]:

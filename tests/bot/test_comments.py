@@ -5,30 +5,29 @@ from __future__ import annotations
 from bot.comments import (
     Coverage,
     ExistingComment,
-    LineFinding,
     comment_body,
     fingerprint,
     in_ten,
     plan,
     read_marker,
 )
-from scoring.decisions import ScoredHunk, ScoredLine, Thresholds, decide
+from scoring.decisions import Thresholds, decide
+from scoring.types import LineScore, ScoredHunk
 
 BOT = "github-actions[bot]"
 COVERAGE = Coverage(ai_lines=3, scored_lines=3, files_scored=1)
 
 
 def _finding(line, p, text=None):
-    return LineFinding(
-        "a.py", line, text or f"x{line} = {line}", p, ScoredHunk("a.py", 1, 3, 0.9), "commit abc has trailer"
+    return LineScore(
+        "a.py", line, p, text=text or f"x{line} = {line}", hunk=ScoredHunk("a.py", 1, 3, 0.9),
+        why="commit abc has trailer",
     )
 
 
 def _plan(findings, existing=(), max_comments=30):
-    lines = [ScoredLine(f.path, f.line, f.probability) for f in findings]
-    decision = decide(lines, [], Thresholds(comment=0.5, max_comments=max_comments))
+    decision = decide(findings, [], Thresholds(comment=0.5, max_comments=max_comments))
     return plan(
-        findings,
         decision,
         existing,
         bot_login=BOT,
@@ -111,9 +110,9 @@ def test_summary_lists_lines_over_the_cap_and_the_coverage():
 
 def test_coverage_line_names_skipped_files_and_untrained_languages():
     coverage = Coverage(
-        10, 8, 2, human_lines=4, skipped=(("binary", 1), ("huge", 2)), untrained_languages=("go",)
+        10, 8, 2, human_lines=4, skipped=(("binary", 1), ("too large", 2)), untrained_languages=("go",)
     )
     assert coverage.line() == (
         "scored 8 of 10 AI-written lines in 2 files (4 added lines not AI-written, not scored); "
-        "skipped 1 file (binary), 2 files (huge); scored outside the probe's training languages: go"
+        "skipped 1 file (binary), 2 files (too large); scored outside the probe's training languages: go"
     )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import FALLBACK_COMMENT_THRESHOLD, load_settings
+from bot.config import load_settings
 from scoring.attribution import DetectMode
+from scoring.decisions import DEFAULT_COMMENT_THRESHOLD
 from scoring.errors import ConfigError
 
 
 def test_no_file_and_no_env_gives_working_defaults():
     settings = load_settings(None, env={})
     thresholds = settings.decision_thresholds()
-    assert thresholds.comment == FALLBACK_COMMENT_THRESHOLD and thresholds.max_comments == 30
+    assert thresholds.comment == DEFAULT_COMMENT_THRESHOLD and thresholds.max_comments == 30
     assert settings.gate.enabled and settings.gate.override_label == "redline:accept-risk"
 
 

@@ -23,7 +23,7 @@ def _outcome(git_repo, tiny, config=None):
     git_repo.commit({"calc.py": "def add(a, b):\n    return a + b\n"}, "base")
     git_repo.branch("feature")
     git_repo.commit({"calc.py": CODE}, "agent", author="Cursor Agent <cursoragent@cursor.com>")
-    return review(local_snapshot(git_repo.path, "main", "feature"), tiny, load_settings(config, env={}))
+    return review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(config, env={}))
 
 
 def test_terminal_report_shows_flagged_lines_summary_gate_and_workflow_commands(git_repo, tiny, capsys):

@@ -7,11 +7,12 @@ import math
 import pytest
 
 from bot.config import load_settings
-from bot.review import glob_regex, review
+from bot.review import review
+from bot.select import glob_regex
 from bot.snapshot import local_snapshot
 from scoring.decisions import GateConclusion, LineVerdict
 from scoring.errors import ProbeError, SpanError
-from scoring.types import CalibrationMode
+from scoring.types import CalibrationMode, LineStatus
 
 CLAUDE = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
 BASE = "def add(a, b):\n    return a + b\n"
@@ -28,22 +29,24 @@ def _snapshot(git_repo, ai_author="Ada <ada@example.com>", message="Add loop" + 
 
 
 def test_ai_commit_gets_comments_only_above_threshold(git_repo, tiny):
-    outcome = review(_snapshot(git_repo), tiny, SETTINGS)
+    outcome = review(_snapshot(git_repo), lambda: tiny, SETTINGS)
     threshold = SETTINGS.decision_thresholds().comment
     commented = {d.line.line for d in outcome.decision.commented}
     assert commented == {3, 4}  # the two planted lines, nothing else
-    for finding in outcome.findings:
+    for finding in outcome.scored:
         assert (finding.probability >= threshold) == (finding.line in commented)
     assert {d.line for d in outcome.plan.new} == commented
     assert outcome.coverage.scored_lines == 4 and outcome.coverage.ai_lines == 4
-    assert all("Co-authored-by: Claude" in f.why_ai for f in outcome.findings)
+    assert all("Co-authored-by: Claude" in f.why for f in outcome.scored)
 
 
 class _RecordingScorer:
     """Passes scoring through and remembers the logit returned for each one-line span."""
 
     def __init__(self, inner):
-        self.inner, self.probe_version, self.logits = inner, inner.probe_version, {}
+        self.inner, self.logits = inner, {}
+        self.probe_version, self.card, self.fingerprint = inner.probe_version, inner.card, inner.fingerprint
+        self.calibration = inner.calibration
 
     def score(self, text, spans, intent=None, mode=CalibrationMode.PR):
         scores = self.inner.score(text, spans, intent, mode)
@@ -53,17 +56,17 @@ class _RecordingScorer:
 
 def test_each_scored_line_carries_the_raw_logit_the_scorer_returned(git_repo, tiny):
     recording = _RecordingScorer(tiny)
-    outcome = review(_snapshot(git_repo), recording, SETTINGS)
+    outcome = review(_snapshot(git_repo), lambda: recording, SETTINGS)
     scored = {ln.line: ln.logit for ln in outcome.lines if not math.isnan(ln.probability)}
     assert scored == {n: recording.logits[n] for n in (3, 4, 5, 6)}
     assert all(math.isnan(ln.logit) for ln in outcome.lines if math.isnan(ln.probability))
 
 
 def test_human_commit_gets_no_comments_and_is_not_scored(git_repo, tiny):
-    outcome = review(_snapshot(git_repo, message="Add loop"), tiny, SETTINGS)
-    assert outcome.findings == () and outcome.plan.new == ()
+    outcome = review(_snapshot(git_repo, message="Add loop"), lambda: tiny, SETTINGS)
+    assert outcome.scored == () and outcome.plan.new == ()
     assert outcome.coverage.human_lines == 4 and outcome.coverage.scored_lines == 0
-    assert {ln.status for ln in outcome.lines} == {"no AI-written lines"}
+    assert {ln.status for ln in outcome.lines} == {LineStatus.NOT_AI}
     assert outcome.gate.conclusion is GateConclusion.SUCCESS
 
 
@@ -76,21 +79,21 @@ def test_only_the_lines_of_the_ai_commit_are_scored_in_a_mixed_branch(git_repo, 
         "agent part",
         author="Copilot <198982749+Copilot@users.noreply.github.com>",
     )
-    outcome = review(local_snapshot(git_repo.path, "main", "feature"), tiny, SETTINGS)
+    outcome = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, SETTINGS)
     assert {ln.line: ln.ai for ln in outcome.lines} == {3: False, 4: False, 5: True, 6: True}
-    assert {f.line for f in outcome.findings} == {5, 6}
+    assert {f.line for f in outcome.scored} == {5, 6}
 
 
 def test_gate_fails_on_a_planted_high_risk_hunk_and_the_label_overrides_it(git_repo, tiny):
     snapshot = _snapshot(git_repo)
-    outcome = review(snapshot, tiny, SETTINGS)
+    outcome = review(snapshot, lambda: tiny, SETTINGS)
     assert outcome.gate.conclusion is GateConclusion.FAILURE and outcome.exit_code == 1
     assert outcome.gate.blocking[0].start <= 3 and outcome.gate.blocking[0].end >= 4
     from dataclasses import replace
 
     from scoring.attribution import PullInfo
 
-    accepted = review(replace(snapshot, pull=PullInfo(labels=("redline:accept-risk",))), tiny, SETTINGS)
+    accepted = review(replace(snapshot, pull=PullInfo(labels=("redline:accept-risk",))), lambda: tiny, SETTINGS)
     assert accepted.gate.conclusion is GateConclusion.SUCCESS and accepted.exit_code == 0
 
 
@@ -106,7 +109,7 @@ def test_gate_stays_neutral_when_the_model_is_missing(git_repo):
 
 def test_one_file_failing_to_score_is_marked_and_the_rest_is_scored(git_repo, tiny):
     class Flaky:
-        probe_version = tiny.probe_version
+        probe_version, card, fingerprint, calibration = tiny.probe_version, tiny.card, tiny.fingerprint, tiny.calibration
 
         def score(self, text, spans, intent=None, mode=None):
             if "loop" in text:
@@ -114,18 +117,18 @@ def test_one_file_failing_to_score_is_marked_and_the_rest_is_scored(git_repo, ti
             return tiny.score(text, spans, intent=intent, mode=mode)
 
     files = {"calc.py": AI_CODE, "other.py": "# loop\nx = 1\n"}
-    outcome = review(_snapshot(git_repo, files=files), Flaky(), SETTINGS)
-    assert {f.path for f in outcome.findings} == {"calc.py"}
+    outcome = review(_snapshot(git_repo, files=files), lambda: Flaky(), SETTINGS)
+    assert {f.path for f in outcome.scored} == {"calc.py"}
     assert any("scoring failed" in reason for reason, _ in outcome.coverage.skipped)
 
 
 def test_untrained_language_is_skipped_unless_configured_then_flagged(git_repo, tiny):
     files = {"calc.py": AI_CODE, "web.js": "const bug = 1; // bug\n"}
     snapshot = _snapshot(git_repo, files=files)
-    outcome = review(snapshot, tiny, SETTINGS)
+    outcome = review(snapshot, lambda: tiny, SETTINGS)
     assert ("language not scored (javascript)", 1) in outcome.coverage.skipped
-    configured = review(snapshot, tiny, load_settings("languages: {extra: [javascript]}", env={}))
-    js = [f for f in configured.findings if f.path == "web.js"]
+    configured = review(snapshot, lambda: tiny, load_settings("languages: {extra: [javascript]}", env={}))
+    js = [f for f in configured.scored if f.path == "web.js"]
     assert js and js[0].untrained_language == "javascript"
     assert configured.coverage.untrained_languages == ("javascript",)
 
@@ -133,7 +136,7 @@ def test_untrained_language_is_skipped_unless_configured_then_flagged(git_repo, 
 def test_excluded_paths_and_the_comment_cap(git_repo, tiny):
     files = {"calc.py": AI_CODE, "gen/x.py": "bug = 1  # bug\n"}
     settings = load_settings("paths: {exclude: ['gen/**']}\ncomments: {max: 1}", env={})
-    outcome = review(_snapshot(git_repo, files=files), tiny, settings)
+    outcome = review(_snapshot(git_repo, files=files), lambda: tiny, settings)
     assert ("excluded by paths", 1) in outcome.coverage.skipped
     assert len(outcome.plan.new) == 1
     assert [d.verdict for d in outcome.decision.lines].count(LineVerdict.OVER_CAP) == 1
@@ -141,7 +144,7 @@ def test_excluded_paths_and_the_comment_cap(git_repo, tiny):
 
 def test_time_budget_exhausted_is_neutral(git_repo, tiny):
     ticks = iter(range(0, 10_000, 1000))
-    outcome = review(_snapshot(git_repo), tiny, SETTINGS, time_budget_s=1, clock=lambda: float(next(ticks)))
+    outcome = review(_snapshot(git_repo), lambda: tiny, SETTINGS, time_budget_s=1, clock=lambda: float(next(ticks)))
     assert outcome.gate.conclusion is GateConclusion.NEUTRAL and "time budget" in outcome.gate.reason
 
 

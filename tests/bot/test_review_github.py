@@ -6,6 +6,7 @@ import pytest
 
 from bot.comments import ExistingComment
 from bot.config import load_settings
+from bot.github import pulls
 from bot.reporters.check_run import CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.pull_review import review_pull
@@ -42,14 +43,14 @@ def _pull(fake, head_sha, text, patch, author="copilot-swe-agent[bot]", commit_a
 
 
 def _run(client, tiny, settings=SETTINGS):
-    snapshot = github_snapshot(client, "acme/app", 5)
+    snapshot = github_snapshot(client, pulls.get_pull(client, "acme/app", 5))
     existing = existing_comments(client, "acme/app", 5)
     reporters = [
         PullRequestReviewReporter(client, "acme/app", 5, snapshot.files),
         CheckRunReporter(client, "acme/app"),
     ]
     return review(
-        snapshot, tiny, settings, existing=existing, bot_login="github-actions[bot]", reporters=reporters
+        snapshot, lambda: tiny, settings, existing=existing, bot_login="github-actions[bot]", reporters=reporters
     )
 
 

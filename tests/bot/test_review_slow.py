@@ -25,13 +25,13 @@ def real_scorer():
 def test_example_review_with_the_real_model_comments_only_above_threshold(tmp_path, real_scorer):
     example = build_example(tmp_path / "inventory")
     settings = load_settings(None, env={})
-    outcome = review(local_snapshot(example.path, example.base, example.head), real_scorer, settings)
+    outcome = review(local_snapshot(example.path, example.base, example.head), lambda: real_scorer, settings)
     threshold = settings.decision_thresholds(real_scorer.card.decisions.get("comment_threshold")).comment
     assert outcome.error is None
     assert outcome.coverage.scored_lines == outcome.coverage.ai_lines == 31
     flagged = outcome.decision.commented + outcome.decision.over_cap
     commented = {(d.line.path, d.line.line) for d in flagged}
-    for finding in outcome.findings:
+    for finding in outcome.scored:
         assert 0.0 <= finding.probability <= 1.0
         assert ((finding.path, finding.line) in commented) == (finding.probability >= threshold)
-    assert "Co-authored-by: Claude" in outcome.findings[0].why_ai
+    assert "Co-authored-by: Claude" in outcome.scored[0].why

@@ -9,14 +9,13 @@ import pytest
 from scoring.decisions import (
     GateConclusion,
     LineVerdict,
-    ScoredHunk,
-    ScoredLine,
     Thresholds,
     decide,
     decide_gate,
     select_lines,
 )
 from scoring.errors import ConfigError
+from scoring.types import LineScore, ScoredHunk
 
 
 def _verdicts(decisions):
@@ -24,14 +23,14 @@ def _verdicts(decisions):
 
 
 def test_only_lines_at_or_above_threshold_get_comments():
-    lines = [ScoredLine("a.py", 1, 0.49), ScoredLine("a.py", 2, 0.5), ScoredLine("a.py", 3, 0.9)]
+    lines = [LineScore("a.py", 1, 0.49), LineScore("a.py", 2, 0.5), LineScore("a.py", 3, 0.9)]
     decisions = select_lines(lines, Thresholds(comment=0.5))
     assert _verdicts(decisions) == [LineVerdict.BELOW_THRESHOLD, LineVerdict.COMMENT, LineVerdict.COMMENT]
     assert [d.rank for d in decisions] == [None, 2, 1]
 
 
 def test_cap_keeps_the_most_probable_lines_and_marks_the_rest_over_cap():
-    lines = [ScoredLine("a.py", i, p) for i, p in enumerate([0.6, 0.95, 0.7, 0.8], start=1)]
+    lines = [LineScore("a.py", i, p) for i, p in enumerate([0.6, 0.95, 0.7, 0.8], start=1)]
     decisions = select_lines(lines, Thresholds(comment=0.5, max_comments=2))
     assert _verdicts(decisions) == [
         LineVerdict.OVER_CAP,
@@ -42,19 +41,19 @@ def test_cap_keeps_the_most_probable_lines_and_marks_the_rest_over_cap():
 
 
 def test_ranking_does_not_depend_on_input_order():
-    lines = [ScoredLine("b.py", 1, 0.7), ScoredLine("a.py", 9, 0.7), ScoredLine("a.py", 2, 0.7)]
+    lines = [LineScore("b.py", 1, 0.7), LineScore("a.py", 9, 0.7), LineScore("a.py", 2, 0.7)]
     forward = {(d.line.path, d.line.line): d.rank for d in select_lines(lines, Thresholds())}
     backward = {(d.line.path, d.line.line): d.rank for d in select_lines(lines[::-1], Thresholds())}
     assert forward == backward == {("a.py", 2): 1, ("a.py", 9): 2, ("b.py", 1): 3}
 
 
 def test_nan_probability_is_unscored_and_never_commented():
-    decisions = select_lines([ScoredLine("a.py", 1, math.nan)], Thresholds(comment=0.0))
+    decisions = select_lines([LineScore("a.py", 1, math.nan)], Thresholds(comment=0.0))
     assert _verdicts(decisions) == [LineVerdict.UNSCORED]
 
 
 def test_zero_cap_comments_nothing():
-    decisions = select_lines([ScoredLine("a.py", 1, 0.99)], Thresholds(max_comments=0))
+    decisions = select_lines([LineScore("a.py", 1, 0.99)], Thresholds(max_comments=0))
     assert _verdicts(decisions) == [LineVerdict.OVER_CAP]
 
 
@@ -103,14 +102,14 @@ def test_nan_hunk_never_trips_the_gate():
 
 def test_decide_comments_nothing_when_redline_failed():
     decision = decide(
-        [ScoredLine("a.py", 1, 0.99)], [ScoredHunk("a.py", 1, 1, 0.99)], Thresholds(), error="boom"
+        [LineScore("a.py", 1, 0.99)], [ScoredHunk("a.py", 1, 1, 0.99)], Thresholds(), error="boom"
     )
     assert decision.commented == ()
     assert decision.gate.conclusion is GateConclusion.NEUTRAL
 
 
 def test_decide_orders_commented_by_rank():
-    lines = [ScoredLine("a.py", 1, 0.6), ScoredLine("a.py", 2, 0.9), ScoredLine("a.py", 3, 0.7)]
+    lines = [LineScore("a.py", 1, 0.6), LineScore("a.py", 2, 0.9), LineScore("a.py", 3, 0.7)]
     decision = decide(lines, [], Thresholds(comment=0.5, max_comments=2))
     assert [d.line.line for d in decision.commented] == [2, 3]
     assert [d.line.line for d in decision.over_cap] == [1]

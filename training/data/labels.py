@@ -12,17 +12,13 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 
+from scoring.windows import line_starts
 from training.data.minimize import Edit, EditKind, apply_edits, split_lines
 
 Interval = tuple[int, int]
 # Python-ish lexemes: multi-character operators stay whole, so `<` -> `<=` replaces one token.
 _LEXEME = re.compile(r"\n|[ \t]+|\w+|\*\*=?|//=?|<<=?|>>=?|->|:=|[=!<>+\-*/%&|^@]=|[^\w\s]")
 _TERMINAL = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-
-
-def line_starts(code: str) -> list[int]:
-    """Character offset where each line of `code` starts (lines split on "\\n" only)."""
-    return [0] + [m.end() for m in re.finditer("\n", code)][: len(split_lines(code)) - 1]
 
 
 def patch_regions(generated: str, edits: Iterable[Edit]) -> tuple[list[Interval], list[int]]:
@@ -94,7 +90,7 @@ def line_labels(
     """1 for each line an edit touches (or, with `insert_before`, that an insertion lands right before);
     an insertion at the very end marks the last non-blank line. `extra`: lines edited anyway (dead code)."""
     lines = split_lines(code)
-    starts = line_starts(code)
+    starts = line_starts(code)[: len(lines)]  # trailing blank lines are not lines here
     labels = [0] * len(lines)
     for index, start in enumerate(starts):
         end = start + len(lines[index])

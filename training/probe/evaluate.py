@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scoring.calibration import IsotonicCalibrator, PlattCalibrator
-from scoring.decisions import GateConclusion, ScoredHunk, ScoredLine, Thresholds, decide
+from scoring.calibration import IsotonicCalibrator, PlattCalibrator, sigmoid
+from scoring.decisions import GateConclusion, Thresholds, decide
 from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
+from scoring.types import LineScore, ScoredHunk
 from training.probe.features import Encoded
 from training.probe.train import N_FOLDS, Prediction, grouped_folds
 
@@ -74,10 +75,6 @@ def line_logits(predictions: Sequence[Prediction]) -> np.ndarray:
     return np.concatenate([p.lines for p in predictions])
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
 def cross_fit(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, scaling: Scaling,
               n_folds: int = N_FOLDS) -> np.ndarray:
     """Calibrated probabilities where each fold's calibrator was fitted on the other folds (grouped).
@@ -85,7 +82,7 @@ def cross_fit(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, scalin
     RAW is the probe's own sigmoid (meaningful for a probe trained with a Brier/BCE loss).
     """
     if scaling is Scaling.RAW:
-        return _sigmoid(scores)
+        return sigmoid(scores)
     folds = grouped_folds([str(g) for g in groups], n_folds, seed=7)
     out = np.full(len(scores), np.nan)
     for fold in range(n_folds):
@@ -203,7 +200,7 @@ def replay(encoded: Sequence[Encoded], line_probabilities: Sequence[np.ndarray],
         for i in indices:
             item = encoded[i].item
             for n, label, p in zip(item.lines, item.line_labels, line_probabilities[i]):
-                scored.append(ScoredLine(item.key, n, float(p)))
+                scored.append(LineScore(item.key, n, float(p)))
                 truth[(item.key, n)] = label
                 total_labels.append(label)
             hunks += [ScoredHunk(item.key, a, b, float(p)) for (a, b), p in zip(item.hunks, hunk_probabilities[i])]

@@ -23,7 +23,7 @@ from scoring.metrics import summarize
 from scoring.probe import ProbeCard, ProbeConfig, SpanProbe, load_probe, save_probe
 from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from training.data.dataset import load_dataset
-from training.probe.features import (ALL_EXTRAS, EXTRACT_LAYERS, STATISTICS, Encoded, ExtractionReport, LabelledText,
+from training.probe.features import (ALL_EXTRAS, EXTRACT_LAYERS, STATISTIC_FEATURES, Encoded, ExtractionReport, LabelledText,
                                encode, features, from_program, from_wild)
 from training.probe.evaluate import (COMMENT_THRESHOLD_RULE, Scaling, choose_comment_threshold, cross_fit, replay,
                                split_by_text)
@@ -94,7 +94,7 @@ def prepare(supervisor: Supervisor, items: list[LabelledText], label: str,
     config = ProbeConfig(layers=EXTRACT_LAYERS, extra_features=ALL_EXTRAS)
     arrays, report = features(supervisor, encoded, config, cache, label=label)
     width = len(EXTRACT_LAYERS) * supervisor.hidden_size
-    stats = [{n: a[:, width + ALL_EXTRAS.index(n)].copy() for n in STATISTICS} for a in arrays]
+    stats = [{n: a[:, width + ALL_EXTRAS.index(n)].copy() for n in STATISTIC_FEATURES} for a in arrays]
     compact = [a if np.abs(a).max(initial=0) > 60000 else a.astype(np.float16) for a in arrays]
     return Corpus(encoded, FeatureTable(compact, EXTRACT_LAYERS, supervisor.hidden_size, ALL_EXTRAS),
                   stats, report)

@@ -30,9 +30,9 @@ from training.wild.reader import WildExample
 # One full forward pass caches everything the probe search and the baselines read: the paper's middle
 # layer, the 3/4-depth layer, and the per-token log-probability and entropy.
 EXTRACT_LAYERS = (15, 22)
-STATISTICS = ("surprisal", "entropy")
+STATISTIC_FEATURES = ("surprisal", "entropy")
 # Every extra feature scoring.features knows; probe candidates pick their columns from this superset.
-ALL_EXTRAS = (*STATISTICS, "column", "indent", "line_start", "position", *STATIC_FEATURES)
+ALL_EXTRAS = (*STATISTIC_FEATURES, "column", "indent", "line_start", "position", *STATIC_FEATURES)
 CHUNK_TEXTS = 32  # texts per token_features call: the cache is written as each batch finishes
 
 
@@ -206,10 +206,10 @@ def extract(
 
     Returns per text the token statistics ("surprisal", "entropy": [tokens]) for the baselines.
     """
-    config = ProbeConfig(layers=EXTRACT_LAYERS, extra_features=STATISTICS)
+    config = ProbeConfig(layers=EXTRACT_LAYERS, extra_features=STATISTIC_FEATURES)
     arrays, report = features(supervisor, encoded, config, cache, label="supervisor")
     width = len(EXTRACT_LAYERS) * supervisor.hidden_size
-    stats = [{name: a[:, width + k].copy() for k, name in enumerate(STATISTICS)} for a in arrays]
+    stats = [{name: a[:, width + k].copy() for k, name in enumerate(STATISTIC_FEATURES)} for a in arrays]
     return stats, report
 
 

@@ -13,11 +13,13 @@ import gzip
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from scoring.attribution import CommitInfo, Rules, classify_commit
+from scoring.diff import parse
 from scoring.errors import DataSourceError
 
 WINDOW_DAYS = 90
@@ -25,7 +27,6 @@ MAX_LATER_FILE_COMMITS = 200  # hot files: stop the window at the 200th later co
 MAX_ADDED_LINES_PER_COMMIT = 400
 MAX_FILE_LINES = 2000
 BOT_PATTERN = re.compile(r"\[bot\]|dependabot|renovate|pre-commit-ci|github-actions", re.IGNORECASE)
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _SEP = "\x1f"
 
 
@@ -73,17 +74,8 @@ def read_commits(repo: Path, rev: str = "HEAD") -> list[Commit]:
 
 
 def added_lines(hunks: str) -> list[int]:
-    """New-file numbers of the `+` lines of a unified diff of one file."""
-    added, line = [], 0
-    for text in hunks.splitlines():
-        if match := _HUNK.match(text):
-            line = int(match.group(1))
-        elif text.startswith("+") and not text.startswith("+++"):
-            added.append(line)
-            line += 1
-        elif text.startswith(" "):
-            line += 1
-    return added
+    """New-file numbers of the `+` lines of `git diff` output for one file, read as the PR review reads diffs."""
+    return [line.new_line for f in parse(hunks, max_added_lines=sys.maxsize) for line in f.added if line.new_line]
 
 
 def window_end(repo: Path, commit: Commit, path: str, mainline: Sequence[Commit], days: int) -> Commit | None:

@@ -7,13 +7,13 @@ import pytest
 from training.data.labels import (
     copied_from_prompt,
     line_labels,
-    line_starts,
     patch_line_labels,
     patch_regions,
     text_regions,
     token_labels,
     unreachable_lines,
 )
+from scoring.windows import line_starts
 from training.data.minimize import Edit, EditKind, line_edits
 
 CODE = "def f(a, b):\n    if a < b:\n        return a\n    return b\n"

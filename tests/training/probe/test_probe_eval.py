@@ -14,7 +14,7 @@ from training.probe.report import Results, evaluate_miap, evaluate_wild, render
 from training.probe.evaluate import Lines, Population, Scaling, choose_comment_threshold, cross_fit, replay
 from training.probe.report_text import targets
 from training.probe.experiment import Corpus, save, train_shipped
-from training.probe.features import ExtractionReport, STATISTICS
+from training.probe.features import ExtractionReport, STATISTIC_FEATURES
 from training.probe.train import TrainConfig
 
 FAST = TrainConfig(name="fast", layers=(2,), hidden=16, dropout=0.0, epochs=8, batch_problems=8, lr=1e-2)
@@ -24,7 +24,7 @@ FAST_SURPRISAL = FAST.override(name="fast+surprisal", extra_features=["surprisal
 def _corpus(planted_table, items=None) -> Corpus:
     encoded, table = planted_table
     width = len(table.layers) * table.layer_width
-    stats = [{n: a[:, width + table.extra_features.index(n)].astype(np.float32) for n in STATISTICS}
+    stats = [{n: a[:, width + table.extra_features.index(n)].astype(np.float32) for n in STATISTIC_FEATURES}
              for a in table.arrays]
     corpus = Corpus(list(encoded), table, stats, ExtractionReport(len(encoded), 0, 1.0))
     return corpus if items is None else corpus.subset(np.asarray(items))
