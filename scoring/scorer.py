@@ -14,12 +14,18 @@ import torch
 
 from scoring.cache import HiddenStateCache
 from scoring.calibration import calibrate, calibrator_from_dict
-from scoring.errors import ProbeError
+from scoring.errors import ProbeError, SpanError
 from scoring.features import WindowConfig, needs_lm_head, token_features
 from scoring.probe import CARD_FILE, DEFAULT_PROBE_DIR, ProbeCard, SpanIndex, SpanProbe, load_probe
 from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
-from scoring.windows import span_mask, tokenize
+from scoring.windows import (
+    MAX_LINE_TOKENS,
+    MAX_TEXT_TOKENS,
+    cap_line_tokens,
+    span_mask,
+    tokenize,
+)
 
 
 class ScorerProtocol(Protocol):
@@ -69,6 +75,9 @@ class Scorer:
         self.card = card
         self.window = WindowConfig(**card.window)
         self.cache = cache
+        # Token caps (scoring.windows): past them a line is skipped with a reason and a text refused.
+        self.max_line_tokens = MAX_LINE_TOKENS
+        self.max_text_tokens = MAX_TEXT_TOKENS
         self.calibrators = {CalibrationMode(k): calibrator_from_dict(v) for k, v in card.calibration.items()}
         if not self.calibrators:
             raise ProbeError("the probe card has no calibration; refit it with `redline train`")
@@ -112,25 +121,39 @@ class Scorer:
         """Raw probe logits [spans]; nan for a span that covers no token."""
         return self._logits(text, spans, intent)[0]
 
-    def _logits(self, text: str, spans: Sequence[Span], intent: str | None) -> tuple[np.ndarray, np.ndarray]:
+    def _logits(
+        self, text: str, spans: Sequence[Span], intent: str | None
+    ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        """Logits, tokens read per span, and why a span was skipped (its lines are past the token cap)."""
         tokenized = tokenize(self.supervisor.tokenizer, text)
-        mask = span_mask(tokenized, spans)  # raises SpanError before any model cost
-        if tokenized.n_tokens == 0 or not spans:
-            return np.full(len(spans), np.nan), mask.sum(1)
+        full_mask = span_mask(tokenized, spans)  # raises SpanError before any model cost
+        capped = cap_line_tokens(tokenized, self.max_line_tokens)
+        if capped.text.n_tokens > self.max_text_tokens:
+            raise SpanError(
+                f"the text has {capped.text.n_tokens:,} supervisor tokens, over the cap of "
+                f"{self.max_text_tokens:,} per text"
+            )
+        mask, skipped = full_mask[:, capped.kept], capped.skip_reasons(full_mask)
+        if capped.text.n_tokens == 0 or not spans:
+            return np.full(len(spans), np.nan), mask.sum(1), skipped
         (features,) = token_features(
-            self.supervisor, [tokenized], [intent], self.probe.config, self.window, self.cache
+            self.supervisor, [capped.text], [intent], self.probe.config, self.window, self.cache
         )
         with torch.inference_mode():
             logits = self.probe(torch.from_numpy(features), SpanIndex.from_mask(mask))
-        return logits.double().numpy(), mask.sum(1)
+        return logits.double().numpy(), mask.sum(1), skipped
 
     def score(
         self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR
     ) -> list[SpanScore]:
-        """Calibrated probabilities for `spans` of `text`, read with `intent` (task, PR title/body, commits)."""
-        logits, counts = self._logits(text, spans, intent)
+        """Calibrated probabilities for `spans` of `text`, read with `intent` (task, PR title/body, commits).
+
+        A line longer than `max_line_tokens` is left out of what the supervisor reads; a span with no
+        other token gets probability nan and its SpanScore.skipped says why.
+        """
+        logits, counts, skipped = self._logits(text, spans, intent)
         probabilities = calibrate(self.calibrators[self.calibration_for(mode)], logits)
         return [
-            SpanScore(span, float(p), float(z), int(n))
-            for span, p, z, n in zip(spans, probabilities, logits, counts)
+            SpanScore(span, float(p), float(z), int(n), why)
+            for span, p, z, n, why in zip(spans, probabilities, logits, counts, skipped, strict=True)
         ]

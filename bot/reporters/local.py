@@ -15,6 +15,16 @@ from scoring.decisions import GateConclusion, LineVerdict
 if TYPE_CHECKING:
     from bot.review import ReviewOutcome
 
+# A line of code shown in a terminal is cut here: one generated 20,000-character line once filled ~950
+# rows of the review table. The JSON and SARIF outputs keep the whole text.
+MAX_SHOWN_CHARS = 160
+
+
+def shorten(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how many were left out."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
 GATE_STYLE = {
     GateConclusion.FAILURE: "bold red",
     GateConclusion.SUCCESS: "bold green",
@@ -41,7 +51,7 @@ class TerminalReporter:
             table.add_row(
                 f"{d.line.probability:.2f}{marker}",
                 f"{d.line.path}:{d.line.line}",
-                d.line.text.strip(),
+                shorten(d.line.text.strip()),
                 d.line.why,
             )
         if flagged:

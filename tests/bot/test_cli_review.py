@@ -151,3 +151,18 @@ def test_exit_codes_are_one_table_in_help_and_docs():
         assert f"{code}  {meaning}" in help_text
         for name, text in docs.items():
             assert f"| {code} | {meaning} |" in text, f"docs/{name} lacks exit code {code}"
+
+
+def test_long_lines_are_cut_in_the_terminal_and_lines_past_the_token_cap_skipped_with_the_reason(
+    git_repo, installed
+):
+    wide = "values = [" + ", ".join(f"item_{k}" for k in range(40)) + "]  # bug"  # 400+ characters
+    huge = "table = [" + ", ".join(str(k) for k in range(2000)) + "]"  # past 512 tokens
+    _ai_change(git_repo, {"a.py": f"{wide}\n{huge}\n", ".github/redline.yml": "thresholds: {comment: 0.0}\n"})
+    args = ["review", "--repo", str(git_repo.path), "--base", "feature~1", "--head", "feature", *installed]
+    result = CliRunner().invoke(cli, [*args, "--no-fail-on-gate"])
+    assert result.exit_code == 0, result.output
+    assert "item_0," in result.output and "item_39" not in result.output
+    assert "more characters)" in result.output
+    assert "supervisor tokens, over the cap of 512 per line" in " ".join(result.output.split())  # rich wraps
+    assert huge[:200] not in result.output and len(result.output.splitlines()) < 60

@@ -63,3 +63,21 @@ def test_score_rejects_bad_line_ranges_and_binary_files(installed: tuple[Path, P
     binary = tmp_path / "blob.bin"
     binary.write_bytes(b"\x00\x01\x02")
     assert "binary" in CliRunner().invoke(cli, ["score", str(binary)]).output
+
+
+def test_a_line_past_the_token_cap_is_skipped_with_the_reason_and_cut_in_the_gutter(
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    model, probe = installed
+    source = tmp_path / "table.py"
+    huge = "table = [" + ", ".join(str(k) for k in range(3000)) + "]"
+    source.write_text(f"total = 1\n{huge}\nreturn total\n")
+    options = ["--model", str(model), "--probe", str(probe)]
+    report = json.loads(CliRunner().invoke(cli, ["score", str(source), *options, "--json"]).stdout)
+    long_line = report["lines"][1]
+    assert long_line["probability"] is None and "over the cap of 512 per line" in long_line["skipped"]
+    assert report["lines"][0]["probability"] is not None and report["lines"][0]["skipped"] is None
+    gutter = CliRunner().invoke(cli, ["score", str(source), *options])
+    assert gutter.exit_code == 0, gutter.output
+    assert "skipped: line 2 has" in gutter.stdout and "more characters)" in gutter.stdout
+    assert huge not in gutter.stdout and len(gutter.stdout.splitlines()) < 12

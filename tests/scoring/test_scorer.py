@@ -75,11 +75,53 @@ def test_cached_features_equal_fresh_ones_and_skip_the_model(tmp_path: Path, tra
 def test_extra_features_widen_the_input_and_still_learn() -> None:
     config = ProbeConfig(layers=(1,), hidden=8, dropout=0.0, extra_features=("surprisal", "entropy", "column", "indent"))
     scorer = tiny_scorer(config=config)
-    text, y = planted_examples(1, seed=10)[0]
     assert scorer.card.input_size == 32 + 4
-    assert len(scorer.score(text, [Span.lines(1)])) == 1
+    probabilities, labels = [], []
+    for text, y in planted_examples(40, seed=10):
+        probabilities += [s.probability for s in scorer.score(text, [Span.lines(i + 1) for i in range(len(y))])]
+        labels += y
+    assert roc_auc_score(labels, probabilities) > 0.9
 
 
 def test_empty_text_and_empty_span_give_nan_not_an_error(trained_scorer: Scorer) -> None:
     assert np.isnan(trained_scorer.score("", [Span.whole()])[0].probability)
     assert np.isnan(trained_scorer.score("x = 1\n", [Span.chars(2, 2)])[0].probability)
+
+
+def _long_line(tokenizer, at_least: int) -> str:  # type: ignore[no-untyped-def]
+    line = "values = [" + ", ".join(str(k) for k in range(at_least)) + "]\n"
+    assert len(tokenizer(line)["input_ids"]) > at_least
+    return line
+
+
+def test_a_line_past_the_token_cap_is_skipped_with_its_reason_and_never_read(trained_scorer: Scorer) -> None:
+    from scoring.windows import MAX_LINE_TOKENS
+
+    before, after = "total = 1  # bug\nreturn items\n", "if count > index:\n    left.append(node)\n"
+    long = _long_line(trained_scorer.supervisor.tokenizer, MAX_LINE_TOKENS)
+    spans = [Span.lines(i) for i in range(1, 6)] + [Span.lines(2, 4)]
+    seen: list[int] = []
+    hook = trained_scorer.supervisor.model.get_input_embeddings().register_forward_hook(
+        lambda _m, inputs, _o: seen.append(int(inputs[0].shape[1]))
+    )
+    try:
+        scores = trained_scorer.score(before + long + after, spans)
+    finally:
+        hook.remove()
+    skipped = scores[2]
+    assert np.isnan(skipped.probability) and skipped.n_tokens == 0
+    assert skipped.skipped is not None and f"over the cap of {MAX_LINE_TOKENS} per line" in skipped.skipped
+    assert all(s.skipped is None and np.isfinite(s.probability) for i, s in enumerate(scores) if i != 2)
+    assert max(seen) <= trained_scorer.window.size and sum(seen) < MAX_LINE_TOKENS
+    # The other lines read exactly as in the text without the long line.
+    without = trained_scorer.score(before + after, [Span.lines(i) for i in range(1, 5)])
+    assert [s.logit for s in scores[:2] + scores[3:5]] == pytest.approx([s.logit for s in without], abs=1e-5)
+
+
+def test_a_text_past_the_token_cap_is_refused_before_the_model_runs() -> None:
+    from scoring.errors import SpanError
+
+    scorer = tiny_scorer(steps=1)
+    scorer.max_text_tokens = 10
+    with pytest.raises(SpanError, match="over the cap of 10 per text"):
+        scorer.score("def add(a, b):\n    return a + b\n", [Span.whole()])

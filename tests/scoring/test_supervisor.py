@@ -78,3 +78,48 @@ def test_unloadable_model_path_fails_with_a_model_load_error(tmp_path: Path) -> 
     (tmp_path / "broken" / "config.json").write_text("{}")
     with pytest.raises(ModelLoadError):
         load_supervisor(str(tmp_path / "broken"))
+
+
+def _shapes_seen(supervisor: Supervisor) -> tuple[list[tuple[int, ...]], torch.utils.hooks.RemovableHandle]:
+    """Record the input shape of every model call (a forward hook on the embedding layer)."""
+    seen: list[tuple[int, ...]] = []
+    handle = supervisor.model.get_input_embeddings().register_forward_hook(
+        lambda _m, inputs, _o: seen.append(tuple(inputs[0].shape))
+    )
+    return seen, handle
+
+
+def test_a_large_batch_runs_in_calls_under_the_token_budget_with_the_same_outputs() -> None:
+    supervisor = tiny_supervisor(lm_head=True)
+    torch.manual_seed(1)
+    ids = torch.randint(2, len(supervisor.tokenizer), (6, 40))
+    mask = torch.ones_like(ids)
+    whole = supervisor.forward(ids, mask, layers=[1, 2], logprobs=True)
+    supervisor.max_tokens_per_call = 100  # two 40-token rows per call
+    seen, handle = _shapes_seen(supervisor)
+    try:
+        split = supervisor.forward(ids, mask, layers=[1, 2], logprobs=True)
+    finally:
+        handle.remove()
+    assert seen == [(2, 40)] * 3
+    for layer in (1, 2):
+        assert torch.allclose(split.hidden[layer], whole.hidden[layer], atol=1e-5)
+    assert torch.allclose(split.logprobs, whole.logprobs, atol=1e-5, equal_nan=True)  # type: ignore[arg-type]
+    assert torch.allclose(split.entropy, whole.entropy, atol=1e-5, equal_nan=True)  # type: ignore[arg-type]
+
+
+def test_token_statistics_in_lm_head_chunks_equal_the_full_logits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scoring.supervisor
+
+    supervisor = tiny_supervisor(lm_head=True)
+    torch.manual_seed(2)
+    ids = torch.randint(2, len(supervisor.tokenizer), (2, 23))
+    mask = torch.ones_like(ids)
+    monkeypatch.setattr(scoring.supervisor, "LM_HEAD_CHUNK", 5)  # 22 predicted positions: 5 chunks
+    out = supervisor.forward(ids, mask, layers=[1], logprobs=True)
+    log_probs = torch.log_softmax(supervisor.model(input_ids=ids, attention_mask=mask).logits[:, :-1], -1)
+    expected = log_probs.gather(-1, ids[:, 1:, None]).squeeze(-1)
+    assert out.logprobs is not None and out.entropy is not None
+    assert torch.isnan(out.logprobs[:, 0]).all()
+    assert torch.allclose(out.logprobs[:, 1:], expected, atol=1e-5)
+    assert torch.allclose(out.entropy[:, 1:], -(log_probs.exp() * log_probs).sum(-1), atol=1e-4)
