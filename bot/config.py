@@ -78,6 +78,10 @@ class LanguageSettings(_Section):
     max_added_lines_per_file: int = Field(5000, ge=1)
 
 
+class ReportSettings(_Section):
+    enabled: bool = True  # false: no weekly calibration report issue for this repository
+
+
 class Settings(_Section):
     thresholds: ThresholdSettings = ThresholdSettings()
     comments: CommentSettings = CommentSettings()
@@ -87,6 +91,7 @@ class Settings(_Section):
     model: ModelSettings = ModelSettings()
     languages: LanguageSettings = LanguageSettings()
     calibration: CalibrationSettings = CalibrationSettings()
+    report: ReportSettings = ReportSettings()
 
     def decision_thresholds(self, card_comment_threshold: float | None = None) -> Thresholds:
         """The decision knobs; the comment threshold falls back to the probe card's, then to 0.5."""

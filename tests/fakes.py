@@ -257,7 +257,7 @@ class FakeGitHub:
     def _issue_json(self, issue: dict[str, Any]) -> dict[str, Any]:
         body = self.rewrite(recorded("issues.create"))
         label = {"id": 1, "node_id": "x", "url": "", "color": "ffffff", "default": False, "description": None}
-        body.update(number=issue["number"], title=issue["title"], body=issue["body"], state="open",
+        body.update(number=issue["number"], title=issue["title"], body=issue["body"], state=issue["state"],
                     labels=[{**label, "name": n} for n in issue["labels"]],
                     url=f"{self.base_url}/repos/{issue['repo']}/issues/{issue['number']}")
         body.pop("pull_request", None)
@@ -265,24 +265,25 @@ class FakeGitHub:
 
     def _list_issues(self, request: FakeRequest, owner: str, repo: str) -> FakeResponse:
         wanted = set(filter(None, request.query.get("labels", "").split(",")))
+        state = request.query.get("state", "open")  # GitHub lists open issues unless asked otherwise
         items = [self._issue_json(i) for i in self.issues
-                 if i["repo"] == f"{owner}/{repo}" and wanted <= set(i["labels"])]
+                 if i["repo"] == f"{owner}/{repo}" and wanted <= set(i["labels"]) and state in ("all", i["state"])]
         return self._paginate(request, items)
 
     def _create_issue(self, request: FakeRequest, owner: str, repo: str) -> FakeResponse:
         body = request.body or {}
         issue = {"repo": f"{owner}/{repo}", "number": next(self._issue_numbers), "title": body["title"],
-                 "body": body.get("body", ""), "labels": list(body.get("labels", []))}
+                 "body": body.get("body", ""), "labels": list(body.get("labels", [])), "state": "open"}
         self.issues.append(issue)
         return FakeResponse(201, self._issue_json(issue))
 
     def _issue(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:
-        """GET or PATCH (title, body) one issue."""
+        """GET or PATCH (title, body, state) one issue."""
         issue = next((i for i in self.issues if i["repo"] == f"{owner}/{repo}" and i["number"] == int(number)), None)
         if issue is None:
             raise NotFound
         if request.method == "PATCH":
-            issue.update({k: v for k, v in (request.body or {}).items() if k in ("title", "body")})
+            issue.update({k: v for k, v in (request.body or {}).items() if k in ("title", "body", "state")})
         return FakeResponse(200, self._issue_json(issue))
 
     def _paginate(self, request: FakeRequest, items: list[Any]) -> FakeResponse:

@@ -2,7 +2,9 @@
 
 The I/O around the pure bot.feedback.report. `file_report` reads the store (App mode) and saves a
 recalibration that beat the calibration in use (unless switched off); `publish` draws the chart and
-files or updates the week's issue, also for `redline report --rescore` (Action mode, no store).
+files or updates the week's issue and closes the earlier weeks' ones, also for `redline report --rescore`
+(Action mode, no store). A period with no outcome files nothing; `report.enabled: false` in the
+repository's `.github/redline.yml` switches its report off.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import platformdirs
 from bot.feedback import report
 from bot.app.settings import AppSettings
 from bot.github.client import GitHubClient
-from bot.github.issues import upsert_report_issue
+from bot.github.issues import close_earlier_reports, upsert_report_issue
 from bot.store import Store
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -28,8 +30,9 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 @dataclass(frozen=True, slots=True)
 class Published:
     body: str
-    png: Path
+    png: Path | None  # None: nothing to report
     issue: int | None
+    closed: tuple[int, ...] = ()  # earlier report issues closed
 
 
 def report_dir(settings: AppSettings) -> Path:
@@ -38,17 +41,39 @@ def report_dir(settings: AppSettings) -> Path:
 
 def publish(built: report.Report, client: GitHubClient | None, settings: AppSettings,
             known_issue: int | None = None) -> Published:
-    """Write the PNG and, with a client, create or update the week's issue."""
+    """Write the PNG and, with a client, create or update the week's issue and close the earlier ones.
+    Nothing to report (no line had an outcome): no PNG, no issue."""
+    if built.nothing_to_report:
+        return Published(report.render_markdown(built), None, None)
     directory = report_dir(settings) / built.repo.replace("/", "__")
     png = report.write_png(built, directory / f"reliability-{built.week}.png")
     body = report.render_markdown(built, png_name=png.name)
-    issue = None if client is None else upsert_report_issue(client, built.repo, built.title, body, known=known_issue)
-    return Published(body, png, issue)
+    if client is None:
+        return Published(body, png, None)
+    issue = upsert_report_issue(client, built.repo, built.title, body, known=known_issue,
+                                key=f"{report.TITLE} {built.week}")
+    return Published(body, png, issue, tuple(close_earlier_reports(client, built.repo, keep=issue)))
+
+
+def report_enabled(client: GitHubClient, repo: str) -> bool:
+    """`report.enabled` of the repository's `.github/redline.yml` on its default branch (default true;
+    an invalid file does not stop the report: its errors show on the pull requests' check runs)."""
+    from bot.config import load_settings
+    from bot.snapshot import github_config_text
+    from scoring.errors import ConfigError
+
+    branch = client.call(f"read {repo}", lambda: str(client.repo(repo).default_branch))
+    try:
+        return load_settings(github_config_text(client, repo, branch)).report.enabled
+    except ConfigError:
+        return True
 
 
 def file_report(store: Store, client: GitHubClient | None, settings: AppSettings, repo: str,
                 since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
     """Build, draw and (with a client) file the report of `repo` for [since, until) from the store."""
+    if client is not None and not report_enabled(client, repo):
+        client = None  # figures and recalibration as usual, but no issue
     outcomes = store.outcome_lines(repo, since, until)
     lines_scored, prs_scored = store.count_scored(repo, since, until)
     everything = store.outcome_lines(repo, EPOCH, until)
@@ -66,4 +91,4 @@ def file_report(store: Store, client: GitHubClient | None, settings: AppSettings
     if published.issue is not None:
         store.save_report_issue(repo, built.week, published.issue)
     return {"repo": repo, "week": built.week, "lines": built.n_lines, "issue": published.issue,
-            "png": str(published.png), "recalibrated": saved, "body": published.body}
+            "png": str(published.png or ""), "recalibrated": saved, "body": published.body}

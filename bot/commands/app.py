@@ -136,6 +136,9 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
         raise ConfigError("--rescore needs --repo owner/name (GITHUB_REPOSITORY in Actions)")
     config = Path(CONFIG_PATH)
     review_settings = load_settings(config.read_text() if config.is_file() else None)
+    if not review_settings.report.enabled:
+        click.echo(f"report.enabled is false in {CONFIG_PATH}: no report")
+        return
     client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", settings.github_api_url))
     scorer = load_scorer(settings.scorer)
     for repo in repos:
@@ -145,12 +148,13 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
             prs += 1
         built = reports.build(repo, since, until, outcomes, (), len(outcomes), prs, history=outcomes)
         published = publish(built, client if post else None, settings)
-        _echo(repo, built.week, built.n_lines, published.issue, str(published.png), published.body, not post, False)
+        _echo(repo, built.week, built.n_lines, published.issue, str(published.png or ""), published.body, not post,
+              False)
 
 
 def _echo(repo: str, week: str, lines: int, issue: int | None, png: str, body: str, show_body: bool,
           recalibrated: bool) -> None:
     if show_body:
         click.echo(body)
-    click.echo(f"{repo} {week}: {lines} lines with outcomes; issue {issue or '-'}; chart {png}"
+    click.echo(f"{repo} {week}: {lines} lines with outcomes; issue {issue or '-'}; chart {png or '-'}"
                + ("; recalibrated" if recalibrated else ""), err=show_body)

@@ -1,8 +1,10 @@
 """The weekly calibration report: did redline's probabilities mean what they said?
 
 `build` turns outcome lines (scored lines whose PR closed) into a Report with every figure and its
-bootstrap interval (metrics from scoring.metrics only); `render_markdown` writes the issue body with a
-Mermaid reliability chart; `write_png` draws the same chart. No GitHub, no database.
+bootstrap interval (metrics from scoring.metrics only); `verdict` says in one sentence whether the
+comments were worth reading; `render_markdown` writes the issue body (verdict first) with a Mermaid
+reliability chart; `write_png` draws the same chart. Bins with fewer than MIN_BIN_LINES lines are merged
+with their neighbours. No GitHub, no database.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from scoring.metrics import Interval, ReliabilityBin
 from scoring.types import CalibrationSource
 
 BOOTSTRAP_RESAMPLES = 1000
+MIN_BIN_LINES = 20  # a reliability bin with fewer lines is merged with its neighbour (or drawn hollow)
+MIN_COMMENTS_FOR_VERDICT = 10  # fewer commented lines with an outcome: too few to judge the comments
+SIGNIFICANCE = 0.05  # comments "beat chance" when this many hits would happen by chance less often
+TITLE = "redline calibration report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +65,19 @@ class Report:
 
     @property
     def week(self) -> str:
-        year, week, _ = (self.until - dt.timedelta(seconds=1)).isocalendar()
+        """The ISO week the period mostly covers (its middle): Monday to Monday 06:00 is the week before."""
+        year, week, _ = (self.since + (self.until - self.since) / 2).isocalendar()
         return f"{year}-W{week:02d}"
 
     @property
     def title(self) -> str:
-        return f"redline calibration report {self.week}"
+        last = self.until - dt.timedelta(seconds=1)
+        return f"{TITLE} {self.week} ({self.since.day} {self.since:%b} to {last.day} {last:%b %Y})"
+
+    @property
+    def nothing_to_report(self) -> bool:
+        """No line had an outcome in the period: no issue is filed."""
+        return self.n_lines == 0
 
 
 def _drift(p: np.ndarray, y: np.ndarray) -> float:
@@ -127,9 +140,65 @@ def _ci(interval: Interval) -> str:
     return f"{_fmt(interval.point)} (95% CI {_fmt(interval.low)} to {_fmt(interval.high)})"
 
 
+def merge_sparse_bins(bins: Sequence[ReliabilityBin], min_lines: int = MIN_BIN_LINES) -> list[ReliabilityBin]:
+    """Merge each run of neighbouring bins until it holds at least `min_lines` lines (a short tail joins
+    the bin before it); counts and means stay exact. With fewer lines in all, one bin remains."""
+    groups: list[list[ReliabilityBin]] = []
+    for b in bins:
+        if groups and sum(x.count for x in groups[-1]) < min_lines:
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    if len(groups) > 1 and sum(x.count for x in groups[-1]) < min_lines:
+        groups[-2].extend(groups.pop())
+    merged = []
+    for group in groups:
+        n = sum(b.count for b in group)
+        merged.append(ReliabilityBin(group[0].lower, group[-1].upper, n,
+                                     sum(b.mean_predicted * b.count for b in group) / n,
+                                     sum(b.observed_rate * b.count for b in group) / n))
+    return merged
+
+
+def binomial_tail(hits: int, n: int, rate: float) -> float:
+    """P(X >= hits) for X ~ Binomial(n, rate): how often chance alone gives this many hits."""
+    return min(1.0, sum(math.comb(n, k) * rate**k * (1 - rate) ** (n - k) for k in range(hits, n + 1)))
+
+
+def verdict(r: Report) -> str:
+    """One plain sentence or two: were the comments worth reading, and did the probabilities hold?"""
+    if r.nothing_to_report:
+        return "Nothing to report: no line redline scored had an outcome in this period."
+    if r.comments >= MIN_COMMENTS_FOR_VERDICT and 0 < r.base_rate < 1:
+        lift = r.hit_rate / r.base_rate
+        chance = binomial_tail(r.comment_hits, r.comments, r.base_rate)
+        seen = (f"{r.comment_hits} of {r.comments} commented lines were edited ({r.hit_rate:.0%}), against "
+                f"{r.base_rate:.0%} of all AI-written lines")
+        if lift > 1 and chance < SIGNIFICANCE:
+            first = f"Comments were right {lift:.1f}× as often as a random AI-written line: {seen}."
+        else:
+            first = (f"Comments were no better than chance: {seen}. Raise `thresholds.comment` or turn "
+                     "comments off (`comments.max: 0`) until a report shows a lift.")
+    else:
+        auc = r.auc
+        better = not math.isnan(auc.low) and auc.low > 0.5
+        ranking = (f"the probabilities {'ranked' if better else 'did not rank'} edited lines above kept ones "
+                   f"better than chance (AUC {_ci(auc)})")
+        first = (f"Too few commented lines to judge the comments ({r.comments}, at least "
+                 f"{MIN_COMMENTS_FOR_VERDICT} needed); over all {r.n_lines} AI-written lines, {ranking}.")
+    drift, predicted, edited = r.drift, _fmt(r.drift.point + r.base_rate, 2), _fmt(r.base_rate, 2)
+    if math.isnan(drift.low) or drift.low <= 0 <= drift.high:
+        second = f"On average the probabilities held ({predicted} predicted, {edited} of lines edited)."
+    else:
+        direction = "too high" if drift.point > 0 else "too low"
+        second = f"The probabilities ran {direction}: {predicted} predicted on average, {edited} edited."
+    return f"{first} {second}"
+
+
 def mermaid_chart(bins: Sequence[ReliabilityBin]) -> str:
-    """A Mermaid xychart GitHub renders: observed edit rate (bars) against mean predicted (line) per bin."""
-    labels = ", ".join(f'"{b.lower:.1f}-{b.upper:.1f}"' for b in bins)
+    """A Mermaid xychart GitHub renders: observed edit rate (bars) against mean predicted (line) per bin,
+    each bin labelled with its range and line count."""
+    labels = ", ".join(f'"{b.lower:.2f}-{b.upper:.2f} (n={b.count})"' for b in bins)
     observed = ", ".join(f"{b.observed_rate:.3f}" for b in bins)
     predicted = ", ".join(f"{b.mean_predicted:.3f}" for b in bins)
     return "\n".join([
@@ -148,7 +217,10 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
     """The issue body."""
     r = report
     period = f"{r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC"
+    bins = merge_sparse_bins(r.bins)
     out = [
+        f"**{verdict(r)}**",
+        "",
         f"## redline calibration report for `{r.repo}`, {r.week}",
         "",
         f"Period: {period}. A line counts as **edited** when a later commit of its pull request changed or "
@@ -173,11 +245,14 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         f"({BOOTSTRAP_RESAMPLES} resamples). AUC is n/a when every line had the same outcome.",
         "",
     ]
-    if r.bins:
-        out += ["### Reliability diagram", "", mermaid_chart(r.bins), ""]
+    if bins:
+        out += ["### Reliability diagram", "",
+                "Where the bars meet the line, a probability can be taken at its word. Bins of the 10 "
+                f"equal-width ones with fewer than {MIN_BIN_LINES} lines are merged with their neighbours.",
+                "", mermaid_chart(bins), ""]
         out += ["| predicted bin | lines | mean predicted | observed |", "|---|---|---|---|"]
-        out += [f"| {b.lower:.1f}-{b.upper:.1f} | {b.count} | {b.mean_predicted:.3f} | {b.observed_rate:.3f} |"
-                for b in r.bins]
+        out += [f"| {b.lower:.2f}-{b.upper:.2f} | {b.count} | {b.mean_predicted:.3f} | "
+                f"{b.observed_rate:.3f} |" for b in bins]
         out.append("")
     if png_name:
         out += [f"The same diagram as a picture: `{png_name}`.", ""]
@@ -187,9 +262,9 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         out.append(f"Not fitted yet: it needs {MIN_RECALIBRATION_LINES} lines with outcomes and "
                    f"{MIN_RECALIBRATION_CLASS} of each outcome.")
     else:
-        verdict = "applied from now on" if rc.applied else "not applied (it did not beat the calibration in use)"
+        outcome = "applied from now on" if rc.applied else "not applied (it did not beat the calibration in use)"
         out += [
-            f"Platt scaling fitted on {rc.n_lines} lines ({rc.positives} edited): {verdict}.",
+            f"Platt scaling fitted on {rc.n_lines} lines ({rc.positives} edited): {outcome}.",
             f"Out-of-fold Brier {_fmt(rc.brier_current_cv)} in use vs {_fmt(rc.brier_refit_cv)} refit; "
             f"ECE {_fmt(rc.ece_current_cv)} vs {_fmt(rc.ece_refit_cv)}.",
             f"Parameters: `{json.dumps(rc.params, sort_keys=True)}`",
@@ -205,16 +280,29 @@ def write_png(report: Report, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
-    if report.bins:
-        sizes = [20 + 200 * b.count / max(b.count for b in report.bins) for b in report.bins]
-        ax.scatter([b.mean_predicted for b in report.bins], [b.observed_rate for b in report.bins], s=sizes,
-                   label="bins (area ~ lines)")
-        ax.plot([b.mean_predicted for b in report.bins], [b.observed_rate for b in report.bins])
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="predicted probability of an edit", ylabel="observed edit rate",
-           title=f"{report.repo} {report.week} (n={report.n_lines})")
-    ax.legend(loc="upper left")
+    bins = merge_sparse_bins(report.bins)
+    fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=100)
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="probability = edit rate")
+    if bins:
+        x, y = [b.mean_predicted for b in bins], [b.observed_rate for b in bins]
+        sizes = [30 + 250 * b.count / max(b.count for b in bins) for b in bins]
+        ax.plot(x, y, color="tab:red", linewidth=1)
+        full = [b.count >= MIN_BIN_LINES for b in bins]
+        ax.scatter([v for v, f in zip(x, full) if f], [v for v, f in zip(y, full) if f],
+                   s=[s for s, f in zip(sizes, full) if f], color="tab:red", label="bin (area ~ lines)")
+        if not all(full):
+            ax.scatter([v for v, f in zip(x, full) if not f], [v for v, f in zip(y, full) if not f],
+                       s=[s for s, f in zip(sizes, full) if not f], facecolors="none", edgecolors="tab:red",
+                       label=f"bin with < {MIN_BIN_LINES} lines")
+        for b in bins:
+            ax.annotate(f"n={b.count}", (b.mean_predicted, b.observed_rate), textcoords="offset points",
+                        xytext=(6, -10), fontsize=8)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="redline's probability that a person edits the line",
+           ylabel="share of those lines people edited")
+    ax.set_title(f"Did redline's probabilities hold? {report.repo}, {report.week}\n"
+                 f"{report.n_lines} AI-written lines with an outcome", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)

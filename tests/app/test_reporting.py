@@ -49,7 +49,7 @@ def test_report_issue_shows_the_numbers_of_the_known_history(seeded, client, app
     result = file_report(seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE, UNTIL)
     (issue,) = [i for i in app_github.issues if i["repo"] == REPO]
     assert issue["number"] == result["issue"] and issue["labels"] == [REPORT_LABEL]
-    assert issue["title"] == "redline calibration report 2026-W47"
+    assert issue["title"] == "redline calibration report 2026-W47 (16 Nov to 22 Nov 2026)"
     body = issue["body"]
     assert "| lines with an outcome | 8 (3 edited) |" in body
     assert "| PRs closed | 3 (1 unmerged, left out) |" in body
@@ -57,7 +57,8 @@ def test_report_issue_shows_the_numbers_of_the_known_history(seeded, client, app
     assert "| comment hit rate (commented lines then edited) | 0.667 (2 of 3) |" in body
     ece = float(re.search(r"\| ECE, 10 equal-width bins \| ([0-9.]+)", body).group(1))
     assert ece == pytest.approx(3 / 8 * abs(0.9 - 2 / 3), abs=0.001)
-    assert "bar [0.200, 0.667]" in body
+    assert body.startswith("**Too few commented lines to judge the comments (3, at least 10 needed)")
+    assert '"0.20-1.00 (n=8)"' in body and "bar [0.375]" in body  # 5 + 3 lines: one bin of 8
     assert (tmp_path / "octo__a" / "reliability-2026-W47.png").is_file()
 
 
@@ -97,3 +98,45 @@ def test_recalibration_is_not_saved_when_switched_off(store, tmp_path):
         seed(store, 100 + number, [(0.9, True, number % 3 == 0) for _ in range(5)])
     result = file_report(store, None, AppSettings(report_dir=tmp_path, recalibrate=False), REPO, SINCE, UNTIL)
     assert not result["recalibrated"] and store.latest_calibration(REPO, "probe-1") is None
+
+
+def test_a_new_week_closes_the_previous_report_issue(seeded, client, app_github, tmp_path):
+    settings = AppSettings(report_dir=tmp_path)
+    first = file_report(seeded, client, settings, REPO, SINCE, UNTIL)
+    seed(seeded, 6, [(0.9, True, True)], closed=UNTIL + dt.timedelta(days=2))
+    week = dt.timedelta(days=7)
+    second = file_report(seeded, client, settings, REPO, SINCE + week, UNTIL + week)
+    states = {i["number"]: (i["state"], i["title"]) for i in app_github.issues if i["repo"] == REPO}
+    assert states[first["issue"]] == ("closed", "redline calibration report 2026-W47 (16 Nov to 22 Nov 2026)")
+    assert states[second["issue"]] == ("open", "redline calibration report 2026-W48 (23 Nov to 29 Nov 2026)")
+    assert [n for n, (state, _) in states.items() if state == "open"] == [second["issue"]]
+    # re-running the older week updates its issue and closes nothing newer
+    assert file_report(seeded, client, settings, REPO, SINCE, UNTIL)["issue"] == first["issue"]
+    assert app_github.issues[second["issue"] - 1]["state"] == "open"
+
+
+def test_a_week_without_outcomes_files_no_issue(seeded, client, app_github, tmp_path):
+    later, filed = dt.timedelta(days=70), len(app_github.issues)
+    result = file_report(seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE + later, UNTIL + later)
+    assert result["issue"] is None and result["lines"] == 0 and result["png"] == ""
+    assert len(app_github.issues) == filed
+    assert "Nothing to report" in result["body"]
+
+
+def test_report_enabled_false_in_the_repository_config_files_no_issue(seeded, client, app_github, tmp_path):
+    later = dt.timedelta(weeks=20 + len(app_github.issues))  # a week no other test (or run) has filed
+    seed(seeded, 7, [(0.9, True, True)], closed=UNTIL + later - dt.timedelta(days=3))
+    config, filed = (REPO, ".github/redline.yml", report_branch(client)), len(app_github.issues)
+    app_github.contents[config] = b"report:\n  enabled: false\n"
+    try:
+        result = file_report(seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE + later, UNTIL + later)
+    finally:
+        del app_github.contents[config]
+    assert result["issue"] is None and result["lines"] == 1  # figures as usual, but nothing filed
+    assert len(app_github.issues) == filed
+    enabled = file_report(seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE + later, UNTIL + later)
+    assert enabled["issue"] is not None and len(app_github.issues) == filed + 1
+
+
+def report_branch(client) -> str:
+    return str(client.repo(REPO).default_branch)

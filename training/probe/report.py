@@ -7,6 +7,7 @@ leave-one-source-out) and in the wild (zero-shot, trained on the earlier split, 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -196,6 +197,23 @@ def _table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def figure_text(name: str) -> tuple[str, str]:
+    """(title, caption) of the reliability figure `name` (no .png), for the page and the picture."""
+    reading = ("Each point is a group of lines: across, their mean predicted probability of an edit; up, the "
+               "share of them that was edited. On the dashed diagonal a probability can be taken at its word; "
+               "below it, fewer edits happened than predicted. Circles: 10 equal-width bins; squares: 10 "
+               "equal-mass bins.")
+    if name.startswith("wild_"):
+        probe = name.removeprefix("wild_").replace("_", " ")
+        return (f"Real pull requests, {probe}: predicted edit probability against how often a person edited",
+                "Lines of the later, held-out split of AI-authored commits from public repositories, replayed "
+                "as pull requests; a line counts as edited when a later commit changed it. " + reading)
+    return ("Benchmark programs, selected probe: predicted edit probability against how often the minimal "
+            "repair edited",
+            "Generated lines of the MIAP benchmark programs, probabilities out of fold (Platt scaling); a line "
+            "counts as edited when the smallest passing repair changed it. " + reading)
+
+
 def save_figures(results: Results, directory: Path) -> list[str]:
     """Reliability diagrams (equal-width and equal-mass bins) as PNG; returns the file names."""
     import matplotlib
@@ -214,7 +232,7 @@ def save_figures(results: Results, directory: Path) -> list[str]:
                       label=f"{strategy} bins")
         axis.set_xlabel("predicted probability")
         axis.set_ylabel("observed edit rate")
-        axis.set_title(name.replace("_", " "), fontsize=9)
+        axis.set_title(textwrap.fill(figure_text(name)[0], 48), fontsize=8)
         axis.legend(fontsize=8)
         figure.tight_layout()
         figure.savefig(directory / f"{name}.png", dpi=100)
@@ -278,7 +296,9 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
                             _f(r.comments_per_commit, 2), _f(r.gate_failure_rate)] for m, r in results.replays]))
     if figures:
         out.append("\n## Reliability diagrams\n")
-        out += [f"![{name}](figures/{name})" for name in figures]
+        for name in figures:
+            title, caption = figure_text(name.removesuffix(".png"))
+            out += [f"**{title}**\n", f"![{title}](figures/{name})\n", f"*{caption}*\n"]
     if results.notes:
         out.append("\n## Notes\n")
         out += [f"- {note}" for note in results.notes]

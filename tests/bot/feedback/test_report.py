@@ -65,9 +65,10 @@ def test_unmerged_prs_can_be_included():
 
 def test_markdown_has_the_numbers_and_a_mermaid_chart(built):
     body = report.render_markdown(built, png_name="reliability-2026-W47.png")
-    assert built.title == "redline calibration report 2026-W47"
+    assert built.title == "redline calibration report 2026-W47 (16 Nov to 22 Nov 2026)"
     assert "```mermaid\nxychart-beta" in body
-    assert "bar [0.200, 0.667]" in body and "line [0.200, 0.900]" in body
+    # 5 + 3 lines: fewer than MIN_BIN_LINES each, merged into one bin of 8 with exact means
+    assert '"0.20-1.00 (n=8)"' in body and "bar [0.375]" in body and "line [0.463]" in body
     assert "| base rate (share edited) | 0.375 |" in body
     assert "0.667 (2 of 3)" in body
     assert "| gate: PRs gated / failed / overridden by label | 3 / 1 / 1 |" in body
@@ -78,6 +79,52 @@ def test_empty_period_renders_without_numbers():
     empty = report.build("octo/a", SINCE, UNTIL, [], [], 0, 0)
     body = report.render_markdown(empty)
     assert empty.n_lines == 0 and "| AUC | n/a |" in body and "mermaid" not in body
+
+
+def test_sparse_bins_merge_with_their_neighbours_keeping_counts_and_means():
+    rng = np.random.default_rng(1)
+    p = np.concatenate([rng.uniform(0.0, 0.1, 200), rng.uniform(0.3, 0.4, 5), rng.uniform(0.4, 0.5, 30),
+                        rng.uniform(0.9, 1.0, 3)])
+    y = rng.random(p.size) < p
+    bins = report.metrics.reliability_bins(p, y)
+    merged = report.merge_sparse_bins(bins, min_lines=20)
+    assert [b.count for b in merged] == [200, 38]  # 5 + 30, and the tail of 3 joins the bin before it
+    assert sum(b.count for b in merged) == p.size
+    assert merged[1].observed_rate == pytest.approx(y[p >= 0.3].mean())
+    assert merged[1].mean_predicted == pytest.approx(p[p >= 0.3].mean())
+    assert (merged[1].lower, merged[1].upper) == (pytest.approx(0.3), 1.0)
+    assert [b.count for b in report.merge_sparse_bins(bins[1:], min_lines=100)] == [38]  # all too few: one bin
+
+
+def _comments(hits: int, comments: int, edited_others: int, others: int) -> report.Report:
+    lines = ([outcome(n, 0.8, n < hits, commented=True) for n in range(comments)]
+             + [outcome(1000 + n, 0.2, n < edited_others) for n in range(others)])
+    return report.build("octo/a", SINCE, UNTIL, lines, [], len(lines), len(lines))
+
+
+def test_verdict_says_how_many_times_better_than_a_random_line():
+    good = _comments(hits=12, comments=20, edited_others=20, others=180)  # 60 % hit, base rate 16 %
+    assert report.verdict(good).startswith("Comments were right 3.8× as often as a random AI-written line: "
+                                           "12 of 20 commented lines were edited (60%)")
+    assert report.render_markdown(good).startswith(f"**{report.verdict(good)}**")
+
+
+def test_verdict_says_no_better_than_chance_and_what_to_do():
+    chance = _comments(hits=3, comments=20, edited_others=27, others=180)  # 15 % hit, base rate 15 %
+    text = report.verdict(chance)
+    assert text.startswith("Comments were no better than chance: 3 of 20 commented lines were edited")
+    assert "Raise `thresholds.comment` or turn comments off (`comments.max: 0`)" in text
+
+
+def test_verdict_with_too_few_comments_judges_the_ranking_instead(built):
+    assert report.verdict(built).startswith("Too few commented lines to judge the comments (3, at least 10 needed)")
+
+
+def test_title_names_the_week_the_period_covers():
+    monday_6am = dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC)  # the schedule's run: the 7 days before
+    weekly = report.build("octo/a", monday_6am - dt.timedelta(days=7), monday_6am, [], [], 0, 0)
+    assert weekly.week == "2026-W47" and weekly.title.endswith("2026-W47 (16 Nov to 23 Nov 2026)")
+    assert weekly.nothing_to_report
 
 
 def test_png_is_written(built, tmp_path):
