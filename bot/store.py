@@ -20,6 +20,7 @@ from sqlalchemy import Connection, create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.feedback.types import Fate, GateRecord, OutcomeLine
@@ -27,7 +28,38 @@ from bot.schema import (
     CalibrationRow, DeliveryRow, InstallationRow, OutcomeRow, PullRequestRow, RepositoryRow,
     ReportIssueRow, ReviewRow, ReviewStatus, ScoredLineRow, migrate, utcnow,
 )
-from scoring.errors import ConfigError
+from scoring.errors import ConfigError, RedlineError
+
+
+class StoreUnavailable(RedlineError):
+    """The database did not answer in time, or refused the connection: try again later (the webhook's 503)."""
+
+
+@contextmanager
+def _unavailable_as_error() -> Iterator[None]:
+    # OperationalError: unreachable, locked past the busy timeout, statement or lock timeout hit;
+    # TimeoutError: no pooled connection came free in time. Callers need only "retry later".
+    try:
+        yield
+    except (OperationalError, PoolTimeout) as error:
+        raise StoreUnavailable(f"the database did not answer: {getattr(error, 'orig', None) or error}") from error
+
+
+def _engine_options(driver: str, sqlite: bool, timeout_s: float | None) -> dict[str, object]:
+    """create_engine options that bound every wait on the database by timeout_s (None: the defaults)."""
+    if sqlite:
+        # sqlite3's timeout is how long a statement waits for another writer's lock.
+        return {"connect_args": {"timeout": 30 if timeout_s is None else timeout_s}}
+    if timeout_s is None:
+        return {}
+    options: dict[str, object] = {"pool_timeout": timeout_s}
+    if driver == "psycopg2":
+        milliseconds = max(1, round(timeout_s * 1000))
+        options["connect_args"] = {
+            "connect_timeout": max(1, math.ceil(timeout_s)),  # libpq takes whole seconds
+            "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
+        }
+    return options
 
 
 def default_database_url() -> str:
@@ -102,12 +134,19 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Connect (default: the SQLite file under the user data dir) and bring the schema up to date."""
+    def open(cls, url: str | None = None, timeout_s: float | None = None) -> Store:
+        """Connect (default: the SQLite file under the user data dir) and bring the schema up to date.
+
+        timeout_s bounds each wait on the database (connecting, a lock, a statement, a pooled
+        connection); past it the call raises StoreUnavailable. The webhook passes a few seconds, since
+        GitHub gives up after 10; None keeps the patient defaults workers want (SQLite waits 30 s for a
+        lock, Postgres as long as the server takes).
+        """
         url = url or default_database_url()
         try:
             sqlite = make_url(url).get_backend_name() == "sqlite"
-            engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {}, pool_pre_ping=not sqlite)
+            engine = create_engine(url, **_engine_options(make_url(url).get_dialect().driver, sqlite, timeout_s),
+                                   pool_pre_ping=not sqlite)
             if sqlite:
                 event.listen(engine, "connect", _sqlite_connect)
                 event.listen(engine, "begin", _sqlite_begin)
@@ -121,13 +160,14 @@ class Store:
         self.engine.dispose()
 
     def ping(self) -> None:
-        """Raise if the database cannot be reached."""
-        with self.engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
+        """Raise StoreUnavailable if the database cannot be reached."""
+        with _unavailable_as_error():
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+        with _unavailable_as_error(), self._sessions.begin() as session:
             yield session
 
     # -- webhook deliveries and installations ---------------------------------------------------------

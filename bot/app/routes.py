@@ -7,6 +7,7 @@ payload without the fields its route needs raises PayloadError (the web layer an
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,17 @@ class JobKind(enum.StrEnum):
     REPOS_REMOVED = "repos removed"
 
 
+# The events route() reads; any other event name is answered 200 and counted as "other".
+EVENTS = frozenset({"pull_request", "check_run", "installation", "installation_repositories", "ping"})
 # Jobs run by Celery workers; the rest are quick store writes done before answering.
 QUEUED = frozenset({JobKind.REVIEW, JobKind.RERUN, JobKind.OUTCOMES})
 REVIEW_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+# Ids and numbers are 64-bit in GitHub's API and in every column that stores them: a larger one is a
+# malformed payload (400), not a database error after the delivery was accepted.
+MAX_ID = 2**63 - 1
+# Repository full names (owner 39 + name 100) and logins are far shorter; the store's columns hold 200.
+MAX_NAME_CHARS = 200
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +59,37 @@ def _get(payload: Mapping[str, Any], *path: str) -> Any:
 
 def _str(payload: Mapping[str, Any], *path: str) -> str:
     value = _get(payload, *path)
-    if not isinstance(value, str) or not value:
-        raise PayloadError(f"payload field {'.'.join(path)} must be a non-empty string")
+    if not isinstance(value, str) or not value or len(value) > MAX_NAME_CHARS:
+        raise PayloadError(f"payload field {'.'.join(path)} must be a string of 1 to {MAX_NAME_CHARS} characters")
+    return value
+
+
+def _sha(payload: Mapping[str, Any], *path: str) -> str:
+    value = _get(payload, *path)
+    if not isinstance(value, str) or not _SHA.fullmatch(value):
+        raise PayloadError(f"payload field {'.'.join(path)} must be a commit SHA (40 or 64 hex digits)")
+    return value
+
+
+def _mapping(payload: Mapping[str, Any], *path: str) -> Mapping[str, Any]:
+    value = _get(payload, *path)
+    if not isinstance(value, Mapping):
+        raise PayloadError(f"payload field {'.'.join(path)} must be an object")
     return value
 
 
 def _int(payload: Mapping[str, Any], *path: str) -> int:
+    """A GitHub id or number: positive and within 64 bits, the width every store and GitHub itself use."""
     value = _get(payload, *path)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise PayloadError(f"payload field {'.'.join(path)} must be an integer")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
+        raise PayloadError(f"payload field {'.'.join(path)} must be an integer from 1 to 2**63-1")
+    return value
+
+
+def _list(payload: Mapping[str, Any], *path: str) -> list[Any]:
+    value = _get(payload, *path)
+    if not isinstance(value, list):
+        raise PayloadError(f"payload field {'.'.join(path)} must be a list")
     return value
 
 
@@ -67,23 +98,23 @@ def _installation(payload: Mapping[str, Any]) -> int:
 
 
 def _repo_names(payload: Mapping[str, Any], key: str) -> list[str]:
-    repos = _get(payload, key)
-    if not isinstance(repos, list):
-        raise PayloadError(f"payload field {key} must be a list")
-    return [_str(repo, "full_name") for repo in repos]
+    return [_str(repo, "full_name") for repo in _list(payload, key)]
 
 
-def _pull_request(action: str, payload: Mapping[str, Any]) -> Job | None:
+def _pull_request(action: str | None, payload: Mapping[str, Any]) -> Job | None:
+    if action not in REVIEW_ACTIONS and action != "closed":
+        return None  # labeled, edited, ...: nothing to do, however the rest of the payload looks
     repo = _str(payload, "repository", "full_name")
-    number = _int(payload, "pull_request", "number")
-    head_sha = _str(payload, "pull_request", "head", "sha")
+    pull = _mapping(payload, "pull_request")
+    number = _int(pull, "number")
+    head_sha = _sha(pull, "head", "sha")
     base = {"repo": repo, "number": number, "head_sha": head_sha, "installation_id": _installation(payload)}
     if action in REVIEW_ACTIONS:
-        if _get(payload, "pull_request").get("draft") is True:
+        if pull.get("draft") is True:
             return None  # drafts are reviewed once marked ready (ready_for_review)
         return Job(JobKind.REVIEW, base)
     if action == "closed":
-        merged = _get(payload, "pull_request").get("merged") is True
+        merged = pull.get("merged") is True
         return Job(JobKind.OUTCOMES, {**base, "merged": merged})
     return None
 
@@ -93,15 +124,18 @@ def route(event: str, payload: Mapping[str, Any]) -> Job | None:
     if not isinstance(payload, Mapping):
         raise PayloadError("the payload must be a JSON object")
     action = payload.get("action")
+    if not isinstance(action, str):
+        action = None  # any other JSON value names no action redline acts on (and may not be hashable)
     if event == "pull_request":
-        return _pull_request(str(action), payload)
+        return _pull_request(action, payload)
     if event == "check_run" and action == "rerequested":
-        numbers = [_int(pr, "number") for pr in _get(payload, "check_run").get("pull_requests") or []]
+        check_run = _mapping(payload, "check_run")
+        listed = _list(check_run, "pull_requests") if check_run.get("pull_requests") is not None else []
         return Job(JobKind.RERUN, {
             "repo": _str(payload, "repository", "full_name"),
-            "head_sha": _str(payload, "check_run", "head_sha"),
+            "head_sha": _sha(check_run, "head_sha"),
             "installation_id": _installation(payload),
-            "numbers": numbers,
+            "numbers": [_int(pull, "number") for pull in listed],
         })
     if event == "installation":
         installation_id, account = _installation(payload), _str(payload, "installation", "account", "login")

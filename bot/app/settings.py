@@ -22,6 +22,11 @@ DEFAULT_TASK_TIME_LIMIT_S = 900
 # Redis redelivers an unacknowledged task after this long; it must exceed the task time limit or a
 # slow review would run twice at once (the store's lease still keeps it from posting twice).
 DEFAULT_VISIBILITY_TIMEOUT_S = 3600
+# GitHub waits 10 s for the webhook's answer. Each broker or database call on that path gives up after
+# these many seconds, so a hung Redis or a locked database means a 503 in time (GitHub can redeliver)
+# rather than no answer at all.
+DEFAULT_BROKER_TIMEOUT_S = 3
+DEFAULT_DATABASE_TIMEOUT_S = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,8 @@ class AppSettings:
     include_unmerged: bool = False
     task_time_limit_s: int = DEFAULT_TASK_TIME_LIMIT_S
     visibility_timeout_s: int = DEFAULT_VISIBILITY_TIMEOUT_S
+    broker_timeout_s: float = DEFAULT_BROKER_TIMEOUT_S
+    database_timeout_s: float = DEFAULT_DATABASE_TIMEOUT_S
     max_retries: int = 5
     retry_backoff_s: float = 30.0
     github_throttle: bool = True
@@ -68,6 +75,8 @@ class AppSettings:
             include_unmerged=_bool(env, "REDLINE_REPORT_INCLUDE_UNMERGED", False),
             task_time_limit_s=_int(env, "REDLINE_TASK_TIME_LIMIT_S", DEFAULT_TASK_TIME_LIMIT_S),
             visibility_timeout_s=_int(env, "REDLINE_VISIBILITY_TIMEOUT_S", DEFAULT_VISIBILITY_TIMEOUT_S),
+            broker_timeout_s=_int(env, "REDLINE_BROKER_TIMEOUT_S", DEFAULT_BROKER_TIMEOUT_S),
+            database_timeout_s=_int(env, "REDLINE_DATABASE_TIMEOUT_S", DEFAULT_DATABASE_TIMEOUT_S),
             max_retries=_int(env, "REDLINE_TASK_MAX_RETRIES", 5),
             retry_backoff_s=float(_int(env, "REDLINE_TASK_RETRY_BACKOFF_S", 30)),
             github_throttle=_bool(env, "REDLINE_GITHUB_THROTTLE", True),

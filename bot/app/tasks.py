@@ -21,7 +21,7 @@ from celery.schedules import crontab
 
 from bot.app.pipeline import load_scorer, pull_outcomes, review_head
 from bot.app.routes import Job, JobKind
-from bot.app.settings import AppSettings
+from bot.app.settings import DEFAULT_BROKER_TIMEOUT_S, AppSettings
 from bot.config import Settings
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
@@ -226,8 +226,21 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None) -> Cele
     return app
 
 
-def enqueuer(app: Celery) -> Callable[[Job, str], None]:
-    """What the web process calls to hand a job to the review queue (raises when the broker is down)."""
+def enqueuer(app: Celery, timeout_s: float = DEFAULT_BROKER_TIMEOUT_S) -> Callable[[Job, str], None]:
+    """What the web process calls to hand a job to the review queue. Raises when the broker is down or
+    does not answer within timeout_s: connecting, waiting for a pooled connection, or publishing.
+
+    The bounds go on `app` itself, which in the web process only ever sends; workers keep the patient
+    defaults (their consumer must not give up on a slow broker).
+    """
+    app.conf.update(
+        broker_connection_timeout=timeout_s,
+        broker_pool_acquire_timeout=timeout_s,
+        # Without a socket timeout a publish to a Redis that accepts connections but never answers
+        # (stopped, overloaded, half-open connection) waits forever.
+        broker_transport_options={**app.conf.broker_transport_options, "socket_timeout": timeout_s,
+                                  "socket_connect_timeout": timeout_s},
+    )
 
     def enqueue(job: Job, delivery: str) -> None:
         kwargs: Mapping[str, Any] = {**job.args, "delivery": delivery}

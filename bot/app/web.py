@@ -2,32 +2,47 @@
 
 POST /webhook checks X-Hub-Signature-256 (HMAC-SHA256 of the raw body, constant-time compare) before
 parsing anything; GET /healthz and GET /metrics (Prometheus text). A malformed delivery is a 4xx,
-never a 5xx; no review work happens here.
+never a 5xx; no review work happens here. Every answer comes within GitHub's 10 s: a hung broker or
+database gets a 503 (the delivery is then not remembered, so GitHub's redelivery is accepted).
 """
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import hmac
 import json
 import logging
-import threading
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
+from bot.app.metrics import Metrics
 from bot.app.routes import QUEUED, Job, JobKind, PayloadError, route
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-hub-signature-256"
 # GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+# GitHub gives up after 10 s. Broker and database calls have their own timeouts; this bounds the whole
+# answer, whatever else might block (a stopped Postgres server has no client-side read timeout).
+ANSWER_WITHIN_S = 8.0
+# After the broker fails, deliveries that need it get their 503 at once for this long: a burst against
+# a hung Redis then pays one timeout, not one per delivery queued behind the broker's connection pool.
+BROKER_COOLDOWN_S = 2.0
+# Deliveries are handled on their own threads, so health checks and metrics never wait behind
+# deliveries stuck on a hung dependency.
+WEBHOOK_THREADS = 16
+# GitHub's delivery ids are UUIDs; the store keeps up to 100 characters.
+_DELIVERY_ID = re.compile(r"[\x21-\x7e]{1,100}")
 
 Enqueue = Callable[[Job, str], None]  # (job, delivery id); raises when the broker cannot take it
 
@@ -38,32 +53,66 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
-    return header is not None and hmac.compare_digest(signature(secret, body), header)
+    # Compared as bytes: the header is whatever the sender wrote, and compare_digest raises on a
+    # non-ASCII str instead of answering False.
+    return header is not None and hmac.compare_digest(signature(secret, body).encode(),
+                                                      header.encode("utf-8", "surrogatepass"))
 
 
-class Metrics:
-    """Process-local counters and a latency sum, exposed in Prometheus text format."""
+def parse(body: bytes) -> Any:
+    """The JSON payload, or a PayloadError that says why not."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise PayloadError("the payload nests too deeply to parse") from None
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise PayloadError(f"the payload is not JSON: {error}") from None
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.deliveries: collections.Counter[tuple[str, str]] = collections.Counter()
-        self.seconds_total = 0.0
 
-    def count(self, event: str, outcome: str, seconds: float) -> None:
-        with self._lock:
-            self.deliveries[(event, outcome)] += 1
-            self.seconds_total += seconds
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it is known to exceed `limit` (declared or streamed): never held whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
-    def render(self) -> str:
-        with self._lock:
-            lines = ["# HELP redline_webhook_deliveries_total Webhook deliveries by event and outcome.",
-                     "# TYPE redline_webhook_deliveries_total counter"]
-            lines += [f'redline_webhook_deliveries_total{{event="{e}",outcome="{o}"}} {n}'
-                      for (e, o), n in sorted(self.deliveries.items())]
-            lines += ["# HELP redline_webhook_seconds_total Time spent answering deliveries.",
-                      "# TYPE redline_webhook_seconds_total counter",
-                      f"redline_webhook_seconds_total {self.seconds_total:.6f}"]
-            return "\n".join(lines) + "\n"
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    outcome: str
+    detail: str | None = None
+    job: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.status not in (401, 413)
+
+    def response(self) -> JSONResponse:
+        extra = {key: value for key, value in (("detail", self.detail), ("job", self.job)) if value is not None}
+        # After a 413 the rest of the body is unread: closing the connection stops the sender, where
+        # keep-alive would have the server read (and drop) all of it.
+        headers = {"Connection": "close"} if self.status == 413 else None
+        return JSONResponse({"outcome": self.outcome, **extra}, status_code=self.status, headers=headers)
+
+
+class Breaker:
+    """Open for a cooldown after the broker failed; deliveries that need the broker skip it meanwhile."""
+
+    def __init__(self, cooldown_s: float) -> None:
+        self._cooldown_s = cooldown_s
+        self._open_until = 0.0  # one float, replaced whole: no lock needed between handler threads
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def trip(self) -> None:
+        self._open_until = time.monotonic() + self._cooldown_s
 
 
 def _bookkeeping(store: Store, job: Job) -> None:
@@ -76,65 +125,97 @@ def _bookkeeping(store: Store, job: Job) -> None:
         store.set_repositories_active(args["installation_id"], args["repos"], job.kind is JobKind.REPOS_ADDED)
 
 
-def create_app(secret: str, store: Store, enqueue: Enqueue) -> FastAPI:
+def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: float = ANSWER_WITHIN_S,
+               broker_cooldown_s: float = BROKER_COOLDOWN_S) -> FastAPI:
     """The ASGI app. `enqueue` hands a job to the workers (tasks.enqueuer in production)."""
     if not secret:
         raise ValueError("a webhook secret is required")
     app = FastAPI(title="redline", docs_url=None, redoc_url=None)
     metrics = Metrics()
     app.state.metrics = metrics
+    breaker = Breaker(broker_cooldown_s)
+    threads = anyio.CapacityLimiter(WEBHOOK_THREADS)
 
-    def answer(event: str, outcome: str, status: int, started: float, **extra: object) -> JSONResponse:
-        metrics.count(event, outcome, time.perf_counter() - started)
-        return JSONResponse({"outcome": outcome, **extra}, status_code=status)
-
-    def handle(event: str, delivery: str, body: bytes, signature_header: str | None, started: float) -> JSONResponse:
-        if len(body) > MAX_PAYLOAD_BYTES:
-            return answer(event, "too large", 413, started)
-        if not verify(secret, body, signature_header):
-            return answer(event, "bad signature", 401, started)
-        if not event or not delivery:
-            return answer(event, "missing headers", 400, started,
-                          detail="X-GitHub-Event and X-GitHub-Delivery are required")
+    def forget(delivery: str) -> None:
         try:
-            payload = json.loads(body)
+            store.forget_delivery(delivery)
+        except StoreUnavailable:
+            log.error("could not forget delivery %s: its redelivery will be answered duplicate", delivery)
+
+    def handle(event: str, delivery: str, body: bytes, signature_header: str | None) -> Answer:
+        if not verify(secret, body, signature_header):
+            return Answer(401, "bad signature")
+        if not event or not delivery:
+            return Answer(400, "missing headers", "X-GitHub-Event and X-GitHub-Delivery are required")
+        if not _DELIVERY_ID.fullmatch(delivery):
+            return Answer(400, "malformed", "X-GitHub-Delivery must be 1 to 100 printable ASCII characters")
+        try:
+            payload = parse(body)
             job = route(event, payload)
-        except (ValueError, PayloadError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            return answer(event, "malformed", 400, started, detail=str(error))
+        except PayloadError as error:
+            return Answer(400, "malformed", str(error))
         if job is None:
-            return answer(event, "pong" if event == "ping" else "ignored", 200, started)
-        if not store.record_delivery(delivery, event, payload.get("action")):
-            return answer(event, "duplicate", 200, started)
+            return Answer(200, "pong" if event == "ping" else "ignored")
+        if job.kind in QUEUED and not breaker.allows():
+            return Answer(503, "not queued", "the broker failed moments ago; redeliver later")
+        # A delivery is remembered only while it stands accepted: every failure below forgets it again,
+        # so GitHub's redelivery is handled rather than answered "duplicate".
+        try:
+            if not store.record_delivery(delivery, event, payload["action"] if "action" in payload else None):
+                return Answer(200, "duplicate")
+        except StoreUnavailable as error:
+            return Answer(503, "store unavailable", str(error))
         if job.kind not in QUEUED:
-            _bookkeeping(store, job)
-            return answer(event, "recorded", 200, started)
+            try:
+                _bookkeeping(store, job)
+            except StoreUnavailable as error:
+                forget(delivery)
+                return Answer(503, "store unavailable", str(error))
+            return Answer(200, "recorded")
         try:
             enqueue(job, delivery)
-        except Exception as error:  # broker down: let GitHub redeliver, and accept that redelivery
-            log.exception("could not queue delivery %s", delivery)
-            store.forget_delivery(delivery)
-            return answer(event, "not queued", 503, started, detail=type(error).__name__)
-        return answer(event, "queued", 202, started, job=str(job.kind))
+        except Exception as error:  # broker down or hung: let GitHub redeliver, and accept that redelivery
+            breaker.trip()
+            log.error("could not queue delivery %s: %s: %s", delivery, type(error).__name__, error)
+            forget(delivery)
+            return Answer(503, "not queued", type(error).__name__)
+        return Answer(202, "queued", job=str(job.kind))
 
     @app.post("/webhook")
     async def webhook(request: Request) -> Response:
         started = time.perf_counter()
-        body = await request.body()
         headers = request.headers
-        # The store and the broker block: keep them off the event loop.
-        return await run_in_threadpool(handle, headers.get("x-github-event", ""), headers.get("x-github-delivery", ""),
-                                       body, headers.get(SIGNATURE_HEADER), started)
+        event = headers.get("x-github-event", "")
+        body = await read_limited(request, MAX_PAYLOAD_BYTES)
+        if body is None:
+            answer = Answer(413, "too large", f"payloads are limited to {MAX_PAYLOAD_BYTES} bytes")
+        else:
+            try:
+                with anyio.fail_after(answer_within_s):
+                    # The store and the broker block: keep them off the event loop. A handler still
+                    # running at the deadline finishes on its own: it either queues the job (then a
+                    # redelivery is a duplicate) or forgets the delivery (then it is accepted).
+                    answer = await anyio.to_thread.run_sync(
+                        handle, event, headers.get("x-github-delivery", ""), body, headers.get(SIGNATURE_HEADER),
+                        abandon_on_cancel=True, limiter=threads)
+            except TimeoutError:
+                log.error("no answer for a %s delivery within %s s", event[:40], answer_within_s)
+                answer = Answer(503, "timed out", "redline could not answer in time; redeliver later")
+        metrics.count(event if answer.authenticated else None, answer.outcome, time.perf_counter() - started)
+        return answer.response()
 
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:
         try:
-            store.ping()
+            with anyio.fail_after(answer_within_s):
+                await anyio.to_thread.run_sync(store.ping, abandon_on_cancel=True)
         except Exception as error:  # the probe must answer, not crash: a load balancer reads the status
             return JSONResponse({"status": "store unavailable", "detail": type(error).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     @app.get("/metrics")
-    def prometheus() -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+    async def prometheus() -> Response:
+        # On the event loop: counting never blocks, so metrics answer even when every thread is busy.
+        return Response(metrics.render(), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
     return app

@@ -44,8 +44,9 @@ def serve(host: str, port: int, log_level: str) -> None:
     from bot.store import Store
 
     settings = AppSettings.from_env()
-    app = create_app(settings.require_webhook_secret(), Store.open(settings.database_url),
-                     enqueuer(create_celery(settings)))
+    app = create_app(settings.require_webhook_secret(),
+                     Store.open(settings.database_url, timeout_s=settings.database_timeout_s),
+                     enqueuer(create_celery(settings), timeout_s=settings.broker_timeout_s))
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 

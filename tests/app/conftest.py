@@ -3,6 +3,7 @@ redis-server on a free loopback port. Servers whose binary is missing are skippe
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -55,13 +56,13 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> 
     raise RuntimeError(f"nothing listens on port {port} after {SERVER_START_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def redis_server(directory: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A redis-server on a free loopback port: (URL, its process), terminated at the end."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server not found (apt-get install redis-server); the test command installs it")
     port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "",
          "--appendonly", "no"],
@@ -69,10 +70,40 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     try:
         wait_for_port(port, process)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process
     finally:
+        process.send_signal(signal.SIGCONT)  # a test that stopped it must not leave it unkillable
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def serve_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`redline serve` (uvicorn) in a subprocess on a free loopback port: (base URL, its process)."""
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            app_command("web", "--log-level", "warning"),
+            env={**os.environ, **env, "PYTHON": sys.executable, "REDLINE_HOST": "127.0.0.1",
+                 "REDLINE_PORT": str(port)},
+            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, process)
+            yield f"http://127.0.0.1:{port}", process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _postgres_bin() -> Path | None:
@@ -238,6 +269,7 @@ def web(app_env: dict[str, str]) -> Iterator[tuple[Any, Store]]:
     from bot.app.web import create_app
 
     settings = AppSettings.from_env(app_env)
-    store = Store.open(settings.database_url)
-    yield TestClient(create_app(settings.webhook_secret, store, enqueuer(create_celery(settings)))), store
+    store = Store.open(settings.database_url, timeout_s=settings.database_timeout_s)
+    app = create_app(settings.webhook_secret, store, enqueuer(create_celery(settings), settings.broker_timeout_s))
+    yield TestClient(app), store
     store.close()
