@@ -140,13 +140,45 @@ def load_settings(config_text: str | None = None, env: Mapping[str, str] | None 
         settings = Settings.model_validate(data)
         settings.attribution_rules()  # validates the regexes
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in error.errors()
-        )
-        raise ConfigError(
-            f"invalid redline configuration ({CONFIG_PATH} or REDLINE_* env): {problems}"
-        ) from None
+        message = f"invalid redline configuration ({CONFIG_PATH} or REDLINE_* env): {_problems(error)}"
+        raise ConfigError(_clip(message, MAX_ERROR_CHARS)) from None
+    except ConfigError as error:  # a bad regex: its message quotes the pattern, which may be huge
+        raise ConfigError(_clip(str(error), MAX_ERROR_CHARS)) from None
     return settings
+
+
+# An error names at most this many keys or problems, then counts the rest: a file with 50,000 unknown
+# keys must give a message a person can read (and a log line, a check-run summary can hold).
+MAX_LISTED = 5
+MAX_SHOWN_CHARS = 80  # of one key or one value quoted in a message
+MAX_ERROR_CHARS = 2000
+
+
+def _clip(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _listed(items: list[str], separator: str, noun: str) -> str:
+    shown = separator.join(items[:MAX_LISTED])
+    return shown if len(items) <= MAX_LISTED else f"{shown} and {len(items) - MAX_LISTED:,} more {noun}"
+
+
+def _problems(error: ValidationError) -> str:
+    """The validation errors, unknown keys gathered in one list: the first few of each, then the count."""
+    unknown: list[str] = []
+    invalid: list[str] = []
+    for problem in error.errors():
+        where = ".".join(_clip(str(part)) for part in problem["loc"]) or "(top level)"
+        if problem["type"] == "extra_forbidden":
+            unknown.append(where)
+        else:
+            invalid.append(f"{where}: {_clip(problem['msg'], 2 * MAX_SHOWN_CHARS)}")
+    parts = []
+    if unknown:
+        parts.append(f"unknown key{'s' if len(unknown) > 1 else ''} {_listed(unknown, ', ', 'unknown keys')}")
+    if invalid:
+        parts.append(_listed(invalid, "; ", "problems"))
+    return "; ".join(parts)
 
 
 def _parse_yaml(config_text: str | None) -> dict[str, Any]:
@@ -167,7 +199,7 @@ def env_bool(name: str, value: str) -> bool:
     """An env var's true/false spelling (true/false, 1/0, yes/no, on/off); anything else is a ConfigError."""
     lowered = value.strip().lower()
     if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-        raise ConfigError(f"{name} must be true or false, got {value.strip()!r}")
+        raise ConfigError(f"{name} must be true or false, got {_clip(repr(value.strip()))}")
     return lowered in ("true", "1", "yes", "on")
 
 
@@ -180,5 +212,5 @@ def _convert_env(name: str, value: str, kind: str) -> object:
         return float(value) if kind == "float" else int(value) if kind == "int" else value
     except ValueError:
         raise ConfigError(
-            f"{name} must be a{'n integer' if kind == 'int' else ' number'}, got {value!r}"
+            f"{name} must be a{'n integer' if kind == 'int' else ' number'}, got {_clip(repr(value))}"
         ) from None

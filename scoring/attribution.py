@@ -84,9 +84,12 @@ class Rules:
         for pattern in self.extra_patterns:
             try:
                 re.compile(pattern)
-            except re.error as error:
+            # re.compile raises more than re.error: OverflowError for a huge repeat count,
+            # RecursionError for groups nested thousands deep.
+            except (re.error, OverflowError, RecursionError) as error:
+                shown = pattern if len(pattern) <= 80 else pattern[:79] + "…"  # a message, not the file
                 raise ConfigError(
-                    f"AI detection pattern {pattern!r} is not a valid regex: {error}"
+                    f"AI detection pattern {shown!r} is not a valid regex: {error}"
                 ) from error
 
 

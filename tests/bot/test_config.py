@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import os
 
-from bot.config import load_settings
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.config import ENV_VARS, Settings, load_settings
 from scoring.attribution import DetectMode
 from scoring.decisions import DEFAULT_COMMENT_THRESHOLD
 from scoring.errors import ConfigError
@@ -90,3 +95,74 @@ def test_boolean_env_vars_accept_the_usual_spellings(value, expected):
 
     assert load_settings(None, env={"REDLINE_GATE": value}).gate.enabled is expected
     assert AppSettings.from_env({"REDLINE_RECALIBRATE": value}).recalibrate is expected
+
+
+# -- error text stays readable whatever the file holds ----------------------------------------------------
+
+MAX_MESSAGE = 2000
+
+
+def test_fifty_thousand_unknown_keys_are_named_by_the_first_few_and_counted():
+    text = "\n".join(f"key{i}: 1" for i in range(50_000))
+    with pytest.raises(ConfigError) as raised:
+        load_settings(text, env={})
+    message = str(raised.value)
+    assert "unknown keys key0, key1, key2, key3, key4 and 49,995 more" in message
+    assert "key5," not in message and len(message) < MAX_MESSAGE
+
+
+def test_unknown_keys_inside_a_section_and_other_problems_are_both_reported():
+    text = "thresholds: {" + ", ".join(f"k{i}: 1" for i in range(1000)) + ", gate: 7}"
+    with pytest.raises(ConfigError) as raised:
+        load_settings(text, env={})
+    message = str(raised.value)
+    assert "thresholds.k0" in message and "995 more unknown keys" in message and "thresholds.gate" in message
+
+
+def test_huge_keys_and_values_are_clipped_in_the_message():
+    with pytest.raises(ConfigError) as raised:
+        load_settings("k" * 1_000_000 + ": 1\n", env={})
+    assert len(str(raised.value)) < MAX_MESSAGE
+    with pytest.raises(ConfigError, match="REDLINE_GATE") as raised:
+        load_settings(None, env={"REDLINE_GATE": "y" * 1_000_000})
+    assert len(str(raised.value)) < MAX_MESSAGE
+    with pytest.raises(ConfigError, match="not a valid regex") as raised:
+        load_settings("ai: {patterns: ['" + "(" * 100_000 + "']}", env={})
+    assert len(str(raised.value)) < MAX_MESSAGE
+
+
+def test_fifty_thousand_bad_list_entries_are_counted():
+    text = "paths: {include: [" + ", ".join(["[1]"] * 50_000) + "]}"
+    with pytest.raises(ConfigError) as raised:
+        load_settings(text, env={})
+    assert "49,995 more problems" in str(raised.value) and len(str(raised.value)) < MAX_MESSAGE
+
+
+# -- property-based: whatever the file and the env say, Settings or one short ConfigError ---------------
+
+_SECTIONS = {name: field.annotation for name, field in Settings.model_fields.items()}
+_FIELDS = sorted({name for model in _SECTIONS.values() for name in model.model_fields})
+_KEYS = st.sampled_from(_FIELDS) | st.text(max_size=8)
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**70), max_value=2**70)
+            | st.floats() | st.text(max_size=20)
+            | st.sampled_from(["detect", "all", "none", "0.5", "(", "**"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12)
+_DOCUMENTS = st.dictionaries(st.sampled_from(sorted(_SECTIONS)) | st.text(max_size=8),
+                             st.dictionaries(_KEYS, _VALUES, max_size=4) | _VALUES, max_size=5)
+_YAML_LIKE = st.text(alphabet=" :-[]{},'\"\n\t#&*!|>?%@`abcdefgmrt01.\\", max_size=200)
+_TEXTS = (st.none() | _DOCUMENTS.map(lambda d: yaml.safe_dump(d, allow_unicode=True)) | _YAML_LIKE
+          | st.text(max_size=200))
+_ENV = st.dictionaries(st.sampled_from(sorted(ENV_VARS)), st.text(max_size=30), max_size=3)
+
+
+@settings(max_examples=int(os.environ.get("REDLINE_FUZZ_EXAMPLES", "300")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXTS, _ENV)
+def test_any_file_and_env_give_settings_or_one_short_config_error(text, env):
+    try:
+        loaded = load_settings(text, env=env)
+    except ConfigError as error:
+        assert 0 < len(str(error)) < MAX_MESSAGE
+    else:
+        assert isinstance(loaded, Settings)
