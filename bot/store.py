@@ -42,7 +42,8 @@ def _unavailable_as_error() -> Iterator[None]:
     try:
         yield
     except (OperationalError, PoolTimeout) as error:
-        raise StoreUnavailable(f"the database did not answer: {getattr(error, 'orig', None) or error}") from error
+        cause = getattr(error, "orig", None) or error  # the driver's own message, without the SQL
+        raise StoreUnavailable(f"the database did not answer: {cause}") from error
 
 
 def _engine_options(driver: str, sqlite: bool, timeout_s: float | None) -> dict[str, object]:

@@ -94,7 +94,8 @@ class Answer:
         return self.status not in (401, 413)
 
     def response(self) -> JSONResponse:
-        extra = {key: value for key, value in (("detail", self.detail), ("job", self.job)) if value is not None}
+        extra = {key: value for key, value in (("detail", self.detail), ("job", self.job))
+                 if value is not None}
         # After a 413 the rest of the body is unread: closing the connection stops the sender, where
         # keep-alive would have the server read (and drop) all of it.
         headers = {"Connection": "close"} if self.status == 413 else None
@@ -196,8 +197,8 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
                     # running at the deadline finishes on its own: it either queues the job (then a
                     # redelivery is a duplicate) or forgets the delivery (then it is accepted).
                     answer = await anyio.to_thread.run_sync(
-                        handle, event, headers.get("x-github-delivery", ""), body, headers.get(SIGNATURE_HEADER),
-                        abandon_on_cancel=True, limiter=threads)
+                        handle, event, headers.get("x-github-delivery", ""), body,
+                        headers.get(SIGNATURE_HEADER), abandon_on_cancel=True, limiter=threads)
             except TimeoutError:
                 log.error("no answer for a %s delivery within %s s", event[:40], answer_within_s)
                 answer = Answer(503, "timed out", "redline could not answer in time; redeliver later")

@@ -173,3 +173,27 @@ def test_password_is_not_shown_in_the_error():
     with pytest.raises(ConfigError) as error:
         Store.open("postgresql+psycopg2://redline:s3cret@127.0.0.1:1/redline")
     assert "s3cret" not in str(error.value)
+
+
+def test_a_locked_store_gives_up_within_its_timeout_and_says_so(database_url: str):
+    """The webhook's store (timeout_s) answers StoreUnavailable while another writer holds the lock,
+    on SQLite (busy timeout) and Postgres (lock_timeout), and works again once the lock is gone."""
+    from bot.store import StoreUnavailable
+
+    bounded = Store.open(database_url, timeout_s=1)
+    holder = Store.open(database_url)
+    try:
+        with holder.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("INSERT INTO deliveries (delivery_id, event, received_at) "
+                                           "VALUES ('held', 'ping', '2026-01-01 00:00:00')")
+            else:
+                connection.exec_driver_sql("BEGIN")
+                connection.exec_driver_sql("LOCK TABLE deliveries IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(StoreUnavailable, match="did not answer"):
+                bounded.record_delivery("waiting", "pull_request", "opened")
+            connection.rollback()
+        assert bounded.record_delivery("waiting", "pull_request", "opened")
+    finally:
+        bounded.close()
+        holder.close()
