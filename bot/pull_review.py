@@ -1,23 +1,38 @@
 """Review one GitHub pull request: fetch it once into a PullContext -> bot.review -> review + check run.
 
 The wiring shared by `redline review --github` and the App's workers; the reviewing itself is bot.review's,
-the GitHub requests bot.github's. Raises RedlineError (GitHubError, ConfigError) only before the review exists.
+the GitHub requests bot.github's. Raises RedlineError (GitHubError, ConfigError) only before the review exists;
+an invalid `.github/redline.yml` first gets a neutral check run that names the key and the problem, so a
+required check never waits for a run that will not come.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.comments import ExistingComment
-from bot.config import Settings, load_settings
-from bot.github import pulls
+from bot.config import CONFIG_PATH, Settings, load_settings
+from bot.github import checks, pulls
 from bot.github.client import GitHubClient
-from bot.reporters.check_run import CheckRunReporter
+from bot.reporters.check_run import CHECK_NAME, CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome, review
 from bot.snapshot import Snapshot, github_config_text, github_snapshot
+from scoring.errors import ConfigError, GitHubError
 from scoring.scorer import ScorerProtocol
+
+
+CONFIG_DOCS_URL = "https://github.com/redline-review/redline/blob/main/docs/configuration.md"
+
+
+class RepositoryConfigError(ConfigError):
+    """The repository's settings are invalid; carries the PR head the neutral check run goes on."""
+
+    def __init__(self, message: str, head_sha: str, branch: str) -> None:
+        super().__init__(message)
+        self.head_sha, self.branch = head_sha, branch
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +52,10 @@ def fetch_pull(client: GitHubClient, repo: str, number: int, head_sha: str | Non
     pull = pulls.get_pull(client, repo, number)
     if head_sha is not None and pull.head_sha != head_sha:
         return None
-    settings = load_settings(github_config_text(client, repo, pull.default_branch))
+    try:
+        settings = load_settings(github_config_text(client, repo, pull.default_branch))
+    except ConfigError as error:
+        raise RepositoryConfigError(str(error), pull.head_sha, pull.default_branch) from None
     snapshot = github_snapshot(client, pull, max_added_lines=settings.languages.max_added_lines_per_file)
     return PullContext(pull, settings, snapshot, tuple(existing_comments(client, repo, number)))
 
@@ -64,7 +82,19 @@ def review_pull(
     With `head_sha`, None means the PR's head has moved on (a newer push supersedes this review) and
     nothing is posted. `more_reporters` (terminal, SARIF) report before the GitHub ones.
     """
-    context = fetch_pull(client, repo, number, head_sha)
+    try:
+        context = fetch_pull(client, repo, number, head_sha)
+    except RepositoryConfigError as error:
+        if check_run:
+            with contextlib.suppress(GitHubError):  # the configuration error is the one to report
+                checks.create_check_run(
+                    client, repo, name=CHECK_NAME, head_sha=error.head_sha, conclusion="neutral",
+                    title=f"redline did not review: invalid {CONFIG_PATH}",
+                    summary=f"{error}\n\nFix `{CONFIG_PATH}` on `{error.branch}` (the default branch); "
+                            f"every key and its default: {CONFIG_DOCS_URL}. The next push is reviewed "
+                            "with the fixed file.",
+                )
+        raise
     if context is None:
         return None
     settings = context.settings

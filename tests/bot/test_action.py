@@ -128,3 +128,20 @@ def test_docs_pin_the_action_by_commit_sha():
     text = (ROOT / "docs" / "action.md").read_text()
     pins = re.findall(r"uses: redline-review/redline@(\S+)", text)
     assert pins and all(re.fullmatch(r"[0-9a-f]{40}", pin) for pin in pins), pins
+
+
+def test_invalid_repository_config_is_a_neutral_check_run_naming_the_key(fake_github, tmp_path):
+    _pull(fake_github)
+    fake_github.contents[("acme/app", ".github/redline.yml", "main")] = b"thresholds:\n  comment: 2\n"
+    outputs = tmp_path / "github_output"
+    env = {"GITHUB_API_URL": fake_github.base_url, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/app",
+           "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_EVENT_PATH": ""}
+    result = CliRunner().invoke(cli, ["review", "--github", "--pr", "7"], env=env)
+    assert result.exit_code != 1, result.output  # never a failing gate for redline's own problem
+    assert "thresholds.comment" in result.output
+    [run] = fake_github.check_runs
+    assert run["conclusion"] == "neutral" and run["head_sha"] == "h" * 40
+    assert run["output"]["title"] == "redline did not review: invalid .github/redline.yml"
+    assert "thresholds.comment: Input should be less than or equal to 1" in run["output"]["summary"]
+    assert "gate=neutral" in outputs.read_text()
+    assert fake_github.calls("POST", "/reviews$") == []
