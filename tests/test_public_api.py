@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+
 import scoring
 
 PINNED = [
@@ -15,4 +19,11 @@ PINNED = [
 def test_scoring_exports_exactly_the_pinned_names() -> None:
     assert scoring.__all__ == sorted(PINNED)
     for name in PINNED:
-        assert getattr(scoring, name) is not None
+        # Each name is the object its module defines, not a stand-in that merely exists.
+        assert getattr(scoring, name) is getattr(importlib.import_module(scoring._EXPORTS[name]), name)
+
+
+def test_importing_scoring_and_its_errors_does_not_import_torch() -> None:
+    code = "import sys, scoring, scoring.errors; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

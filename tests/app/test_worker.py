@@ -100,7 +100,13 @@ def test_weekly_schedule_files_a_report_issue_per_installed_repository(app_githu
     wait_until(lambda: any(i["repo"] == REPO for i in app_github.issues), REVIEW_TIMEOUT_S, "the report issue",
                workers.log_text)
     (issue,) = [i for i in app_github.issues if i["repo"] == REPO]
-    assert issue["title"].startswith("redline calibration report ") and "```mermaid" in issue["body"]
+    # The scheduled report covers the seven days ending now; its title names the week of their middle.
+    until = dt.datetime.now(dt.UTC)
+    since, last = until - dt.timedelta(days=7), until - dt.timedelta(seconds=1)
+    year, week, _ = (until - dt.timedelta(days=3.5)).isocalendar()
+    assert issue["title"] == (f"redline calibration report {year}-W{week:02d} "
+                              f"({since.day} {since:%b} to {last.day} {last:%b %Y})")
+    assert f"`{REPO}`" in issue["body"] and "```mermaid" in issue["body"]
 
 
 def _closed(store, number: int) -> bool:

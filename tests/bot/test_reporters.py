@@ -43,7 +43,9 @@ def test_sarif_lists_flagged_lines_with_probabilities(git_repo, tiny, tmp_path):
     results = document["runs"][0]["results"]
     lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results]
     assert sorted(lines) == [3, 4]
-    assert all(0.5 <= r["properties"]["probability"] <= 1 for r in results)
+    shown = {d.line.line: round(d.line.probability, 4) for d in outcome.decision.commented}
+    assert {line: r["properties"]["probability"] for line, r in zip(lines, results, strict=True)} == shown
+    assert all(r["properties"]["probeVersion"] == outcome.probe_version for r in results)
 
 
 def test_annotations_include_over_cap_lines_and_blocking_hunks(git_repo, tiny):

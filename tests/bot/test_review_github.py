@@ -116,14 +116,14 @@ def test_a_422_for_one_comment_never_loses_the_others(client, fake_github, tiny)
     assert reporter_outcome.reporter_errors == ()
 
 
-@pytest.mark.parametrize("status", [429, 502])
-def test_rate_limit_and_5xx_on_posting_are_retried(client, fake_github, tiny, sleeps, status):
+@pytest.mark.parametrize(("status", "wait_s"), [(429, 2.0), (502, 0.5)])  # Retry-After; the first backoff
+def test_rate_limit_and_5xx_on_posting_are_retried(client, fake_github, tiny, sleeps, status, wait_s):
     _pull(fake_github, "a" * 40, TEXT_V1, PATCH_V1)
     fake_github.fail(
         "POST", r"/pulls/5/reviews$", status, headers={"Retry-After": "2"} if status == 429 else {}
     )
     _run(client, tiny)
-    assert len(fake_github.review_comments) == 2 and sleeps
+    assert len(fake_github.review_comments) == 2 and sleeps == [wait_s]
 
 
 def test_read_only_token_on_a_fork_degrades_to_a_reporter_error(client, fake_github, tiny):

@@ -192,5 +192,8 @@ def test_generate_with_the_bundled_smollm2(tmp_path: Path, data_root: Path):
         ],
     )
     assert result.exit_code == 0, result.output
-    # SmolLM2 is a weak coder: its one reply either yields a program or is counted as unusable.
-    assert "1 programs written" in result.output or "(1 replies without the function" in result.output
+    # Greedy decoding (temperature 0) makes the reply deterministic: it defines the asked-for function.
+    assert "1 programs written" in result.output and "(0 replies without the function" in result.output
+    (row,) = (json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines())
+    assert row["problem_id"] == "humaneval/2" and row["generator"] == "SmolLM2-135M-Instruct"
+    assert row["code"].startswith("def truncate_number(")
