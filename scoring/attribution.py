@@ -232,20 +232,29 @@ def attribute_lines(
     claim_index = _index_claims(claims)
     result = {}
     for origin in origins:
-        claim = claim_index.get((origin.sha, origin.path, origin.orig_line)) or claim_index.get(
-            (None, origin.path, origin.line)
+        claim = _covering(claim_index, origin.sha, origin.path, origin.orig_line) or _covering(
+            claim_index, None, origin.path, origin.line
         )
         commit_attribution = by_commit.get(origin.sha) if origin.sha else None
         result[(origin.path, origin.line)] = _combine(claim, commit_attribution, pull_attribution)
     return result
 
 
-def _index_claims(claims: Sequence[LineClaim]) -> Mapping[tuple[str | None, str, int | None], LineClaim]:
-    index: dict[tuple[str | None, str, int | None], LineClaim] = {}
-    for claim in claims:
-        for line in range(claim.first, claim.last + 1):
-            index[(claim.sha, claim.path, line)] = claim
+def _index_claims(claims: Sequence[LineClaim]) -> Mapping[tuple[str | None, str], list[LineClaim]]:
+    """Claims by (commit, path), latest first. Kept as ranges: a note may claim lines 1-99999999999."""
+    index: dict[tuple[str | None, str], list[LineClaim]] = {}
+    for claim in reversed(claims):
+        index.setdefault((claim.sha, claim.path), []).append(claim)
     return index
+
+
+def _covering(
+    index: Mapping[tuple[str | None, str], list[LineClaim]], sha: str | None, path: str, line: int | None
+) -> LineClaim | None:
+    """The latest claim on `path` in `sha` whose range holds `line` (a later record overrides an earlier)."""
+    if line is None:
+        return None
+    return next((c for c in index.get((sha, path), ()) if c.first <= line <= c.last), None)
 
 
 def _combine(claim: LineClaim | None, commit: Attribution | None, pull: Attribution) -> Attribution:
@@ -319,10 +328,15 @@ def claims_from_agent_trace(record: Mapping[str, object]) -> list[LineClaim]:
             model = contributor.get("model_id") if isinstance(contributor, dict) else None
             for span in _dicts(conversation.get("ranges")):
                 first, last = span.get("start_line"), span.get("end_line", span.get("start_line"))
-                if isinstance(first, int) and isinstance(last, int) and 0 < first <= last:
+                if _line_number(first) and _line_number(last) and first <= last:  # type: ignore[operator]
                     agent = tool_name or (str(model) if model else None)
                     claims.append(LineClaim(sha, path, first, last, kind != "human", "Agent Trace", agent))
     return claims
+
+
+def _line_number(value: object) -> bool:
+    """A 1-based line number: an int (JSON `true` is not one) of at least 1."""
+    return type(value) is int and value >= 1
 
 
 def _dicts(value: object) -> list[dict[str, object]]:
@@ -333,6 +347,9 @@ def _ranges(text: str) -> list[tuple[int, int]]:
     result = []
     for part in text.split(","):
         first, _, last = part.partition("-")
-        if first.isdigit() and (not last or last.isdigit()):
-            result.append((int(first), int(last or first)))
+        # isascii: str.isdigit also accepts "²" and other digits int() refuses.
+        if first.isascii() and first.isdigit() and (not last or (last.isascii() and last.isdigit())):
+            start, end = int(first), int(last or first)
+            if 1 <= start <= end:  # "0" or "9-2" name no line
+                result.append((start, end))
     return result

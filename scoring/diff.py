@@ -22,6 +22,7 @@ MAX_ADDED_LINES_PER_FILE = 5000
 _GIT_HEADER = re.compile(rb"^diff --git ", re.MULTILINE)
 _SUBMODULE_MODE = "160000"
 _SYMLINK_MODE = "120000"
+_DEV_NULL = "/dev/null"
 
 
 class LineKind(enum.StrEnum):
@@ -202,9 +203,11 @@ def _strip(path: str | None) -> str | None:
 
 def _convert(patched: unidiff.PatchedFile, max_added_lines: int) -> FileDiff:
     old_path, new_path = _strip(patched.source_file), _strip(patched.target_file)
-    if patched.is_added_file:
+    # Not unidiff's is_added_file / is_removed_file: they also say so of a hunk "@@ -0,0 +1 @@" or
+    # "@@ -1 +0,0 @@", which is how git writes filling an empty file (an __init__.py) or emptying one.
+    if patched.source_file == _DEV_NULL:
         change = ChangeKind.ADDED
-    elif patched.is_removed_file:
+    elif patched.target_file == _DEV_NULL:
         change = ChangeKind.DELETED
     elif patched.is_rename:
         change = ChangeKind.RENAMED

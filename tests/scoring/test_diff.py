@@ -118,3 +118,14 @@ def test_real_git_diff_skips_each_unscorable_file_with_its_reason(repo_diff: byt
     assert by_path["img.bin"].skip is SkipReason.BINARY
     assert by_path["latin.py"].skip is SkipReason.NOT_UTF8
     assert by_path["vendor/lib"].skip is SkipReason.SUBMODULE
+
+
+def test_filling_an_empty_file_is_a_modification_and_emptying_one_is_no_deletion():
+    # Found by the property test: unidiff calls any "@@ -0,0 ..." hunk a new file.
+    header = "diff --git a/pkg/__init__.py b/pkg/__init__.py\n--- a/pkg/__init__.py\n+++ b/pkg/__init__.py\n"
+    filled = parse(header + "@@ -0,0 +1 @@\n+from .core import run\n")
+    assert [(f.change, f.old_path, f.skip) for f in filled] == [
+        (ChangeKind.MODIFIED, "pkg/__init__.py", None)
+    ]
+    emptied = parse("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +0,0 @@\n-x = 1\n")
+    assert [(f.change, f.skip) for f in emptied] == [(ChangeKind.MODIFIED, SkipReason.NO_ADDED_LINES)]
