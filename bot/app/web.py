@@ -145,7 +145,8 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
 
     def handle(event: str, delivery: str, body: bytes, signature_header: str | None) -> Answer:
         if not verify(secret, body, signature_header):
-            return Answer(401, "bad signature")
+            return Answer(401, "bad signature",
+                          "X-Hub-Signature-256 is not the body's HMAC-SHA256 with the webhook secret")
         if not event or not delivery:
             return Answer(400, "missing headers", "X-GitHub-Event and X-GitHub-Delivery are required")
         if not _DELIVERY_ID.fullmatch(delivery):
@@ -172,6 +173,10 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
             except StoreUnavailable as error:
                 forget(delivery)
                 return Answer(503, "store unavailable", str(error))
+            except Exception as error:  # e.g. two deliveries racing to insert one repository: retry later
+                log.exception("bookkeeping of delivery %s failed", delivery)
+                forget(delivery)
+                return Answer(503, "not recorded", type(error).__name__)
             return Answer(200, "recorded")
         try:
             enqueue(job, delivery)
