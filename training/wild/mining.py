@@ -143,10 +143,8 @@ def mine(repo: Path, rules: Rules = Rules(), days: int = WINDOW_DAYS, extensions
         if len(commit.parents) != 1 or not attribution.ai:
             continue
         parent = commit.parents[0]
-        changed = git(repo, "diff", "--name-status", "-M", parent, commit.sha).splitlines()
         diffs = {}
-        for entry in changed:
-            status, *paths = entry.split("\t")
+        for status, paths in _name_status(git(repo, "diff", "--name-status", "-z", "-M", parent, commit.sha)):
             path = paths[-1]
             if path.endswith(extensions) and status[0] in "AMR" and (commit.sha, path) not in done:
                 hunks = git(repo, "diff", "-M", "-U3", parent, commit.sha, "--", *paths)
@@ -157,6 +155,20 @@ def mine(repo: Path, rules: Rules = Rules(), days: int = WINDOW_DAYS, extensions
             if row := _row(repo, commit, path, status, old_path, hunks, attribution.agent or str(attribution.evidence),
                            mainline, by_sha, rules, days, head):
                 yield row
+
+
+def _name_status(output: str) -> list[tuple[str, list[str]]]:
+    """`git diff --name-status -z`: (status, paths) per file, two paths for a rename or copy.
+
+    NUL-separated because without -z git C-quotes a name such as café.py or one with a tab, which then
+    never matched its extension and the file was silently left out."""
+    fields, entries = output.split("\0"), []
+    while len(fields) > 1 and fields[0]:
+        status = fields[0]
+        count = 2 if status[0] in "RC" else 1
+        entries.append((status, fields[1 : 1 + count]))
+        fields = fields[1 + count :]
+    return entries
 
 
 def _row(repo: Path, commit: Commit, path: str, status: str, old_path: str | None, hunks: str, rule: str,

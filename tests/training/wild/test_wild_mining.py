@@ -84,3 +84,14 @@ def test_cli_writes_rows_and_resumes_without_duplicates(history, tmp_path):
     assert "0 new rows (2 already there)" in second.output
     with gzip.open(out, "rt") as handle:
         assert len(handle.readlines()) == 2
+
+
+def test_files_whose_names_git_quotes_are_mined(tmp_path: Path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    commit(repo, 0, HUMAN, "start", {"README.md": "hi\n"})
+    names = ["café.py", 'say "hi".py', "tab\tname.py"]
+    sha = commit(repo, 1, AIDER, "add", {name: "x = 1\ny = 2\n" for name in names})
+    commit(repo, 200, HUMAN, "docs", {"README.md": "hello\n"})
+    assert sorted(row["path"] for row in mine(repo) if row["sha"] == sha) == sorted(names)
