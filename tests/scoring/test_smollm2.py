@@ -13,7 +13,7 @@ from scoring.cache import HiddenStateCache
 from scoring.features import WindowConfig, token_features
 from scoring.probe import ProbeConfig
 from scoring.scorer import Scorer
-from scoring.supervisor import Supervisor, cache_root, load_supervisor
+from scoring.supervisor import LM_HEAD_CHUNK, Supervisor, cache_root, load_supervisor
 from scoring.testing import tiny_scorer
 from scoring.types import Span
 from scoring.windows import tokenize
@@ -82,3 +82,14 @@ def test_long_file_is_scored_in_overlapping_windows(smollm2: Supervisor) -> None
     features = token_features(smollm2, [long_text], [None], config, WindowConfig(size=256, overlap=32))[0]
     assert features.shape == (long_text.n_tokens, 576) and np.isfinite(features).all()
     assert (np.abs(features).sum(1) > 0).all()
+
+
+def test_token_statistics_in_lm_head_chunks_equal_the_full_models_logits() -> None:
+    full = load_supervisor(lm_head=True)
+    ids = torch.tensor([full.tokenizer("def add(a, b):\n    return a + b\n" * 40)["input_ids"]])
+    assert ids.shape[1] > 2 * LM_HEAD_CHUNK
+    out = full.forward(ids, torch.ones_like(ids), layers=[15], logprobs=True)
+    log_probs = torch.log_softmax(full.model(input_ids=ids).logits[:, :-1].float(), -1)
+    assert out.logprobs is not None and out.entropy is not None
+    assert torch.allclose(out.logprobs[:, 1:], log_probs.gather(-1, ids[:, 1:, None]).squeeze(-1), atol=1e-4)
+    assert torch.allclose(out.entropy[:, 1:], -(log_probs.exp() * log_probs).sum(-1), atol=1e-3)
