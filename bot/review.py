@@ -82,8 +82,10 @@ def review(
     reporters: Sequence[Reporter] = (),
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     clock: Callable[[], float] = time.monotonic,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReviewOutcome:
-    """Review one snapshot and hand the outcome to each reporter (a reporter's failure is logged, not raised)."""
+    """Review one snapshot and hand the outcome to each reporter (a reporter's failure is logged, not raised).
+    `progress(done, total)` hears of the lines scored so far (bot.score)."""
     started = clock()
     scorer, error = _load(load_scorer)
     card = scorer.card if scorer is not None else None
@@ -95,7 +97,7 @@ def review(
     selected = select(snapshot.files, attributions, settings, trained_languages(card))
     scored = score(
         selected, snapshot.files, snapshot.texts, scorer, intent(snapshot, attributions),
-        error=error, time_budget_s=time_budget_s, elapsed=lambda: clock() - started,
+        error=error, time_budget_s=time_budget_s, elapsed=lambda: clock() - started, progress=progress,
     )
     timings["score_s"] = clock() - started - timings["load_s"]
 

@@ -39,14 +39,24 @@ def score(
     error: str | None,
     time_budget_s: float,
     elapsed: Callable[[], float],
+    progress: Callable[[int, int], None] | None = None,
 ) -> Scored:
-    """Score the TO_SCORE lines file by file until redline fails or `elapsed()` passes the time budget."""
+    """Score the TO_SCORE lines file by file until redline fails or `elapsed()` passes the time budget.
+    `progress(done, total)` hears how many TO_SCORE lines are settled: before the first file, after each."""
     diffs = {f.path: f for f in files}
     settled: list[LineScore] = []
     hunks: list[ScoredHunk] = []
+    total = sum(ln.status is LineStatus.TO_SCORE for ln in lines)
+    done = 0
+    if progress is not None:
+        progress(done, total)
     for path, group in groupby(lines, key=lambda ln: ln.path):
         file_lines = list(group)
-        if not any(ln.status is LineStatus.TO_SCORE for ln in file_lines):
+        to_score = sum(ln.status is LineStatus.TO_SCORE for ln in file_lines)
+        if progress is not None and done:
+            progress(done, total)
+        done += to_score
+        if not to_score:
             settled += file_lines
             continue
         if error is None and elapsed() > time_budget_s:
@@ -61,6 +71,8 @@ def score(
             continue
         settled += file_scored
         hunks += file_hunks
+    if progress is not None:
+        progress(total, total)
     return Scored(tuple(settled), tuple(hunks), error)
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ from bot.commands.errors import UserError
 from bot.config import Settings, load_settings
 from bot.gate import EXIT_CODES, EXIT_GATE_FAILED, EXIT_OK
 from bot.reporters.local import TerminalReporter
+from bot.reporters.output import JsonReporter, Show, progress_bar
 from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
 from bot.review import review as run_review
@@ -33,7 +36,7 @@ def _load_scorer(settings: Settings, model: str | None, probe: str | None) -> Sc
     return Scorer.load(model or settings.model.supervisor, probe or settings.model.probe)
 
 
-def _terminal_reporters(terminal: TerminalReporter, sarif_path: Path | None, settings: Settings) -> list[Reporter]:
+def _terminal_reporters(terminal: Reporter, sarif_path: Path | None, settings: Settings) -> list[Reporter]:
     chosen: list[Reporter] = [terminal]
     if sarif_path:
         chosen.append(SarifReporter(sarif_path, settings.comments.docs_url))
@@ -103,6 +106,30 @@ def _pull_number(event_path: str | None, number: int | None) -> int:
     help="Exit 1 when the gate fails; with --no-fail-on-gate exit 0 instead (errors still exit 2).",
 )
 @click.option(
+    "--ai",
+    type=click.Choice(["detect", "all", "none"]),
+    envvar="REDLINE_AI_DETECT",
+    help="Which added lines count as AI-written: detect (evidence in commits, branch, labels; the default), "
+    "all (every added line: your own branch without AI markers), none. Config key ai.detect.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON document on stdout (schema: docs/review-output.schema.json).",
+)
+@click.option(
+    "--show",
+    default="flagged",
+    show_default=True,
+    metavar="flagged|top N|all",
+    help="Lines to list: those at or above the comment threshold, the N riskiest whatever the threshold "
+    "(default 10), or every AI-written line.",
+)
+@click.argument("show_count", metavar="[N]", required=False, type=click.IntRange(min=1))
+@click.option(
     "--time-budget",
     "time_budget_s",
     type=float,
@@ -124,11 +151,28 @@ def review(
     probe: str | None,
     sarif_path: Path | None,
     fail_on_gate: bool,
+    ai: str | None,
+    output_format: str,
+    show: str,
+    show_count: int | None,
     time_budget_s: float,
 ) -> None:
-    """Score the AI-written lines of a change and report the ones a person will likely have to edit."""
+    """Score the AI-written lines of a change and report the ones a person will likely have to edit.
+
+    N: with --show top, how many lines (also written top:N).
+    """
+    try:
+        shown = Show.parse(show, show_count)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--show") from None
+    if ai:
+        os.environ["REDLINE_AI_DETECT"] = ai  # the config's env override of ai.detect
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    terminal = TerminalReporter(workflow_commands=in_actions)
+    json_output = output_format == "json"
+    terminal: Reporter = (
+        JsonReporter(shown) if json_output else TerminalReporter(workflow_commands=in_actions, show=shown)
+    )
+    show_progress = not json_output and not in_actions and sys.stderr.isatty()
     outcome: ReviewOutcome | None = None
     try:
         if use_github:
@@ -136,9 +180,11 @@ def review(
                 github_repo, pr_number, model, probe, sarif_path, check_run, time_budget_s, terminal
             )
         else:
-            outcome = _review_local(
-                repo_path, base, head, example, model, probe, sarif_path, time_budget_s, terminal
-            )
+            with progress_bar(show_progress) as progress:
+                outcome = _review_local(
+                    repo_path, base, head, example, model, probe, sarif_path, time_budget_s, terminal,
+                    progress, json_output,
+                )
     except RedlineError as error:
         # Nothing was reviewed: exit 2, never 0 or 1, whatever --fail-on-gate says (bot.gate.EXIT_CODES).
         if use_github:
@@ -166,7 +212,9 @@ def _review_local(
     probe: str | None,
     sarif_path: Path | None,
     time_budget_s: float,
-    terminal: TerminalReporter,
+    terminal: Reporter,
+    progress: Callable[[int, int], None] | None = None,
+    quiet: bool = False,
 ) -> ReviewOutcome:
     from bot.snapshot import local_config_text, local_snapshot
 
@@ -175,7 +223,7 @@ def _review_local(
 
         built = build_example(Path(tempfile.mkdtemp(prefix="redline-example-")) / "inventory")
         repo_path, base, head = str(built.path), built.base, built.head
-        click.echo(f"Built the example repository in {built.path} ({base}..{head}).")
+        click.echo(f"Built the example repository in {built.path} ({base}..{head}).", err=quiet)
     settings = load_settings(local_config_text(repo_path, base))
     snapshot = local_snapshot(
         repo_path, base, head, max_added_lines=settings.languages.max_added_lines_per_file
@@ -186,6 +234,7 @@ def _review_local(
         settings,
         reporters=_terminal_reporters(terminal, sarif_path, settings),
         time_budget_s=time_budget_s,
+        progress=progress,
     )
 
 
@@ -197,7 +246,7 @@ def _review_github(
     sarif_path: Path | None,
     check_run: bool,
     time_budget_s: float,
-    terminal: TerminalReporter,
+    terminal: Reporter,
 ) -> ReviewOutcome | None:
     """Raises RedlineError when the review cannot start (no token, no PR, GitHub refused): exit 2.
 

@@ -10,6 +10,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from bot.comments import in_ten
+from bot.reporters.output import Show, shown_lines
 from scoring.decisions import GateConclusion, LineVerdict
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 # A line of code shown in a terminal is cut here: one generated 20,000-character line once filled ~950
 # rows of the review table. The JSON and SARIF outputs keep the whole text.
 MAX_SHOWN_CHARS = 160
+# With --show flagged and nothing flagged, the table lists this many riskiest lines anyway.
+RISKIEST_WHEN_NONE_FLAGGED = 5
 
 
 def shorten(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
@@ -33,9 +36,12 @@ GATE_STYLE = {
 
 
 class TerminalReporter:
-    def __init__(self, console: Console | None = None, workflow_commands: bool = False) -> None:
+    def __init__(
+        self, console: Console | None = None, workflow_commands: bool = False, show: Show | None = None
+    ) -> None:
         self.console = console or Console()
         self.workflow_commands = workflow_commands
+        self.show = show or Show()
 
     def report(self, outcome: ReviewOutcome) -> None:
         flagged = [
@@ -43,21 +49,29 @@ class TerminalReporter:
             for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)
             if d.verdict in (LineVerdict.COMMENT, LineVerdict.OVER_CAP)
         ]
-        table = Table(title=f"redline review of {outcome.source}", show_lines=False)
+        show, title = self.show, f"redline review of {outcome.source}"
+        if show.kind == "flagged" and not flagged:
+            self.console.print(f"{title}: no line reached the comment threshold.")
+            show, title = Show("top", RISKIEST_WHEN_NONE_FLAGGED), "the riskiest lines anyway"
+        elif show.kind != "flagged":
+            title = f"{title}: {show.describe()}"
+        shown = shown_lines(outcome, show)
+        table = Table(title=title, show_lines=False)
         for column in ("probability", "location", "line", "why AI-written"):
             table.add_column(column, overflow="fold")
-        for d in flagged:
-            marker = "" if d.verdict is LineVerdict.COMMENT else " (over cap)"
+        for d in shown:
+            marker = "" if d.verdict is LineVerdict.COMMENT else f" ({d.verdict.value})"
+            probability = "–" if d.line.probability != d.line.probability else f"{d.line.probability:.2f}"
             table.add_row(
-                f"{d.line.probability:.2f}{marker}",
+                f"{probability}{marker}",
                 f"{d.line.path}:{d.line.line}",
                 shorten(d.line.text.strip()),
-                d.line.why,
+                d.line.why or d.line.reason,
             )
-        if flagged:
+        if shown:
             self.console.print(table)
-        else:
-            self.console.print(f"redline review of {outcome.source}: no line reached the comment threshold.")
+        elif show.kind != "flagged":
+            self.console.print(f"{title}: no AI-written line was scored.")
         self.console.print(Markdown(outcome.plan.summary))
         style = GATE_STYLE[outcome.gate.conclusion]
         self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {outcome.gate.reason}")
