@@ -145,3 +145,15 @@ def test_invalid_repository_config_is_a_neutral_check_run_naming_the_key(fake_gi
     assert "thresholds.comment: Input should be less than or equal to 1" in run["output"]["summary"]
     assert "gate=neutral" in outputs.read_text()
     assert fake_github.calls("POST", "/reviews$") == []
+
+
+def test_docs_pin_the_commit_of_the_release_tag_they_name():
+    text = (ROOT / "docs" / "action.md").read_text()
+    pins = set(re.findall(r"uses: redline-review/redline@([0-9a-f]{40})  # (v[0-9.]+)", text))
+    assert len(pins) == 1, pins
+    [(sha, tag)] = pins
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}"], cwd=ROOT,
+                           capture_output=True, text=True)
+    if found.returncode != 0:
+        pytest.skip(f"no tag {tag} in this clone")
+    assert found.stdout.strip() == sha
