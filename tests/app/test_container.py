@@ -58,6 +58,7 @@ def test_image_runs_the_script_the_tests_start_processes_with():
     entrypoint = re.search(r'^ENTRYPOINT \["([^"]+)"\]$', dockerfile, re.M)
     assert entrypoint and entrypoint.group(1) == Path(copied.group(2)).name
     assert re.search(r'^CMD \["web"\]$', dockerfile, re.M)
+    assert os.access(APP_SCRIPT, os.X_OK), "the image's ENTRYPOINT runs the script itself: it must be executable"
     assert app_command("web")[1:] == [str(APP_SCRIPT), "web"]
     # the supervisor is converted while the image builds, offline
     assert "HF_HUB_OFFLINE=1" in dockerfile and "Scorer.load()" in dockerfile
