@@ -22,6 +22,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("training.cli", "data"),
     ("training.cli", "train"),
     ("training.cli", "evaluate"),
+    ("training.cli", "train_pr"),
+    ("training.cli", "prior_command"),
 ]
 
 

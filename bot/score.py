@@ -14,10 +14,27 @@ from itertools import groupby
 
 from scoring.diff import FileDiff
 from scoring.errors import RedlineError
+from scoring.pr_features import ChangeSize, FileChange, FileHistory
 from scoring.scorer import ScorerProtocol
 from scoring.types import CalibrationMode, LineScore, LineStatus, ScoredHunk, Span
 
 REDLINE_FAILED = "not scored: redline failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeContext:
+    """What a diff-aware scorer reads beyond one file: the AI-written change's size, each file's history
+    (None where no repository history is at hand) and the repository's prior edit rate (None: unknown)."""
+
+    size: ChangeSize
+    histories: Mapping[str, FileHistory | None]
+    prior: float | None = None
+
+    @classmethod
+    def of(cls, lines: Sequence[LineScore], histories: Mapping[str, FileHistory | None] | None = None,
+           prior: float | None = None) -> ChangeContext:
+        chosen = [ln for ln in lines if ln.status is LineStatus.TO_SCORE]
+        return cls(ChangeSize(len({ln.path for ln in chosen}), len(chosen)), histories or {}, prior)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +57,12 @@ def score(
     time_budget_s: float,
     elapsed: Callable[[], float],
     progress: Callable[[int, int], None] | None = None,
+    context: ChangeContext | None = None,
 ) -> Scored:
     """Score the TO_SCORE lines file by file until redline fails or `elapsed()` passes the time budget.
     `progress(done, total)` hears how many TO_SCORE lines are settled: before the first file, after each."""
     diffs = {f.path: f for f in files}
+    context = context or ChangeContext.of(lines)
     settled: list[LineScore] = []
     hunks: list[ScoredHunk] = []
     total = sum(ln.status is LineStatus.TO_SCORE for ln in lines)
@@ -65,7 +84,8 @@ def score(
             settled += _unscored(file_lines, REDLINE_FAILED)
             continue
         try:
-            file_scored, file_hunks = _score_file(scorer, diffs[path], texts.get(path), file_lines, intent)
+            change = FileChange(diffs[path], context.size, context.histories.get(path), context.prior)
+            file_scored, file_hunks = _score_file(scorer, change, texts.get(path), file_lines, intent)
         except RedlineError as failure:
             settled += _unscored(file_lines, f"scoring failed: {failure}")
             continue
@@ -84,9 +104,10 @@ def _unscored(lines: Sequence[LineScore], reason: str) -> list[LineScore]:
 
 
 def _score_file(
-    scorer: ScorerProtocol, f: FileDiff, text: str | None, lines: Sequence[LineScore], intent: str
+    scorer: ScorerProtocol, change: FileChange, text: str | None, lines: Sequence[LineScore], intent: str
 ) -> tuple[list[LineScore], list[ScoredHunk]]:
     """One scorer call: a span per selected line plus one per diff hunk's selected lines."""
+    f = change.diff
     if text is None:
         raise RedlineError(f"no text of {f.path} at head")
     chosen = [ln.line for ln in lines if ln.status is LineStatus.TO_SCORE]
@@ -97,7 +118,7 @@ def _score_file(
         if numbers:
             ranges.append((min(numbers), max(numbers)))  # type: ignore[type-var]
     spans = [Span.lines(n) for n in chosen] + [Span.lines(a, b) for a, b in ranges]
-    scores = scorer.score(text, spans, intent=intent or None, mode=CalibrationMode.PR)
+    scores = scorer.score(text, spans, intent=intent or None, mode=CalibrationMode.PR, change=change)
     by_line = dict(zip(chosen, scores[: len(chosen)], strict=True))
     hunks = [ScoredHunk(f.path, a, b, s.probability) for (a, b), s in zip(ranges, scores[len(chosen) :], strict=True)]
     out = []

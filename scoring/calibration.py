@@ -24,6 +24,12 @@ def sigmoid(values: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * values))
 
 
+def logit(p: np.ndarray | float) -> np.ndarray:
+    """The inverse of `sigmoid`, with p clipped away from 0 and 1 so the log-odds stay finite."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
+
+
 @dataclass(frozen=True, slots=True)
 class PlattCalibrator:
     """p = sigmoid(slope * logit + intercept): logistic regression on the probe's log-odds."""

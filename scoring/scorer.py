@@ -18,6 +18,7 @@ from scoring.errors import ProbeError, SpanError
 from scoring.features import WindowConfig, needs_lm_head, token_features
 from scoring.probe import CARD_FILE, DEFAULT_PROBE_DIR, ProbeCard, SpanIndex, SpanProbe, load_probe
 from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
+from scoring.pr_features import FileChange
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 from scoring.windows import (
     MAX_LINE_TOKENS,
@@ -32,6 +33,7 @@ class ScorerProtocol(Protocol):
     """Everything bot/ and training/ use of a scorer; `Scorer` is the implementation.
 
     card: the probe card (comment threshold, training languages), None for a stand-in without one.
+    change: the file's diff, its change and history, for a scorer that reads them (`PRScorer`); others ignore it.
     fingerprint: the supervisor's, stored with every scored line. calibration: which calibration made
     the probabilities (a repository's own refit wraps the shipped scorer).
     """
@@ -49,7 +51,8 @@ class ScorerProtocol(Protocol):
     def calibration(self) -> CalibrationSource: ...
 
     def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR
+        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
+        change: FileChange | None = None,
     ) -> list[SpanScore]: ...
 
 
@@ -144,9 +147,11 @@ class Scorer:
         return logits.double().numpy(), mask.sum(1), skipped
 
     def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR
+        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
+        change: FileChange | None = None,
     ) -> list[SpanScore]:
         """Calibrated probabilities for `spans` of `text`, read with `intent` (task, PR title/body, commits).
+        The supervisor reads text, not diffs: `change` (a diff-aware scorer's input) is not used.
 
         A line longer than `max_line_tokens` is left out of what the supervisor reads; a span with no
         other token gets probability nan and its SpanScore.skipped says why.

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import click
+import numpy as np
 
 from training.data.problems import Benchmark
 from training.wild.mining import WINDOW_DAYS
@@ -358,15 +359,73 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
         click.echo(json.dumps(shipped.card.decisions, indent=1))
 
 
+WILD_DIR_OPTION = click.option(
+    "--wild-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder of wild repository files (default: wild/ in the data directory, $REDLINE_DATA_DIR).")
+
+
+def _wild_flag(wild_dir: Path | None) -> str:
+    return f" --wild-dir {wild_dir}" if wild_dir else ""
+
+
+def _loro(wild_dir: Path | None):  # noqa: ANN202
+    from platformdirs import user_cache_dir
+
+    from training.wild.ship import run_loro
+    from training.wild.table import load_table
+
+    table = load_table(wild_dir, cache_dir=Path(user_cache_dir("redline")) / "wild")
+    click.echo(f"{len(table.repos)} repositories, {len(table):,} AI-added lines; leave-one-repository-out …")
+    started = time.perf_counter()
+    reports = run_loro(table, progress=lambda repo: click.echo(f"  held out: {repo}", err=True))
+    for label, report in reports.items():
+        click.echo(f"{label}: mean AUC PR model {report.mean('PR model', lambda r: r.summary.auc):.3f}, "
+                   f"model-free baseline {report.mean('model-free baseline', lambda r: r.summary.auc):.3f} "
+                   f"({time.perf_counter() - started:.0f} s)")
+    return reports, table
+
+
+@click.command(name="train-pr")
+@WILD_DIR_OPTION
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              show_default="scoring/probes/pr/pr_model.json", help="Where the PR model's card is written.")
+@click.option("--docs", type=click.Path(path_type=Path), default=REPO_ROOT / "docs", show_default=True,
+              help="Where evaluation.md's PR-model section and its figure are written.")
+def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
+    """Train the PR model on every wild repository, after judging it leave-one-repository-out."""
+    from scoring.pr_model import DEFAULT_PR_MODEL
+    from training.wild.ship import train_shipped, write_section
+
+    reports, table = _loro(wild_dir)
+    write_section(reports, table, docs, f"redline train-pr{_wild_flag(wild_dir)}")
+    model = train_shipped(table, reports)
+    model.save(out or DEFAULT_PR_MODEL)
+    decisions = model.card["decisions"]
+    click.echo(f"wrote {out or DEFAULT_PR_MODEL}: features {model.card['selection']['chosen']}, comment threshold "
+               f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on out-of-fold "
+               "predictions)")
+
+
 @click.command(name="eval")
 @_data_options
 @click.option("--probe", type=click.Path(path_type=Path), default=None, show_default=SHIPPED_PROBE_SHOWN,
               help="The shipped probe evaluated zero-shot in the wild.")
 @click.option("--docs", type=click.Path(path_type=Path), default=REPO_ROOT / "docs", show_default=True,
               help="Where evaluation.md and figures/ are written.")
+@click.option("--part", type=click.Choice(["all", "pr", "miap"]), default="all", show_default=True,
+              help="pr: the PR model leave-one-repository-out (first section); miap: the benchmark probe.")
+@WILD_DIR_OPTION
 def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int,
-             probe: Path | None, docs: Path) -> None:
-    """Compare baselines, the paper probe and the selected probe on identical folds; write docs/evaluation.md."""
+             probe: Path | None, docs: Path, part: str, wild_dir: Path | None) -> None:
+    """Compare baselines and models on identical folds; write docs/evaluation.md (PR model section first)."""
+    if part in ("all", "pr"):
+        reports, table = _loro(wild_dir)
+        from training.wild.ship import write_section
+
+        page = write_section(reports, table, docs, f"redline eval --part pr{_wild_flag(wild_dir)}")
+        click.echo(f"wrote the PR-model section of {page}")
+    if part == "pr":
+        return
     from scoring.probe import DEFAULT_PROBE_DIR
     from training.probe.report import Results, evaluate_miap, evaluate_wild, render, save_figures
     from training.probe.report_text import context, targets
@@ -390,7 +449,9 @@ def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str 
         evaluate_wild(shipped, earlier, later, paper, best, results)
     figures = save_figures(results, docs / "figures")
     prose = context(plan, miap, earlier, later, probe) | {"targets": targets(results)}
-    text = render(results, prose, figures)
+    from training.wild.ship import keep_pr_section
+
+    text = keep_pr_section(docs / "evaluation.md", render(results, prose, figures))
     (docs / "evaluation.md").write_text(text)
     click.echo(f"wrote {docs / 'evaluation.md'} in {time.perf_counter() - started:.0f} s")
     for title, rows in results.rows.items():
@@ -435,3 +496,32 @@ def mine_command(repository: Path, out: Path, days: int, extensions: tuple[str, 
             edited += sum(row["labels_edited"])  # type: ignore[arg-type]
             progress.update(task, description=f"{rows} files of AI commits, {lines} lines, {edited} edited")
     click.echo(f"{rows} new rows ({len(done)} already there) -> {out}; {lines} added lines, {edited} edited")
+
+
+@click.command("prior")
+@click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--days", default=WINDOW_DAYS, show_default=True, help="Window of later history per commit.")
+@click.option("--pattern", "patterns", multiple=True, help="Extra AI-detection regex (as ai.patterns in config).")
+def prior_command(repository: Path, days: int, patterns: tuple[str, ...]) -> None:
+    """Estimate REPOSITORY's share of AI-written lines that people edit later: the PR model's repo prior.
+
+    Mines the repository's past AI commits (as `redline mine`) and counts lines a person edited within
+    --days; with no AI commit, every commit's added lines stand in. Few lines lean on the training rate.
+    """
+    from scoring.attribution import Rules
+    from scoring.pr_model import load_pr_model
+    from training.wild.loro import estimate_prior
+    from training.wild.mining import mine
+
+    training_rate = load_pr_model().base_rate
+    source = "AI commits"
+    labels = [v for row in mine(repository, Rules(extra_patterns=patterns), days)
+              for v in row["labels_edited_by_human"]]  # type: ignore[union-attr]
+    if not labels:
+        source = "commits (no AI commit found)"
+        labels = [v for row in mine(repository, Rules(extra_patterns=("(?s).",)), days)
+                  for v in row["labels_edited_by_human"]]  # type: ignore[union-attr]
+    rate = estimate_prior(np.asarray(labels, dtype=float), training_rate)
+    click.echo(f"{len(labels)} added lines of {source}, {int(sum(labels))} edited by a person within {days} days; "
+               f"estimate {rate:.3f} (shrunk toward the training rate {training_rate:.3f})")
+    click.echo(f"put in .github/redline.yml:\nmodel:\n  repo_edit_rate: {rate:.3f}")

@@ -15,6 +15,7 @@ import numpy as np
 from bot.feedback.types import OutcomeLine
 from scoring import metrics
 from scoring.calibration import PlattCalibrator, calibrate, calibrator_from_dict
+from scoring.pr_features import FileChange
 from scoring.probe import ProbeCard
 from scoring.scorer import ScorerProtocol
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
@@ -97,9 +98,10 @@ class RecalibratedScorer:
         return CalibrationSource.REPOSITORY
 
     def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR
+        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
+        change: FileChange | None = None,
     ) -> list[SpanScore]:
-        scores = self.inner.score(text, spans, intent, mode)
+        scores = self.inner.score(text, spans, intent, mode, change=change)
         if mode is not CalibrationMode.PR:
             return scores
         probabilities = calibrate(self.calibrator, np.array([s.logit for s in scores], dtype=np.float64))

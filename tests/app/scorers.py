@@ -47,11 +47,11 @@ class _StallOnce:
         self.calibration = inner.calibration
 
     def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
-              mode: CalibrationMode = CalibrationMode.PR) -> list[SpanScore]:
+              mode: CalibrationMode = CalibrationMode.PR, change: object = None) -> list[SpanScore]:
         try:
             self.marker.open("x").close()  # exactly one call, across processes, gets to stall
         except FileExistsError:
-            return self.inner.score(text, spans, intent, mode)
+            return self.inner.score(text, spans, intent, mode, change=change)
         time.sleep(STALL_S)
         raise AssertionError("the test should have killed this worker")
 
@@ -65,7 +65,7 @@ class FixedScorer:
     calibration = CalibrationSource.SHIPPED
 
     def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
-              mode: CalibrationMode = CalibrationMode.PR) -> list[SpanScore]:
+              mode: CalibrationMode = CalibrationMode.PR, change: object = None) -> list[SpanScore]:
         return [SpanScore(span, 0.5, logit, 1) for span, logit in zip(spans, [0.0, 2.0, float("nan")], strict=False)]
 
 

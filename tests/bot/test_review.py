@@ -48,8 +48,8 @@ class _RecordingScorer:
         self.probe_version, self.card, self.fingerprint = inner.probe_version, inner.card, inner.fingerprint
         self.calibration = inner.calibration
 
-    def score(self, text, spans, intent=None, mode=CalibrationMode.PR):
-        scores = self.inner.score(text, spans, intent, mode)
+    def score(self, text, spans, intent=None, mode=CalibrationMode.PR, change=None):
+        scores = self.inner.score(text, spans, intent, mode, change=change)
         self.logits.update({span.start: s.logit for span, s in zip(spans, scores) if span.start == span.end})
         return scores
 
@@ -111,7 +111,7 @@ def test_one_file_failing_to_score_is_marked_and_the_rest_is_scored(git_repo, ti
     class Flaky:
         probe_version, card, fingerprint, calibration = tiny.probe_version, tiny.card, tiny.fingerprint, tiny.calibration
 
-        def score(self, text, spans, intent=None, mode=None):
+        def score(self, text, spans, intent=None, mode=None, change=None):
             if "loop" in text:
                 raise SpanError("span outside text")
             return tiny.score(text, spans, intent=intent, mode=mode)

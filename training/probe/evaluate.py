@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scoring.calibration import IsotonicCalibrator, PlattCalibrator, sigmoid
+from scoring.calibration import IsotonicCalibrator, PlattCalibrator, logit, sigmoid
 from scoring.decisions import GateConclusion, Thresholds, decide
 from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
 from scoring.types import LineScore, ScoredHunk
@@ -137,11 +137,6 @@ def constant_base_rate(lines: Lines, folds_of_lines: np.ndarray) -> np.ndarray:
     for fold in np.unique(folds_of_lines):
         out[folds_of_lines == fold] = lines.labels[folds_of_lines != fold].mean()
     return out
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 # ----------------------------------------------------------------------------- other levels

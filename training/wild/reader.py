@@ -1,8 +1,9 @@
 """In-the-wild examples: lines real AI commits added, labelled by whether a later commit edited them.
 
-Reads `wild/aider.jsonl.gz` from the data directory (see its README.md), cuts each file to windows
-around the added lines, and splits by commit date (earlier train, later test). Pure apart from
-reading that one file; no model.
+Reads `wild/*.jsonl.gz` from the data directory (see its README.md: one file per repository, one row
+schema, a `<stem>.history.jsonl.gz` sidecar of repository-history features beside each), cuts each file
+to windows around the added lines, and splits by commit date (earlier train, later test). Pure apart
+from reading those files; no model.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from pathlib import Path
 from scoring.errors import DataSourceError
 from training.data.sources import DATA_DIR_ENV, data_dir
 
-WILD_FILE = "wild/aider.jsonl.gz"
+WILD_DIR = "wild"
+WILD_FILE = "wild/aider.jsonl.gz"  # the repository the MIAP evaluation replays as PRs
+HISTORY_SUFFIX = ".history.jsonl.gz"
 # Context kept around the added lines: enough for the enclosing statement, small enough that a
 # 135M supervisor on two cores can read a few thousand windows.
 CONTEXT_LINES = 8
@@ -60,11 +63,26 @@ class WildExample:
         return runs
 
 
+def wild_files(directory: Path | None = None) -> list[Path]:
+    """Every repository's data file in the wild directory (sidecars left out), sorted by name."""
+    directory = directory or data_dir() / WILD_DIR
+    files = sorted(p for p in directory.glob("*.jsonl.gz") if not p.name.endswith(HISTORY_SUFFIX))
+    if not files:
+        raise DataSourceError(f"no in-the-wild data in {directory}; set {DATA_DIR_ENV} to the data directory")
+    return files
+
+
+def history_file(path: Path) -> Path:
+    """The repository-history sidecar of a wild data file."""
+    return path.with_name(path.name.removesuffix(".jsonl.gz") + HISTORY_SUFFIX)
+
+
 def read_rows(path: Path | None = None) -> Iterator[dict[str, object]]:
-    """The raw JSON rows of the wild file, in file order."""
+    """The raw JSON rows of a wild file, in file order; a malformed row is an error naming file and line."""
     path = path or data_dir() / WILD_FILE
     if not path.is_file():
         raise DataSourceError(f"no in-the-wild data at {path}; set {DATA_DIR_ENV} to the data directory")
+    number = 0
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
@@ -72,8 +90,10 @@ def read_rows(path: Path | None = None) -> Iterator[dict[str, object]]:
                 if not isinstance(row, dict):
                     raise DataSourceError(f"{path}:{number}: a row must be a JSON object")
                 yield row
-    except (OSError, json.JSONDecodeError) as error:
-        raise DataSourceError(f"{path} is not a readable JSON-lines gzip file: {error}") from error
+    except json.JSONDecodeError as error:
+        raise DataSourceError(f"{path}:{number}: not a JSON row: {error}") from error
+    except (OSError, EOFError, UnicodeDecodeError) as error:  # the line after the last good one is unreadable
+        raise DataSourceError(f"{path}:{number + 1}: not a readable JSON-lines gzip row: {error}") from error
 
 
 def chunk_added(added: Sequence[int], context_lines: int, max_lines: int) -> list[list[int]]:

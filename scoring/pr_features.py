@@ -1,0 +1,209 @@
+"""Model-free features of an added line that a review can see: the line, its diff, the change, the history.
+
+Pure: a parsed file diff, the file's text after the change, the change's size and (when the repository's
+history is at hand) the file's history in, one row of named features per added line out. The same
+function serves the bot at review time and training on the in-the-wild rows, so both read one definition.
+
+History fields are those of `data/wild/<repo>.history.jsonl.gz` (see its README): computed from the
+history reachable from the change's parent, nothing later.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.diff import ChangeKind, FileDiff, LineKind
+
+
+class Family(enum.StrEnum):
+    """Feature groups; a PR model names the families it reads, so a review computes only those."""
+
+    LINE = "line"  # the added line's own text
+    DIFF = "diff"  # its hunk, its file and the file's diff
+    CHANGE = "change"  # the whole change (commit or PR) it belongs to
+    HISTORY = "history"  # the repository's history of the file and its neighbouring lines
+
+
+@dataclass(frozen=True, slots=True)
+class FileHistory:
+    """One file's history before the change; line lists are aligned with the file's added lines.
+
+    Ages are days between the change's commit time and the commit that last touched the thing; None where
+    no such line exists (an appended block has no kept line below it). New files have empty line lists.
+    """
+
+    file_commits_90d: int
+    file_commits_365d: int
+    file_authors_365d: int
+    file_age_days: float
+    repo_commits_90d: int
+    line_age_above_days: tuple[float | None, ...] = ()
+    line_age_below_days: tuple[float | None, ...] = ()
+    neighbour_changes_365d: tuple[int | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSize:
+    """The change (a commit, or a PR's AI-written part) the file belongs to: files touched, lines added."""
+
+    files: int
+    added_lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """What a diff-aware scorer reads besides the text: the file's diff, its change, its history, the prior.
+
+    prior: the repository's rate of AI-written lines that people edit (None: the training mix's rate).
+    """
+
+    diff: FileDiff
+    size: ChangeSize
+    history: FileHistory | None = None
+    prior: float | None = None
+
+
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("def", re.compile(r"^(async\s+)?def\s")),
+    ("class", re.compile(r"^class\s")),
+    ("import", re.compile(r"^(import|from)\s")),
+    ("return", re.compile(r"^return\b")),
+    ("condition", re.compile(r"^(if|elif|else|match|case)\b")),
+    ("loop", re.compile(r"^(for|while|async\s+for)\b")),
+    ("exception", re.compile(r"^(try|except|finally|raise)\b")),
+    ("with", re.compile(r"^(with|async\s+with)\b")),
+    ("decorator", re.compile(r"^@")),
+    ("comment", re.compile(r"^#")),
+    ("string", re.compile(r"^[rbfuRBFU]*[\"']")),
+    ("assert", re.compile(r"^assert\b")),
+    ("closing", re.compile(r"^[)\]}]+[,:;]?$")),
+    ("assignment", re.compile(r"^[\w.\[\]'\", ]+\s*(:[^=]+)?=[^=]")),
+    ("logging", re.compile(r"^(print|log\w*|logger)\W")),
+)
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$")
+_DOCS_PATH = re.compile(r"(^|/)(docs?|examples?|cookbook|notebooks?)/")
+_CONFIG_PATH = re.compile(r"(^|/)(settings|config|conf|constants)[^/]*\.py$|(^|/)setup\.py$")
+
+FEATURES: dict[Family, tuple[str, ...]] = {
+    Family.LINE: ("length", "tokens", "indent", "blank", *(f"kind_{name}" for name, _ in _KINDS)),
+    Family.DIFF: (
+        "run_length", "run_position", "hunk_added", "hunk_removed", "hunk_index", "hunks", "file_added",
+        "file_lines", "share_added", "position_in_file", "new_file", "renamed", "test_file", "docs_file",
+        "config_file", "package_init",
+    ),
+    Family.CHANGE: ("change_files", "change_added"),
+    Family.HISTORY: (
+        "file_commits_90d", "file_commits_365d", "file_authors_365d", "file_age_days",
+        "line_age_above_days", "line_age_below_days", "neighbour_changes_365d",
+        "no_line_above", "no_line_below",
+    ),
+}
+# Counts and ages span orders of magnitude: the model reads log(1 + x) of these.
+LOG_SCALED = frozenset({
+    "length", "tokens", "indent", "run_length", "hunk_added", "hunk_removed", "hunk_index", "hunks",
+    "file_added", "file_lines", "change_files", "change_added", "file_commits_90d", "file_commits_365d",
+    "file_authors_365d", "file_age_days", "line_age_above_days", "line_age_below_days",
+    "neighbour_changes_365d",
+})
+
+
+def feature_names(families: Sequence[Family]) -> tuple[str, ...]:
+    return tuple(name for family in Family if family in families for name in FEATURES[family])
+
+
+def _runs(added: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Each added line -> (first, last) of its run of consecutive added lines."""
+    out: dict[int, tuple[int, int]] = {}
+    ordered = sorted(added)
+    start = 0
+    for k in range(1, len(ordered) + 1):
+        if k == len(ordered) or ordered[k] != ordered[k - 1] + 1:
+            for line in ordered[start:k]:
+                out[line] = (ordered[start], ordered[k - 1])
+            start = k
+    return out
+
+
+def _line_features(text: str) -> list[float]:
+    stripped = text.strip()
+    indent = len(text) - len(text.lstrip(" \t"))
+    kinds = [float(bool(pattern.search(stripped))) for _, pattern in _KINDS]
+    return [float(len(stripped)), float(len(_TOKEN.findall(stripped))), float(indent), float(not stripped), *kinds]
+
+
+def _history_value(values: Sequence[float | int | None], k: int) -> float:
+    value = values[k] if k < len(values) else None
+    return -1.0 if value is None else float(value)
+
+
+def file_features(
+    diff: FileDiff,
+    text_lines: Sequence[str],
+    change: ChangeSize,
+    history: FileHistory | None,
+    families: Sequence[Family],
+) -> tuple[tuple[int, ...], np.ndarray]:
+    """(added line numbers, features [lines x feature_names(families)]) for one file's added lines.
+
+    `text_lines` is the file after the change. History, when missing (no repository history at hand),
+    reads as a file with no recent commits and unknown neighbours, the same encoding as a new file.
+    """
+    hunk_of: dict[int, tuple[int, int, int]] = {}
+    for index, hunk in enumerate(diff.hunks):
+        added = [line.new_line for line in hunk.lines if line.kind is LineKind.ADDED and line.new_line]
+        removed = sum(line.kind is LineKind.REMOVED for line in hunk.lines)
+        for line in added:
+            hunk_of[line] = (index, len(added), removed)
+    lines = sorted(hunk_of)
+    runs = _runs(lines)
+    n_lines = max(1, len(text_lines))
+    path = diff.path.lower()
+    file_level = [
+        float(len(diff.hunks)), float(len(lines)), float(len(text_lines)), len(lines) / n_lines,
+    ]
+    kind_of_file = [
+        float(diff.change is ChangeKind.ADDED), float(diff.change is ChangeKind.RENAMED),
+        float(bool(_TEST_PATH.search(path))), float(bool(_DOCS_PATH.search(path))),
+        float(bool(_CONFIG_PATH.search(path))), float(path.endswith("__init__.py")),
+    ]
+    rows: list[list[float]] = []
+    for k, number in enumerate(lines):
+        row: list[float] = []
+        if Family.LINE in families:
+            row += _line_features(text_lines[number - 1] if number <= len(text_lines) else "")
+        if Family.DIFF in families:
+            first, last = runs[number]
+            index, hunk_added, hunk_removed = hunk_of[number]
+            row += [
+                float(last - first + 1), (number - first) / max(1, last - first), float(hunk_added),
+                float(hunk_removed), float(index), *file_level[:3], file_level[3], number / n_lines, *kind_of_file,
+            ]
+        if Family.CHANGE in families:
+            row += [float(change.files), float(change.added_lines)]
+        if Family.HISTORY in families:
+            h = history or FileHistory(0, 0, 0, 0.0, 0)
+            above = _history_value(h.line_age_above_days, k)
+            below = _history_value(h.line_age_below_days, k)
+            row += [
+                float(h.file_commits_90d), float(h.file_commits_365d), float(h.file_authors_365d),
+                float(h.file_age_days), above, below, _history_value(h.neighbour_changes_365d, k),
+                float(above < 0), float(below < 0),
+            ]
+        rows.append(row)
+    matrix = np.asarray(rows, dtype=np.float64).reshape(len(lines), len(feature_names(families)))
+    return tuple(lines), matrix
+
+
+def scaled(matrix: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The model's view of raw features: signed log(1 + |x|) for counts and ages, the rest as is."""
+    out = np.array(matrix, dtype=np.float64, copy=True)
+    for column, name in enumerate(names):
+        if name in LOG_SCALED:
+            out[:, column] = np.sign(out[:, column]) * np.log1p(np.abs(out[:, column]))
+    return out

@@ -1,0 +1,125 @@
+"""The PR model: P(a person edits this AI-written line later) from what a review can see, with a repo prior.
+
+A logistic regression over `scoring.pr_features` (standardised), trained on human edits of AI lines in
+many real repositories and calibrated (Platt) on predictions for repositories it was not fitted on. A
+repository's own edit rate differs from the training mix (2-40 % of AI lines): `probabilities(...,
+prior=rate)` moves the log-odds by logit(rate) - logit(training rate), the Bayes correction for a changed
+base rate, so the same ranking reads as that repository's probabilities.
+
+Pure numpy at apply time; the model is a JSON card (`scoring/probes/pr/pr_model.json`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scoring.calibration import PlattCalibrator, logit
+from scoring.errors import ProbeError
+from scoring.pr_features import Family, feature_names, scaled
+
+DEFAULT_PR_MODEL = Path(__file__).parent / "probes" / "pr" / "pr_model.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PRModel:
+    """Weights over standardised, log-scaled features; `base_rate` is the training mix's edit rate.
+
+    families: what a review must compute; names: the columns of those families the weights read.
+
+    card: everything else the JSON holds (training data, evaluation, comment threshold and its rule).
+    """
+
+    families: tuple[Family, ...]
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    calibration: PlattCalibrator
+    base_rate: float
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.card.get("version", "unversioned"))
+
+    @property
+    def comment_threshold(self) -> float | None:
+        value = self.card.get("decisions", {}).get("comment_threshold")
+        return None if value is None else float(value)
+
+    def columns(self, features: np.ndarray) -> np.ndarray:
+        """This model's columns of a matrix computed for its `families` (see `file_features`)."""
+        index = {name: k for k, name in enumerate(feature_names(self.families))}
+        return features[:, [index[name] for name in self.names]]
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """Raw model log-odds for rows of `features` (columns: `names`, unscaled)."""
+        z = (scaled(features, self.names) - self.mean) / self.scale
+        return z @ self.coef + self.intercept
+
+    def probabilities(self, features: np.ndarray, prior: float | None = None) -> np.ndarray:
+        """Calibrated P(edited by a person); with `prior`, for a repository whose AI lines are edited at that rate."""
+        shift = 0.0 if prior is None else float(logit(prior) - logit(self.base_rate))
+        calibration = PlattCalibrator(self.calibration.slope, self.calibration.intercept + shift)
+        return calibration.apply(self.logits(features))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.card,
+            "format_version": FORMAT_VERSION,
+            "families": [str(f) for f in self.families],
+            "features": list(self.names),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "calibration": self.calibration.to_dict(),
+            "base_rate": self.base_rate,
+        }
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def pr_model_from_dict(data: dict[str, Any]) -> PRModel:
+    try:
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ProbeError(f"PR model format {data.get('format_version')!r}; this redline reads {FORMAT_VERSION}")
+        families = tuple(Family(f) for f in data["families"])
+        names = tuple(str(n) for n in data["features"])
+        if not set(names) <= set(feature_names(families)):
+            raise ProbeError("the PR model reads features this redline does not compute: retrain it")
+        calibration = data["calibration"]
+        model = PRModel(
+            families, names, np.asarray(data["mean"], float), np.asarray(data["scale"], float),
+            np.asarray(data["coef"], float), float(data["intercept"]),
+            PlattCalibrator(float(calibration["slope"]), float(calibration["intercept"])),
+            float(data["base_rate"]),
+            {k: v for k, v in data.items() if k not in _WEIGHT_KEYS},
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProbeError(f"malformed PR model card: {error!r}") from error
+    if not (model.mean.shape == model.scale.shape == model.coef.shape == (len(model.names),)):
+        raise ProbeError("the PR model's weights do not match its feature list")
+    return model
+
+
+_WEIGHT_KEYS = frozenset({"format_version", "families", "features", "mean", "scale", "coef", "intercept",
+                          "calibration", "base_rate"})
+
+
+def load_pr_model(path: Path | None = None) -> PRModel:
+    path = path or DEFAULT_PR_MODEL
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ProbeError(f"cannot read the PR model at {path}: {error}") from error
+    return pr_model_from_dict(data)

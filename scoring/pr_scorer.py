@@ -1,0 +1,92 @@
+"""The scorer reviews use by default: the PR model over what the diff, the change and the history show.
+
+It answers the same `ScorerProtocol` as the supervisor probe, so the review pipeline does not care which
+one runs; it needs no language model (the supervisor signals did not add to these features on held-out
+repositories, docs/evaluation.md), so a review loads in milliseconds. It reads the file's diff from the
+`change` argument; without one (plain text) every span line counts as a line of a new file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from scoring.diff import ChangeKind, DiffLine, FileDiff, Hunk, LineKind
+from scoring.errors import SpanError
+from scoring.pr_features import ChangeSize, FileChange, file_features
+from scoring.pr_model import DEFAULT_PR_MODEL, PRModel, load_pr_model
+from scoring.probe import ProbeCard
+from scoring.types import CalibrationMode, CalibrationSource, Span, SpanKind, SpanScore
+
+PR_MODEL_FINGERPRINT = "pr-model (no supervisor)"
+
+
+def _as_new_file(path: str, text: str, lines: Sequence[int]) -> FileDiff:
+    """A diff that adds `lines` of `text` to an empty file: what a scorer sees of text without a diff."""
+    rows = text.splitlines()
+    added = tuple(DiffLine(LineKind.ADDED, rows[n - 1], None, n) for n in sorted(set(lines)) if 1 <= n <= len(rows))
+    return FileDiff(path, None, ChangeKind.ADDED, (Hunk(0, 0, 1, len(rows), added),) if added else ())
+
+
+class PRScorer:
+    """`ScorerProtocol` over a `PRModel`: line spans get the line's probability, a range its riskiest line's."""
+
+    def __init__(self, model: PRModel) -> None:
+        self.model = model
+        decisions = dict(model.card.get("decisions", {}))
+        self._card = ProbeCard(
+            version=model.version, supervisor={}, tokenizer_hash="", config={}, input_size=len(model.names),
+            window={}, calibration={"pr": model.calibration.to_dict()},
+            training_data={"languages": ["python"], "corpus": "in-the-wild edits (data/wild)"},
+            metrics=dict(model.card.get("evaluation", {})), decisions=decisions,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> PRScorer:
+        return cls(load_pr_model(Path(path) if path else DEFAULT_PR_MODEL))
+
+    @property
+    def probe_version(self) -> str:
+        return self.model.version
+
+    @property
+    def card(self) -> ProbeCard:
+        return self._card
+
+    @property
+    def fingerprint(self) -> str:
+        return PR_MODEL_FINGERPRINT
+
+    @property
+    def calibration(self) -> CalibrationSource:
+        return CalibrationSource.SHIPPED
+
+    def score(
+        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
+        change: FileChange | None = None,
+    ) -> list[SpanScore]:
+        """Probabilities for line spans of `text`; `intent` is not read (the model does not read prose)."""
+        for span in spans:
+            if span.kind is not SpanKind.LINES:
+                raise SpanError(f"the PR model scores line spans only, not {span}")
+        wanted = [n for span in spans for n in range(span.start, span.end + 1)]
+        if change is None:
+            change = FileChange(_as_new_file("file.py", text, wanted), ChangeSize(1, len(set(wanted))))
+        lines, features = file_features(change.diff, text.splitlines(), change.size, change.history,
+                                        self.model.families)
+        by_line: dict[int, tuple[float, float]] = {}
+        if lines:
+            columns = self.model.columns(features)
+            logits = self.model.logits(columns)
+            probabilities = self.model.probabilities(columns, prior=change.prior)
+            by_line = {n: (float(p), float(z)) for n, p, z in zip(lines, probabilities, logits, strict=True)}
+        out = []
+        for span in spans:
+            found = [by_line[n] for n in range(span.start, span.end + 1) if n in by_line]
+            if not found:
+                out.append(SpanScore(span, math.nan, math.nan, 0))
+                continue
+            p, z = max(found)
+            out.append(SpanScore(span, p, z, len(found)))
+        return out

@@ -1,0 +1,66 @@
+"""scoring.pr_features: one row of named features per added line, from the diff, the change and the history."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scoring.diff import parse
+from scoring.pr_features import ChangeSize, Family, FileHistory, feature_names, file_features, scaled
+
+DIFF = """diff --git a/pkg/tests/test_mod.py b/pkg/tests/test_mod.py
+--- a/pkg/tests/test_mod.py
++++ b/pkg/tests/test_mod.py
+@@ -1,3 +1,4 @@
+ import os
+-x = 1
++x = 2
++y = 3
+ def f():
+@@ -12,2 +13,3 @@ def g():
+     a = 1
++    return a
+     pass
+"""
+AFTER = ["import os", "x = 2", "y = 3", "def f():", *["    pass"] * 7, "def g():", "    a = 1", "    return a",
+         "    pass"]
+
+
+def test_every_added_line_gets_one_row_with_its_hunk_and_file_context() -> None:
+    (diff,) = parse(DIFF)
+    families = tuple(Family)
+    history = FileHistory(3, 9, 2, 400.0, 120, (5.0, 5.0, 30.0), (None, 2.0, 7.0), (1, 1, 4))
+    lines, matrix = file_features(diff, AFTER, ChangeSize(2, 10), history, families)
+    row = dict(zip(feature_names(families), matrix.T, strict=True))
+    assert lines == (2, 3, 14)
+    assert matrix.shape == (3, len(feature_names(families)))
+    assert row["run_length"].tolist() == [2, 2, 1]
+    assert row["run_position"].tolist() == [0.0, 1.0, 0.0]
+    assert row["hunk_removed"].tolist() == [1, 1, 0]  # the first hunk replaces `x = 1`
+    assert row["hunk_index"].tolist() == [0, 0, 1]
+    assert row["kind_assignment"].tolist() == [1, 1, 0]
+    assert row["kind_return"].tolist() == [0, 0, 1]
+    assert row["indent"].tolist() == [0, 0, 4]
+    assert set(row["test_file"]) == {1.0} and set(row["new_file"]) == {0.0}
+    assert row["change_files"].tolist() == [2, 2, 2] and row["change_added"].tolist() == [10, 10, 10]
+    # history lists follow the added lines in order; a missing neighbour is -1 with its own flag
+    assert row["line_age_above_days"].tolist() == [5.0, 5.0, 30.0]
+    assert row["line_age_below_days"].tolist() == [-1.0, 2.0, 7.0]
+    assert row["no_line_below"].tolist() == [1.0, 0.0, 0.0]
+    assert row["neighbour_changes_365d"].tolist() == [1, 1, 4]
+
+
+def test_families_choose_the_columns_and_missing_history_reads_as_no_history() -> None:
+    (diff,) = parse(DIFF)
+    lines, line_only = file_features(diff, AFTER, ChangeSize(1, 3), None, (Family.LINE,))
+    assert line_only.shape == (3, len(feature_names((Family.LINE,))))
+    _, with_history = file_features(diff, AFTER, ChangeSize(1, 3), None, (Family.HISTORY,))
+    row = dict(zip(feature_names((Family.HISTORY,)), with_history.T, strict=True))
+    assert row["file_commits_90d"].tolist() == [0, 0, 0]
+    assert row["no_line_above"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_counts_are_log_scaled_and_flags_are_not() -> None:
+    names = ("length", "blank")
+    out = scaled(np.array([[0.0, 1.0], [9.0, 0.0], [-1.0, 1.0]]), names)
+    assert np.allclose(out[:, 0], [0.0, np.log(10.0), -np.log(2.0)])
+    assert out[:, 1].tolist() == [1.0, 0.0, 1.0]

@@ -1,0 +1,111 @@
+"""training.wild.loro: leave-one-repository-out on identical folds, the nested selection, the prior, the date split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scoring.pr_features import Family, feature_names
+from training.wild import pr_train
+from training.wild.loro import PRIOR_SHARE, estimate_prior, evaluate_label
+from training.wild.pr_train import balanced_rate, repo_folds, repo_weights
+from training.wild.table import LineTable
+
+NAMES = feature_names(tuple(Family))
+
+
+def synthetic(repos: int = 5, commits: int = 4, lines: int = 25, seed: int = 0,
+              flipped: str | None = None) -> LineTable:
+    """Long lines get edited in every repository (but `flipped`, where short ones do); rates differ per repo."""
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[object]] = {k: [] for k in ("repo", "commit", "time", "y")}
+    blocks = []
+    for r in range(repos):
+        name = f"owner/repo{r}"
+        for c in range(commits):
+            x = rng.normal(size=(lines, len(NAMES)))
+            x[:, NAMES.index("length")] = rng.integers(1, 120, size=lines)
+            signal = np.log1p(x[:, NAMES.index("length")]) * (-1 if name == flipped else 1)
+            p = 1 / (1 + np.exp(-(3 * (signal - signal.mean()) - 1.5 + 0.3 * r)))
+            blocks.append(x)
+            parts["repo"] += [name] * lines
+            parts["commit"] += [f"{name}@{c}"] * lines
+            parts["time"] += [float(c)] * lines
+            parts["y"] += list((rng.random(lines) < p).astype(int))
+    y = np.array(parts["y"], dtype=np.int8)
+    return LineTable(NAMES, np.vstack(blocks), np.array(parts["repo"]), np.array(parts["commit"]),
+                     np.array(parts["time"]), np.array(["claude"] * len(y)), y, y)
+
+
+def test_a_signal_shared_by_the_training_repositories_ranks_each_held_out_one() -> None:
+    table = synthetic()
+    report = evaluate_label(table, "edited_by_human")
+    model = report.method_rows("PR model")
+    assert [r.repo for r in model] == table.repos
+    assert all(r.summary.auc > 0.7 for r in model)
+    assert all(r.summary.auc == 0.5 for r in report.method_rows("base rate"))
+    assert report.mean("PR model", lambda r: r.summary.auc) > 0.75
+    # every method is judged on the same held-out lines
+    for method in ("base rate", "model-free baseline"):
+        assert [r.summary.n for r in report.method_rows(method)] == [r.summary.n for r in model]
+    assert all(np.isfinite(r.auc_interval.low) and r.auc_interval.low <= r.summary.auc for r in model)
+    assert set(report.selections) == set(table.repos)
+    assert np.isfinite(report.predictions["PR model"]).all()
+
+
+def test_a_held_out_repository_that_behaves_otherwise_is_scored_by_what_the_others_taught() -> None:
+    table = synthetic(repos=6, flipped="owner/repo2")
+    report = evaluate_label(table, "edited_by_human", repos=["owner/repo2", "owner/repo4"])
+    by_repo = {r.repo: r.summary.auc for r in report.method_rows("PR model")}
+    assert by_repo["owner/repo2"] < 0.3  # nothing of repo2's own labels reached the model judging it
+    assert by_repo["owner/repo4"] > 0.6
+
+
+def test_a_calibration_never_reverses_the_ranking() -> None:
+    table = synthetic(repos=4)
+    reversed_logits = -pr_train.out_of_fold_logits(table, ("length",), "edited_by_human")
+    model = pr_train.calibrated_model(table, (Family.LINE,), ("length",), "edited_by_human", reversed_logits)
+    assert model.calibration.slope == 0.0
+    p = model.probabilities(table.columns(("length",)))
+    assert np.allclose(p, balanced_rate(table.edited_by_human, table.repo))
+
+
+def test_nested_selection_sees_only_the_training_repositories(monkeypatch) -> None:
+    table = synthetic()
+    seen: list[set[str]] = []
+    real = pr_train.out_of_fold_logits
+
+    def spy(sub, names, label, folds=pr_train.INNER_FOLDS):
+        seen.append(set(sub.repos))
+        return real(sub, names, label, folds)
+
+    monkeypatch.setattr(pr_train, "out_of_fold_logits", spy)
+    evaluate_label(table, "edited_by_human", repos=["owner/repo3"])
+    assert seen and all("owner/repo3" not in repos for repos in seen)
+
+
+def test_the_prior_comes_from_the_earliest_commits_and_is_judged_on_the_later_ones() -> None:
+    table = synthetic(repos=3, commits=10)
+    report = evaluate_label(table, "edited_by_human", repos=["owner/repo1"])
+    (prior,) = report.priors
+    held = table.subset(table.repo == "owner/repo1")
+    early = held.time < np.quantile(np.unique(held.time), PRIOR_SHARE)
+    train = table.subset(table.repo != "owner/repo1")
+    expected = estimate_prior(held.edited_by_human[early].astype(float),
+                              balanced_rate(train.edited_by_human, train.repo))
+    assert prior.prior == expected
+    assert prior.without.n == int((~early).sum()) == prior.with_prior.n
+    (split,) = report.date_splits
+    assert split.train_lines + split.test_lines == len(held)
+
+
+def test_few_lines_lean_on_the_training_rate_and_many_on_the_repository() -> None:
+    assert abs(estimate_prior(np.ones(5), 0.1) - 0.1) < 0.03
+    assert abs(estimate_prior(np.r_[np.ones(500), np.zeros(500)], 0.1) - 0.5) < 0.07
+
+
+def test_repositories_weigh_the_same_and_folds_never_split_one() -> None:
+    repo = np.array(["a"] * 90 + ["b"] * 10)
+    w = repo_weights(repo)
+    assert np.isclose(w[repo == "a"].sum(), w[repo == "b"].sum())
+    folds = repo_folds(["r1", "r2", "r3", "r4", "r5"], 4)
+    assert sorted(sum(folds, [])) == ["r1", "r2", "r3", "r4", "r5"]

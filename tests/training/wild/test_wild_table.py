@@ -1,0 +1,57 @@
+"""training.wild.table: every repository file with its sidecar -> one table of features, labels and groups."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+from scoring.errors import DataSourceError
+from tests.training.wild.wild_files import history, row, write
+from training.wild.reader import wild_files
+from training.wild.table import load_table
+
+
+def test_every_repository_file_is_read_with_its_sidecar_and_the_sidecars_are_not_data(tmp_path) -> None:
+    write(tmp_path, "a__one", [row("a/one", "s1", 1, ["x = 1", "y = 2"], [1, 0])])
+    write(tmp_path, "b__two", [row("b/two", "s2", 2, ["z = 3"], [0], human=[0]),
+                               row("b/two", "s3", 3, ["print(z)"], [1], human=[0])],
+          [history(row("b/two", "s2", 2, ["z = 3"], [0])), history(row("b/two", "s3", 3, ["print(z)"], [1]), 7)])
+    assert [p.name for p in wild_files(tmp_path)] == ["a__one.jsonl.gz", "b__two.jsonl.gz"]
+    table = load_table(tmp_path, progress=False)
+    assert table.repos == ["a/one", "b/two"]
+    assert table.repo.tolist() == ["a/one", "a/one", "b/two", "b/two"]
+    assert table.commit.tolist() == ["s1", "s1", "s2", "s3"]
+    assert table.edited.tolist() == [1, 0, 0, 1] and table.edited_by_human.tolist() == [1, 0, 0, 0]
+    assert table.columns(("file_commits_90d",))[:, 0].tolist() == [1, 1, 1, 7]
+    assert table.columns(("change_files",))[:, 0].tolist() == [1, 1, 1, 1]
+    assert table.agent.tolist() == ["claude"] * 4
+
+
+def test_the_table_is_cached_and_read_back_identically(tmp_path) -> None:
+    write(tmp_path / "wild", "a__one", [row("a/one", "s1", 1, ["x = 1", "y = 2"], [1, 0])])
+    first = load_table(tmp_path / "wild", cache_dir=tmp_path / "cache", progress=False)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+    second = load_table(tmp_path / "wild", cache_dir=tmp_path / "cache", progress=False)
+    assert np.array_equal(first.features, second.features) and first.commit.tolist() == second.commit.tolist()
+
+
+def test_a_malformed_row_names_its_file_and_line(tmp_path) -> None:
+    good = row("a/one", "s1", 1, ["x = 1"], [1])
+    bad = dict(good, sha="s2", labels_edited=[1, 1])  # more labels than added lines
+    write(tmp_path, "a__one", [good, bad])
+    with pytest.raises(DataSourceError, match=r"a__one\.jsonl\.gz:2"):
+        load_table(tmp_path, progress=False)
+
+
+def test_broken_json_and_a_misaligned_sidecar_are_errors_not_skipped_repositories(tmp_path) -> None:
+    path = write(tmp_path, "a__one", [row("a/one", "s1", 1, ["x = 1"], [1])])
+    with gzip.open(path, "at", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    with pytest.raises(DataSourceError, match=r"a__one\.jsonl\.gz:2"):
+        load_table(tmp_path, progress=False)
+    other = tmp_path / "other"
+    write(other, "a__one", [row("a/one", "s1", 1, ["x = 1"], [1])], [history(row("a/one", "zz", 1, ["x"], [1]))])
+    with pytest.raises(DataSourceError, match="not aligned"):
+        load_table(other, progress=False)

@@ -1,0 +1,212 @@
+"""Leave-one-repository-out (LORO): train on every other wild repository, judge on the one left out.
+
+For each held-out repository and label, on identical folds: the base rate, the model-free baseline and the
+PR model (its feature families chosen by nested selection inside the training repositories). Per repository:
+AUC (with a bootstrap interval over commits), AUPRC, Brier, BSS against its own base rate, ECE, and the
+comment replay at the threshold the training repositories chose. The repo prior is estimated from the
+held-out repository's earliest commits only and judged on its later ones; the date split shows what a
+repository's own labels buy. Pure over a `LineTable`; no model, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
+from scoring.pr_features import feature_names
+from scoring.pr_model import PRModel
+from training.probe.evaluate import choose_comment_threshold
+from training.wild.pr_train import (
+    BASELINE, CANDIDATES, balanced_rate, calibrated_model, fit, fitting_sample, out_of_fold_logits, select,
+)
+from training.wild.table import LineTable
+
+LABELS = ("edited_by_human", "edited")
+PRIOR_SHARE = 0.4  # the held-out repository's earliest commits that estimate its prior (never scored)
+PRIOR_STRENGTH = 200.0  # lines: a prior from a few commits leans on the training mix's rate
+DATE_SPLIT = 0.6  # within a repository: earlier commits train, later test
+BOOTSTRAP = 300
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Comments at a threshold replayed on held-out lines: how often they hit an edited line."""
+
+    threshold: float
+    commented: int
+    lines: int
+    hit_rate: float
+    base_rate: float
+
+    @property
+    def lift(self) -> float:
+        return self.hit_rate / self.base_rate if self.base_rate > 0 and self.commented else float("nan")
+
+    @property
+    def per_100_lines(self) -> float:
+        return 100.0 * self.commented / self.lines if self.lines else float("nan")
+
+
+@dataclass(frozen=True)
+class RepoResult:
+    """One method on one held-out repository."""
+
+    repo: str
+    method: str
+    summary: MetricSummary
+    auc_interval: Interval
+    replay: Replay
+    commits: int
+
+
+@dataclass(frozen=True)
+class PriorResult:
+    """Calibration on a held-out repository's later commits, without and with its estimated prior."""
+
+    repo: str
+    prior: float
+    later_rate: float
+    without: MetricSummary
+    with_prior: MetricSummary
+
+
+@dataclass(frozen=True)
+class DateSplitResult:
+    """AUC on a repository's later commits: the LORO model vs a model fitted on its own earlier commits."""
+
+    repo: str
+    loro_auc: float
+    own_auc: float
+    train_lines: int
+    test_lines: int
+
+
+@dataclass
+class LoroReport:
+    label: str
+    results: list[RepoResult] = field(default_factory=list)
+    selections: dict[str, str] = field(default_factory=dict)  # held-out repo -> chosen candidate
+    inner_auc: dict[str, dict[str, float]] = field(default_factory=dict)
+    priors: list[PriorResult] = field(default_factory=list)
+    date_splits: list[DateSplitResult] = field(default_factory=list)
+    pooled_replay: dict[str, Replay] = field(default_factory=dict)
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)  # method -> held-out probability per line
+
+    def method_rows(self, method: str) -> list[RepoResult]:
+        return [r for r in self.results if r.method == method]
+
+    def mean(self, method: str, metric: Callable[[RepoResult], float]) -> float:
+        values = [metric(r) for r in self.method_rows(method)]
+        finite = [v for v in values if np.isfinite(v)]
+        return float(np.mean(finite)) if finite else float("nan")
+
+
+def replay(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> Replay:
+    commented = probabilities >= threshold
+    hits = float(labels[commented].mean()) if commented.any() else float("nan")
+    return Replay(threshold, int(commented.sum()), len(labels), hits, float(labels.mean()) if len(labels) else 0.0)
+
+
+def _earlier(table: LineTable, share: float) -> np.ndarray:
+    """Lines of the commits in the first `share` of a repository's commits by time (whole commits)."""
+    first = {}
+    for sha, when in zip(table.commit, table.time, strict=True):
+        first[sha] = min(when, first.get(sha, when))
+    ordered = sorted(first, key=lambda sha: (first[sha], sha))
+    cut = set(ordered[: int(round(share * len(ordered)))])
+    return np.isin(table.commit, list(cut))
+
+
+def estimate_prior(labels: np.ndarray, fallback: float, strength: float = PRIOR_STRENGTH) -> float:
+    """The repository's edit rate from its own labelled lines, shrunk toward `fallback` when they are few."""
+    return float((labels.sum() + strength * fallback) / (len(labels) + strength))
+
+
+def _result(repo: str, method: str, p: np.ndarray, test: LineTable, label: str, threshold: float) -> RepoResult:
+    y = test.label(label).astype(float)
+    interval = bootstrap_interval(auc, p, y, groups=test.commit, n_resamples=BOOTSTRAP)
+    return RepoResult(repo, method, summarize(p, y), interval, replay(p, y, threshold), len(set(test.commit)))
+
+
+def held_out_models(train: LineTable, label: str) -> tuple[dict[str, PRModel], str, dict[str, float]]:
+    """The base rate, the baseline and the selected PR model, each fitted and calibrated on `train` only."""
+    selection = select(train, label)
+    families = CANDIDATES[selection.name]
+    models = {
+        "PR model": calibrated_model(train, families, feature_names(families), label, selection.oof_logits),
+        "model-free baseline": calibrated_model(
+            train, families, BASELINE, label, out_of_fold_logits(train, BASELINE, label)),
+    }
+    return models, selection.name, selection.inner_auc
+
+
+def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = None,
+                   progress: Callable[[str], None] | None = None) -> LoroReport:
+    report = LoroReport(label)
+    pooled: dict[str, tuple[list[np.ndarray], list[np.ndarray], float]] = {}
+    for repo in repos or table.repos:
+        if progress:
+            progress(repo)
+        held = table.repo == repo
+        train, test = table.subset(~held), table.subset(held)
+        y = test.label(label).astype(float)
+        models, chosen, inner = held_out_models(train, label)
+        report.selections[repo], report.inner_auc[repo] = chosen, inner
+        base = balanced_rate(train.label(label), train.repo)
+        report.results.append(_result(repo, "base rate", np.full(len(test), base), test, label, 1.0))
+        for method, model in models.items():
+            train_p = model.probabilities(train.columns(model.names))
+            threshold = choose_comment_threshold(train_p, train.label(label).astype(float)).threshold
+            p = model.probabilities(test.columns(model.names))
+            report.results.append(_result(repo, method, p, test, label, threshold))
+            report.predictions.setdefault(method, np.full(len(table), np.nan))[held] = p
+            ps, ys, _ = pooled.setdefault(method, ([], [], threshold))
+            ps.append(p >= threshold)
+            ys.append(y)
+        report.priors.append(_prior(repo, models["PR model"], test, label, base))
+        report.date_splits.append(_date_split(repo, models["PR model"], test, label))
+    for method, (commented, labels, _) in pooled.items():
+        c, y = np.concatenate(commented), np.concatenate(labels)
+        report.pooled_replay[method] = Replay(float("nan"), int(c.sum()), len(y),
+                                              float(y[c].mean()) if c.any() else float("nan"), float(y.mean()))
+    return report
+
+
+def _prior(repo: str, model: PRModel, test: LineTable, label: str, fallback: float) -> PriorResult:
+    early = _earlier(test, PRIOR_SHARE)
+    later = test.subset(~early)
+    prior = estimate_prior(test.label(label)[early].astype(float), fallback)
+    features = later.columns(model.names)
+    y = later.label(label).astype(float)
+    return PriorResult(repo, prior, float(y.mean()) if len(y) else float("nan"),
+                       summarize(model.probabilities(features), y),
+                       summarize(model.probabilities(features, prior=prior), y))
+
+
+def _date_split(repo: str, model: PRModel, test: LineTable, label: str) -> DateSplitResult:
+    early = _earlier(test, DATE_SPLIT)
+    own_train, later = test.subset(early), test.subset(~early)
+    y = later.label(label).astype(float)
+    loro_auc = auc(model.probabilities(later.columns(model.names)), y)
+    if len(np.unique(own_train.label(label))) < 2 or not len(later):
+        own = float("nan")
+    else:
+        own = auc(fit(fitting_sample(own_train), model.names, label).logits(later), y)
+    return DateSplitResult(repo, loro_auc, own, len(own_train), len(later))
+
+
+def agent_breakdown(report: LoroReport, table: LineTable, method: str = "PR model") -> dict[str, tuple[int, int, float]]:
+    """Per agent rule: repositories, lines, and the mean over repositories of the held-out AUC on its lines."""
+    p, y = report.predictions[method], table.label(report.label)
+    out: dict[str, tuple[list[float], int]] = {}
+    for agent in np.unique(table.agent):
+        values, lines = [], 0
+        for repo in np.unique(table.repo[table.agent == agent]):
+            mask = (table.agent == agent) & (table.repo == repo) & np.isfinite(p)
+            lines += int(mask.sum())
+            values.append(auc(p[mask], y[mask]))
+        out[str(agent)] = ([v for v in values if np.isfinite(v)], lines)
+    return {a: (len(v), n, float(np.mean(v)) if v else float("nan")) for a, (v, n) in sorted(out.items())}

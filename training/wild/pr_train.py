@@ -1,0 +1,152 @@
+"""Fit the PR model on wild lines: repository-balanced logistic regression, nested selection, Platt on held-out repos.
+
+Every choice is made inside the repositories it is given: the feature families by grouped cross-validation
+over those repositories (a repository is never split), the Platt calibration and the comment threshold on
+their out-of-fold predictions. `loro.py` calls this once per held-out repository; `redline train-pr` calls it
+on all of them for the shipped model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from scoring.calibration import PlattCalibrator, logit
+from scoring.metrics import auc
+from scoring.pr_features import Family, feature_names, scaled
+from scoring.pr_model import PRModel
+from training.wild.table import LineTable
+
+# Candidate feature sets, cheapest first; the nested selection picks one per training set.
+CANDIDATES: dict[str, tuple[Family, ...]] = {
+    "line + diff": (Family.LINE, Family.DIFF),
+    "line + diff + change": (Family.LINE, Family.DIFF, Family.CHANGE),
+    "line + diff + history": (Family.LINE, Family.DIFF, Family.HISTORY),
+    "line + diff + change + history": (Family.LINE, Family.DIFF, Family.CHANGE, Family.HISTORY),
+}
+# The issue's model-free baseline: length, indentation, line kind, test file, hunk size and position,
+# file size, new file. A fixed list, never selected, so it is the same model in every fold.
+BASELINE = (
+    "length", "indent", "blank", *(n for n in feature_names((Family.LINE,)) if n.startswith("kind_")),
+    "test_file", "run_length", "run_position", "hunk_added", "file_lines", "new_file",
+)
+LINES_PER_REPO = 2000  # fitting sample per repository; weights balance repositories anyway
+INNER_FOLDS = 4
+REGULARISATION = 1.0
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted logistic regression on standardised features (before calibration)."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logits(self, table: LineTable) -> np.ndarray:
+        z = (scaled(table.columns(self.names), self.names) - self.mean) / self.scale
+        return z @ self.coef + self.intercept
+
+
+def repo_weights(repo: np.ndarray) -> np.ndarray:
+    """Each repository weighs the same in total, so the largest histories do not decide alone."""
+    _, inverse, counts = np.unique(repo, return_inverse=True, return_counts=True)
+    weights = 1.0 / counts[inverse]
+    return weights * len(weights) / weights.sum()
+
+
+def balanced_rate(labels: np.ndarray, repo: np.ndarray) -> float:
+    """The mean of the repositories' own rates: the base rate the balanced fit is trained to."""
+    return float(np.mean([labels[repo == r].mean() for r in np.unique(repo)]))
+
+
+def fitting_sample(table: LineTable, seed: int = 0) -> LineTable:
+    rng = np.random.default_rng(seed)
+    keep = np.zeros(len(table), dtype=bool)
+    for repo in table.repos:
+        index = np.nonzero(table.repo == repo)[0]
+        keep[rng.choice(index, size=min(len(index), LINES_PER_REPO), replace=False)] = True
+    return table.subset(keep)
+
+
+def fit(table: LineTable, names: Sequence[str], label: str) -> Fit:
+    """A repository-balanced logistic regression whose logits are divided by their spread on `table`.
+
+    Models fitted on different repositories are confident to different degrees; on one scale their
+    held-out logits can share one Platt calibration without the most confident fold deciding its slope.
+    """
+    names = tuple(names)
+    x = scaled(table.columns(names), names)
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    model = LogisticRegression(C=REGULARISATION, max_iter=2000)
+    model.fit((x - mean) / scale, table.label(label), sample_weight=repo_weights(table.repo))
+    coef, intercept = model.coef_[0].copy(), float(model.intercept_[0])
+    spread = float(np.std(((x - mean) / scale) @ coef)) or 1.0
+    return Fit(names, mean, scale, coef / spread, intercept / spread)
+
+
+def repo_folds(repos: Sequence[str], folds: int) -> list[list[str]]:
+    """Repositories dealt round-robin into `folds` groups (sorted first, so the split is reproducible)."""
+    ordered = sorted(repos)
+    return [ordered[k::folds] for k in range(min(folds, len(ordered)))]
+
+
+def out_of_fold_logits(table: LineTable, names: Sequence[str], label: str, folds: int = INNER_FOLDS) -> np.ndarray:
+    """Logits for every line from a fit that never saw its repository."""
+    out = np.full(len(table), np.nan)
+    sample = fitting_sample(table)
+    for held in repo_folds(table.repos, folds):
+        train = ~np.isin(sample.repo, held)
+        if len(np.unique(sample.label(label)[train])) < 2:
+            continue
+        test = np.isin(table.repo, held)
+        out[test] = fit(sample.subset(train), names, label).logits(table.subset(test))
+    return out
+
+
+def mean_repo_auc(scores: np.ndarray, labels: np.ndarray, repo: np.ndarray) -> float:
+    values = [auc(scores[repo == r], labels[repo == r]) for r in np.unique(repo)]
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which candidate the nested cross-validation chose, and every candidate's inner mean AUC."""
+
+    name: str
+    inner_auc: dict[str, float]
+    oof_logits: np.ndarray  # of the chosen candidate, for calibration and the threshold
+
+
+def select(table: LineTable, label: str, candidates: dict[str, tuple[Family, ...]] | None = None) -> Selection:
+    """The candidate with the best mean per-repository AUC over inner folds of `table`'s repositories."""
+    candidates = candidates or CANDIDATES
+    scores: dict[str, float] = {}
+    logits: dict[str, np.ndarray] = {}
+    for name, families in candidates.items():
+        logits[name] = out_of_fold_logits(table, feature_names(families), label)
+        scores[name] = mean_repo_auc(logits[name], table.label(label), table.repo)
+    best = max(scores, key=lambda n: scores[n])
+    return Selection(best, scores, logits[best])
+
+
+def calibrated_model(table: LineTable, families: tuple[Family, ...], names: Sequence[str], label: str,
+                     oof_logits: np.ndarray, card: dict[str, object] | None = None) -> PRModel:
+    """Fit on all of `table`, Platt-calibrate on the out-of-fold logits (repository-balanced)."""
+    fitted = fit(fitting_sample(table), names, label)
+    finite = np.isfinite(oof_logits)
+    calibration = PlattCalibrator.fit(oof_logits[finite], table.label(label)[finite].astype(float),
+                                      repo_weights(table.repo[finite]))
+    rate = balanced_rate(table.label(label), table.repo)
+    if calibration.slope < 0:
+        # Held-out repositories ranked backwards: a calibration never reverses the model, so it says what the
+        # evidence says, the base rate for every line (the comment threshold then comments on none).
+        calibration = PlattCalibrator(0.0, float(logit(rate)))
+    return PRModel(families, fitted.names, fitted.mean, fitted.scale, fitted.coef, fitted.intercept, calibration,
+                   rate, dict(card or {}))

@@ -1,0 +1,83 @@
+"""`redline train-pr` and the PR part of `redline eval`: LORO over the wild repositories, the docs section,
+and the shipped PR model fitted on every repository with the same selection, calibration and threshold rule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from scoring.pr_features import feature_names
+from scoring.pr_model import PRModel
+from training.probe.evaluate import COMMENT_THRESHOLD_RULE, choose_comment_threshold
+from training.wild.loro import LABELS, LoroReport, evaluate_label
+from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render
+from training.wild.pr_train import CANDIDATES, calibrated_model, select
+from training.wild.table import LineTable
+
+SHIPPED_LABEL = "edited_by_human"
+FIGURE = "figures/loro_reliability.png"
+
+
+def run_loro(table: LineTable, labels: tuple[str, ...] = LABELS,
+             progress: Callable[[str], None] | None = None) -> dict[str, LoroReport]:
+    return {label: evaluate_label(table, label, progress=progress) for label in labels}
+
+
+def write_section(reports: dict[str, LoroReport], table: LineTable, docs: Path, reproduce: str) -> Path:
+    """Put the LORO section first in docs/evaluation.md, keeping the benchmark section that follows it."""
+    reliability_figure(reports[SHIPPED_LABEL], table, docs / FIGURE)
+    section = render(reports, table, FIGURE, reproduce)
+    page = docs / "evaluation.md"
+    rest = page.read_text(encoding="utf-8") if page.is_file() else ""
+    if SECTION_END in rest:
+        rest = rest.split(SECTION_END, 1)[1]
+    elif rest.startswith("# Evaluation"):
+        rest = rest[len("# Evaluation"):]
+    rest = rest.lstrip("\n")
+    if rest and not rest.startswith("## "):
+        rest = "## Benchmark evaluation (MIAP)\n\n" + rest
+    page.write_text(section + "\n" + rest, encoding="utf-8")
+    return page
+
+
+def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str = SHIPPED_LABEL) -> PRModel:
+    """The PR model on every repository: selection and calibration over grouped folds of all of them."""
+    started = time.perf_counter()
+    selection = select(table, label)
+    families = CANDIDATES[selection.name]
+    model = calibrated_model(table, families, feature_names(families), label, selection.oof_logits)
+    finite = np.isfinite(selection.oof_logits)
+    oof_p = model.calibration.apply(selection.oof_logits[finite])
+    choice = choose_comment_threshold(oof_p, table.label(label)[finite].astype(float))
+    card = {
+        "version": f"pr-{datetime.now(UTC):%Y%m%d}",
+        "label": label,
+        "meaning": "calibrated P(a person edits this AI-added line within 90 days), before any repository prior",
+        "selection": {"chosen": selection.name, "inner_mean_auc": selection.inner_auc,
+                      "how": "mean per-repository AUC over repositories dealt into grouped folds"},
+        "decisions": {
+            "comment_threshold": choice.threshold,
+            "rule": COMMENT_THRESHOLD_RULE,
+            "chosen_on": {"data": "out-of-fold predictions for every wild repository (repositories held out "
+                                  "by fold)", "hit_rate": choice.hit_rate, "base_rate": choice.base_rate,
+                          "share_commented": choice.share_commented, "lift": choice.lift,
+                          "met_2x_target": choice.met_target},
+        },
+        "evaluation": card_summary(reports, table) if reports else {},
+        "training_seconds": round(time.perf_counter() - started, 1),
+    }
+    return PRModel(model.families, model.names, model.mean, model.scale, model.coef, model.intercept,
+                   model.calibration, model.base_rate, card)
+
+
+def keep_pr_section(page: Path, benchmark_text: str) -> str:
+    """The benchmark evaluation under the page's existing PR-model section (if any)."""
+    body = benchmark_text.split("\n", 1)[1] if benchmark_text.startswith("# Evaluation") else benchmark_text
+    existing = page.read_text(encoding="utf-8") if page.is_file() else ""
+    if SECTION_END not in existing:
+        return benchmark_text
+    return existing.split(SECTION_END, 1)[0] + SECTION_END + "\n\n## Benchmark evaluation (MIAP)\n" + body

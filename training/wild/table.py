@@ -1,0 +1,148 @@
+"""The in-the-wild lines as one table for the PR model: features, both labels and the group keys.
+
+Every repository file in `wild/` with its history sidecar -> one row per added line: repository (the
+LORO group), commit, commit time, agent rule, and the features of `scoring.pr_features` (all families).
+Built once per data directory and cached as .npz keyed by the data files' sizes and mtimes and the
+feature list, so evaluation and training re-read it in a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from scoring.diff import parse
+from scoring.errors import DataSourceError
+from scoring.pr_features import ChangeSize, Family, FileHistory, feature_names, file_features
+from training.wild.reader import history_file, read_rows, wild_files
+
+ALL_FAMILIES = tuple(Family)
+
+
+@dataclass(frozen=True)
+class LineTable:
+    """Added lines of AI commits in the wild. Arrays are aligned; `features` columns are `names`."""
+
+    names: tuple[str, ...]
+    features: np.ndarray  # [lines x names], raw (unscaled)
+    repo: np.ndarray  # str: owner/name, the leave-one-out group
+    commit: np.ndarray  # str: sha, the bootstrap group
+    time: np.ndarray  # float: commit time, seconds since the epoch
+    agent: np.ndarray  # str: the mining rule that marked the commit as an AI's
+    edited: np.ndarray  # int 0/1: any later commit edited the line
+    edited_by_human: np.ndarray  # int 0/1: the first later editor was a person
+
+    def __len__(self) -> int:
+        return len(self.repo)
+
+    def label(self, name: str) -> np.ndarray:
+        if name not in ("edited", "edited_by_human"):
+            raise ValueError(f"unknown label {name!r}")
+        return getattr(self, name)
+
+    def columns(self, names: tuple[str, ...]) -> np.ndarray:
+        index = {name: k for k, name in enumerate(self.names)}
+        return self.features[:, [index[name] for name in names]]
+
+    def subset(self, mask: np.ndarray) -> LineTable:
+        return LineTable(self.names, self.features[mask], self.repo[mask], self.commit[mask], self.time[mask],
+                         self.agent[mask], self.edited[mask], self.edited_by_human[mask])
+
+    @property
+    def repos(self) -> list[str]:
+        return sorted(set(self.repo.tolist()))
+
+
+def _history(record: dict[str, object], row: dict[str, object], where: str) -> FileHistory:
+    if (record.get("sha"), record.get("path")) != (row["sha"], row["path"]):
+        raise DataSourceError(f"{where}: history sidecar is not aligned with the data file")
+    try:
+        return FileHistory(
+            int(record["file_commits_90d"]), int(record["file_commits_365d"]),  # type: ignore[arg-type]
+            int(record["file_authors_365d"]), float(record["file_age_days"] or 0.0),  # type: ignore[arg-type]
+            int(record["repo_commits_90d"]),  # type: ignore[arg-type]
+            tuple(record["line_age_above_days"] or ()),  # type: ignore[arg-type]
+            tuple(record["line_age_below_days"] or ()),  # type: ignore[arg-type]
+            tuple(record["neighbour_changes_365d"] or ()),  # type: ignore[arg-type]
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise DataSourceError(f"{where}: malformed history record: {error}") from error
+
+
+def file_table(path: Path) -> dict[str, np.ndarray]:
+    """The lines of one repository's file (with its sidecar) as arrays."""
+    rows = list(read_rows(path))
+    sidecar = history_file(path)
+    histories = list(read_rows(sidecar)) if sidecar.is_file() else [None] * len(rows)
+    if len(histories) != len(rows):
+        raise DataSourceError(f"{sidecar} has {len(histories)} rows, {path} has {len(rows)}")
+    change_size: Counter[str] = Counter()
+    change_files: Counter[str] = Counter()
+    for row in rows:
+        change_files[str(row.get("sha"))] += 1
+        change_size[str(row.get("sha"))] += len(row.get("added_lines") or [])  # type: ignore[arg-type]
+    names = feature_names(ALL_FAMILIES)
+    parts: dict[str, list[object]] = {k: [] for k in ("repo", "commit", "time", "agent", "edited", "human")}
+    blocks = []
+    for number, (row, record) in enumerate(zip(rows, histories, strict=True), start=1):
+        where = f"{path}:{number}"
+        try:
+            sha, added = str(row["sha"]), [int(n) for n in row["added_lines"]]  # type: ignore[attr-defined]
+            diffs = [d for d in parse(str(row["hunks"])) if d.hunks]
+            history = _history(record, row, where) if record is not None else None
+            when = datetime.fromisoformat(str(row["committer_date"])).astimezone(UTC).timestamp()
+            lines, matrix = file_features(
+                diffs[0], str(row["after_content"]).splitlines(), ChangeSize(change_files[sha], change_size[sha]),
+                history, ALL_FAMILIES,
+            )
+            edited = [int(v) for v in row["labels_edited"]]  # type: ignore[attr-defined]
+            human = [int(v) for v in row["labels_edited_by_human"]]  # type: ignore[attr-defined]
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise DataSourceError(f"{where}: malformed in-the-wild row: {error!r}") from error
+        if list(lines) != sorted(added) or len(edited) != len(added) or len(human) != len(added):
+            raise DataSourceError(f"{where}: the diff's added lines do not match `added_lines` and its labels")
+        order = np.argsort(added)
+        blocks.append(matrix)
+        parts["repo"] += [str(row["repo"])] * len(added)
+        parts["commit"] += [sha] * len(added)
+        parts["time"] += [when] * len(added)
+        parts["agent"] += [str(row.get("ai_rule"))] * len(added)
+        parts["edited"] += [edited[k] for k in order]
+        parts["human"] += [human[k] for k in order]
+    features = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
+    return {
+        "features": features, "repo": np.array(parts["repo"], dtype=str),
+        "commit": np.array(parts["commit"], dtype=str), "time": np.array(parts["time"], dtype=np.float64),
+        "agent": np.array(parts["agent"], dtype=str), "edited": np.array(parts["edited"], dtype=np.int8),
+        "edited_by_human": np.array(parts["human"], dtype=np.int8),
+    }
+
+
+def _key(files: list[Path]) -> str:
+    stamp = [(p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files]
+    stamp += [(history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()]
+    return hashlib.sha256(json.dumps([stamp, feature_names(ALL_FAMILIES)]).encode()).hexdigest()[:16]
+
+
+def load_table(directory: Path | None = None, cache_dir: Path | None = None, progress: bool = True) -> LineTable:
+    """Every wild repository's lines; read from `cache_dir` when the same data was tabled before."""
+    files = wild_files(directory)
+    cached = cache_dir / f"wild-lines-{_key(files)}.npz" if cache_dir else None
+    if cached is not None and cached.is_file():
+        data = dict(np.load(cached))
+    else:
+        from tqdm import tqdm
+
+        tables = [file_table(p) for p in tqdm(files, desc="wild files", disable=not progress)]
+        data = {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(cached, **data)
+    return LineTable(feature_names(ALL_FAMILIES), data["features"], data["repo"], data["commit"], data["time"],
+                     data["agent"], data["edited"], data["edited_by_human"])
