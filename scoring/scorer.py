@@ -1,24 +1,21 @@
 """The scoring API: text + spans (+ intent) -> calibrated probability that a person edits each span.
 
 One supervisor pass per window of the text answers every span; nothing here touches GitHub or the web.
+torch and the supervisor load only when a `Scorer` is built: `ScorerProtocol` is imported by every
+review, including those the PR model scores without any language model.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import torch
 
-from scoring.cache import HiddenStateCache
 from scoring.calibration import calibrate, calibrator_from_dict
 from scoring.errors import ProbeError, SpanError
-from scoring.features import WindowConfig, needs_lm_head, token_features
-from scoring.probe import CARD_FILE, DEFAULT_PROBE_DIR, ProbeCard, SpanIndex, SpanProbe, load_probe
-from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
-from scoring.pr_features import FileChange
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 from scoring.windows import (
     MAX_LINE_TOKENS,
@@ -27,6 +24,27 @@ from scoring.windows import (
     span_mask,
     tokenize,
 )
+
+if TYPE_CHECKING:
+    from scoring.cache import HiddenStateCache, WindowCache
+    from scoring.features import WorkReport
+    from scoring.pr_features import FileChange
+    from scoring.probe import ProbeCard, SpanProbe
+    from scoring.supervisor import Supervisor
+
+# A directory here makes Scorer.load keep window outputs on disk (float32, exact) across processes: the
+# Action's cached directory, so the review of a new push re-runs only the windows whose tokens changed.
+# Without it a Scorer keeps them in memory, which serves a long-lived App worker across pushes.
+HIDDEN_CACHE_ENV = "REDLINE_HIDDEN_CACHE_DIR"
+
+
+def __getattr__(name: str) -> object:
+    """scoring.probe's DEFAULT_PROBE_DIR without importing torch at module import (tests may set it here)."""
+    if name == "DEFAULT_PROBE_DIR":
+        from scoring.probe import DEFAULT_PROBE_DIR
+
+        return DEFAULT_PROBE_DIR
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ScorerProtocol(Protocol):
@@ -62,8 +80,11 @@ class Scorer:
         supervisor: Supervisor,
         probe: SpanProbe,
         card: ProbeCard,
-        cache: HiddenStateCache | None = None,
+        cache: HiddenStateCache | WindowCache | None = None,
     ) -> None:
+        from scoring.features import WindowConfig
+        from scoring.supervisor import tokenizer_hash
+
         expected = card.supervisor.get("fingerprint")
         if expected != supervisor.fingerprint:
             raise ProbeError(
@@ -81,6 +102,10 @@ class Scorer:
         # Token caps (scoring.windows): past them a line is skipped with a reason and a text refused.
         self.max_line_tokens = MAX_LINE_TOKENS
         self.max_text_tokens = MAX_TEXT_TOKENS
+        # fast: run only the windows and LM-head positions the spans read (False: the reference path,
+        # every window and position, as training reads them; the probabilities are the same).
+        self.fast = True
+        self.report: WorkReport | None = None  # set one to add up the work of the next score calls
         self.calibrators = {CalibrationMode(k): calibrator_from_dict(v) for k, v in card.calibration.items()}
         if not self.calibrators:
             raise ProbeError("the probe card has no calibration; refit it with `redline train`")
@@ -101,8 +126,17 @@ class Scorer:
     def load(
         cls, model: str | None = None, probe: str | Path | None = None, cache_dir: Path | None = None
     ) -> Scorer:
-        """The shipped probe (or `probe`) on its supervisor (or `model`, which must match the probe's)."""
-        directory = Path(probe) if probe is not None else DEFAULT_PROBE_DIR
+        """The shipped probe (or `probe`) on its supervisor (or `model`, which must match the probe's).
+
+        Window outputs are cached by content: on disk in `cache_dir` (or $REDLINE_HIDDEN_CACHE_DIR), else in
+        this process's memory."""
+        from scoring.cache import HiddenStateCache, WindowCache
+        from scoring.features import needs_lm_head
+        from scoring.probe import CARD_FILE, load_probe
+        from scoring.supervisor import load_supervisor
+
+        default = globals().get("DEFAULT_PROBE_DIR") or __getattr__("DEFAULT_PROBE_DIR")
+        directory = Path(probe) if probe is not None else Path(default)  # type: ignore[arg-type]
         if probe is None and not (directory / CARD_FILE).is_file():
             raise ProbeError(
                 "no probe is installed: this redline ships without trained weights. Train one with "
@@ -114,7 +148,9 @@ class Scorer:
             max_layer=max(card.probe_config.layers),
             lm_head=needs_lm_head(card.probe_config),
         )
-        return cls(supervisor, weights, card, HiddenStateCache(cache_dir) if cache_dir else None)
+        disk = cache_dir or os.environ.get(HIDDEN_CACHE_ENV)
+        cache = HiddenStateCache(Path(disk), exact=True) if disk else WindowCache()
+        return cls(supervisor, weights, card, cache)
 
     def calibration_for(self, mode: CalibrationMode) -> CalibrationMode:
         """The mode asked for if the card has it, else the card's other calibration."""
@@ -139,8 +175,16 @@ class Scorer:
         mask, skipped = full_mask[:, capped.kept], capped.skip_reasons(full_mask)
         if capped.text.n_tokens == 0 or not spans:
             return np.full(len(spans), np.nan), mask.sum(1), skipped
+        import torch
+
+        from scoring.features import token_features
+        from scoring.probe import SpanIndex
+
+        # Only the tokens some span reads: windows and LM-head positions no span needs are not run.
+        needed = mask.any(0) if self.fast else None
         (features,) = token_features(
-            self.supervisor, [capped.text], [intent], self.probe.config, self.window, self.cache
+            self.supervisor, [capped.text], [intent], self.probe.config, self.window, self.cache,
+            needed=[needed], report=self.report,
         )
         with torch.inference_mode():
             logits = self.probe(torch.from_numpy(features), SpanIndex.from_mask(mask))

@@ -31,9 +31,28 @@ CACHE_FORMAT = 1
 # Rows x tokens of one model call: a batch of 1,024-token windows is split to stay under it, which bounds
 # the attention scores and activations of a call (eight full windows at once peaked at several GB).
 MAX_TOKENS_PER_CALL = 4096
-# Positions per LM-head product when token statistics are asked: [rows, 256, vocab] at a time instead of
-# [rows, tokens, vocab] (SmolLM2's 49,152-word vocabulary made that 1.6 GB per copy for eight windows).
+# Positions per LM-head product when token statistics are asked: [256, vocab] at a time (50 MB for SmolLM2)
+# instead of [rows, tokens, vocab] (its 49,152-word vocabulary made that 1.6 GB per copy for eight windows).
 LM_HEAD_CHUNK = 256
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, which a container or `taskset` narrows), not
+    the machine's count that torch defaults to."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def set_threads() -> int:
+    """torch's intra-op threads from the cores the process may use, unless OMP_NUM_THREADS or
+    REDLINE_THREADS says otherwise; returns the count set."""
+    chosen = os.environ.get("REDLINE_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    threads = int(chosen) if chosen and chosen.isdigit() and int(chosen) > 0 else available_cores()
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
 
 
 def cache_root() -> Path:
@@ -74,6 +93,10 @@ class Supervisor:
         self.hidden_size = int(model.config.hidden_size)
         self.has_lm_head = hasattr(model, "get_output_embeddings") and model.get_output_embeddings() is not None
         self.max_tokens_per_call = MAX_TOKENS_PER_CALL
+        # Work done, for tests and benchmarks: model calls and the tokens (rows x length, padding included)
+        # they read.
+        self.calls = 0
+        self.tokens_forwarded = 0
 
     def quantize_int8(self) -> Supervisor:
         """Dynamic int8 linear layers (CPU): faster, slightly different features; opt-in, measured in benchmarks."""
@@ -88,17 +111,27 @@ class Supervisor:
 
     @torch.inference_mode()
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: Sequence[int], logprobs: bool = False
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        layers: Sequence[int],
+        logprobs: bool = False,
+        positions: torch.Tensor | None = None,
     ) -> SupervisorOutput:
         """Run the model over `input_ids` [batch, tokens]; stop after max(layers) unless logprobs are asked.
 
-        Rows run in groups of at most `max_tokens_per_call` tokens; the outputs are the same as in one call.
+        positions: [batch, tokens] bool, the tokens whose log-probability and entropy are wanted (default:
+        all); the LM head runs only there, elsewhere they are nan. Rows run in groups of at most
+        `max_tokens_per_call` tokens; the outputs are the same as in one call.
         """
         rows = max(1, self.max_tokens_per_call // max(int(input_ids.shape[1]), 1))
         if input_ids.shape[0] <= rows:
-            return self._forward(input_ids, attention_mask, layers, logprobs)
+            return self._forward(input_ids, attention_mask, layers, logprobs, positions)
         parts = [
-            self._forward(input_ids[i : i + rows], attention_mask[i : i + rows], layers, logprobs)
+            self._forward(
+                input_ids[i : i + rows], attention_mask[i : i + rows], layers, logprobs,
+                None if positions is None else positions[i : i + rows],
+            )
             for i in range(0, int(input_ids.shape[0]), rows)
         ]
         return SupervisorOutput(
@@ -108,7 +141,12 @@ class Supervisor:
         )
 
     def _forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: Sequence[int], logprobs: bool
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        layers: Sequence[int],
+        logprobs: bool,
+        positions: torch.Tensor | None = None,
     ) -> SupervisorOutput:
         wanted = sorted(set(layers))
         if not wanted or wanted[0] < 0 or wanted[-1] > self.n_layers:
@@ -136,6 +174,8 @@ class Supervisor:
         # With token statistics the decoder runs alone and the LM head goes chunk by chunk below, so the
         # full [rows, tokens, vocab] logits never exist at once.
         runner = self.model.get_decoder() if logprobs else self.model
+        self.calls += 1
+        self.tokens_forwarded += int(input_ids.numel())
         try:
             output = runner(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
         except _StopForward:
@@ -145,25 +185,33 @@ class Supervisor:
                 hook.remove()
         if not logprobs:
             return SupervisorOutput(hidden=captured)
-        statistics = self._token_statistics(output.last_hidden_state, input_ids)
+        statistics = self._token_statistics(output.last_hidden_state, input_ids, positions)
         return SupervisorOutput(hidden=captured, **statistics)
 
-    def _token_statistics(self, last_hidden: torch.Tensor, ids: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Log-probability and entropy of each token, LM_HEAD_CHUNK positions at a time."""
+    def _token_statistics(
+        self, last_hidden: torch.Tensor, ids: torch.Tensor, positions: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Log-probability and entropy of the tokens at `positions` (default all), the logits of LM_HEAD_CHUNK
+        positions at a time (all rows together); nan elsewhere and at position 0 (nothing predicts it)."""
         head = self.model.get_output_embeddings()
         softcap = getattr(self.model.config, "final_logit_softcapping", None)
-        chosen, entropy = [], []
-        # Position t is predicted by the logits at t-1; position 0 has no prediction.
-        for start in range(0, int(ids.shape[1]) - 1, LM_HEAD_CHUNK):
-            end = min(start + LM_HEAD_CHUNK, int(ids.shape[1]) - 1)
-            logits = head(last_hidden[:, start:end]).float()
+        batch, length = int(ids.shape[0]), int(ids.shape[1])
+        wanted = torch.ones((batch, length), dtype=torch.bool) if positions is None else positions.bool().clone()
+        wanted[:, 0] = False
+        rows, targets = wanted.nonzero(as_tuple=True)
+        logprobs = torch.full((batch, length), float("nan"))
+        entropy = torch.full((batch, length), float("nan"))
+        # Position t is predicted by the hidden state at t-1.
+        chunk = LM_HEAD_CHUNK
+        for start in range(0, int(rows.numel()), chunk):
+            r, t = rows[start : start + chunk], targets[start : start + chunk]
+            logits = head(last_hidden[r, t - 1]).float()
             if softcap:
                 logits = torch.tanh(logits / softcap) * softcap
             log_probs = torch.log_softmax(logits, dim=-1)
-            chosen.append(log_probs.gather(-1, ids[:, start + 1 : end + 1, None]).squeeze(-1))
-            entropy.append(-(log_probs.exp() * log_probs).sum(-1))
-        pad = torch.full((int(ids.shape[0]), 1), float("nan"))
-        return {"logprobs": torch.cat([pad, *chosen], 1), "entropy": torch.cat([pad, *entropy], 1)}
+            logprobs[r, t] = log_probs.gather(-1, ids[r, t, None]).squeeze(-1)
+            entropy[r, t] = -(log_probs.exp() * log_probs).sum(-1)
+        return {"logprobs": logprobs, "entropy": entropy}
 
 
 def _decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
@@ -205,6 +253,7 @@ def load_supervisor(model: str | None = None, max_layer: int | None = None, lm_h
     except (OSError, ValueError) as error:
         raise ModelLoadError(f"cannot load supervisor {source.name!r} from {source.path}: {error}") from error
     tokenizer = load_tokenizer(model)
+    set_threads()
     return Supervisor(loaded, tokenizer, source.fingerprint, source.name)
 
 
