@@ -65,6 +65,12 @@ class AISettings(_Section):
 class ModelSettings(_Section):
     supervisor: str | None = None
     probe: str | None = None
+    # What scores a PR's lines: "default" (the shipped PR model, trained on people's edits of AI lines in
+    # real repositories), a path to a pr_model.json, or "probe" (the supervisor probe, as `redline score`).
+    pr_model: str = "default"
+    # This repository's share of AI-written lines that people edit later (`redline prior` estimates it
+    # from the repository's history); None: the training repositories' rate.
+    repo_edit_rate: float | None = Field(None, gt=0, lt=1)
 
 
 class CalibrationSettings(_Section):
@@ -121,6 +127,8 @@ ENV_VARS: dict[str, tuple[str, str, Literal["float", "int", "bool", "str", "list
     "REDLINE_AI_PATTERNS": ("ai", "patterns", "list"),
     "REDLINE_MODEL": ("model", "supervisor", "str"),
     "REDLINE_PROBE": ("model", "probe", "str"),
+    "REDLINE_PR_MODEL": ("model", "pr_model", "str"),
+    "REDLINE_REPO_EDIT_RATE": ("model", "repo_edit_rate", "float"),
     "REDLINE_LANGUAGES": ("languages", "extra", "list"),
 }
 

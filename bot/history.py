@@ -40,7 +40,7 @@ import logging
 import math
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -298,3 +298,10 @@ def file_history(
 ) -> FileHistory | None:
     """One file's history before the change (see repository_histories)."""
     return repository_histories(repo, base_sha, [diff], committed_at)[diff.path]
+
+
+def actions_checkout(env: Mapping[str, str] | None = None) -> Path | None:
+    """The Action's checkout ($GITHUB_WORKSPACE) when it is a git repository: the history of a PR reviewed
+    through the API (`repository_histories` says None, and logs why, when it is shallow)."""
+    workspace = (os.environ if env is None else env).get("GITHUB_WORKSPACE", "")
+    return Path(workspace) if workspace and (Path(workspace) / ".git").exists() else None

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from bot.comments import ExistingComment
 from bot.config import CONFIG_PATH, Settings, load_settings
 from bot.github import checks, pulls
 from bot.github.client import GitHubClient
+from bot.history import actions_checkout
 from bot.reporters.check_run import CHECK_NAME, CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome, review
@@ -57,6 +59,8 @@ def fetch_pull(client: GitHubClient, repo: str, number: int, head_sha: str | Non
     except ConfigError as error:
         raise RepositoryConfigError(str(error), pull.head_sha, pull.default_branch) from None
     snapshot = github_snapshot(client, pull, max_added_lines=settings.languages.max_added_lines_per_file)
+    # Review time is "now" for the history features: the PR is being proposed at this moment.
+    snapshot = replace(snapshot, checkout=actions_checkout(), committed_at=datetime.now(UTC))
     return PullContext(pull, settings, snapshot, tuple(existing_comments(client, repo, number)))
 
 

@@ -16,12 +16,14 @@ from typing import Protocol
 from bot import gate as gate_rules
 from bot.comments import Coverage, ExistingComment, ReviewPlan, plan
 from bot.config import Settings
-from bot.score import score
+from bot.history import repository_histories
+from bot.score import ChangeContext, score
 from bot.select import select, trained_languages
 from bot.snapshot import Snapshot
 from scoring.attribution import Attribution, attribute_lines
 from scoring.decisions import Decision, GateDecision
 from scoring.errors import RedlineError
+from scoring.pr_features import FileHistory
 from scoring.scorer import ScorerProtocol
 from scoring.types import CalibrationSource, LineScore, LineStatus, ScoredHunk
 
@@ -95,9 +97,11 @@ def review(
         snapshot.origins, snapshot.commits, snapshot.pull, settings.attribution_rules(), snapshot.claims
     )
     selected = select(snapshot.files, attributions, settings, trained_languages(card))
+    context = ChangeContext.of(selected, histories(snapshot, selected), settings.model.repo_edit_rate)
     scored = score(
         selected, snapshot.files, snapshot.texts, scorer, intent(snapshot, attributions),
         error=error, time_budget_s=time_budget_s, elapsed=lambda: clock() - started, progress=progress,
+        context=context,
     )
     timings["score_s"] = clock() - started - timings["load_s"]
 
@@ -120,6 +124,15 @@ def review(
     log.info("review %s: %s; gate %s; %d comments; %.1f s", snapshot.source, coverage.line(),
              decision.gate.conclusion.value, len(review_plan.new), timings["total_s"])
     return _report(outcome, reporters)
+
+
+def histories(snapshot: Snapshot, lines: Sequence[LineScore]) -> dict[str, FileHistory | None]:
+    """Repository history of each file with lines to score, when the snapshot has a local clone."""
+    if snapshot.checkout is None or snapshot.committed_at is None:
+        return {}
+    wanted = {ln.path for ln in lines if ln.status is LineStatus.TO_SCORE}
+    diffs = [f for f in snapshot.files if f.path in wanted]
+    return repository_histories(snapshot.checkout, snapshot.base_sha, diffs, snapshot.committed_at)
 
 
 def _load(load_scorer: Callable[[], ScorerProtocol]) -> tuple[ScorerProtocol | None, str | None]:

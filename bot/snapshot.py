@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import git
@@ -58,6 +59,8 @@ class Snapshot:
     texts: Mapping[str, str] = field(default_factory=dict)
     repo: str | None = None  # "owner/name" for a GitHub PR
     number: int | None = None
+    checkout: Path | None = None  # a local clone holding base_sha's history (repository-history features)
+    committed_at: datetime | None = None  # head's committer time: "now" for the history features
 
 
 def local_snapshot(
@@ -104,6 +107,8 @@ def local_snapshot(
         pull=PullInfo(branch=branch),
         claims=tuple(claims),
         texts=texts,
+        checkout=Path(repo.git_dir),
+        committed_at=head_commit.committed_datetime,
     )
 
 

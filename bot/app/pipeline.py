@@ -17,6 +17,7 @@ from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.pull_review import review_pull
 from bot.review import ReviewOutcome
+from bot.scorers import review_scorer
 from bot.store import LineRecord, ReviewRecord, StoredReview
 from scoring.decisions import GateConclusion, LineVerdict
 from scoring.scorer import ScorerProtocol
@@ -24,14 +25,11 @@ from scoring.types import LineStatus
 
 
 def load_scorer(factory: str | None) -> ScorerProtocol:
-    """REDLINE_SCORER (`module:function` returning a scorer), or the shipped Scorer with REDLINE_MODEL/PROBE."""
+    """REDLINE_SCORER (`module:function` returning a scorer), or the review scorer REDLINE_PR_MODEL/MODEL/PROBE name."""
     if factory:
         module, _, name = factory.partition(":")
         return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
-    from scoring.scorer import Scorer
-
-    model = load_settings(None).model
-    return Scorer.load(model.supervisor, model.probe)
+    return review_scorer(load_settings(None).model)
 
 
 @dataclass(frozen=True, slots=True)

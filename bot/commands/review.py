@@ -23,6 +23,7 @@ from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
 from bot.review import review as run_review
 from scoring.errors import ConfigError, RedlineError
+from bot.scorers import review_scorer
 from scoring.scorer import ScorerProtocol
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
@@ -31,9 +32,7 @@ EXIT_HELP = "\b\nExit status:\n" + "\n".join(f"  {code}  {meaning}" for code, me
 
 
 def _load_scorer(settings: Settings, model: str | None, probe: str | None) -> ScorerProtocol:
-    from scoring.scorer import Scorer  # torch loads only when a review really scores
-
-    return Scorer.load(model or settings.model.supervisor, probe or settings.model.probe)
+    return review_scorer(settings.model, model, probe)
 
 
 def _terminal_reporters(terminal: Reporter, sarif_path: Path | None, settings: Settings) -> list[Reporter]:

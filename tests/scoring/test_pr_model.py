@@ -88,3 +88,12 @@ def test_the_scorer_answers_lines_and_ranges_from_the_diff() -> None:
 def test_without_a_diff_the_lines_read_as_a_new_file() -> None:
     scores = PRScorer(length_model()).score(TEXT, [Span.lines(2), Span.lines(3)])
     assert 0 < scores[0].probability < scores[1].probability < 1
+
+
+def test_the_shipped_pr_model_loads_and_its_card_says_what_it_was_judged_on() -> None:
+    model = load_pr_model()
+    card = json.loads(json.dumps(model.card))
+    assert card["label"] == "edited_by_human"
+    assert 0 < model.base_rate < 1
+    assert card["evaluation"]["labels"]["edited_by_human"]["repositories"] >= 20
+    assert 0 < card["decisions"]["comment_threshold"] < 1

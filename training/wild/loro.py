@@ -11,16 +11,16 @@ repository's own labels buy. Pure over a `LineTable`; no model, no I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
-from scoring.pr_features import feature_names
 from scoring.pr_model import PRModel
 from training.probe.evaluate import choose_comment_threshold
 from training.wild.pr_train import (
-    BASELINE, CANDIDATES, balanced_rate, calibrated_model, fit, fitting_sample, out_of_fold_logits, select,
+    BASELINE, FEATURE_SETS, balanced_rate, calibrated_model, families_of, fit, fitting_sample, out_of_fold_logits,
+    select,
 )
 from training.wild.table import LineTable
 
@@ -28,7 +28,7 @@ LABELS = ("edited_by_human", "edited")
 PRIOR_SHARE = 0.4  # the held-out repository's earliest commits that estimate its prior (never scored)
 PRIOR_STRENGTH = 200.0  # lines: a prior from a few commits leans on the training mix's rate
 DATE_SPLIT = 0.6  # within a repository: earlier commits train, later test
-BOOTSTRAP = 300
+BOOTSTRAP = 200
 
 
 @dataclass(frozen=True)
@@ -131,20 +131,29 @@ def _result(repo: str, method: str, p: np.ndarray, test: LineTable, label: str, 
     return RepoResult(repo, method, summarize(p, y), interval, replay(p, y, threshold), len(set(test.commit)))
 
 
-def held_out_models(train: LineTable, label: str) -> tuple[dict[str, PRModel], str, dict[str, float]]:
-    """The base rate, the baseline and the selected PR model, each fitted and calibrated on `train` only."""
-    selection = select(train, label)
-    families = CANDIDATES[selection.name]
+def held_out_models(train: LineTable, label: str, chosen: str | None = None
+                    ) -> tuple[dict[str, PRModel], str, dict[str, float]]:
+    """The baseline and the selected PR model, each fitted and calibrated on `train` only. `chosen`: a feature
+    set selected before on the same training repositories (for the other label), instead of selecting again."""
+    if chosen is None:
+        selection = select(train, label)
+    else:
+        both = {n: FEATURE_SETS[n] for n in ("baseline features", chosen)}
+        selection = replace(select(train, label, both), name=chosen)
+    names = FEATURE_SETS[selection.name]
     models = {
-        "PR model": calibrated_model(train, families, feature_names(families), label, selection.oof_logits),
+        "PR model": calibrated_model(train, families_of(names), names, label, selection.oof_logits),
         "model-free baseline": calibrated_model(
-            train, families, BASELINE, label, out_of_fold_logits(train, BASELINE, label)),
+            train, families_of(BASELINE), BASELINE, label, selection.all_oof["baseline features"]),
     }
     return models, selection.name, selection.inner_auc
 
 
 def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = None,
-                   progress: Callable[[str], None] | None = None) -> LoroReport:
+                   progress: Callable[[str], None] | None = None,
+                   selections: dict[str, str] | None = None) -> LoroReport:
+    """LORO for one label. `selections` (held-out repository -> feature set, from the headline label's run)
+    reuses those choices: they were made on the same training repositories, so nothing is learnt twice."""
     report = LoroReport(label)
     pooled: dict[str, tuple[list[np.ndarray], list[np.ndarray], float]] = {}
     for repo in repos or table.repos:
@@ -153,7 +162,7 @@ def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = N
         held = table.repo == repo
         train, test = table.subset(~held), table.subset(held)
         y = test.label(label).astype(float)
-        models, chosen, inner = held_out_models(train, label)
+        models, chosen, inner = held_out_models(train, label, (selections or {}).get(repo))
         report.selections[repo], report.inner_auc[repo] = chosen, inner
         base = balanced_rate(train.label(label), train.repo)
         report.results.append(_result(repo, "base rate", np.full(len(test), base), test, label, 1.0))

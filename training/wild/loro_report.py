@@ -13,7 +13,7 @@ import numpy as np
 from scoring.metrics import BinStrategy, reliability_bins
 from training.probe.evaluate import COMMENT_THRESHOLD_RULE
 from training.wild.loro import LoroReport, agent_breakdown
-from training.wild.pr_train import BASELINE, CANDIDATES
+from training.wild.pr_train import BASELINE, FEATURE_SETS
 from training.wild.table import LineTable
 
 SECTION_END = "<!-- end of the PR-model section; the benchmark (MIAP) evaluation follows -->"
@@ -49,7 +49,7 @@ def headline(report: LoroReport) -> dict[str, Any]:
                                        float(np.nanmean([p.without.ece_width for p in report.priors]))],
         "mean_bss_ece_with_prior": [float(np.nanmean([s.bss for s in with_prior])),
                                     float(np.nanmean([s.ece_width for s in with_prior]))],
-        "selected": {name: list(report.selections.values()).count(name) for name in CANDIDATES},
+        "selected": {name: list(report.selections.values()).count(name) for name in FEATURE_SETS},
     }
 
 
@@ -173,7 +173,7 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
         "",
         f"The model-free baseline is a logistic regression on {len(BASELINE)} features of the issue's list "
         "(length, indentation, line kind, test file, position and size of its hunk, file size, new file). "
-        "Candidates of the PR model: " + "; ".join(f"{k}" for k in CANDIDATES) + ". Chosen per held-out "
+        "Candidate feature sets of the PR model: " + "; ".join(FEATURE_SETS) + ". Chosen per held-out "
         "repository: " + ", ".join(f"{k} {v}×" for k, v in h["selected"].items() if v) + ".",
         "",
         "### Per repository (human-edit label)",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from scoring.calibration import PlattCalibrator, logit
+from scoring.calibration import PlattCalibrator
 from scoring.metrics import auc
 from scoring.pr_features import Family, feature_names, scaled
 from scoring.pr_model import PRModel
@@ -33,7 +33,18 @@ BASELINE = (
     "length", "indent", "blank", *(n for n in feature_names((Family.LINE,)) if n.startswith("kind_")),
     "test_file", "run_length", "run_position", "hunk_added", "file_lines", "new_file",
 )
-LINES_PER_REPO = 2000  # fitting sample per repository; weights balance repositories anyway
+_HISTORY = feature_names((Family.HISTORY,))
+_CHANGE = feature_names((Family.CHANGE,))
+# Every feature set the nested selection chooses among: the baseline's features with each further family,
+# and whole families. Cheapest first (the first best wins a tie).
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "baseline features": BASELINE,
+    "baseline + change": (*BASELINE, *_CHANGE),
+    "baseline + history": (*BASELINE, *_HISTORY),
+    "baseline + change + history": (*BASELINE, *_CHANGE, *_HISTORY),
+    **{name: feature_names(families) for name, families in CANDIDATES.items()},
+}
+LINES_PER_REPO = 1000  # fitting sample per repository; weights balance repositories anyway
 INNER_FOLDS = 4
 REGULARISATION = 1.0
 
@@ -121,32 +132,61 @@ class Selection:
 
     name: str
     inner_auc: dict[str, float]
-    oof_logits: np.ndarray  # of the chosen candidate, for calibration and the threshold
+    all_oof: dict[str, np.ndarray]  # every candidate's out-of-fold logits
+
+    @property
+    def oof_logits(self) -> np.ndarray:
+        """The chosen candidate's, for its calibration and comment threshold."""
+        return self.all_oof[self.name]
 
 
-def select(table: LineTable, label: str, candidates: dict[str, tuple[Family, ...]] | None = None) -> Selection:
-    """The candidate with the best mean per-repository AUC over inner folds of `table`'s repositories."""
-    candidates = candidates or CANDIDATES
+def families_of(names: Sequence[str]) -> tuple[Family, ...]:
+    """The families a review must compute to have `names`."""
+    return tuple(f for f in Family if set(feature_names((f,))) & set(names))
+
+
+def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] | None = None) -> Selection:
+    """The feature set with the best mean per-repository AUC over inner folds of `table`'s repositories."""
+    candidates = candidates or FEATURE_SETS
     scores: dict[str, float] = {}
     logits: dict[str, np.ndarray] = {}
-    for name, families in candidates.items():
-        logits[name] = out_of_fold_logits(table, feature_names(families), label)
+    for name, names in candidates.items():
+        logits[name] = out_of_fold_logits(table, names, label)
         scores[name] = mean_repo_auc(logits[name], table.label(label), table.repo)
     best = max(scores, key=lambda n: scores[n])
-    return Selection(best, scores, logits[best])
+    return Selection(best, scores, logits)
+
+
+def within_repo_platt(logits: np.ndarray, labels: np.ndarray, repo: np.ndarray) -> PlattCalibrator:
+    """Platt scaling whose slope comes from the ranking inside each repository and whose intercept makes the
+    repository-balanced mean probability the training mix's rate.
+
+    A pooled fit would also read the differences *between* repositories' levels (a busy repository's lines
+    score higher and may be edited less), which can flip the slope; those levels are the repo prior's job.
+    A slope that still comes out negative (no ranking survives held-out repositories) is set to 0.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    names, inverse = np.unique(repo, return_inverse=True)
+    design = np.column_stack([logits, np.eye(len(names))[inverse]])
+    model = LogisticRegression(C=1e6, max_iter=2000, fit_intercept=False)
+    model.fit(design, labels, sample_weight=repo_weights(repo))
+    slope = max(0.0, float(model.coef_[0, 0]))
+    rate, weights = balanced_rate(labels, repo), repo_weights(repo)
+    low, high = -30.0, 30.0
+    for _ in range(100):  # the mean probability grows with the intercept: bisection finds it
+        mid = (low + high) / 2
+        mean = float(np.average(PlattCalibrator(slope, mid).apply(logits), weights=weights))
+        low, high = (mid, high) if mean < rate else (low, mid)
+    return PlattCalibrator(slope, (low + high) / 2)
 
 
 def calibrated_model(table: LineTable, families: tuple[Family, ...], names: Sequence[str], label: str,
                      oof_logits: np.ndarray, card: dict[str, object] | None = None) -> PRModel:
-    """Fit on all of `table`, Platt-calibrate on the out-of-fold logits (repository-balanced)."""
+    """Fit on all of `table`, calibrate on the out-of-fold logits (`within_repo_platt`)."""
     fitted = fit(fitting_sample(table), names, label)
     finite = np.isfinite(oof_logits)
-    calibration = PlattCalibrator.fit(oof_logits[finite], table.label(label)[finite].astype(float),
-                                      repo_weights(table.repo[finite]))
-    rate = balanced_rate(table.label(label), table.repo)
-    if calibration.slope < 0:
-        # Held-out repositories ranked backwards: a calibration never reverses the model, so it says what the
-        # evidence says, the base rate for every line (the comment threshold then comments on none).
-        calibration = PlattCalibrator(0.0, float(logit(rate)))
+    calibration = within_repo_platt(oof_logits[finite], table.label(label)[finite].astype(float),
+                                    table.repo[finite])
     return PRModel(families, fitted.names, fitted.mean, fitted.scale, fitted.coef, fitted.intercept, calibration,
-                   rate, dict(card or {}))
+                   balanced_rate(table.label(label), table.repo), dict(card or {}))

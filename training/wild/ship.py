@@ -10,12 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.pr_features import feature_names
 from scoring.pr_model import PRModel
 from training.probe.evaluate import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 from training.wild.loro import LABELS, LoroReport, evaluate_label
 from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render
-from training.wild.pr_train import CANDIDATES, calibrated_model, select
+from training.wild.pr_train import FEATURE_SETS, calibrated_model, families_of, select
 from training.wild.table import LineTable
 
 SHIPPED_LABEL = "edited_by_human"
@@ -24,7 +23,11 @@ FIGURE = "figures/loro_reliability.png"
 
 def run_loro(table: LineTable, labels: tuple[str, ...] = LABELS,
              progress: Callable[[str], None] | None = None) -> dict[str, LoroReport]:
-    return {label: evaluate_label(table, label, progress=progress) for label in labels}
+    """The headline label first; the others reuse its per-fold feature-set choices."""
+    reports = {labels[0]: evaluate_label(table, labels[0], progress=progress)}
+    for label in labels[1:]:
+        reports[label] = evaluate_label(table, label, progress=progress, selections=reports[labels[0]].selections)
+    return reports
 
 
 def write_section(reports: dict[str, LoroReport], table: LineTable, docs: Path, reproduce: str) -> Path:
@@ -48,8 +51,8 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
     """The PR model on every repository: selection and calibration over grouped folds of all of them."""
     started = time.perf_counter()
     selection = select(table, label)
-    families = CANDIDATES[selection.name]
-    model = calibrated_model(table, families, feature_names(families), label, selection.oof_logits)
+    names = FEATURE_SETS[selection.name]
+    model = calibrated_model(table, families_of(names), names, label, selection.oof_logits)
     finite = np.isfinite(selection.oof_logits)
     oof_p = model.calibration.apply(selection.oof_logits[finite])
     choice = choose_comment_threshold(oof_p, table.label(label)[finite].astype(float))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.pr_features import Family, feature_names
+from scoring.calibration import PlattCalibrator
 from training.wild import pr_train
 from training.wild.loro import PRIOR_SHARE, estimate_prior, evaluate_label
 from training.wild.pr_train import balanced_rate, repo_folds, repo_weights
@@ -67,6 +68,20 @@ def test_a_calibration_never_reverses_the_ranking() -> None:
     assert model.calibration.slope == 0.0
     p = model.probabilities(table.columns(("length",)))
     assert np.allclose(p, balanced_rate(table.edited_by_human, table.repo))
+
+
+def test_the_calibration_slope_reads_rankings_inside_repositories_not_levels_between_them() -> None:
+    rng = np.random.default_rng(1)
+    repo = np.repeat(["a", "b", "c"], 400)
+    level = np.repeat([2.0, 0.0, -2.0], 400)  # repositories scoring higher are edited less
+    within = rng.normal(size=1200)
+    rate = np.repeat([0.05, 0.2, 0.5], 400) * (1 + 0.8 * np.tanh(within))
+    labels = (rng.random(1200) < rate).astype(float)
+    pooled = PlattCalibrator.fit(level + within, labels)
+    calibration = pr_train.within_repo_platt(level + within, labels, repo)
+    assert pooled.slope < 0 < calibration.slope
+    mean = np.mean([calibration.apply(level + within)[repo == r].mean() for r in "abc"])
+    assert abs(mean - balanced_rate(labels, repo)) < 1e-6
 
 
 def test_nested_selection_sees_only_the_training_repositories(monkeypatch) -> None:

@@ -4,6 +4,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -95,3 +96,33 @@ def test_files_whose_names_git_quotes_are_mined(tmp_path: Path):
     sha = commit(repo, 1, AIDER, "add", {name: "x = 1\ny = 2\n" for name in names})
     commit(repo, 200, HUMAN, "docs", {"README.md": "hello\n"})
     assert sorted(row["path"] for row in mine(repo) if row["sha"] == sha) == sorted(names)
+
+
+def test_prior_counts_the_lines_people_edited_and_leans_on_the_training_rate(history):
+    from scoring.pr_model import load_pr_model
+    from training.cli import prior_command
+    from training.wild.loro import estimate_prior
+
+    repo, _ = history
+    result = CliRunner().invoke(prior_command, [str(repo)])
+    assert result.exit_code == 0, result.output
+    labels = [v for row in mine(repo) for v in row["labels_edited_by_human"]]
+    assert len(labels) == 6 and sum(labels) == 1  # y of the first AI commit; z was an AI's own fix
+    expected = estimate_prior(np.asarray(labels, dtype=float), load_pr_model().base_rate)
+    assert "6 added lines of AI commits, 1 edited by a person" in result.output
+    assert f"repo_edit_rate: {expected:.3f}" in result.output
+
+
+def test_prior_without_ai_commits_reads_every_commit(tmp_path):
+    repo = tmp_path / "plain"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    commit(repo, 0, HUMAN, "start", {"a.py": "x = 1\n"})
+    commit(repo, 1, HUMAN, "more", {"a.py": "x = 1\ny = 2\n"})
+    commit(repo, 2, ("Bo", "bo@example.com"), "fix", {"a.py": "x = 1\ny = 3\n"})
+    commit(repo, 200, HUMAN, "later", {"b.py": "z = 1\n"})
+    from training.cli import prior_command
+
+    result = CliRunner().invoke(prior_command, [str(repo)])
+    assert result.exit_code == 0, result.output
+    assert "of commits (no AI commit found)" in result.output
