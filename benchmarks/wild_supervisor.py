@@ -1,0 +1,81 @@
+"""Does the supervisor (SmolLM2 + the shipped MIAP probe) add to the PR features on unseen repositories?
+
+    python benchmarks/wild_supervisor.py --commits 5 [--wild-dir DIR] [--out /tmp/supervisor_section.md]
+
+Leave-one-repository-out on a seeded sample of whole commits per repository (training/wild/supervisor.py):
+prints the mean AUC per method and the per-repository comparison of PR features + supervisor against PR
+features alone, writes the markdown section to --out and the numbers as JSON beside it (same stem, .json).
+The supervisor pass goes through the hidden-state cache, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+from platformdirs import user_cache_dir
+
+from scoring.probe import DEFAULT_PROBE_DIR
+from scoring.supervisor import load_supervisor
+from training.probe.experiment import load_shipped
+from training.wild.supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
+from training.wild.table import load_table
+
+
+def _load() -> str:
+    try:
+        uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return uptime.split("load average:")[-1].strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=DEFAULT_COMMITS, help="whole commits per repository")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--wild-dir", type=Path, default=None, help="wild data directory (default: data dir)")
+    parser.add_argument("--probe", type=Path, default=DEFAULT_PROBE_DIR, help="the MIAP probe run zero-shot")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/supervisor_section.md"))
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    table = load_table(args.wild_dir, cache_dir=Path(user_cache_dir("redline")) / "wild")
+    sample = sample_commits(args.wild_dir, args.commits, args.seed)
+    print(f"{len(table.repos)} repositories; sample: {args.commits} commits per repository, {len(sample)} "
+          f"files, {sum(len(s.added) for s in sample):,} added lines", flush=True)
+    supervisor = load_supervisor(None, lm_head=True)
+    shipped = load_shipped(args.probe, supervisor)
+    if shipped is None:
+        raise SystemExit(f"no probe trained on this supervisor in {args.probe}")
+    load_before = _load()
+    result, _ = run(table, sample, supervisor, shipped.probe, args.commits, load=load_before,
+                    progress=lambda message: print(message, flush=True))
+    result.cost["load"] = f"{load_before} (start of the pass), {_load()} (end)"
+
+    labels = list(result.auc)
+    print(f"\n{'method':58s} " + " ".join(f"{label:>16s}" for label in labels))
+    for method, name in METHODS.items():
+        print(f"({method}) {name:54s} " + " ".join(f"{result.mean(label, method):16.3f}" for label in labels))
+    for label in labels:
+        won, of = result.wins(label)
+        print(f"\n{label}: (f) PR + supervisor beats (g) PR alone on {won} of {of} repositories")
+        for repo, f in sorted(result.auc[label]["f"].items()):
+            g = result.auc[label]["g"][repo]
+            print(f"  {repo:40s} f {f:.3f}  g {g:.3f}  {'+' if np.isfinite(f - g) and f > g else ' '}")
+    print(f"\ncost: {json.dumps(result.cost)}")
+
+    section = supervisor_section(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(section)
+    args.out.with_suffix(".json").write_text(json.dumps(result.to_dict(), indent=1, default=float) + "\n")
+    seconds = time.perf_counter() - started
+    print(f"\n{section}\nwrote {args.out} and {args.out.with_suffix('.json')} in {seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""training.wild.supervisor on a tiny wild directory with the tiny random Llama: the commit sample, the
+mapping of supervisor values onto table rows, and the leave-one-repository-out comparison end to end."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from scoring.cache import HiddenStateCache
+from scoring.features import token_features
+from scoring.probe import ProbeConfig
+from scoring.testing import tiny_scorer, tiny_supervisor
+from scoring.types import Span
+from scoring.windows import tokenize
+from tests.training.wild.wild_files import row, write
+from training.wild.supervisor import (
+    METHODS, SIGNALS, check_alignment, run, sample_commits, supervisor_section, supervisor_values,
+    with_signals,
+)
+from training.wild.table import load_table
+
+REPOS = ("a/one", "b/two", "c/three")
+
+
+def _lines(k: int) -> tuple[list[str], list[int]]:
+    """Some lines with the planted word (the tiny probe's signal); labels such that every repo has both."""
+    lines = [f"value_{k} = total + {k}", f"left.append(node)  # bug {k}", "return items", f"count += {k}"]
+    return lines, [k % 2, 1, 0, (k + 1) % 2]
+
+
+def _reversed(record: dict[str, object]) -> dict[str, object]:
+    """The same row with its added lines (and labels) listed last line first: the table must sort them."""
+    return dict(record, added_lines=record["added_lines"][::-1], labels_edited=record["labels_edited"][::-1],
+                labels_edited_by_human=record["labels_edited_by_human"][::-1])
+
+
+@pytest.fixture(scope="module")
+def wild_dir(tmp_path_factory):  # type: ignore[no-untyped-def]
+    directory = tmp_path_factory.mktemp("wild")
+    for r, repo in enumerate(REPOS):
+        rows = []
+        for c in range(4):  # four commits per repository; the first two touch two files
+            lines, labels = _lines(r + c)
+            sha = f"{repo[0]}{c}"
+            record = row(repo, sha, c + 1, lines, labels)
+            rows.append(_reversed(record) if c == 1 else record)
+            if c < 2:
+                rows.append(row(repo, sha, c + 1, lines[::-1], labels[::-1], path="pkg/other.py"))
+        write(directory, repo.replace("/", "__"), rows)
+    return directory
+
+
+@functools.cache
+def _scorer():  # type: ignore[no-untyped-def]
+    # The LM head gives surprisal and entropy; the probe reads two layers of the same tiny model.
+    return tiny_scorer(supervisor=tiny_supervisor(lm_head=True))
+
+
+def test_the_sample_takes_whole_commits_the_same_for_every_call_and_nested(wild_dir) -> None:
+    sample = sample_commits(wild_dir, 2)
+    again = sample_commits(wild_dir, 2)
+    assert [(s.file, s.number) for s in sample] == [(s.file, s.number) for s in again]
+    every = sample_commits(wild_dir, 99)
+    assert len(every) == 3 * 6  # all rows: 4 commits, two of them with two files, per repository
+    for repo in REPOS:
+        chosen = {s.sha for s in sample if s.repo == repo}
+        assert len(chosen) == 2
+        # whole commits: every row of a chosen commit is in the sample
+        assert sorted((s.file, s.number) for s in every if s.sha in chosen) == sorted(
+            (s.file, s.number) for s in sample if s.repo == repo)
+    smaller = {(s.repo, s.sha) for s in sample_commits(wild_dir, 1)}
+    assert smaller <= {(s.repo, s.sha) for s in sample}  # a smaller sample is part of a larger one
+
+
+def test_supervisor_values_land_on_the_table_rows_of_the_same_line(wild_dir, tmp_path) -> None:
+    table = load_table(wild_dir, progress=False)
+    sample = sample_commits(wild_dir, 2)
+    check_alignment(sample, table)
+    scorer = _scorer()
+    values = supervisor_values(sample, scorer.supervisor, scorer.probe, tmp_path / "cache")
+    assert sorted(values.index.tolist()) == sorted(i for s in sample for i in s.index.tolist())
+    assert values.cache_misses > 0  # a cold cache (hits: the synthetic repositories repeat some windows)
+    position = {int(i): k for k, i in enumerate(values.index)}
+    cache = HiddenStateCache(tmp_path / "cache")
+    width = 2 * scorer.supervisor.hidden_size
+    checked = 0
+    for s in sample:
+        text, intent = str(s.row["after_content"]), str(s.row["subject"])
+        tokens = tokenize(scorer.supervisor.tokenizer, text)
+        # Independently of the mapping: the scorer's own logit for each added line of the whole file (the
+        # example window is the whole file here), and token statistics read from the same cache entries.
+        logits = scorer.logits(text, [Span.lines(n) for n in s.added], intent)
+        (array,) = token_features(scorer.supervisor, [tokens], [intent],
+                                  ProbeConfig(layers=(1, 2), extra_features=("surprisal", "entropy")),
+                                  cache=cache)
+        for k, (line, table_row) in enumerate(zip(s.added, s.index, strict=True)):
+            assert table.commit[table_row] == s.sha
+            got = {name: values.values[name][position[int(table_row)]] for name in SIGNALS}
+            members = tokens.tokens_of(Span.lines(line))
+            assert got["surprisal"] == pytest.approx(array[members, width].mean(), abs=1e-3)
+            assert got["entropy"] == pytest.approx(array[members, width + 1].mean(), abs=1e-3)
+            assert got["probe_logit"] == pytest.approx(logits[k], abs=2e-2)
+            checked += 1
+    assert checked == len(values.index)
+    warm = supervisor_values(sample, scorer.supervisor, scorer.probe, tmp_path / "cache")
+    assert warm.cache_misses == 0 and np.array_equal(warm.values["probe_logit"], values.values["probe_logit"])
+
+
+def test_every_method_is_judged_on_the_same_lines_and_the_section_reads_numbers(wild_dir, tmp_path) -> None:
+    table = load_table(wild_dir, progress=False)
+    sample = sample_commits(wild_dir, 2)
+    scorer = _scorer()
+    result, values = run(table, sample, scorer.supervisor, scorer.probe, 2, tmp_path / "cache", load="1.0")
+    sampled = with_signals(table, values)
+    assert len(sampled) == result.lines == sum(len(s.added) for s in sample)
+    assert set(sampled.commit.tolist()) == {s.sha for s in sample}
+    for label in ("edited_by_human", "edited"):
+        assert set(result.auc[label]) == set(METHODS)
+        assert all(set(per_repo) == set(REPOS) for per_repo in result.auc[label].values())
+    assert result.cost["pr_features_ms_per_1000_lines"] > 0
+    assert result.cost["supervisor_ms_per_1000_lines"] > 0
+    section = supervisor_section(result)
+    assert section.startswith("### Does the supervisor add to the PR features?")
+    won, of = result.wins("edited_by_human")
+    assert f"better on {won} of {of} held-out repositories" in section
+    delta = result.mean("edited_by_human", "f") - result.mean("edited_by_human", "g")
+    assert f"{delta:+.3f} mean AUC" in section
+    data = result.to_dict()
+    assert data["f_beats_g"]["edited_by_human"] == [won, of]
