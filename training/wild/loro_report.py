@@ -154,10 +154,11 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
         f"Data: `data/wild/`, {len(table.repos)} public repositories, {len(table):,} lines that AI agents added in "
         f"{len(set(table.commit.tolist())):,} commits, each labelled by whether a later commit edited it "
         "(`edited`) and whether that first editor was a person (`edited_by_human`, the headline label). "
-        "For each repository the models are trained on all the others and judged on it; the feature families "
-        "are chosen by cross-validation over the training repositories only (repositories dealt into "
-        f"folds, never split), calibrated by Platt scaling on their out-of-fold predictions, and the comment "
-        f"threshold is chosen on those training predictions by the rule: {COMMENT_THRESHOLD_RULE}. Intervals are "
+        "For each repository the models are trained on all the others and judged on it; the PR model's feature "
+        "set is chosen by cross-validation over the training repositories only (repositories dealt into "
+        "folds, never split), calibrated on their out-of-fold predictions (slope from the ranking inside "
+        "each repository), and the comment threshold is chosen on the fitted model's probabilities for the "
+        f"training lines by the rule: {COMMENT_THRESHOLD_RULE}. Intervals are "
         "95 % bootstrap percentiles resampling whole commits. BSS is against the held-out repository's own base "
         "rate. Every method below is judged on identical folds.",
         "",

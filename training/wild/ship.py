@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 
 from scoring.pr_model import PRModel
 from training.probe.evaluate import COMMENT_THRESHOLD_RULE, choose_comment_threshold
@@ -53,9 +52,9 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
     selection = select(table, label)
     names = FEATURE_SETS[selection.name]
     model = calibrated_model(table, families_of(names), names, label, selection.oof_logits)
-    finite = np.isfinite(selection.oof_logits)
-    oof_p = model.calibration.apply(selection.oof_logits[finite])
-    choice = choose_comment_threshold(oof_p, table.label(label)[finite].astype(float))
+    # As in every LORO fold: the rule runs on the fitted model's own probabilities for the training lines.
+    choice = choose_comment_threshold(model.probabilities(table.columns(model.names)),
+                                      table.label(label).astype(float))
     card = {
         "version": f"pr-{datetime.now(UTC):%Y%m%d}",
         "label": label,
@@ -65,8 +64,8 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
         "decisions": {
             "comment_threshold": choice.threshold,
             "rule": COMMENT_THRESHOLD_RULE,
-            "chosen_on": {"data": "out-of-fold predictions for every wild repository (repositories held out "
-                                  "by fold)", "hit_rate": choice.hit_rate, "base_rate": choice.base_rate,
+            "chosen_on": {"data": "the shipped model's probabilities for every wild line it was trained on (as "
+                                  "each LORO fold chose its threshold)", "hit_rate": choice.hit_rate, "base_rate": choice.base_rate,
                           "share_commented": choice.share_commented, "lift": choice.lift,
                           "met_2x_target": choice.met_target},
         },
