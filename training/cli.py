@@ -402,8 +402,8 @@ def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
     model.save(out or DEFAULT_PR_MODEL)
     decisions = model.card["decisions"]
     click.echo(f"wrote {out or DEFAULT_PR_MODEL}: features {model.card['selection']['chosen']}, comment threshold "
-               f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on out-of-fold "
-               "predictions)")
+               f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on the training "
+               "lines)")
 
 
 @click.command(name="eval")

@@ -73,7 +73,7 @@ def test_windowing_invariance_on_the_real_model(real_scorer: Scorer) -> None:
     alone = real_scorer.score(CODE, [Span.lines(4)], intent="mean of a list")[0]
     crowd = real_scorer.score(CODE, [Span.whole(), Span.lines(1, 3), Span.lines(4), Span.chars(3, 7)],
                               intent="mean of a list")[2]
-    assert alone.logit == pytest.approx(crowd.logit, abs=1e-5)
+    assert alone.logit == pytest.approx(crowd.logit, abs=1e-4)  # other window lengths: other float order
 
 
 def test_long_file_is_scored_in_overlapping_windows(smollm2: Supervisor) -> None:

@@ -17,6 +17,10 @@ from training.wild.pr_train import BASELINE, FEATURE_SETS
 from training.wild.table import LineTable
 
 SECTION_END = "<!-- end of the PR-model section; the benchmark (MIAP) evaluation follows -->"
+FIGURE_CAPTION = (
+    "Each panel: one repository the model never saw; x the predicted probability that a person edits the line "
+    "(as shipped, before any repo prior), y the share of lines people really edited, in 10 equal-width bins; "
+    "point size grows with the lines in the bin, bins with fewer than 20 lines are drawn hollow.")
 TARGET_AUC = 0.70
 TARGET_LIFT = 2.0
 TARGET_COMMENTS = 0.5
@@ -214,10 +218,7 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
     if figure:
         out += ["### Reliability per held-out repository", "",
                 f"![Reliability of the PR model's probabilities on each held-out repository]({figure})", "",
-                "Each panel: one repository the model never saw; x the predicted probability that a person "
-                "edits the line (as shipped, before any repo prior), y the share of lines people "
-                "really edited, in 10 equal-width bins; point size grows with the lines in the bin, bins with "
-                "fewer than 20 lines are drawn hollow.", ""]
+                FIGURE_CAPTION, ""]
     out.append(SECTION_END)
     return "\n".join(out) + "\n"
 
