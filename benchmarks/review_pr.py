@@ -12,8 +12,9 @@ plan) in a fresh child process per scorer, so each peak RSS is that review's alo
   shipped probe (layers 15 and 22, LM head), or with --probe another one. Then one line of one file is
   changed and the PR reviewed again in the same process (the window cache of a long-lived App worker):
   first by amending the AI commit (force-push, same message), then by a new AI commit (whose message
-  changes the intent every window reads), and finally the forward passes of the first review are re-run as a plain transformers
-  forward (all 30 layers, LM head, output_hidden_states) for the ratio, in the same process.
+  joins the intent of the one file it touches), and finally the forward passes of the first review are
+  re-run as a plain transformers forward (all 30 layers, LM head, output_hidden_states) for the ratio, in
+  the same process.
 
 Cold start: a fresh process per scorer, from spawn to the first probability of one line (one score call).
 Every figure prints with the load average next to it: on a shared machine only ratios from one run compare.

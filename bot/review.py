@@ -99,7 +99,7 @@ def review(
     selected = select(snapshot.files, attributions, settings, trained_languages(card))
     context = ChangeContext.of(selected, histories(snapshot, selected), settings.model.repo_edit_rate)
     scored = score(
-        selected, snapshot.files, snapshot.texts, scorer, intent(snapshot, attributions),
+        selected, snapshot.files, snapshot.texts, scorer, intents(snapshot, attributions),
         error=error, time_budget_s=time_budget_s, elapsed=lambda: clock() - started, progress=progress,
         context=context,
     )
@@ -153,9 +153,20 @@ def _report(outcome: ReviewOutcome, reporters: Sequence[Reporter]) -> ReviewOutc
     return replace(outcome, reporter_errors=tuple(errors)) if errors else outcome
 
 
-def intent(snapshot: Snapshot, attributions: dict[tuple[str, int], Attribution]) -> str:
-    """What the supervisor reads before the code: PR title and body, then the AI commits' messages."""
+def intents(snapshot: Snapshot, attributions: dict[tuple[str, int], Attribution]) -> dict[str, str]:
+    """What the supervisor reads before each file's code: the PR's title and body, then the messages of the
+    AI commits that wrote that file's lines (all AI commits' where a file's lines name none). Per file, so
+    that a push adding a commit changes only the prefixes, and re-runs only the windows, of the files that
+    commit touched."""
     ai_shas = {a.sha for a in attributions.values() if a.ai and a.sha}
-    messages = [c.message.strip() for c in snapshot.commits if c.sha in ai_shas or not ai_shas]
-    parts = [snapshot.title.strip(), snapshot.body.strip(), *dict.fromkeys(messages)]
-    return "\n\n".join(p for p in parts if p)[:MAX_INTENT_CHARS]
+    by_path: dict[str, set[str]] = {}
+    for (path, _), attribution in attributions.items():
+        if attribution.ai and attribution.sha:
+            by_path.setdefault(path, set()).add(attribution.sha)
+    head = [snapshot.title.strip(), snapshot.body.strip()]
+
+    def text(shas: set[str]) -> str:
+        messages = [c.message.strip() for c in snapshot.commits if c.sha in shas or not shas]
+        return "\n\n".join(p for p in [*head, *dict.fromkeys(messages)] if p)[:MAX_INTENT_CHARS]
+
+    return {f.path: text(by_path.get(f.path) or ai_shas) for f in snapshot.files}

@@ -51,7 +51,7 @@ def score(
     files: Sequence[FileDiff],
     texts: Mapping[str, str],
     scorer: ScorerProtocol | None,
-    intent: str,
+    intents: Mapping[str, str],
     *,
     error: str | None,
     time_budget_s: float,
@@ -85,7 +85,7 @@ def score(
             continue
         try:
             change = FileChange(diffs[path], context.size, context.histories.get(path), context.prior)
-            file_scored, file_hunks = _score_file(scorer, change, texts.get(path), file_lines, intent)
+            file_scored, file_hunks = _score_file(scorer, change, texts.get(path), file_lines, intents.get(path, ""))
         except RedlineError as failure:
             settled += _unscored(file_lines, f"scoring failed: {failure}")
             continue

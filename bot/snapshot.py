@@ -94,10 +94,11 @@ def local_snapshot(
     claims = [claim for c in commits for claim in _git_ai_claims(repo, c.sha)]
     claims += _agent_trace_claims(repo, head_sha)
     branch = head if head in {h.name for h in repo.heads} else None
-    last = commits[-1] if commits else None
+    # A local branch has no PR title: its first commit's subject stands in, stable as commits are added.
+    first = commits[0] if commits else None
     return Snapshot(
         source=f"{Path(repo.working_tree_dir or path).name} {base}..{head}",
-        title=last.message.splitlines()[0] if last and last.message else "",
+        title=first.message.splitlines()[0] if first and first.message else "",
         body="",
         base_sha=base_sha,
         head_sha=head_sha,

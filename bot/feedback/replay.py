@@ -53,8 +53,8 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
             if data is not None:
                 texts[path] = data.decode("utf-8", "replace")
         intent = "\n\n".join(p for p in (pr.title, pr.body, commit.message.strip()) if p)[:MAX_INTENT_CHARS]
-        result = score(selected, files, texts, scorer, intent, error=None, time_budget_s=float("inf"),
-                       elapsed=lambda: 0.0)
+        result = score(selected, files, texts, scorer, dict.fromkeys(texts, intent), error=None,
+                       time_budget_s=float("inf"), elapsed=lambda: 0.0)
         decision = gate_rules.decide(result.lines, result.hunks, settings, knobs, pr.labels)
         tracked = []
         for d in decision.lines:

@@ -161,3 +161,30 @@ def test_time_budget_exhausted_is_neutral(git_repo, tiny):
 )
 def test_path_globs(pattern, path, matches):
     assert bool(glob_regex(pattern).match(path)) is matches
+
+
+def test_a_new_commit_re_runs_only_the_windows_of_the_files_it_touched(git_repo, tiny):
+    """Each file's intent is the PR's text and the messages of the AI commits that wrote it, so a pushed
+    commit changes the prefix (and the cached windows) of the files it touches, not of every file."""
+    from scoring.cache import WindowCache
+
+    git_repo.commit({"calc.py": BASE}, "base")
+    git_repo.branch("feature")
+    other = "def mul(a, b):\n    return a * b  # bug\n" * 3
+    git_repo.commit({"calc.py": AI_CODE, "other.py": other}, "Add helpers" + CLAUDE)
+    tiny.cache = WindowCache()
+    try:
+        first = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, SETTINGS)
+        before = tiny.supervisor.tokens_forwarded
+        git_repo.commit({"other.py": other + "def div(a, b):\n    return a / b\n"}, "Add div" + CLAUDE)
+        second = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, SETTINGS)
+        re_run = tiny.supervisor.tokens_forwarded - before
+        tiny.cache = None
+        fresh_before = tiny.supervisor.tokens_forwarded
+        review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, SETTINGS)
+        full = tiny.supervisor.tokens_forwarded - fresh_before
+    finally:
+        tiny.cache = None
+    calc = lambda outcome: {ln.line: ln.probability for ln in outcome.scored if ln.path == "calc.py"}  # noqa: E731
+    assert calc(second) == calc(first) and calc(first)
+    assert 0 < re_run < full  # other.py's windows ran again, calc.py's came from the cache

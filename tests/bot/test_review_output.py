@@ -118,6 +118,6 @@ def test_score_reports_progress_per_file(tiny):
              LineScore("a.py", 2, text="y = 2  # bug", status=LineStatus.TO_SCORE),
              LineScore("b.py", 1, text="z = 3", status=LineStatus.TO_SCORE)]
     calls: list[tuple[int, int]] = []
-    score(lines, files, {"a.py": "x = 1\ny = 2  # bug\n", "b.py": "z = 3\n"}, tiny, "", error=None,
+    score(lines, files, {"a.py": "x = 1\ny = 2  # bug\n", "b.py": "z = 3\n"}, tiny, {}, error=None,
           time_budget_s=60, elapsed=lambda: 0.0, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(0, 3), (2, 3), (3, 3)]
