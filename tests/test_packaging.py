@@ -1,10 +1,13 @@
 """pyproject's dependencies match the code: every third-party import is declared, every declared
-dependency is used, and the core (CLI + Action) runs without the App's extra."""
+dependency is used, the core (CLI + Action) runs without the App's extra, and the default review runs
+without the supervisor probe's (torch, transformers)."""
 
 from __future__ import annotations
 
 import ast
 import importlib.metadata as md
+import json
+import os
 import re
 import subprocess
 import sys
@@ -17,6 +20,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 # GGUF supervisor; SQLAlchemy loads psycopg2 for a postgresql+psycopg2:// database URL.
 RUNTIME_ONLY = {"gguf", "accelerate", "psycopg2-binary"}
 APP_ONLY = ["fastapi", "uvicorn", "celery", "kombu", "starlette", "psycopg2", "httpx"]
+PROBE_ONLY = ["torch", "transformers", "safetensors", "gguf", "accelerate"]
 
 
 def _name(requirement: str) -> str:
@@ -48,7 +52,7 @@ def _requires(distribution: str) -> set[str]:
 def test_every_import_is_declared_and_every_dependency_is_imported():
     core = _declared(PROJECT["dependencies"])
     extras = {name: _declared(group) for name, group in PROJECT["optional-dependencies"].items()}
-    declared = core | extras["app"] | extras["train"]
+    declared = core | extras["app"] | extras["probe"] | extras["train"]
     brought = set().union(*(_requires(d) for d in declared))  # e.g. starlette by fastapi
     distributions = md.packages_distributions()
     used = set()
@@ -59,7 +63,9 @@ def test_every_import_is_declared_and_every_dependency_is_imported():
     unused = declared - used - RUNTIME_ONLY
     assert not unused, f"declared but never imported: {unused}"
     assert extras["test"] >= {"pytest", "httpx"}
-    assert {"redline[app,train]"} <= set(PROJECT["optional-dependencies"]["test"])
+    assert {"redline[app,probe,train]"} <= set(PROJECT["optional-dependencies"]["test"])
+    assert not core & set(PROBE_ONLY), "the core install must not pull torch (the default PR model is numpy)"
+    assert {"redline[probe]"} <= set(PROJECT["optional-dependencies"]["train"])
 
 
 def test_core_runs_without_the_app_extra():
@@ -79,3 +85,43 @@ def test_core_runs_without_the_app_extra():
     code = f"import sys; {blocked}\nimport bot.app.tasks\n"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "celery" in done.stderr
+
+
+def _block(modules: list[str]) -> str:
+    return "import sys; " + "; ".join(f"sys.modules[{m!r}] = None" for m in modules) + "\n"
+
+
+def test_default_review_runs_without_the_probe_extra(tmp_path):
+    code = (_block(PROBE_ONLY + APP_ONLY) +
+            "from click.testing import CliRunner\n"
+            "from bot.cli import cli\n"
+            "result = CliRunner().invoke(cli, ['review', '--example', '--format', 'json', '--no-fail-on-gate'])\n"
+            "assert result.exit_code == 0, result.output\n"
+            "assert not any(m in sys.modules and sys.modules[m] is not None for m in ('torch', 'transformers'))\n"
+            "print(result.output)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HOME": str(tmp_path), "REDLINE_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr + done.stdout
+    review = json.loads(done.stdout[done.stdout.index("{"):])
+    assert review["counts"]["scored_lines"] > 0 and review["error"] is None
+
+
+def test_the_probe_without_its_extra_is_a_neutral_review_that_says_what_to_install(tmp_path):
+    code = (_block(PROBE_ONLY) +
+            "from click.testing import CliRunner\n"
+            "from bot.cli import cli\n"
+            "args = ['review', '--example', '--probe', 'scoring/probes/default']\n"
+            "for extra in (['--format', 'json'], []):\n"
+            "    result = CliRunner().invoke(cli, args + extra)\n"
+            "    print(result.exit_code)\n"
+            "    print(result.output)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+    exit_code, _, rest = done.stdout.partition("\n")
+    assert exit_code == "0", done.stdout  # redline's own failure never fails the gate: neutral
+    review = json.JSONDecoder().raw_decode(rest[rest.index("{"):])[0]
+    assert review["gate"]["conclusion"] == "neutral"
+    assert "pip install 'redline[probe]'" in review["error"] and "torch" in review["error"]
+    terminal = rest[rest.rindex("gate: neutral"):]
+    assert "redline[probe]" in " ".join(terminal.split())  # the terminal keeps the brackets

@@ -369,12 +369,11 @@ def _wild_flag(wild_dir: Path | None) -> str:
 
 
 def _loro(wild_dir: Path | None):  # noqa: ANN202
-    from platformdirs import user_cache_dir
-
+    from scoring.cache import cache_root
     from training.wild.ship import run_loro
     from training.wild.table import load_table
 
-    table = load_table(wild_dir, cache_dir=Path(user_cache_dir("redline")) / "wild")
+    table = load_table(wild_dir, cache_dir=cache_root() / "wild")
     click.echo(f"{len(table.repos)} repositories, {len(table):,} AI-added lines; leave-one-repository-out …")
     started = time.perf_counter()
     reports = run_loro(table, progress=lambda repo: click.echo(f"  held out: {repo}", err=True))

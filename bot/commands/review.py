@@ -22,6 +22,7 @@ from bot.reporters.output import JsonReporter, Show, progress_bar
 from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
 from bot.review import review as run_review
+from scoring.cache import review_window_dir
 from scoring.errors import ConfigError, RedlineError
 from bot.scorers import review_scorer
 from scoring.scorer import ScorerProtocol
@@ -32,7 +33,8 @@ EXIT_HELP = "\b\nExit status:\n" + "\n".join(f"  {code}  {meaning}" for code, me
 
 
 def _load_scorer(settings: Settings, model: str | None, probe: str | None) -> ScorerProtocol:
-    return review_scorer(settings.model, model, probe)
+    # On disk, so that reviewing the branch again after a commit re-runs only the windows that changed.
+    return review_scorer(settings.model, model, probe, window_cache=review_window_dir())
 
 
 def _terminal_reporters(terminal: Reporter, sarif_path: Path | None, settings: Settings) -> list[Reporter]:

@@ -56,13 +56,14 @@ def score(
     """Score every line of FILE (and any --lines ranges) with the probe."""
     from rich.console import Console
 
+    from scoring.cache import review_window_dir
     from scoring.scorer import Scorer
 
     text, replaced = read_text(file)
     extra = [parse_line_range(r) for r in ranges]
     err = Console(stderr=True)
     with err.status("loading the supervisor and probe…"):
-        scorer = Scorer.load(model=model, probe=probe)
+        scorer = Scorer.load(model=model, probe=probe, cache_dir=review_window_dir())
     n_lines = len(text.splitlines()) or 1
     spans = [Span.lines(i) for i in range(1, n_lines + 1)] + extra + [Span.whole()]
     with err.status(f"scoring {n_lines} lines…"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.markdown import Markdown
 from rich.table import Table
 
@@ -74,7 +75,7 @@ class TerminalReporter:
             self.console.print(f"{title}: no AI-written line was scored.")
         self.console.print(Markdown(outcome.plan.summary))
         style = GATE_STYLE[outcome.gate.conclusion]
-        self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {outcome.gate.reason}")
+        self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {escape(outcome.gate.reason)}")
         if self.workflow_commands:
             for d in flagged:
                 message = f"edit probability {d.line.probability:.2f} ({in_ten(d.line.probability)} such lines edited)"

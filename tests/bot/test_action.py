@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,18 +77,26 @@ def test_action_reads_only_declared_inputs_and_outputs_come_from_its_steps():
     for name, output in ACTION["outputs"].items():
         step_id = re.fullmatch(r"\$\{\{ steps\.([a-z]+)\.outputs\.[a-z]+ \}\}", output["value"]).group(1)
         assert step_id in steps, f"output {name} reads step {step_id}, which does not exist"
-    restore = steps["restore"]["with"]
-    [save] = [s for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("actions/cache/save")]
-    assert save["with"] == restore, "the cache is saved under another key or paths than it is restored from"
+    restores = {s["with"]["path"]: s["with"] for s in ACTION["runs"]["steps"]
+                if s.get("uses", "").startswith("actions/cache/restore")}
+    saves = [s["with"] for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("actions/cache/save")]
+    assert len(saves) == len(restores) == 2  # the install, and the probe's window outputs per pull request
+    for save in saves:
+        restore = {k: v for k, v in restores[save["path"]].items() if k != "restore-keys"}
+        assert save == restore, "a cache is saved under another key or paths than it is restored from"
+    windows = restores["${{ runner.temp }}/redline-windows"]
+    assert windows["key"].startswith(windows["restore-keys"]), "a new run must find the previous run's windows"
+    review_env = steps["review"]["env"]
+    assert review_env["REDLINE_HIDDEN_CACHE_DIR"] == "${{ runner.temp }}/redline-windows"
     assert steps["python"]["with"]["update-environment"] is False, "the job's own Python must be left alone"
     for step in ACTION["runs"]["steps"]:
         for script in re.findall(r"\$GITHUB_ACTION_PATH/(\S+?)\"", step.get("run", "")):
             assert (ROOT / script).is_file()
 
 
-def _key(action: Path) -> str:
+def _key(action: Path, **env: str) -> str:
     done = subprocess.run(["bash", str(action / "scripts" / "action_install.sh"), "key"], capture_output=True,
-                          text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(action)})
+                          text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(action), **env})
     return dict(line.split("=", 1) for line in done.stdout.splitlines())["key"]
 
 
@@ -106,6 +115,22 @@ def test_cache_key_changes_with_redline_version_and_code_only(tmp_path):
     pyproject = action / "pyproject.toml"
     pyproject.write_text(re.sub(r'(?m)^version = ".*"$', 'version = "99.0.0"', pyproject.read_text()))
     assert "redline-99.0.0-" in _key(action)
+
+
+def test_cache_key_changes_with_what_decides_the_probe_install(tmp_path):
+    """The default install is the core; a repository whose config or inputs ask for the supervisor probe
+    gets torch too, so a cached core venv must not be restored for it."""
+    action, workspace = tmp_path / "action", tmp_path / "workspace"
+    shutil.copytree(ROOT, action, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info",
+                                                                 "tests", "docs", ".hypothesis"))
+    (workspace / ".github").mkdir(parents=True)
+    core = _key(action, GITHUB_WORKSPACE=str(workspace))
+    (workspace / ".github" / "redline.yml").write_text("model:\n  pr_model: probe\n")
+    with_probe = _key(action, GITHUB_WORKSPACE=str(workspace))
+    assert with_probe != core
+    (workspace / ".github" / "redline.yml").unlink()
+    assert _key(action, GITHUB_WORKSPACE=str(workspace)) == core
+    assert _key(action, GITHUB_WORKSPACE=str(workspace), REDLINE_PROBE="my/probe") != core
 
 
 WORKFLOWS = sorted((ROOT / "examples" / "workflows").rglob("*.yml")) + sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -157,3 +182,38 @@ def test_docs_pin_the_commit_of_the_release_tag_they_name():
     if found.returncode != 0:
         pytest.skip(f"no tag {tag} in this clone")
     assert found.stdout.strip() == sha
+
+
+def _venv_of_this_python(home: Path) -> None:
+    """REDLINE_HOME/venv as the install would leave it, made of the test's own venv (redline installed)."""
+    venv = home / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text((Path(sys.prefix) / "pyvenv.cfg").read_text())
+    (venv / "bin" / "python").symlink_to(Path(sys.executable).resolve())
+    (venv / "lib").symlink_to(Path(sys.prefix) / "lib")
+
+
+def _scorer(home: Path, workspace: Path, **env: str) -> str:
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "action_install.sh"), "scorer"], cwd=workspace,
+                          capture_output=True, text=True, check=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(home), "REDLINE_HOME": str(home),
+                               "GITHUB_WORKSPACE": str(workspace), **env})
+    return dict(line.split("=", 1) for line in done.stdout.splitlines())["probe"]
+
+
+def test_the_install_asks_redline_whether_the_review_uses_the_probe_and_never_imports_the_checkout(tmp_path):
+    """The default review installs the core only; the repository's config or the inputs ask for the probe.
+    The job runs in the pull request's checkout: a `bot/` package there must not be imported."""
+    home, workspace = tmp_path / "home", tmp_path / "workspace"
+    _venv_of_this_python(home)
+    (workspace / ".github").mkdir(parents=True)
+    planted = tmp_path / "pr-code-ran"
+    (workspace / "bot").mkdir()
+    (workspace / "bot" / "__init__.py").write_text(f"open({str(planted)!r}, 'w').close()\n")
+    assert _scorer(home, workspace) == "false"
+    assert _scorer(home, workspace, REDLINE_PROBE="my/probe") == "true"
+    (workspace / ".github" / "redline.yml").write_text("model:\n  pr_model: probe\n")
+    assert _scorer(home, workspace) == "true"
+    (workspace / ".github" / "redline.yml").write_text("model: [not, a, mapping]\n")
+    assert _scorer(home, workspace) == "false"  # the review step reports the bad config
+    assert not planted.exists(), "the install ran Python code from the pull request's checkout"

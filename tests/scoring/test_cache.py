@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 
 import numpy as np
 
-from scoring.cache import HiddenStateCache
+from scoring.cache import HiddenStateCache, review_window_dir
 
 
 def test_round_trip_keeps_values_within_float16_precision(tmp_path: Path) -> None:
@@ -54,3 +55,43 @@ def test_concurrent_writers_leave_only_complete_entries(tmp_path: Path) -> None:
     for i in range(30):
         assert np.all(cache.get(cache.key("m", 0, [i])) == i)
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_bounded_cache_prunes_the_least_recently_read_entries(tmp_path: Path) -> None:
+    entry = np.zeros(1000, dtype=np.float32)  # 4,000 bytes and a header
+    cache = HiddenStateCache(tmp_path, exact=True, max_bytes=3 * 4200)
+    for k in range(5):
+        cache.put(str(k), entry)
+        path = cache._path(str(k))
+        os.utime(path, (1_000_000 + k, 1_000_000 + k))  # written in order, a second apart
+    assert cache.get("0") is not None  # read now: the newest
+    freed = cache.prune()
+    kept = {k for k in map(str, range(5)) if cache._path(k).is_file()}
+    assert kept == {"0", "3", "4"} and freed == 2 * cache._path("0").stat().st_size
+    assert cache.prune() == 0
+    assert HiddenStateCache(tmp_path).prune() == 0  # unbounded (a training set's cache): never pruned
+
+
+def test_reviews_keep_windows_on_disk_under_redlines_cache(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("REDLINE_HIDDEN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("REDLINE_CACHE_DIR", str(tmp_path / "cache"))
+    assert review_window_dir() == tmp_path / "cache" / "windows"
+    monkeypatch.setenv("REDLINE_HIDDEN_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert review_window_dir() == tmp_path / "elsewhere"
+
+
+def test_a_scorer_reads_another_processs_windows_from_disk(tmp_path: Path) -> None:
+    """What `redline review` run twice on a branch does: the second scorer runs no window the first ran."""
+    from scoring.testing import planted_examples, tiny_scorer
+    from scoring.types import Span
+
+    scorer = tiny_scorer(steps=20)
+    text = "".join(example for example, _ in planted_examples(6, seed=3))
+    spans = [Span.lines(n) for n in range(1, text.count("\n") + 1)]
+    scorer.cache = HiddenStateCache(tmp_path, exact=True, max_bytes=10**9)
+    first = scorer.score(text, spans)
+    before = scorer.supervisor.tokens_forwarded
+    scorer.cache = HiddenStateCache(tmp_path, exact=True, max_bytes=10**9)  # a new process, same directory
+    second = scorer.score(text, spans)
+    assert scorer.supervisor.tokens_forwarded == before
+    assert [s.probability for s in second] == [s.probability for s in first]

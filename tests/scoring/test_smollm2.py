@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from scoring.cache import HiddenStateCache
+from scoring.cache import HiddenStateCache, cache_root
 from scoring.features import WindowConfig, token_features
 from scoring.probe import ProbeConfig
 from scoring.scorer import Scorer
-from scoring.supervisor import LM_HEAD_CHUNK, Supervisor, cache_root, load_supervisor
+from scoring.supervisor import LM_HEAD_CHUNK, Supervisor, load_supervisor
 from scoring.testing import tiny_scorer
 from scoring.types import Span
 from scoring.windows import tokenize

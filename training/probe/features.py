@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from scoring.cache import HiddenStateCache
+from scoring.cache import HiddenStateCache, cache_root
 from scoring.features import token_features
 from scoring.probe import ProbeConfig
 from scoring.static import STATIC_FEATURES
-from scoring.supervisor import Supervisor, cache_root
+from scoring.supervisor import Supervisor
 from scoring.types import Span
 from scoring.windows import TokenizedText, tokenize
 from training.data.dataset import ProgramRow
