@@ -1,6 +1,6 @@
 """What each PR-model feature family costs, in ms per 1,000 AI-added lines (`python benchmarks/pr_feature_cost.py`).
 
-Line, diff and change features: `scoring.pr_features.file_features` over a sample of wild rows (pure
+Line, diff, change and static (AST) features: `scoring.pr_features.file_features` over a sample of wild rows (pure
 Python, no I/O). History: `bot.history.repository_histories` (git blame + log per file) on the last
 commits of a local repository (default: this checkout), as a review computes it; its cost is mostly
 process starts, so it is per file rather than per line. Prints `uptime` with the figures.
@@ -25,6 +25,7 @@ SETS = {
     "line": (Family.LINE,),
     "line + diff": (Family.LINE, Family.DIFF),
     "line + diff + change": (Family.LINE, Family.DIFF, Family.CHANGE),
+    "line + diff + static": (Family.LINE, Family.DIFF, Family.STATIC),
 }
 
 

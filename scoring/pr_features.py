@@ -1,4 +1,5 @@
-"""Model-free features of an added line that a review can see: the line, its diff, the change, the history.
+"""Model-free features of an added line that a review can see: the line, its diff, the change, the history,
+and static (AST) signals of the file after the change.
 
 Pure: a parsed file diff, the file's text after the change, the change's size and (when the repository's
 history is at hand) the file's history in, one row of named features per added line out. The same
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring import static
 from scoring.diff import ChangeKind, FileDiff, LineKind
 
 
@@ -27,6 +29,7 @@ class Family(enum.StrEnum):
     DIFF = "diff"  # its hunk, its file and the file's diff
     CHANGE = "change"  # the whole change (commit or PR) it belongs to
     HISTORY = "history"  # the repository's history of the file and its neighbouring lines
+    STATIC = "static"  # the line's statement in the file's syntax tree (scoring.static; Python only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,7 @@ FEATURES: dict[Family, tuple[str, ...]] = {
         "line_age_above_days", "line_age_below_days", "neighbour_changes_365d",
         "no_line_above", "no_line_below",
     ),
+    Family.STATIC: tuple(f"static_{name}" for name in static.FEATURES),
 }
 # Counts and ages span orders of magnitude: the model reads log(1 + x) of these.
 LOG_SCALED = frozenset({
@@ -172,6 +176,9 @@ def file_features(
         float(bool(_TEST_PATH.search(path))), float(bool(_DOCS_PATH.search(path))),
         float(bool(_CONFIG_PATH.search(path))), float(path.endswith("__init__.py")),
     ]
+    # Joined on "\n" so that the syntax tree's line numbers are text_lines' own (a last empty line has none).
+    ast_values = static.analyse("\n".join(text_lines)).values if Family.STATIC in families else {}
+    analysed = len(ast_values.get("parses", ()))
     rows: list[list[float]] = []
     for k, number in enumerate(lines):
         row: list[float] = []
@@ -195,6 +202,9 @@ def file_features(
                 float(h.file_age_days), above, below, _history_value(h.neighbour_changes_365d, k),
                 float(above < 0), float(below < 0),
             ]
+        if Family.STATIC in families:
+            inside = number <= analysed
+            row += [float(ast_values[name][number - 1]) if inside else 0.0 for name in static.FEATURES]
         rows.append(row)
     matrix = np.asarray(rows, dtype=np.float64).reshape(len(lines), len(feature_names(families)))
     return tuple(lines), matrix

@@ -47,6 +47,25 @@ def test_every_added_line_gets_one_row_with_its_hunk_and_file_context() -> None:
     assert row["line_age_below_days"].tolist() == [-1.0, 2.0, 7.0]
     assert row["no_line_below"].tolist() == [1.0, 0.0, 0.0]
     assert row["neighbour_changes_365d"].tolist() == [1, 1, 4]
+    # static signals come from the file's syntax tree after the change
+    assert set(row["static_parses"]) == {1.0}
+    assert row["static_ast_kind_assign"].tolist() == [1, 1, 0]
+    assert row["static_ast_kind_return"].tolist() == [0, 0, 1]
+    assert row["static_ast_depth"].tolist() == [0.0, 0.0, 0.25]  # one enclosing block, in units of 4
+
+
+def test_a_file_that_is_not_python_has_no_static_signals() -> None:
+    (diff,) = parse(DIFF)
+    broken = [line + " {" for line in AFTER]
+    _, matrix = file_features(diff, broken, ChangeSize(1, 3), None, (Family.STATIC,))
+    assert matrix.shape == (3, len(feature_names((Family.STATIC,)))) and not matrix.any()
+
+
+def test_an_added_last_empty_line_has_static_signals_of_zero() -> None:
+    (diff,) = parse("diff --git a/v.py b/v.py\n--- a/v.py\n+++ b/v.py\n@@ -1 +1,2 @@\n-v = 1\n+v = 2\n+\n")
+    lines, matrix = file_features(diff, ["v = 2", ""], ChangeSize(1, 2), None, (Family.STATIC,))
+    row = dict(zip(feature_names((Family.STATIC,)), matrix.T, strict=True))
+    assert lines == (1, 2) and row["static_ast_kind_assign"].tolist() == [1.0, 0.0]
 
 
 def test_families_choose_the_columns_and_missing_history_reads_as_no_history() -> None:

@@ -24,8 +24,11 @@ from training.wild.table import LineTable
 CANDIDATES: dict[str, tuple[Family, ...]] = {
     "line + diff": (Family.LINE, Family.DIFF),
     "line + diff + change": (Family.LINE, Family.DIFF, Family.CHANGE),
+    "line + diff + static": (Family.LINE, Family.DIFF, Family.STATIC),
     "line + diff + history": (Family.LINE, Family.DIFF, Family.HISTORY),
     "line + diff + change + history": (Family.LINE, Family.DIFF, Family.CHANGE, Family.HISTORY),
+    "line + diff + history + static": (Family.LINE, Family.DIFF, Family.HISTORY, Family.STATIC),
+    "every family": tuple(Family),
 }
 # The model-free baseline: length, indentation, line kind, test file, hunk size and position,
 # file size, new file. A fixed list, never selected, so it is the same model in every fold.
@@ -35,13 +38,16 @@ BASELINE = (
 )
 _HISTORY = feature_names((Family.HISTORY,))
 _CHANGE = feature_names((Family.CHANGE,))
+_STATIC = feature_names((Family.STATIC,))
 # Every feature set the nested selection chooses among: the baseline's features with each further family,
 # and whole families. Cheapest first (the first best wins a tie).
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "baseline features": BASELINE,
     "baseline + change": (*BASELINE, *_CHANGE),
+    "baseline + static": (*BASELINE, *_STATIC),
     "baseline + history": (*BASELINE, *_HISTORY),
     "baseline + change + history": (*BASELINE, *_CHANGE, *_HISTORY),
+    "baseline + history + static": (*BASELINE, *_HISTORY, *_STATIC),
     **{name: feature_names(families) for name, families in CANDIDATES.items()},
 }
 LINES_PER_REPO = 1000  # fitting sample per repository; weights balance repositories anyway
