@@ -3,12 +3,15 @@
 Line, diff, change and static (AST) features: `scoring.pr_features.file_features` over a sample of wild rows (pure
 Python, no I/O). History: `bot.history.repository_histories` (git blame + log per file) on the last
 commits of a local repository (default: this checkout), as a review computes it; its cost is mostly
-process starts, so it is per file rather than per line. Prints `uptime` with the figures.
+process starts, so it is per file rather than per line. Prints the load with the figures and writes each PR-model
+candidate's cost (its pure families, plus history where it reads history) to --out, which `redline train-pr`
+puts next to each candidate's AUC in docs/evaluation.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import subprocess
@@ -19,14 +22,8 @@ from pathlib import Path
 from bot.history import repository_histories
 from scoring.diff import parse
 from scoring.pr_features import ChangeSize, Family, file_features
+from training.wild.pr_train import COST_FILE, FEATURE_SETS, families_of
 from training.wild.reader import read_rows, wild_files
-
-SETS = {
-    "line": (Family.LINE,),
-    "line + diff": (Family.LINE, Family.DIFF),
-    "line + diff + change": (Family.LINE, Family.DIFF, Family.CHANGE),
-    "line + diff + static": (Family.LINE, Family.DIFF, Family.STATIC),
-}
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -38,21 +35,25 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=400, help="wild rows sampled for the pure features")
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--commits", type=int, default=10, help="recent commits of --repo whose history is read")
+    parser.add_argument("--out", type=Path, default=COST_FILE, help="where the per-candidate costs are written")
     args = parser.parse_args()
 
     rows = [r for path in wild_files() for r in read_rows(path)]
     sample = random.Random(0).sample(rows, min(args.rows, len(rows)))
     parsed = [(parse(str(r["hunks"]))[0], str(r["after_content"]).splitlines()) for r in sample]
     lines = sum(len(r["added_lines"]) for r in sample)  # type: ignore[arg-type]
-    print(f"load: {os.getloadavg()[0]:.2f} (1-minute); {len(sample)} wild rows, {lines:,} added lines")
-    for name, families in SETS.items():
+    load = os.getloadavg()
+    print(f"load: {load[0]:.2f} (1-minute); {len(sample)} wild rows, {lines:,} added lines")
+    pure: dict[tuple[Family, ...], float] = {}
+    pure_sets = {tuple(f for f in families_of(names) if f is not Family.HISTORY) for names in FEATURE_SETS.values()}
+    for families in pure_sets:
         best = float("inf")
         for _ in range(3):  # the fastest of three: the machine is shared
             started = time.perf_counter()
             for diff, text in parsed:
                 file_features(diff, text, ChangeSize(1, 10), None, families)
             best = min(best, time.perf_counter() - started)
-        print(f"{name:28s} {1000 * best / lines * 1000:8.1f} ms per 1,000 lines")
+        pure[families] = 1000 * best / lines * 1000
 
     shas = _git(args.repo, "rev-list", "--no-merges", f"--max-count={args.commits}", "HEAD").split()
     files = history_lines = 0
@@ -65,9 +66,24 @@ def main() -> None:
         files += len(diffs)
         history_lines += sum(len(d.added) for d in diffs)
     seconds = time.perf_counter() - started
-    print(f"{'history (git)':28s} {1000 * seconds / max(1, history_lines) * 1000:8.1f} ms per 1,000 lines "
+    history = 1000 * seconds / max(1, history_lines) * 1000
+    print(f"{'history (git)':32s} {history:9.1f} ms per 1,000 lines "
           f"({1000 * seconds / max(1, files):.0f} ms per file; {files} files, {history_lines:,} lines, "
           f"{len(shas)} commits of {args.repo.name})")
+
+    costs = {}
+    for name, names in FEATURE_SETS.items():
+        families = families_of(names)
+        costs[name] = pure[tuple(f for f in families if f is not Family.HISTORY)] + (
+            history if Family.HISTORY in families else 0.0)
+        print(f"{name:32s} {costs[name]:9.1f} ms per 1,000 lines")
+    args.out.write_text(json.dumps({
+        "ms_per_1000_lines": {k: round(v, 1) for k, v in costs.items()},
+        "measured": f"python benchmarks/pr_feature_cost.py: pure features on {len(sample)} wild rows "
+                    f"({lines:,} lines), history on {len(shas)} commits of {args.repo.name} ({files} files); "
+                    f"load {load[0]:.2f} at the start, {datetime.now(UTC):%Y-%m-%d}",
+    }, indent=1) + "\n")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

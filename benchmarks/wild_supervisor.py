@@ -4,7 +4,8 @@
 
 Leave-one-repository-out on a seeded sample of whole commits per repository (training/wild/supervisor.py):
 prints the mean AUC per method and the per-repository comparison of PR features + supervisor against PR
-features alone, writes the markdown section to --out and the numbers as JSON beside it (same stem, .json).
+features alone, writes the markdown section to --out and the numbers as JSON beside it (same stem, .json),
+and puts the section into docs/evaluation.md (--docs), where `redline train-pr` keeps it.
 The supervisor pass goes through the hidden-state cache, so an interrupted run resumes where it stopped.
 """
 
@@ -23,6 +24,7 @@ from scoring.probe import DEFAULT_PROBE_DIR
 from scoring.supervisor import load_supervisor
 from training.probe.experiment import load_shipped
 from training.wild.supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
+from training.wild.loro_report import with_supervisor_block
 from training.wild.table import load_table
 
 
@@ -41,6 +43,8 @@ def main() -> None:
     parser.add_argument("--wild-dir", type=Path, default=None, help="wild data directory (default: data dir)")
     parser.add_argument("--probe", type=Path, default=DEFAULT_PROBE_DIR, help="the MIAP probe run zero-shot")
     parser.add_argument("--out", type=Path, default=Path("/tmp/supervisor_section.md"))
+    parser.add_argument("--docs", type=Path, default=Path(__file__).resolve().parents[1] / "docs",
+                        help="the docs folder whose evaluation.md receives the section")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -73,8 +77,10 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(section)
     args.out.with_suffix(".json").write_text(json.dumps(result.to_dict(), indent=1, default=float) + "\n")
+    page = args.docs / "evaluation.md"
+    page.write_text(with_supervisor_block(page.read_text(encoding="utf-8"), section), encoding="utf-8")
     seconds = time.perf_counter() - started
-    print(f"\n{section}\nwrote {args.out} and {args.out.with_suffix('.json')} in {seconds:.0f} s")
+    print(f"\n{section}\nwrote {args.out}, {args.out.with_suffix('.json')} and {page} in {seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ def review(
         snapshot.origins, snapshot.commits, snapshot.pull, settings.attribution_rules(), snapshot.claims
     )
     selected = select(snapshot.files, attributions, settings, trained_languages(card))
-    context = ChangeContext.of(selected, histories(snapshot, selected), settings.model.repo_edit_rate)
+    history = histories(snapshot, selected) if scorer is not None and scorer.reads_history else {}
+    context = ChangeContext.of(selected, history, settings.model.repo_edit_rate)
     scored = score(
         selected, snapshot.files, snapshot.texts, scorer, intents(snapshot, attributions),
         error=error, time_budget_s=time_budget_s, elapsed=lambda: clock() - started, progress=progress,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scoring.diff import ChangeKind, DiffLine, FileDiff, Hunk, LineKind
 from scoring.errors import SpanError
-from scoring.pr_features import ChangeSize, FileChange, file_features
+from scoring.pr_features import ChangeSize, Family, FileChange, file_features
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel, load_pr_model
 from scoring.card import ProbeCard
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanKind, SpanScore
@@ -61,6 +61,10 @@ class PRScorer:
     @property
     def calibration(self) -> CalibrationSource:
         return CalibrationSource.SHIPPED
+
+    @property
+    def reads_history(self) -> bool:
+        return Family.HISTORY in self.model.families
 
     def score(
         self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,

@@ -63,6 +63,7 @@ class ScorerProtocol(Protocol):
 
     card: the probe card (comment threshold, training languages), None for a stand-in without one.
     change: the file's diff, its change and history, for a scorer that reads them (`PRScorer`); others ignore it.
+    reads_history: whether `change.history` is read, so a review computes the git history only then.
     fingerprint: the supervisor's, stored with every scored line. calibration: which calibration made
     the probabilities (a repository's own refit wraps the shipped scorer).
     """
@@ -78,6 +79,9 @@ class ScorerProtocol(Protocol):
 
     @property
     def calibration(self) -> CalibrationSource: ...
+
+    @property
+    def reads_history(self) -> bool: ...
 
     def score(
         self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
@@ -132,6 +136,10 @@ class Scorer:
     @property
     def calibration(self) -> CalibrationSource:
         return CalibrationSource.SHIPPED
+
+    @property
+    def reads_history(self) -> bool:
+        return False
 
     @classmethod
     def load(

@@ -97,6 +97,10 @@ class RecalibratedScorer:
     def calibration(self) -> CalibrationSource:
         return CalibrationSource.REPOSITORY
 
+    @property
+    def reads_history(self) -> bool:
+        return self.inner.reads_history
+
     def score(
         self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
         change: FileChange | None = None,

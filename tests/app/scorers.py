@@ -45,6 +45,7 @@ class _StallOnce:
         self.card = inner.card
         self.fingerprint = inner.fingerprint
         self.calibration = inner.calibration
+        self.reads_history = inner.reads_history
 
     def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
               mode: CalibrationMode = CalibrationMode.PR, change: object = None) -> list[SpanScore]:
@@ -63,6 +64,7 @@ class FixedScorer:
     card = None
     fingerprint = "fixed-supervisor"
     calibration = CalibrationSource.SHIPPED
+    reads_history = False
 
     def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
               mode: CalibrationMode = CalibrationMode.PR, change: object = None) -> list[SpanScore]:

@@ -46,7 +46,7 @@ class _RecordingScorer:
     def __init__(self, inner):
         self.inner, self.logits = inner, {}
         self.probe_version, self.card, self.fingerprint = inner.probe_version, inner.card, inner.fingerprint
-        self.calibration = inner.calibration
+        self.calibration, self.reads_history = inner.calibration, inner.reads_history
 
     def score(self, text, spans, intent=None, mode=CalibrationMode.PR, change=None):
         scores = self.inner.score(text, spans, intent, mode, change=change)
@@ -110,6 +110,7 @@ def test_gate_stays_neutral_when_the_model_is_missing(git_repo):
 def test_one_file_failing_to_score_is_marked_and_the_rest_is_scored(git_repo, tiny):
     class Flaky:
         probe_version, card, fingerprint, calibration = tiny.probe_version, tiny.card, tiny.fingerprint, tiny.calibration
+        reads_history = False
 
         def score(self, text, spans, intent=None, mode=None, change=None):
             if "loop" in text:

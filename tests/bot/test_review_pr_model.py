@@ -67,6 +67,25 @@ def test_a_local_review_reads_the_repositorys_history_and_scores_every_ai_line(g
     assert outcome.gate.conclusion is GateConclusion.SUCCESS
 
 
+def test_a_model_that_reads_no_history_never_runs_git_history(git_repo, monkeypatch) -> None:
+    import bot.review
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("git history computed for a model that does not read it")
+
+    names = feature_names((Family.LINE, Family.DIFF))
+    line_only = PRModel((Family.LINE, Family.DIFF), names, np.zeros(len(names)), np.ones(len(names)),
+                        np.full(len(names), 0.1), -2.0, PlattCalibrator(1.0, 0.0), 0.1, {"version": "pr-test"})
+    snapshot = _snapshot(git_repo)
+    monkeypatch.setattr(bot.review, "repository_histories", refuse)
+    scorer = Recording(line_only)
+    outcome = review(snapshot, lambda: scorer, load_settings(None, env={}))
+    assert not scorer.reads_history and scorer.changes["calc.py"].history is None
+    assert outcome.coverage.scored_lines == outcome.coverage.ai_lines > 0
+    with pytest.raises(AssertionError, match="git history computed"):
+        review(snapshot, lambda: Recording(churn_model()), load_settings(None, env={}))
+
+
 def test_the_repositorys_edit_rate_shifts_every_probability_the_same_way(git_repo) -> None:
     snapshot = _snapshot(git_repo)
     plain = review(snapshot, lambda: PRScorer(churn_model()), load_settings(None, env={}))

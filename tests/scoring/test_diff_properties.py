@@ -155,7 +155,8 @@ def test_names_real_git_quotes_parse_back(scratch_repo: Path, name: str) -> None
     except OSError:  # a name the file system refuses is not a diff parser's concern
         return
     try:
-        git = ["git", "-C", str(scratch_repo), "-c", "core.quotePath=true"]
+        # literal pathspecs: a name such as ":0" or "*" is a file name here, not pathspec magic or a glob
+        git = ["git", "--literal-pathspecs", "-C", str(scratch_repo), "-c", "core.quotePath=true"]
         subprocess.run([*git, "add", "-N", "--", name], check=True, capture_output=True)
         raw = subprocess.run([*git, "diff", "--no-color", "--", name], check=True, capture_output=True).stdout
         [parsed] = parse(raw)

@@ -90,6 +90,9 @@ class LoroReport:
     results: list[RepoResult] = field(default_factory=list)
     selections: dict[str, str] = field(default_factory=dict)  # held-out repo -> chosen candidate
     inner_auc: dict[str, dict[str, float]] = field(default_factory=dict)
+    # candidate -> held-out repo -> AUC of that feature set fitted on the other repositories: what each set
+    # would have scored, shown beside its cost; never an input to any choice
+    fixed_auc: dict[str, dict[str, float]] = field(default_factory=dict)
     priors: list[PriorResult] = field(default_factory=list)
     date_splits: list[DateSplitResult] = field(default_factory=list)
     pooled_replay: dict[str, Replay] = field(default_factory=dict)
@@ -175,6 +178,10 @@ def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = N
             ps, ys, _ = pooled.setdefault(method, ([], [], threshold))
             ps.append(p >= threshold)
             ys.append(y)
+        if selections is None:
+            sample = fitting_sample(train)
+            for name, names in FEATURE_SETS.items():
+                report.fixed_auc.setdefault(name, {})[repo] = auc(fit(sample, names, label).logits(test), y)
         report.priors.append(_prior(repo, models["PR model"], test, label, base))
         report.date_splits.append(_date_split(repo, models["PR model"], test, label))
     for method, (commented, labels, _) in pooled.items():

@@ -5,6 +5,7 @@ Text only from `LoroReport` values: every number on the page comes from the run 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,13 @@ import numpy as np
 from scoring.metrics import BinStrategy, reliability_bins
 from training.probe.evaluate import COMMENT_THRESHOLD_RULE
 from training.wild.loro import LoroReport, agent_breakdown
-from training.wild.pr_train import BASELINE, FEATURE_SETS
+from training.wild.pr_train import BASELINE, COST_FILE, FEATURE_SETS, SELECTION_RULE, measured_costs
 from training.wild.table import LineTable
 
 SECTION_END = "<!-- end of the PR-model section; the benchmark (MIAP) evaluation follows -->"
+# benchmarks/wild_supervisor.py owns the block between these markers; `redline train-pr` carries it over.
+SUPERVISOR_START = "<!-- supervisor comparison: written by benchmarks/wild_supervisor.py -->"
+SUPERVISOR_END = "<!-- end of the supervisor comparison -->"
 FIGURE_CAPTION = (
     "Each panel: one repository the model never saw; x the predicted probability that a person edits the line "
     "(as shipped, before any repo prior), y the share of lines people really edited, in 10 equal-width bins; "
@@ -124,6 +128,49 @@ def _date_table(report: LoroReport) -> list[str]:
     return rows
 
 
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _candidate_table(report: LoroReport, costs: dict[str, float]) -> list[str]:
+    rows = ["| feature set | ms per 1,000 lines at review time | mean inner AUC (training repositories) | chosen | "
+            "LORO mean AUC if always used (never used to choose) |", "|---|---|---|---|---|"]
+    chosen = list(report.selections.values())
+    for name in FEATURE_SETS:
+        inner = [folds[name] for folds in report.inner_auc.values() if name in folds]
+        fixed = [v for v in report.fixed_auc.get(name, {}).values() if np.isfinite(v)]
+        rows.append(f"| {name} | {_f(costs.get(name, float('nan')), 1)} | {_f(_mean(inner))} | "
+                    f"{chosen.count(name)} of {len(chosen)} | {_f(_mean(fixed))} |")
+    return rows
+
+
+def _cost_source() -> str:
+    try:
+        return str(json.loads(COST_FILE.read_text(encoding="utf-8"))["measured"])
+    except (OSError, ValueError, KeyError):
+        return "not measured: run python benchmarks/pr_feature_cost.py"
+
+
+def supervisor_block(page_text: str) -> str:
+    """The supervisor comparison already on the page, markers included ("" when there is none)."""
+    if SUPERVISOR_START not in page_text or SUPERVISOR_END not in page_text:
+        return ""
+    return SUPERVISOR_START + page_text.split(SUPERVISOR_START, 1)[1].split(SUPERVISOR_END, 1)[0] + SUPERVISOR_END
+
+
+def with_supervisor_block(page_text: str, section: str) -> str:
+    """The page with `section` as its supervisor comparison: in place of the old one, else before the
+    reliability figure (or the end of the PR-model section)."""
+    block = f"{SUPERVISOR_START}\n{section.strip()}\n{SUPERVISOR_END}"
+    old = supervisor_block(page_text)
+    if old:
+        return page_text.replace(old, block, 1)
+    for anchor in ("### Reliability per held-out repository", SECTION_END):
+        if anchor in page_text:
+            return page_text.replace(anchor, f"{block}\n\n{anchor}", 1)
+    raise ValueError("the page has no PR-model section: run `redline train-pr` first")
+
+
 def _targets(h: dict[str, Any]) -> list[str]:
     auc_model, auc_base = h["mean_auc"]["PR model"], h["mean_auc"]["model-free baseline"]
     wins, total = (int(x) for x in h["beats_baseline"].split(" of "))
@@ -147,7 +194,8 @@ def _targets(h: dict[str, Any]) -> list[str]:
     ]
 
 
-def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None, reproduce: str) -> str:
+def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None, reproduce: str,
+           supervisor: str = "") -> str:
     human = reports["edited_by_human"]
     h = headline(human)
     out = [
@@ -160,7 +208,7 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
         "(`edited`) and whether that first editor was a person (`edited_by_human`, the headline label). "
         "For each repository the models are trained on all the others and judged on it; the PR model's feature "
         "set is chosen by cross-validation over the training repositories only (repositories dealt into "
-        "folds, never split), calibrated on their out-of-fold predictions (slope from the ranking inside "
+        f"folds, never split) as {SELECTION_RULE}, calibrated on their out-of-fold predictions (slope from the ranking inside "
         "each repository), and the comment threshold is chosen on the fitted model's probabilities for the "
         f"training lines by the rule: {COMMENT_THRESHOLD_RULE}. Intervals are "
         "95 % bootstrap percentiles resampling whole commits. BSS is against the held-out repository's own base "
@@ -180,6 +228,16 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
         "(length, indentation, line kind, test file, position and size of its hunk, file size, new file). "
         "Candidate feature sets of the PR model: " + "; ".join(FEATURE_SETS) + ". Chosen per held-out "
         "repository: " + ", ".join(f"{k} {v}×" for k, v in h["selected"].items() if v) + ".",
+        "",
+        "### What each feature set costs and buys",
+        "",
+        f"The cost is the time to compute the set's features for 1,000 AI-added lines at review time ({_cost_source()}). "
+        "The inner AUC is "
+        "what the selection saw, averaged over the held-out folds; the last column is each set fitted on the "
+        "training repositories and judged on the held-out one, shown so a reader can see what each family buys "
+        "on unseen repositories (human-edit label).",
+        "",
+        *_candidate_table(human, measured_costs()),
         "",
         "### Per repository (human-edit label)",
         "",
@@ -215,6 +273,8 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
           for agent, (n, lines, value) in agent_breakdown(human, table).items()],
         "",
     ]
+    if supervisor:
+        out += [supervisor, ""]
     if figure:
         out += ["### Reliability per held-out repository", "",
                 f"![Reliability of the PR model's probabilities on each held-out repository]({figure})", "",

@@ -8,8 +8,10 @@ on all of them for the shipped model.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -17,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from scoring.calibration import PlattCalibrator
 from scoring.metrics import auc
 from scoring.pr_features import Family, feature_names, scaled
-from scoring.pr_model import PRModel
+from scoring.pr_model import DEFAULT_PR_MODEL, PRModel
 from training.wild.table import LineTable
 
 # Candidate feature sets, cheapest first; the nested selection picks one per training set.
@@ -50,6 +52,8 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "baseline + history + static": (*BASELINE, *_HISTORY, *_STATIC),
     **{name: feature_names(families) for name, families in CANDIDATES.items()},
 }
+# Each candidate's measured cost at review time, written by benchmarks/pr_feature_cost.py.
+COST_FILE = DEFAULT_PR_MODEL.parent / "feature_cost.json"
 LINES_PER_REPO = 1000  # fitting sample per repository; weights balance repositories anyway
 INNER_FOLDS = 4
 REGULARISATION = 1.0
@@ -126,10 +130,42 @@ def out_of_fold_logits(table: LineTable, names: Sequence[str], label: str, folds
     return out
 
 
+def repo_aucs(scores: np.ndarray, labels: np.ndarray, repo: np.ndarray) -> dict[str, float]:
+    """AUC inside each repository (NaN where a repository has one class or no scores)."""
+    out = {}
+    for r in np.unique(repo):
+        mask = (repo == r) & np.isfinite(scores)
+        out[str(r)] = auc(scores[mask], labels[mask]) if mask.any() else float("nan")
+    return out
+
+
 def mean_repo_auc(scores: np.ndarray, labels: np.ndarray, repo: np.ndarray) -> float:
-    values = [auc(scores[repo == r], labels[repo == r]) for r in np.unique(repo)]
-    finite = [v for v in values if np.isfinite(v)]
+    finite = [v for v in repo_aucs(scores, labels, repo).values() if np.isfinite(v)]
     return float(np.mean(finite)) if finite else float("nan")
+
+
+def measured_costs(path: Path = COST_FILE) -> dict[str, float]:
+    """Each candidate's ms per 1,000 lines at review time (benchmarks/pr_feature_cost.py), {} if never measured."""
+    try:
+        return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8"))["ms_per_1000_lines"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def cost_rank(name: str, names: Sequence[str], costs: dict[str, float]) -> tuple[float, int]:
+    """Cheaper first: the measured ms per 1,000 lines, else whether the set reads git history or syntax trees
+    (the families that cost ~60x the others); then fewer features."""
+    dear = {Family.HISTORY, Family.STATIC} & set(families_of(names))
+    return costs.get(name, float(len(dear)) * 1e6), len(names)
+
+
+def within_one_standard_error(per_repo: dict[str, float], best: dict[str, float]) -> bool:
+    """Whether a candidate's per-repository AUCs trail the best's by no more than one standard error of their
+    mean paired difference: a gap the inner repositories cannot tell from noise."""
+    gaps = np.array([best[r] - per_repo[r] for r in best if np.isfinite(best[r]) and np.isfinite(per_repo[r])])
+    if len(gaps) < 2:
+        return bool(len(gaps) == 1 and gaps[0] <= 0)
+    return float(gaps.mean()) <= float(gaps.std(ddof=1) / np.sqrt(len(gaps)))
 
 
 @dataclass(frozen=True)
@@ -139,6 +175,7 @@ class Selection:
     name: str
     inner_auc: dict[str, float]
     all_oof: dict[str, np.ndarray]  # every candidate's out-of-fold logits
+    best: str = ""  # the highest inner mean AUC, which `name` may trade for a cheaper set within its noise
 
     @property
     def oof_logits(self) -> np.ndarray:
@@ -151,16 +188,25 @@ def families_of(names: Sequence[str]) -> tuple[Family, ...]:
     return tuple(f for f in Family if set(feature_names((f,))) & set(names))
 
 
-def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] | None = None) -> Selection:
-    """The feature set with the best mean per-repository AUC over inner folds of `table`'s repositories."""
+SELECTION_RULE = ("the cheapest candidate (measured ms per 1,000 lines, then fewest features) whose "
+                  "per-repository inner AUCs trail the best candidate's by at most one standard error of the "
+                  "mean paired difference")
+
+
+def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] | None = None,
+           costs: dict[str, float] | None = None) -> Selection:
+    """Cost-aware nested selection over inner folds of `table`'s repositories (`SELECTION_RULE`): a dearer
+    feature set has to beat a cheaper one by more than the inner repositories' noise to be chosen."""
     candidates = candidates or FEATURE_SETS
-    scores: dict[str, float] = {}
-    logits: dict[str, np.ndarray] = {}
-    for name, names in candidates.items():
-        logits[name] = out_of_fold_logits(table, names, label)
-        scores[name] = mean_repo_auc(logits[name], table.label(label), table.repo)
+    labels = table.label(label)
+    logits = {name: out_of_fold_logits(table, names, label) for name, names in candidates.items()}
+    per_repo = {name: repo_aucs(logits[name], labels, table.repo) for name in candidates}
+    scores = {name: mean_repo_auc(logits[name], labels, table.repo) for name in candidates}
     best = max(scores, key=lambda n: scores[n])
-    return Selection(best, scores, logits)
+    near = [n for n in candidates if within_one_standard_error(per_repo[n], per_repo[best])]
+    costs = measured_costs() if costs is None else costs
+    chosen = min(near, key=lambda n: cost_rank(n, candidates[n], costs))
+    return Selection(chosen, scores, logits, best)
 
 
 def within_repo_platt(logits: np.ndarray, labels: np.ndarray, repo: np.ndarray) -> PlattCalibrator:

@@ -12,8 +12,10 @@ from pathlib import Path
 from scoring.pr_model import PRModel
 from training.probe.evaluate import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 from training.wild.loro import LABELS, LoroReport, evaluate_label
-from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render
-from training.wild.pr_train import FEATURE_SETS, calibrated_model, families_of, select
+from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render, supervisor_block
+from training.wild.pr_train import (
+    FEATURE_SETS, SELECTION_RULE, calibrated_model, families_of, measured_costs, select,
+)
 from training.wild.table import LineTable
 
 SHIPPED_LABEL = "edited_by_human"
@@ -30,11 +32,12 @@ def run_loro(table: LineTable, labels: tuple[str, ...] = LABELS,
 
 
 def write_section(reports: dict[str, LoroReport], table: LineTable, docs: Path, reproduce: str) -> Path:
-    """Put the LORO section first in docs/evaluation.md, keeping the benchmark section that follows it."""
+    """Put the LORO section first in docs/evaluation.md, keeping the supervisor comparison in it (written by
+    benchmarks/wild_supervisor.py) and the benchmark section that follows it."""
     reliability_figure(reports[SHIPPED_LABEL], table, docs / FIGURE)
-    section = render(reports, table, FIGURE, reproduce)
     page = docs / "evaluation.md"
     rest = page.read_text(encoding="utf-8") if page.is_file() else ""
+    section = render(reports, table, FIGURE, reproduce, supervisor_block(rest))
     if SECTION_END in rest:
         rest = rest.split(SECTION_END, 1)[1]
     elif rest.startswith("# Evaluation"):
@@ -59,8 +62,9 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
         "version": f"pr-{datetime.now(UTC):%Y%m%d}",
         "label": label,
         "meaning": "calibrated P(a person edits this AI-added line within 90 days), before any repository prior",
-        "selection": {"chosen": selection.name, "inner_mean_auc": selection.inner_auc,
-                      "how": "mean per-repository AUC over repositories dealt into grouped folds"},
+        "selection": {"chosen": selection.name, "best_inner": selection.best, "inner_mean_auc": selection.inner_auc,
+                      "how": f"{SELECTION_RULE}; per-repository AUC over repositories dealt into grouped folds",
+                      "ms_per_1000_lines": measured_costs()},
         "decisions": {
             "comment_threshold": choice.threshold,
             "rule": COMMENT_THRESHOLD_RULE,

@@ -408,5 +408,8 @@ def supervisor_section(result: SupervisorResult) -> str:
         "",
         verdict(result),
         "",
+        f"Reproduce: `python benchmarks/wild_supervisor.py --commits {result.commits_per_repo}` (figures on a few "
+        "commits per repository are noisy; the same commit sample serves every row).",
+        "",
     ]
     return "\n".join(lines)

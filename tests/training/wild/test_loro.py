@@ -124,3 +124,42 @@ def test_repositories_weigh_the_same_and_folds_never_split_one() -> None:
     assert np.isclose(w[repo == "a"].sum(), w[repo == "b"].sum())
     folds = repo_folds(["r1", "r2", "r3", "r4", "r5"], 4)
     assert sorted(sum(folds, [])) == ["r1", "r2", "r3", "r4", "r5"]
+
+
+def test_a_dearer_feature_set_must_beat_a_cheaper_one_by_more_than_the_noise() -> None:
+    table = synthetic(repos=6)
+    noise = list(feature_names((Family.HISTORY,))[:3])
+    costs = {"cheap": 1.0, "dear": 100.0}
+    same_signal = pr_train.select(table, "edited_by_human", {"cheap": ("length",), "dear": ("length", *noise)}, costs)
+    assert same_signal.name == "cheap"
+    assert set(same_signal.inner_auc) == {"cheap", "dear"}
+    only_dear_has_it = pr_train.select(table, "edited_by_human", {"cheap": tuple(noise), "dear": ("length",)}, costs)
+    assert only_dear_has_it.name == only_dear_has_it.best == "dear"
+    # with no measured costs, sets reading git history count as dear
+    assert pr_train.cost_rank("x", ("length",), {}) < pr_train.cost_rank("y", ("length", noise[0]), {})
+
+
+def test_every_candidate_is_also_judged_on_each_held_out_repository_for_the_cost_table() -> None:
+    table = synthetic(repos=4)
+    report = evaluate_label(table, "edited_by_human", repos=["owner/repo1"])
+    assert set(report.fixed_auc) == set(pr_train.FEATURE_SETS)
+    assert all(set(by_repo) == {"owner/repo1"} for by_repo in report.fixed_auc.values())
+    assert report.fixed_auc["baseline features"]["owner/repo1"] > 0.7  # length is in the baseline
+
+
+def test_train_pr_keeps_the_supervisor_comparison_and_the_benchmark_section(tmp_path) -> None:
+    from training.wild.loro_report import SUPERVISOR_START, with_supervisor_block
+    from training.wild.ship import run_loro, write_section
+
+    table = synthetic(repos=4)
+    reports = run_loro(table)
+    write_section(reports, table, tmp_path, "redline train-pr")
+    page = tmp_path / "evaluation.md"
+    page.write_text(page.read_text() + "\n## Benchmark evaluation (MIAP)\n\nmiap table\n")
+    page.write_text(with_supervisor_block(page.read_text(), "### Does the supervisor add?\n\nfirst run\n"))
+    page.write_text(with_supervisor_block(page.read_text(), "### Does the supervisor add?\n\nsecond run\n"))
+    write_section(reports, table, tmp_path, "redline train-pr")
+    text = page.read_text()
+    assert text.count(SUPERVISOR_START) == 1 and "second run" in text and "first run" not in text
+    assert text.index("second run") < text.index("### Reliability per held-out repository")
+    assert text.endswith("miap table\n") and text.count("### What each feature set costs and buys") == 1
