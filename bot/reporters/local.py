@@ -52,12 +52,13 @@ class TerminalReporter:
         ]
         show, title = self.show, f"redline review of {outcome.source}"
         if show.kind == "flagged" and not flagged:
-            self.console.print(f"{title}: no line reached the comment threshold.")
+            self.console.print(f"{escape(title)}: no line reached the comment threshold.")
             show, title = Show("top", RISKIEST_WHEN_NONE_FLAGGED), "the riskiest lines anyway"
         elif show.kind != "flagged":
             title = f"{title}: {show.describe()}"
         shown = shown_lines(outcome, show)
-        table = Table(title=title, show_lines=False)
+        # Paths, code and branch names are the PR's text, never rich markup: "x[repo] = 1" stays as written.
+        table = Table(title=escape(title), show_lines=False)
         for column in ("probability", "location", "line", "why AI-written"):
             table.add_column(column, overflow="fold")
         for d in shown:
@@ -65,14 +66,14 @@ class TerminalReporter:
             probability = "–" if d.line.probability != d.line.probability else f"{d.line.probability:.2f}"
             table.add_row(
                 f"{probability}{marker}",
-                f"{d.line.path}:{d.line.line}",
-                shorten(d.line.text.strip()),
-                d.line.why or d.line.reason,
+                escape(f"{d.line.path}:{d.line.line}"),
+                escape(shorten(d.line.text.strip())),
+                escape(d.line.why or d.line.reason),
             )
         if shown:
             self.console.print(table)
         elif show.kind != "flagged":
-            self.console.print(f"{title}: no AI-written line was scored.")
+            self.console.print(f"{escape(title)}: no AI-written line was scored.")
         self.console.print(Markdown(outcome.plan.summary))
         style = GATE_STYLE[outcome.gate.conclusion]
         self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {escape(outcome.gate.reason)}")

@@ -11,6 +11,7 @@ from bot import gate
 from bot.config import load_settings
 from bot.reporters.check_run import annotations
 from bot.reporters.local import TerminalReporter
+from bot.reporters.output import Show
 from bot.reporters.sarif import SarifReporter
 from bot.review import review
 from bot.snapshot import local_snapshot
@@ -34,6 +35,18 @@ def test_terminal_report_shows_flagged_lines_summary_gate_and_workflow_commands(
     assert "calc.py:3" in text and "calc.py:4" in text and "calc.py:5" not in text
     assert "cursoragent@cursor.com" in text and "gate: failure" in text and "Coverage" in text
     assert "::warning file=calc.py,line=3,title=redline::" in capsys.readouterr().out
+
+
+def test_terminal_report_prints_code_and_names_as_written_not_as_markup(git_repo, tiny):
+    git_repo.commit({"calc.py": "x = 1\n"}, "base")
+    git_repo.branch("feature")
+    git_repo.commit({"calc.py": "x = 1\nseen[repo] = [bold]auc[/bold](y)\n"}, "agent",
+                    author="Cursor Agent <cursoragent@cursor.com>")
+    outcome = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={}))
+    buffer = io.StringIO()
+    TerminalReporter(Console(file=buffer, width=200), show=Show("top", 5)).report(outcome)
+    text = buffer.getvalue()
+    assert "seen[repo] = [bold]auc[/bold](y)" in text
 
 
 def test_sarif_lists_flagged_lines_with_probabilities(git_repo, tiny, tmp_path):
