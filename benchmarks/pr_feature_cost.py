@@ -30,6 +30,11 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
+def _who(repo: Path) -> str:
+    """The repository the history was read from, named without this machine's paths."""
+    return "redline's own checkout" if repo.resolve() == Path(__file__).resolve().parents[1] else repo.name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=400, help="wild rows sampled for the pure features")
@@ -80,7 +85,7 @@ def main() -> None:
     args.out.write_text(json.dumps({
         "ms_per_1000_lines": {k: round(v, 1) for k, v in costs.items()},
         "measured": f"python benchmarks/pr_feature_cost.py: pure features on {len(sample)} wild rows "
-                    f"({lines:,} lines), history on {len(shas)} commits of {args.repo.name} ({files} files); "
+                    f"({lines:,} lines), history on the last {len(shas)} commits of {_who(args.repo)} ({files} files); "
                     f"load {load[0]:.2f} at the start, {datetime.now(UTC):%Y-%m-%d}",
     }, indent=1) + "\n")
     print(f"wrote {args.out}")
