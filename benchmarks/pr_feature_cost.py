@@ -30,6 +30,11 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
+def _without_history(names: tuple[str, ...]) -> tuple[Family, ...]:
+    """The families of a feature set computed from the diff and files alone (timed on wild rows)."""
+    return tuple(f for f in families_of(names) if f is not Family.HISTORY)
+
+
 def _who(repo: Path) -> str:
     """The repository the history was read from, named without this machine's paths."""
     return "redline's own checkout" if repo.resolve() == Path(__file__).resolve().parents[1] else repo.name
@@ -50,8 +55,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"load: {load[0]:.2f} (1-minute); {len(sample)} wild rows, {lines:,} added lines")
     pure: dict[tuple[Family, ...], float] = {}
-    pure_sets = {tuple(f for f in families_of(names) if f is not Family.HISTORY) for names in FEATURE_SETS.values()}
-    for families in pure_sets:
+    for families in {_without_history(names) for names in FEATURE_SETS.values()}:
         best = float("inf")
         for _ in range(3):  # the fastest of three: the machine is shared
             started = time.perf_counter()
@@ -78,9 +82,7 @@ def main() -> None:
 
     costs = {}
     for name, names in FEATURE_SETS.items():
-        families = families_of(names)
-        costs[name] = pure[tuple(f for f in families if f is not Family.HISTORY)] + (
-            history if Family.HISTORY in families else 0.0)
+        costs[name] = pure[_without_history(names)] + (history if Family.HISTORY in families_of(names) else 0.0)
         print(f"{name:32s} {costs[name]:9.1f} ms per 1,000 lines")
     args.out.write_text(json.dumps({
         "ms_per_1000_lines": {k: round(v, 1) for k, v in costs.items()},

@@ -5,7 +5,6 @@ Text only from `LoroReport` values: every number on the page comes from the run 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,9 @@ import numpy as np
 from scoring.metrics import BinStrategy, reliability_bins
 from training.probe.evaluate import COMMENT_THRESHOLD_RULE
 from training.wild.loro import LoroReport, agent_breakdown
-from training.wild.pr_train import BASELINE, COST_FILE, FEATURE_SETS, SELECTION_RULE, measured_costs
+from training.wild.pr_train import (
+    BASELINE, FEATURE_SETS, SELECTION_RULE, FeatureCosts, finite_mean, measured_costs,
+)
 from training.wild.table import LineTable
 
 SECTION_END = "<!-- end of the PR-model section; the benchmark (MIAP) evaluation follows -->"
@@ -128,27 +129,16 @@ def _date_table(report: LoroReport) -> list[str]:
     return rows
 
 
-def _mean(values: list[float]) -> float:
-    return float(np.mean(values)) if values else float("nan")
-
-
-def _candidate_table(report: LoroReport, costs: dict[str, float]) -> list[str]:
+def _candidate_table(report: LoroReport, costs: FeatureCosts) -> list[str]:
     rows = ["| feature set | ms per 1,000 lines at review time | mean inner AUC (training repositories) | chosen | "
             "LORO mean AUC if always used (never used to choose) |", "|---|---|---|---|---|"]
     chosen = list(report.selections.values())
     for name in FEATURE_SETS:
         inner = [folds[name] for folds in report.inner_auc.values() if name in folds]
-        fixed = [v for v in report.fixed_auc.get(name, {}).values() if np.isfinite(v)]
-        rows.append(f"| {name} | {_f(costs.get(name, float('nan')), 1)} | {_f(_mean(inner))} | "
-                    f"{chosen.count(name)} of {len(chosen)} | {_f(_mean(fixed))} |")
+        rows.append(f"| {name} | {_f(costs.ms_per_1000_lines.get(name, float('nan')), 1)} | "
+                    f"{_f(finite_mean(inner))} | {chosen.count(name)} of {len(chosen)} | "
+                    f"{_f(finite_mean(report.fixed_auc.get(name, {}).values()))} |")
     return rows
-
-
-def _cost_source() -> str:
-    try:
-        return str(json.loads(COST_FILE.read_text(encoding="utf-8"))["measured"])
-    except (OSError, ValueError, KeyError):
-        return "not measured: run python benchmarks/pr_feature_cost.py"
 
 
 def supervisor_block(page_text: str) -> str:
@@ -198,6 +188,7 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
            supervisor: str = "") -> str:
     human = reports["edited_by_human"]
     h = headline(human)
+    costs = measured_costs()
     out = [
         "# Evaluation",
         "",
@@ -231,13 +222,12 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
         "",
         "### What each feature set costs and buys",
         "",
-        f"The cost is the time to compute the set's features for 1,000 AI-added lines at review time ({_cost_source()}). "
-        "The inner AUC is "
-        "what the selection saw, averaged over the held-out folds; the last column is each set fitted on the "
-        "training repositories and judged on the held-out one, shown so a reader can see what each family buys "
-        "on unseen repositories (human-edit label).",
+        "The cost is the time to compute the set's features for 1,000 AI-added lines at review time "
+        f"({costs.measured}). The inner AUC is what the selection saw, averaged over the held-out folds; the "
+        "last column is each set fitted on the training repositories and judged on the held-out one, shown so "
+        "a reader can see what each family buys on unseen repositories (human-edit label).",
         "",
-        *_candidate_table(human, measured_costs()),
+        *_candidate_table(human, costs),
         "",
         "### Per repository (human-edit label)",
         "",

@@ -9,7 +9,7 @@ on all of them for the shipped model.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,17 +139,26 @@ def repo_aucs(scores: np.ndarray, labels: np.ndarray, repo: np.ndarray) -> dict[
     return out
 
 
-def mean_repo_auc(scores: np.ndarray, labels: np.ndarray, repo: np.ndarray) -> float:
-    finite = [v for v in repo_aucs(scores, labels, repo).values() if np.isfinite(v)]
+def finite_mean(values: Iterable[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
     return float(np.mean(finite)) if finite else float("nan")
 
 
-def measured_costs(path: Path = COST_FILE) -> dict[str, float]:
-    """Each candidate's ms per 1,000 lines at review time (benchmarks/pr_feature_cost.py), {} if never measured."""
+@dataclass(frozen=True)
+class FeatureCosts:
+    """Each candidate's ms per 1,000 lines at review time, and how they were measured."""
+
+    ms_per_1000_lines: dict[str, float]
+    measured: str
+
+
+def measured_costs(path: Path = COST_FILE) -> FeatureCosts:
+    """What benchmarks/pr_feature_cost.py wrote; no costs if it never ran."""
     try:
-        return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8"))["ms_per_1000_lines"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return FeatureCosts({k: float(v) for k, v in data["ms_per_1000_lines"].items()}, str(data["measured"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return FeatureCosts({}, "not measured: run python benchmarks/pr_feature_cost.py")
 
 
 def cost_rank(name: str, names: Sequence[str], costs: dict[str, float]) -> tuple[float, int]:
@@ -201,10 +210,10 @@ def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] 
     labels = table.label(label)
     logits = {name: out_of_fold_logits(table, names, label) for name, names in candidates.items()}
     per_repo = {name: repo_aucs(logits[name], labels, table.repo) for name in candidates}
-    scores = {name: mean_repo_auc(logits[name], labels, table.repo) for name in candidates}
+    scores = {name: finite_mean(per_repo[name].values()) for name in candidates}
     best = max(scores, key=lambda n: scores[n])
     near = [n for n in candidates if within_one_standard_error(per_repo[n], per_repo[best])]
-    costs = measured_costs() if costs is None else costs
+    costs = measured_costs().ms_per_1000_lines if costs is None else costs
     chosen = min(near, key=lambda n: cost_rank(n, candidates[n], costs))
     return Selection(chosen, scores, logits, best)
 

@@ -64,7 +64,7 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
         "meaning": "calibrated P(a person edits this AI-added line within 90 days), before any repository prior",
         "selection": {"chosen": selection.name, "best_inner": selection.best, "inner_mean_auc": selection.inner_auc,
                       "how": f"{SELECTION_RULE}; per-repository AUC over repositories dealt into grouped folds",
-                      "ms_per_1000_lines": measured_costs()},
+                      "ms_per_1000_lines": measured_costs().ms_per_1000_lines},
         "decisions": {
             "comment_threshold": choice.threshold,
             "rule": COMMENT_THRESHOLD_RULE,
