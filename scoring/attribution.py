@@ -2,6 +2,15 @@
 
 Pure rules over plain values (commit identities, messages, labels, blame origins, git-ai / Agent Trace
 line claims); reading git or GitHub is the caller's job. Shared with training/wild/mining.py.
+
+Attribution is per commit first. A commit carries its own evidence: an agent author, committer or login;
+a Co-authored-by trailer naming an agent; an agent footer ("Generated with Claude Code"); a Claude Code
+session link or `Claude-Session:` trailer; a configured pattern. Pull-request evidence (an agent branch
+prefix, an agent opened it, an AI label) then covers only the commits with no author evidence of their
+own, and never:
+- a bot's commit (an author or login ending in `[bot]`, e.g. github-actions[bot]): a machine, not an agent;
+- a maintainer's commit: when some commits of the pull request carry explicit AI evidence, a commit
+  without it whose author email is none of theirs is a person pushing to the agent's branch.
 """
 
 from __future__ import annotations
@@ -50,6 +59,13 @@ DEFAULT_BRANCH_PREFIXES: tuple[str, ...] = (
 )
 DEFAULT_LABELS: tuple[str, ...] = ("ai-generated", "ai-authored", "copilot", "claude", "codex", "devin")
 _TRAILER = re.compile(r"^co-authored-by:\s*(?P<who>.+)$", re.IGNORECASE | re.MULTILINE)
+# Claude Code (web) leaves only a link to its session in the message, or a Claude-Session trailer.
+_CLAUDE_SESSION = re.compile(
+    r"^claude-session:\s*\S+|https?://claude\.ai/code/session_\w+", re.IGNORECASE | re.MULTILINE
+)
+# GitHub app and bot accounts (github-actions[bot], dependabot[bot]); agents among them are matched first.
+_BOT = re.compile(r"\[bot\]", re.IGNORECASE)
+_EMAIL = re.compile(r"<([^>]*)>\s*$")
 
 
 class DetectMode(enum.StrEnum):
@@ -176,6 +192,9 @@ def classify_commit(commit: CommitInfo, rules: Rules = Rules()) -> Attribution:
         if agent := agent_in_identity(who, rules):
             reason = f"commit {short} has trailer Co-authored-by: {who}"
             return Attribution(True, reason, Evidence.TRAILER, agent, commit.sha)
+    if session := _CLAUDE_SESSION.search(commit.message):
+        reason = f"commit {short} has Claude Code session {session.group(0).strip()!r}"
+        return Attribution(True, reason, Evidence.TRAILER, "Claude", commit.sha)
     for line in commit.message.splitlines():
         for footer in AGENT_FOOTERS:
             found = re.search(footer, line.strip(), re.IGNORECASE)
@@ -207,6 +226,37 @@ def classify_pull(pull: PullInfo, rules: Rules = Rules()) -> Attribution:
     return Attribution(False, "no AI evidence on the pull request", Evidence.NONE)
 
 
+def attribute_commits(
+    commits: Iterable[CommitInfo], pull: PullInfo = PullInfo(), rules: Rules = Rules()
+) -> dict[str, Attribution]:
+    """Attribution of each commit by sha: its own evidence, else the pull request's (module docstring)."""
+    own = {c.sha: (c, classify_commit(c, rules)) for c in commits}
+    pull_attribution = classify_pull(pull, rules)
+    agent_emails = {_email(c.author) for c, a in own.values() if a.ai}
+    result = {}
+    for sha, (commit, attribution) in own.items():
+        if attribution.ai or not pull_attribution.ai:
+            result[sha] = attribution
+        elif bot := next((i for i in (commit.author, commit.login or "") if _BOT.search(i)), None):
+            reason = f"commit {sha[:7]} is by the bot {bot}"
+            result[sha] = Attribution(False, reason, Evidence.AUTHOR, None, sha)
+        elif agent_emails and _email(commit.author) not in agent_emails:
+            reason = (
+                f"commit {sha[:7]} by {commit.author} carries no AI evidence, unlike the"
+                " AI-evidenced commits of this pull request by other authors"
+            )
+            result[sha] = Attribution(False, reason, Evidence.AUTHOR, None, sha)
+        else:
+            result[sha] = pull_attribution
+    return result
+
+
+def _email(identity: str) -> str:
+    """The email of "Name <email>", lowercased; the whole identity when it has none."""
+    found = _EMAIL.search(identity)
+    return (found.group(1) if found else identity).strip().lower()
+
+
 def attribute_lines(
     origins: Sequence[LineOrigin],
     commits: Iterable[CommitInfo],
@@ -217,7 +267,8 @@ def attribute_lines(
     """Attribution of every added line, keyed by (path, line at head).
 
     Precedence: configuration mode; a line claim (git-ai note / Agent Trace) naming the line in its
-    commit; the evidence of the commit that introduced the line; the pull request's evidence.
+    commit; the attribution of the commit that introduced the line (attribute_commits); the pull
+    request's evidence when that commit is unknown.
     """
     if rules.mode is DetectMode.NONE:
         off = Attribution(False, "AI detection is off (ai.detect: none)", Evidence.CONFIG)
@@ -227,7 +278,7 @@ def attribute_lines(
             True, "the configuration counts every change as AI-written (ai.detect: all)", Evidence.CONFIG
         )
         return {(o.path, o.line): on for o in origins}
-    by_commit = {c.sha: classify_commit(c, rules) for c in commits}
+    by_commit = attribute_commits(commits, pull, rules)
     pull_attribution = classify_pull(pull, rules)
     claim_index = _index_claims(claims)
     result = {}
@@ -263,11 +314,11 @@ def _combine(claim: LineClaim | None, commit: Attribution | None, pull: Attribut
         verdict = "AI-written" if claim.ai else "human-written"
         reason = f"{claim.source} marks lines {claim.first}-{claim.last} of {claim.path} {verdict}{who}"
         return Attribution(claim.ai, reason, Evidence.LINE_CLAIM, claim.agent, claim.sha)
-    if commit is not None and commit.ai:
+    if commit is not None:
         return commit
     if pull.ai:
         return pull
-    return commit or Attribution(False, "the commit that added the line is unknown", Evidence.NONE)
+    return Attribution(False, "the commit that added the line is unknown", Evidence.NONE)
 
 
 def blame_by_content(

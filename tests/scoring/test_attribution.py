@@ -13,6 +13,7 @@ from scoring.attribution import (
     PullInfo,
     Rules,
     agent_in_identity,
+    attribute_commits,
     attribute_lines,
     blame_by_content,
     claims_from_agent_trace,
@@ -112,6 +113,69 @@ def test_each_line_follows_the_commit_that_added_it():
 def test_pull_evidence_covers_lines_of_commits_without_evidence():
     result = attribute_lines([LineOrigin("f.py", 2, HUMAN.sha, 2)], [HUMAN], PullInfo(branch="copilot/x"))
     assert result[("f.py", 2)].evidence is Evidence.BRANCH
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Fix the parser\n\nhttps://claude.ai/code/session_011CUzyx8aBcD",
+        "Fix the parser\n\nClaude-Session: 011CUzyx8aBcD",
+        "Fix the parser\n\nclaude-session: 011CUzyx8aBcD",
+    ],
+)
+def test_claude_code_session_link_or_trailer_alone_marks_the_commit(message):
+    attribution = classify_commit(CommitInfo("c" * 40, "Ada <ada@example.com>", message=message))
+    assert attribution.ai and attribution.agent == "Claude" and "session" in attribution.reason.lower()
+
+
+def test_a_session_link_to_another_site_does_not_count():
+    message = "Notes\n\nhttps://example.com/code/session_011CUzyx8aBcD"
+    assert not classify_commit(CommitInfo("c" * 40, "Ada <ada@example.com>", message=message)).ai
+
+
+# The case: the session link is the commit's only AI marker.
+CLAUDE_WEB = CommitInfo(
+    "w" * 40, "Sam <sam@example.com>", message="Add x\n\nhttps://claude.ai/code/session_01ab"
+)
+AGENT_BRANCH = PullInfo(branch="claude/add-x")
+
+
+def test_agent_branch_marks_commits_without_evidence_when_none_has_any():
+    result = attribute_commits([HUMAN], AGENT_BRANCH)
+    assert result[HUMAN.sha].ai and result[HUMAN.sha].evidence is Evidence.BRANCH
+
+
+def test_agent_branch_never_marks_a_bots_commit():
+    bot = CommitInfo(
+        "b" * 40,
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+        login="github-actions[bot]",
+    )
+    attribution = attribute_commits([bot], PullInfo(branch="codex/fix"))[bot.sha]
+    assert not attribution.ai and "github-actions[bot]" in attribution.reason
+
+
+def test_agent_branch_leaves_the_maintainers_commits_human_when_others_carry_ai_evidence():
+    maintainer = CommitInfo("m" * 40, "Mia Maintainer <mia@example.com>", message="Tweak docs")
+    result = attribute_commits([CLAUDE_WEB, maintainer], AGENT_BRANCH)
+    assert result[CLAUDE_WEB.sha].ai and result[CLAUDE_WEB.sha].evidence is Evidence.TRAILER
+    assert not result[maintainer.sha].ai and "mia@example.com" in result[maintainer.sha].reason
+
+
+def test_agent_branch_marks_an_unmarked_commit_by_the_same_author_as_the_ai_commits():
+    # Claude Code run locally commits as the user: their commit without the trailer may be the agent's.
+    assisted = CommitInfo(
+        "t" * 40, "Ada <ADA@example.com>", message="x\n\nCo-authored-by: Claude <noreply@anthropic.com>"
+    )
+    unmarked = CommitInfo("u" * 40, "Ada <ada@example.com>", message="y")
+    assert attribute_commits([assisted, unmarked], AGENT_BRANCH)[unmarked.sha].evidence is Evidence.BRANCH
+
+
+def test_lines_follow_per_commit_attribution_on_an_agent_branch():
+    maintainer = CommitInfo("m" * 40, "Mia <mia@example.com>")
+    origins = [LineOrigin("f.py", 1, CLAUDE_WEB.sha, 1), LineOrigin("f.py", 2, maintainer.sha, 2)]
+    result = attribute_lines(origins, [CLAUDE_WEB, maintainer], AGENT_BRANCH)
+    assert result[("f.py", 1)].ai and not result[("f.py", 2)].ai
 
 
 def test_line_claim_beats_commit_evidence_in_both_directions():
