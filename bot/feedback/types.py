@@ -1,6 +1,9 @@
 """The plain values of the feedback loop: what became of a scored line, and the records the report reads.
 
-No SQLAlchemy here: bot/store.py turns its rows into these, and the pure feedback modules take them.
+Two fates per line: what happened to it inside its pull request (`Fate`, before merge), and its first
+edit on the default branch after merge (`AfterMerge`, scoring.target's `Fate`), which is the event the
+probabilities are of. No SQLAlchemy here: bot/store.py turns its rows into these, and the pure feedback
+modules take them.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from scoring import target
+
 
 class Fate(enum.StrEnum):
-    """What became of a scored line by the time its PR closed."""
+    """What became of a scored line inside its PR, by the time the PR closed."""
 
     KEPT = "kept"
     EDITED = "edited"
@@ -19,8 +24,37 @@ class Fate(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AfterMerge:
+    """A line's first edit on the default branch after its merge, and whether its 90-day window had ended
+    when the history was read."""
+
+    fate: target.Fate
+    window_ended: bool
+
+    @property
+    def pending(self) -> bool:
+        # Nobody has touched it yet, but someone still may before the window ends: not a negative yet.
+        return not self.fate.touched and not self.window_ended
+
+    @property
+    def label(self) -> bool | None:
+        """The target (a person changed its content within 90 days); None while pending."""
+        return None if self.pending else self.fate.is_target
+
+    @property
+    def touched(self) -> bool | None:
+        """The looser label (any later commit changed or removed it); None while pending."""
+        return None if self.pending else self.fate.touched
+
+
+@dataclass(frozen=True, slots=True)
 class OutcomeLine:
-    """A scored line whose PR has closed, as the weekly report reads it."""
+    """A scored line whose PR has closed, as the weekly report reads it.
+
+    `fate` is what happened inside the PR (None where no PR was followed: a local checkout's report);
+    `after` the fate after merge (None until it has been read from the repository's history). `number` is
+    the PR, or in a local checkout's report the AI commit's position: lines of one unit resample together.
+    """
 
     repo: str
     number: int
@@ -29,13 +63,20 @@ class OutcomeLine:
     probe_version: str
     calibration: str
     commented: bool
-    fate: Fate
+    fate: Fate | None
     merged: bool
     closed_at: dt.datetime
+    after: AfterMerge | None = None
 
     @property
-    def edited(self) -> bool:
-        return self.fate is not Fate.KEPT
+    def edited(self) -> bool | None:
+        """Edited or deleted inside the PR; None where the PR was not followed."""
+        return None if self.fate is None else self.fate is not Fate.KEPT
+
+    @property
+    def target(self) -> bool | None:
+        """The event the probability is of; None while unknown (pending, or the history not read)."""
+        return None if self.after is None else self.after.label
 
 
 @dataclass(frozen=True, slots=True)
