@@ -24,6 +24,23 @@ MAX_SHOWN_CHARS = 160
 RISKIEST_WHEN_NONE_FLAGGED = 5
 
 
+# https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions: a command's data escapes
+# % and line breaks; its properties also `:` and `,`, which would otherwise end the property (a file named
+# "a.py,line=1::forged" must not forge an annotation).
+_DATA_ESCAPES = {"%": "%25", "\r": "%0D", "\n": "%0A"}
+_PROPERTY_ESCAPES = {**_DATA_ESCAPES, ":": "%3A", ",": "%2C"}
+
+
+def _escape(text: str, escapes: dict[str, str]) -> str:
+    return "".join(escapes.get(char, char) for char in text)
+
+
+def workflow_command(command: str, message: str, **properties: object) -> str:
+    """One `::command key=value,...::message` line with GitHub's escaping of properties and message."""
+    listed = ",".join(f"{key}={_escape(str(value), _PROPERTY_ESCAPES)}" for key, value in properties.items())
+    return f"::{command} {listed}::{_escape(message, _DATA_ESCAPES)}"
+
+
 def shorten(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
     """`text` cut to `limit` characters, saying how many were left out."""
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
@@ -80,4 +97,4 @@ class TerminalReporter:
         if self.workflow_commands:
             for d in flagged:
                 message = f"edit probability {d.line.probability:.2f} ({in_ten(d.line.probability)} such lines edited)"
-                print(f"::warning file={d.line.path},line={d.line.line},title=redline::{message}")
+                print(workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline"))

@@ -10,7 +10,7 @@ from rich.console import Console
 from bot import gate
 from bot.config import load_settings
 from bot.reporters.check_run import annotations
-from bot.reporters.local import TerminalReporter
+from bot.reporters.local import TerminalReporter, workflow_command
 from bot.reporters.output import Show
 from bot.reporters.sarif import SarifReporter
 from bot.review import review
@@ -35,6 +35,21 @@ def test_terminal_report_shows_flagged_lines_summary_gate_and_workflow_commands(
     assert "calc.py:3" in text and "calc.py:4" in text and "calc.py:5" not in text
     assert "cursoragent@cursor.com" in text and "gate: failure" in text and "Coverage" in text
     assert "::warning file=calc.py,line=3,title=redline::" in capsys.readouterr().out
+
+
+def test_workflow_command_escapes_file_names_as_github_documents():
+    line = workflow_command("warning", "50% of\nthese", file="a.py,line=1::x\r\n%.py", line=3, title="redline")
+    assert line == "::warning file=a.py%2Cline=1%3A%3Ax%0D%0A%25.py,line=3,title=redline::50%25 of%0Athese"
+
+
+def test_a_file_name_with_commas_and_colons_cannot_forge_an_annotation(git_repo, tiny, capsys):
+    git_repo.commit({"README": "x\n"}, "base")
+    git_repo.branch("feature")
+    git_repo.commit({"x,line=1,title=forged:.py": CODE}, "agent", author="Cursor Agent <cursoragent@cursor.com>")
+    outcome = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={}))
+    TerminalReporter(Console(file=io.StringIO()), workflow_commands=True).report(outcome)
+    commands = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("::warning")]
+    assert commands and all(ln.startswith("::warning file=x%2Cline=1%2Ctitle=forged%3A.py,line=") for ln in commands)
 
 
 def test_terminal_report_prints_code_and_names_as_written_not_as_markup(git_repo, tiny):
