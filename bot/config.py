@@ -8,11 +8,11 @@ one row to ENV_VARS.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Hashable, Mapping
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from scoring.attribution import DEFAULT_BRANCH_PREFIXES, DEFAULT_LABELS, DetectMode, Rules
 from scoring.decisions import DEFAULT_COMMENT_THRESHOLD, DEFAULT_GATE_THRESHOLD, DEFAULT_MAX_COMMENTS, Thresholds
@@ -31,17 +31,23 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 
+# Strict: YAML's `true` must not pass as the number 1 (pydantic's lax mode reads `gate: true` as 1.0);
+# an integer still passes as a float.
+Number = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ThresholdSettings(_Section):
-    comment: float | None = Field(None, ge=0.0, le=1.0, description="None: the probe card's default")
-    gate: float = Field(DEFAULT_GATE_THRESHOLD, ge=0.0, le=1.0)
+    comment: Number | None = Field(None, ge=0.0, le=1.0, description="None: the probe card's default")
+    gate: Number = Field(DEFAULT_GATE_THRESHOLD, ge=0.0, le=1.0)
 
 
 class CommentSettings(_Section):
-    max: int = Field(DEFAULT_MAX_COMMENTS, ge=0, le=100)
+    max: Count = Field(DEFAULT_MAX_COMMENTS, ge=0, le=100)
     docs_url: str = DOCS_URL
 
 
@@ -70,7 +76,7 @@ class ModelSettings(_Section):
     pr_model: str = "default"
     # This repository's share of AI-written lines that people edit later (`redline prior` estimates it
     # from the repository's history); None: the training repositories' rate.
-    repo_edit_rate: float | None = Field(None, gt=0, lt=1)
+    repo_edit_rate: Number | None = Field(None, gt=0, lt=1)
 
 
 class CalibrationSettings(_Section):
@@ -81,7 +87,7 @@ class CalibrationSettings(_Section):
 class LanguageSettings(_Section):
     # Languages the probe was not trained on are scored only when listed here ("*": all).
     extra: tuple[str, ...] = ()
-    max_added_lines_per_file: int = Field(5000, ge=1)
+    max_added_lines_per_file: Count = Field(5000, ge=1)
 
 
 class ReportSettings(_Section):
@@ -189,13 +195,44 @@ def _problems(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice (safe_load keeps the last one silently) and turns
+    an integer too long for Python's int() (ValueError past 4,300 digits) into a YAML error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Hashable] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` may be overridden by design
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, Hashable):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {_clip(repr(key))}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep)  # type: ignore[no-untyped-call,no-any-return]
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)  # type: ignore[no-untyped-call,no-any-return]
+        except ValueError:
+            digits = len(str(node.value))
+            raise yaml.constructor.ConstructorError(
+                None, None, f"integer of {digits:,} digits is too long", node.start_mark
+            ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+
+
 def _parse_yaml(config_text: str | None) -> dict[str, Any]:
     if config_text is None or not config_text.strip():
         return {}
     try:
-        data = yaml.safe_load(config_text)
+        data = yaml.load(config_text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        raise ConfigError(f"{CONFIG_PATH} is not valid YAML: {error}") from None
+        raise ConfigError(_clip(f"{CONFIG_PATH} is not valid YAML: {error}", MAX_ERROR_CHARS)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@ Option parsing and wiring only; the work is in bot.snapshot, bot.review, bot.pul
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
@@ -42,6 +43,13 @@ def _terminal_reporters(terminal: Reporter, sarif_path: Path | None, settings: S
     if sarif_path:
         chosen.append(SarifReporter(sarif_path, settings.comments.docs_url))
     return chosen
+
+
+def _positive_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # Not click.FloatRange: nan passes its comparisons, and a nan budget never runs out.
+    if not math.isfinite(value) or value <= 0:
+        raise click.BadParameter(f"must be a positive number of seconds, got {value}")
+    return value
 
 
 def _pull_number(event_path: str | None, number: int | None) -> int:
@@ -137,6 +145,7 @@ def _pull_number(event_path: str | None, number: int | None) -> int:
     default=DEFAULT_TIME_BUDGET_S,
     show_default=True,
     envvar="REDLINE_TIME_BUDGET_S",
+    callback=_positive_seconds,
     help="Seconds of scoring before redline gives up (neutral gate).",
 )
 def review(

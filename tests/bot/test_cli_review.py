@@ -134,6 +134,12 @@ def test_own_errors_exit_two_in_one_line_whatever_fail_on_gate_says(git_repo, tm
         assert message in result.output and _one_line_error(result), result.output
 
 
+@pytest.mark.parametrize("budget", ["nan", "-1", "0", "inf"])
+def test_a_time_budget_that_is_not_a_positive_number_is_refused(budget):
+    result = CliRunner().invoke(cli, ["review", "--example", "--time-budget", budget, *MISSING_PROBE])
+    assert result.exit_code == 2 and "--time-budget" in result.output and "positive number" in result.output
+
+
 def test_file_names_git_quotes_are_reviewed(git_repo, installed):
     names = ["café.py", 'say "hi".py', "tab\tname.py"]
     _ai_change(git_repo, {name: "value = 1  # bug\n" for name in names})

@@ -68,11 +68,21 @@ def test_env_overrides_the_file():
         ("thresholds: [", {}, "not valid YAML"),
         (None, {"REDLINE_MAX_COMMENTS": "many"}, "REDLINE_MAX_COMMENTS"),
         (None, {"REDLINE_GATE": "perhaps"}, "REDLINE_GATE"),
+        ("comments: {max: " + "9" * 5000 + "}", {}, "integer of 5,000 digits is too long"),
+        ("thresholds: {gate: true}", {}, "thresholds.gate: Input should be a valid number"),
+        ("comments: {max: true}", {}, "comments.max: Input should be a valid integer"),
+        ("comments: {max: 3}\ncomments: {max: 4}\n", {}, "duplicate key 'comments'"),
+        ("comments: {max: 3, max: 4}", {}, "duplicate key 'max'"),
     ],
 )
 def test_invalid_configuration_is_a_clear_config_error(text, env, fragment):
     with pytest.raises(ConfigError, match=fragment.replace("(", r"\(").replace("[", r"\[")):
         load_settings(text, env=env)
+
+
+def test_a_yaml_merge_key_may_be_overridden_and_an_integer_is_a_number():
+    merged = load_settings("thresholds: {<<: {gate: 0.5, comment: 0.2}, gate: 1}\n", env={})
+    assert (merged.thresholds.gate, merged.thresholds.comment) == (1.0, 0.2)
 
 
 def test_the_documented_example_config_is_exactly_the_defaults():
