@@ -126,16 +126,27 @@ def open_repo(path: str | Path) -> git.Repo:
 
 
 def _commit(repo: git.Repo, ref: str, option: str, path: str | Path) -> git.Commit:
+    """The commit `ref` names, resolved by git itself (GitPython's own parser raises IndexError or
+    NotImplementedError on some reflog forms, and reads `HEAD@{99999999999999999999}` as HEAD).
+
+    A ref starting with `-` is refused before git runs: `--base=--output=X` must never reach git as an
+    option; `--end-of-options` guards the call as well.
+    """
+    if ref.startswith("-") or not ref.strip():
+        raise RedlineError(f"{option} {ref!r} is not a ref (a branch, tag or commit)")
     try:
-        return repo.commit(ref)
+        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+        return repo.commit(sha)
     except (git.exc.GitError, ValueError, gitdb.exc.ODBError) as error:
         raise RedlineError(f"{option} {ref!r} is not a commit in {path}") from error
 
 
 def local_config_text(path: str | Path, ref: str) -> str | None:
-    """`.github/redline.yml` at `ref` (the base branch), or None when there is none."""
+    """`.github/redline.yml` at `ref` (the --base branch), or None when there is none."""
+    repo = open_repo(path)
+    sha = _commit(repo, ref, "--base", path).hexsha
     try:
-        return open_repo(path).git.show(f"{ref}:{CONFIG_PATH}", strip_newline_in_stdout=False)
+        return repo.git.show("--end-of-options", f"{sha}:{CONFIG_PATH}", strip_newline_in_stdout=False)
     except git.exc.GitCommandError:
         return None
 

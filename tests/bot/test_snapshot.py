@@ -66,7 +66,9 @@ def test_config_is_read_from_the_base_ref_not_the_branch(git_repo):
     git_repo.branch("feature")
     git_repo.commit({".github/redline.yml": "gate: {enabled: false}\n"}, "try to switch the gate off")
     assert local_config_text(git_repo.path, "main") == "gate: {enabled: true}\n"
-    assert local_config_text(git_repo.path, "no-such-ref") is None
+    assert local_config_text(git_repo.path, "feature~1") == "gate: {enabled: true}\n"
+    with pytest.raises(RedlineError, match="--base 'no-such-ref' is not a commit"):
+        local_config_text(git_repo.path, "no-such-ref")
 
 
 def test_bad_refs_are_a_clear_error(git_repo):
@@ -75,6 +77,24 @@ def test_bad_refs_are_a_clear_error(git_repo):
         local_snapshot(git_repo.path, "main", "nope")
     with pytest.raises(RedlineError, match="--base 'nope' is not a commit in"):
         local_snapshot(git_repo.path, "nope", "main")
+
+
+@pytest.mark.parametrize("ref", ["HEAD@{100000}", "HEAD~-1", "HEAD:a.py", "HEAD^{tree}", ""])
+def test_refs_git_cannot_resolve_to_a_commit_are_a_clear_error(git_repo, ref):
+    git_repo.commit({"a.py": "x = 1\n"}, "base")
+    with pytest.raises(RedlineError, match="--head .* is not a"):
+        local_snapshot(git_repo.path, "main", ref)
+
+
+def test_a_ref_that_looks_like_an_option_never_reaches_git(git_repo, tmp_path):
+    git_repo.commit({".github/redline.yml": "gate: {enabled: true}\n"}, "base")
+    (tmp_path / "out:.github").mkdir()  # where `git show --output=out:.github/redline.yml` would write
+    for ref in (f"--output={tmp_path / 'out'}", "-p"):
+        with pytest.raises(RedlineError, match="is not a ref"):
+            local_config_text(git_repo.path, ref)
+        with pytest.raises(RedlineError, match="is not a ref"):
+            local_snapshot(git_repo.path, "main", ref)
+    assert list((tmp_path / "out:.github").iterdir()) == []
 
 
 def test_a_missing_path_or_a_directory_outside_git_is_a_clear_error(tmp_path):
