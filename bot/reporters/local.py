@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.markdown import Markdown
 from rich.table import Table
 
-from bot.comments import in_ten
+from bot.comments import meaning
 from bot.reporters.output import Show, shown_lines
 from scoring.decisions import GateConclusion, LineVerdict
 
@@ -74,19 +74,24 @@ class TerminalReporter:
         elif show.kind != "flagged":
             title = f"{title}: {show.describe()}"
         shown = shown_lines(outcome, show)
+        whys = [d.line.why or d.line.reason for d in shown]
+        # One commit or one rule usually explains every row: then it is said once, above the table.
+        shared_why = whys[0] if whys and len(set(whys)) == 1 else None
         # Paths, code and branch names are the PR's text, never rich markup: "x[repo] = 1" stays as written.
         table = Table(title=escape(title), show_lines=False)
-        for column in ("probability", "location", "line", "why AI-written"):
+        for column in ("probability", "location", "line", *(() if shared_why else ("why AI-written",))):
             table.add_column(column, overflow="fold")
-        for d in shown:
+        for d, why in zip(shown, whys, strict=True):
             marker = "" if d.verdict is LineVerdict.COMMENT else f" ({d.verdict.value})"
             probability = "–" if d.line.probability != d.line.probability else f"{d.line.probability:.2f}"
             table.add_row(
                 f"{probability}{marker}",
                 escape(f"{d.line.path}:{d.line.line}"),
                 escape(shorten(d.line.text.strip())),
-                escape(d.line.why or d.line.reason),
+                *(() if shared_why else (escape(why),)),
             )
+        if shared_why:
+            self.console.print(f"why AI-written (every line below): {escape(shared_why)}")
         if shown:
             self.console.print(table)
         elif show.kind != "flagged":
@@ -96,5 +101,5 @@ class TerminalReporter:
         self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {escape(outcome.gate.reason)}")
         if self.workflow_commands:
             for d in flagged:
-                message = f"edit probability {d.line.probability:.2f} ({in_ten(d.line.probability)} such lines edited)"
+                message = f"probability {d.line.probability:.2f} that a person changes this line ({meaning(d.line.probability)})"
                 print(workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline"))

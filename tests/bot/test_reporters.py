@@ -89,3 +89,25 @@ def test_gate_title_and_exit_codes():
     neutral = GateDecision(GateConclusion.NEUTRAL, "model missing")
     assert gate.exit_code(failed) == 1 and gate.exit_code(neutral) == 0
     assert gate.title(neutral).startswith("redline did not gate") and len(gate.title(failed)) <= 255
+
+
+def test_terminal_table_says_a_shared_reason_once_above_the_rows(git_repo, tiny):
+    buffer = io.StringIO()
+    TerminalReporter(Console(file=buffer, width=200), show=Show("top", 5)).report(_outcome(git_repo, tiny))
+    text = buffer.getvalue()
+    assert text.count("cursoragent@cursor.com") == 1 and "why AI-written (every line below):" in text
+
+
+def test_terminal_table_keeps_a_reason_per_row_when_the_rows_differ(git_repo, tiny):
+    git_repo.commit({"calc.py": "x = 1\n"}, "base")
+    git_repo.branch("feature")
+    git_repo.commit({"calc.py": "x = 1\ny = 2  # bug\n"}, "one", author="Cursor Agent <cursoragent@cursor.com>")
+    git_repo.commit(
+        {"calc.py": "x = 1\ny = 2  # bug\nz = 3  # bug\n"}, "two", author="Copilot <copilot@github.com>"
+    )
+    outcome = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={}))
+    buffer = io.StringIO()
+    TerminalReporter(Console(file=buffer, width=250), show=Show("top", 5)).report(outcome)
+    text = buffer.getvalue()
+    assert "why AI-written" in text and "every line below" not in text
+    assert "cursoragent@cursor.com" in text and "copilot@github.com" in text
