@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 from bot.config import env_bool
 from bot.github.client import DEFAULT_BASE_URL
 from scoring.errors import ConfigError
@@ -68,7 +71,7 @@ class AppSettings:
             app_id=env.get("REDLINE_APP_ID", ""),
             private_key=key,
             github_api_url=env.get("REDLINE_GITHUB_API_URL", DEFAULT_BASE_URL),
-            database_url=env.get("REDLINE_DATABASE_URL") or None,
+            database_url=_database_url(env.get("REDLINE_DATABASE_URL") or None),
             redis_url=env.get("REDLINE_REDIS_URL", DEFAULT_REDIS_URL),
             report_schedule=env.get("REDLINE_REPORT_SCHEDULE", DEFAULT_REPORT_SCHEDULE),
             recalibrate=_bool(env, "REDLINE_RECALIBRATE", True),
@@ -95,6 +98,19 @@ class AppSettings:
         if len(parts) != 5:
             raise ConfigError(f"REDLINE_REPORT_SCHEDULE must be a 5-field cron line, got {self.report_schedule!r}")
         return parts[0], parts[1], parts[2], parts[3], parts[4]
+
+
+def _database_url(url: str | None) -> str | None:
+    """The URL, once SQLAlchemy can parse it and its driver imports: a bad port or a missing driver is
+    a configuration error at startup, not an internal error at the first query. The message never
+    quotes the URL, which may hold a password."""
+    if url is None:
+        return None
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as error:
+        raise ConfigError(f"REDLINE_DATABASE_URL is not a database URL redline can use: {error}") from None
+    return url
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

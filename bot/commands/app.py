@@ -27,7 +27,26 @@ def parse_since(text: str) -> dt.timedelta:
     if not match:
         raise ConfigError(f"--since takes a duration like 7d, 24h or 2w, got {text!r}")
     amount, unit = int(match.group(1)), match.group(2)
-    return {"h": dt.timedelta(hours=amount), "d": dt.timedelta(days=amount), "w": dt.timedelta(weeks=amount)}[unit]
+    try:
+        return {"h": dt.timedelta(hours=amount), "d": dt.timedelta(days=amount),
+                "w": dt.timedelta(weeks=amount)}[unit]
+    except OverflowError:  # past timedelta's 999,999,999 days
+        raise ConfigError(f"--since {text!r} is longer than any period redline can report on") from None
+
+
+def report_period(since_text: str, until_text: str | None) -> tuple[dt.datetime, dt.datetime]:
+    """[since, until) from --since and --until (ISO 8601, naive = UTC; None: now)."""
+    try:
+        until = dt.datetime.fromisoformat(until_text) if until_text else dt.datetime.now(dt.UTC)
+    except ValueError:
+        raise ConfigError(f"--until takes an ISO 8601 date or time like 2026-11-23, got {until_text!r}") from None
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=dt.UTC)
+    length = parse_since(since_text)
+    try:
+        return until - length, until
+    except OverflowError:  # before year 1
+        raise ConfigError(f"--since {since_text} before --until {until_text} starts before the year 1") from None
 
 
 @click.command("serve")
@@ -84,10 +103,7 @@ def report(repos: tuple[str, ...], since_text: str, until_text: str | None, resc
     from bot.app.settings import AppSettings
 
     settings = AppSettings.from_env()
-    until = dt.datetime.fromisoformat(until_text) if until_text else dt.datetime.now(dt.UTC)
-    if until.tzinfo is None:
-        until = until.replace(tzinfo=dt.UTC)
-    since = until - parse_since(since_text)
+    since, until = report_period(since_text, until_text)
     token = os.environ.get("GITHUB_TOKEN") or os.environ.get("REDLINE_GITHUB_TOKEN")
     if rescore:
         _report_by_rescoring(settings, repos, since, until, token, post)
@@ -115,7 +131,7 @@ def _report_from_store(settings: AppSettings, repos: tuple[str, ...], since: dt.
             client = auth.client(installed[repo])
         elif post and token:
             client = GitHubClient(token, base_url=settings.github_api_url)
-        result = file_report(store, client, settings, repo, since, until)
+        result = file_report(store, client, settings, repo, since, until, write=True)
         _echo(repo, result["week"], result["lines"], result["issue"], result["png"], result["body"],
               client is None, result["recalibrated"])
 
