@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.markdown import Markdown
 from rich.table import Table
 
-from bot.comments import meaning
+from bot.comments import in_ten
 from bot.reporters.output import Show, shown_lines
 from scoring.decisions import GateConclusion, LineVerdict
 
@@ -101,5 +101,5 @@ class TerminalReporter:
         self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {escape(outcome.gate.reason)}")
         if self.workflow_commands:
             for d in flagged:
-                message = f"probability {d.line.probability:.2f} that a person changes this line ({meaning(d.line.probability)})"
+                message = f"edit probability {d.line.probability:.2f} ({in_ten(d.line.probability)} such lines edited)"
                 print(workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline"))
