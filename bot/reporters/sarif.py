@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.comments import in_ten
 from scoring.decisions import LineVerdict
+from scoring.errors import RedlineError
 
 if TYPE_CHECKING:
     from bot.review import ReviewOutcome
@@ -65,5 +66,10 @@ class SarifReporter:
         self.docs_url = docs_url
 
     def report(self, outcome: ReviewOutcome) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(sarif_document(outcome, self.docs_url), indent=2))
+        """Write the file; a path that cannot be written is a RedlineError, so the review (already shown,
+        and still to be posted) is kept and the problem reported beside it (bot.review._report)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(sarif_document(outcome, self.docs_url), indent=2))
+        except OSError as error:
+            raise RedlineError(f"cannot write the SARIF file {self.path}: {error.strerror or error}") from error

@@ -25,6 +25,16 @@ def test_example_review_without_a_model_is_neutral_and_exits_zero(tmp_path):
     assert document["version"] == "2.1.0" and document["runs"][0]["results"] == []
 
 
+@pytest.mark.parametrize("target", ["/proc/version", "{tmp}/file/under/a/file.sarif"])
+def test_a_sarif_path_that_cannot_be_written_keeps_the_review_and_says_why(tmp_path, target):
+    (tmp_path / "file").write_text("")
+    sarif = target.format(tmp=tmp_path)
+    result = CliRunner().invoke(cli, ["review", "--example", *MISSING_PROBE, "--sarif", sarif])
+    assert result.exit_code == 0 and "gate: neutral" in result.output, result.output
+    assert f"reporter problem: SarifReporter: cannot write the SARIF file {sarif}" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+
+
 def test_invalid_config_on_the_base_branch_is_a_clear_error(git_repo):
     git_repo.commit({".github/redline.yml": "thresholds: {comment: 2}\n", "a.py": "x = 1\n"}, "base")
     git_repo.branch("feature")
