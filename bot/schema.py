@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import (
     BigInteger, Boolean, Connection, DateTime, Float, ForeignKey, Integer, String, Text,
-    UniqueConstraint, func, insert, select,
+    UniqueConstraint, func, insert, inspect, select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -115,9 +115,21 @@ class OutcomeRow(Base):
     __tablename__ = "outcomes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scored_line_id: Mapped[int] = mapped_column(ForeignKey("scored_lines.id"), unique=True)
-    fate: Mapped[str] = mapped_column(String(16))
+    fate: Mapped[str] = mapped_column(String(16))  # inside the PR: kept, edited, deleted
     merged: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # After merge, on the default branch (scoring.target.Fate); all None until the history has been read.
+    after_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    after_editor: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    after_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    after_days: Mapped[float | None] = mapped_column(Float, nullable=True)
+    after_files: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    after_added: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    after_deleted: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    after_sweeping: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    after_target: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    after_window_ended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    after_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class DeliveryRow(Base):
@@ -157,9 +169,18 @@ def _create_v1(connection: Connection) -> None:
     Base.metadata.create_all(connection)
 
 
+def _add_after_merge_fates_v2(connection: Connection) -> None:
+    # v1 creates today's models, so a new database already has these columns; an older one gets them.
+    present = {c["name"] for c in inspect(connection).get_columns(OutcomeRow.__tablename__)}
+    for column in OutcomeRow.__table__.columns:
+        if column.name.startswith("after_") and column.name not in present:
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f"ALTER TABLE {OutcomeRow.__tablename__} ADD COLUMN {column.name} {kind}")
+
+
 # Append-only: a shipped migration is never edited. A schema change edits the models above AND appends
 # a migration that takes a version-(n-1) database there (tests/app/test_store.py compares the two).
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1,)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _add_after_merge_fates_v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

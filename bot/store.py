@@ -23,11 +23,12 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, Ope
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.feedback.types import Fate, GateRecord, OutcomeLine
+from bot.feedback.types import AfterMerge, Fate, GateRecord, OutcomeLine
 from bot.schema import (
     CalibrationRow, DeliveryRow, InstallationRow, OutcomeRow, PullRequestRow, RepositoryRow,
     ReportIssueRow, ReviewRow, ReviewStatus, ScoredLineRow, migrate, utcnow,
 )
+from scoring import target
 from scoring.errors import ConfigError, RedlineError
 
 
@@ -326,13 +327,28 @@ class Store:
                 else:
                     existing.fate, existing.merged = fate, merged
 
+    def record_after_merge(self, fates: Sequence[tuple[int, AfterMerge]]) -> None:
+        """Store each line's fate after merge (bot.feedback.fates) on its outcome; re-reading replaces it.
+        Lines without an outcome (their PR not closed) are an error: there is nothing to attach it to."""
+        with self._transaction() as s:
+            for line_id, after in fates:
+                row = s.scalar(select(OutcomeRow).where(OutcomeRow.scored_line_id == line_id))
+                if row is None:
+                    raise LookupError(f"scored line {line_id} has no outcome; record the PR's outcome first")
+                fate, size = after.fate, after.fate.size
+                row.after_kind, row.after_editor = fate.kind.value, fate.editor.value if fate.editor else None
+                row.after_commit, row.after_days = fate.commit, fate.days
+                row.after_files, row.after_added, row.after_deleted = (
+                    (size.files, size.added, size.deleted) if size else (None, None, None))
+                row.after_sweeping, row.after_target = fate.sweeping, fate.is_target
+                row.after_window_ended, row.after_recorded_at = after.window_ended, utcnow()
+
     def outcome_lines(self, repo: str | None, since: dt.datetime, until: dt.datetime) -> list[OutcomeLine]:
         """Scored lines with an outcome whose PR closed in [since, until); unscored lines are left out."""
         query = (
             select(RepositoryRow.full_name, PullRequestRow.number, ScoredLineRow.probability, ScoredLineRow.logit,
                    ScoredLineRow.probe_version, ScoredLineRow.calibration, ScoredLineRow.commented,
-                   OutcomeRow.fate, OutcomeRow.merged,
-                   PullRequestRow.closed_at)
+                   OutcomeRow.fate, OutcomeRow.merged, PullRequestRow.closed_at, OutcomeRow)
             .join(ScoredLineRow, OutcomeRow.scored_line_id == ScoredLineRow.id)
             .join(ReviewRow, ScoredLineRow.review_id == ReviewRow.id)
             .join(PullRequestRow, ReviewRow.pull_request_id == PullRequestRow.id)
@@ -344,7 +360,7 @@ class Store:
         if repo is not None:
             query = query.where(RepositoryRow.full_name == repo)
         with self._transaction() as s:
-            return [OutcomeLine(*r[:7], Fate(r[7]), *r[8:]) for r in s.execute(query)]
+            return [OutcomeLine(*r[:7], Fate(r[7]), *r[8:10], after=_after_merge(r[10])) for r in s.execute(query)]
 
     def gate_records(self, repo: str, since: dt.datetime, until: dt.datetime) -> list[GateRecord]:
         """The last finished review of every PR of `repo` reviewed in [since, until)."""
@@ -439,6 +455,16 @@ class Store:
         if row is None:
             raise LookupError(f"no review of {key.repo}#{key.number} at {key.head_sha}; claim it first")
         return row
+
+
+def _after_merge(row: OutcomeRow) -> AfterMerge | None:
+    if row.after_kind is None:
+        return None
+    size = (None if row.after_files is None else
+            target.CommitSize(row.after_files, row.after_added or 0, row.after_deleted or 0))
+    fate = target.Fate(target.EditKind(row.after_kind), target.editor_of(row.after_editor or ""), size,
+                       row.after_days, row.after_commit)
+    return AfterMerge(fate, bool(row.after_window_ended))
 
 
 def _finite(value: float | None) -> float | None:

@@ -70,8 +70,11 @@ def report_enabled(client: GitHubClient, repo: str) -> bool:
 
 
 def file_report(store: Store, client: GitHubClient | None, settings: AppSettings, repo: str,
-                since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
-    """Build, draw and (with a client) file the report of `repo` for [since, until) from the store."""
+                since: dt.datetime, until: dt.datetime, write: bool = True) -> dict[str, Any]:
+    """Build, draw and (with a client) file the report of `repo` for [since, until) from the store.
+
+    `write=False` (`redline report --no-post`) only reads the store: no recalibration or issue number is saved.
+    """
     if client is not None and not report_enabled(client, repo):
         client = None  # figures and recalibration as usual, but no issue
     outcomes = store.outcome_lines(repo, since, until)
@@ -84,11 +87,12 @@ def file_report(store: Store, client: GitHubClient | None, settings: AppSettings
     built = report.build(repo, since, until, outcomes, store.gate_records(repo, since, until), lines_scored,
                          prs_scored, history=history, include_unmerged=settings.include_unmerged)
     recalibration = built.recalibration
-    saved = settings.recalibrate and recalibration is not None and recalibration.applied and current is not None
+    saved = (write and settings.recalibrate and recalibration is not None and recalibration.applied
+             and current is not None)
     if saved and recalibration is not None and current is not None:
         store.save_calibration(repo, current, json.dumps(recalibration.params), recalibration.n_lines)
     published = publish(built, client, settings, store.report_issue(repo, built.week))
-    if published.issue is not None:
+    if write and published.issue is not None:
         store.save_report_issue(repo, built.week, published.issue)
     return {"repo": repo, "week": built.week, "lines": built.n_lines, "issue": published.issue,
             "png": str(published.png or ""), "recalibrated": saved, "body": published.body}

@@ -131,7 +131,7 @@ def _report_from_store(settings: AppSettings, repos: tuple[str, ...], since: dt.
             client = auth.client(installed[repo])
         elif post and token:
             client = GitHubClient(token, base_url=settings.github_api_url)
-        result = file_report(store, client, settings, repo, since, until, write=True)
+        result = file_report(store, client, settings, repo, since, until, write=post)
         _echo(repo, result["week"], result["lines"], result["issue"], result["png"], result["body"],
               client is None, result["recalibrated"])
 

@@ -46,9 +46,13 @@ class Recalibration:
 
 
 def recalibrate(history: Sequence[OutcomeLine], seed: int = 0) -> Recalibration | None:
-    """Fit a Platt recalibration on the raw logits of `history`, or None while too few outcomes exist."""
+    """Fit a Platt recalibration on the raw logits of `history`, or None while too few outcomes exist.
+
+    Fitted on the target (a person changed the line's content within 90 days of the merge), the event the
+    probabilities are of: lines whose target is not known yet (pending, history not read) are left out."""
+    history = [o for o in history if o.target is not None]
     logits = np.array([o.logit for o in history], dtype=np.float64)
-    y = np.array([float(o.edited) for o in history], dtype=np.float64)
+    y = np.array([float(bool(o.target)) for o in history], dtype=np.float64)
     positives = int(y.sum())
     if len(history) < MIN_RECALIBRATION_LINES or min(positives, len(history) - positives) < MIN_RECALIBRATION_CLASS:
         return None

@@ -1,7 +1,11 @@
 """The weekly calibration report: did redline's probabilities mean what they said?
 
-`build` turns outcome lines (scored lines whose PR closed) into a Report with every figure and its
-bootstrap interval (metrics from scoring.metrics only); `verdict` says in one sentence whether the
+The probabilities are of scoring.target's event (a person changes the line's content within 90 days of
+the merge, in a focused commit), so hit rate and calibration are measured against that, on the lines
+whose fate after merge is known; a line nobody has touched before its 90 days are up is pending, never a
+negative. Two older labels stay as visible columns: any later commit touched the line, and the line was
+edited inside its PR. `build` turns outcome lines (scored lines whose PR closed) into a Report with every
+figure and its bootstrap interval (metrics from scoring.metrics only); `verdict` says in one sentence whether the
 comments were worth reading; `render_markdown` writes the issue body (verdict first) with a Mermaid
 reliability chart; `write_png` draws the same chart. Bins with fewer than MIN_BIN_LINES lines are merged
 with their neighbours. No GitHub, no database.
@@ -12,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +24,7 @@ import numpy as np
 
 from bot.feedback.recalibration import MIN_RECALIBRATION_CLASS, MIN_RECALIBRATION_LINES, Recalibration, recalibrate
 from bot.feedback.types import GateRecord, OutcomeLine
-from scoring import metrics
+from scoring import metrics, target
 from scoring.metrics import Interval, ReliabilityBin
 from scoring.types import CalibrationSource
 
@@ -29,6 +33,38 @@ MIN_BIN_LINES = 20  # a reliability bin with fewer lines is merged with its neig
 MIN_COMMENTS_FOR_VERDICT = 10  # fewer commented lines with an outcome: too few to judge the comments
 SIGNIFICANCE = 0.05  # comments "beat chance" when this many hits would happen by chance less often
 TITLE = "redline calibration report"
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """One label over the lines where it is known: how many had the event, overall and among commented lines."""
+
+    lines: int
+    events: int
+    comments: int
+    comment_events: int
+
+    @property
+    def base_rate(self) -> float:
+        return self.events / self.lines if self.lines else float("nan")
+
+    @property
+    def hit_rate(self) -> float:
+        return self.comment_events / self.comments if self.comments else float("nan")
+
+
+def rates(lines: Sequence[OutcomeLine], label: Callable[[OutcomeLine], bool | None]) -> Rates:
+    known = [(o.commented, bool(label(o))) for o in lines if label(o) is not None]
+    return Rates(len(known), sum(e for _, e in known), sum(c for c, _ in known), sum(c and e for c, e in known))
+
+
+@dataclass(frozen=True, slots=True)
+class FateCount:
+    """Lines whose first edit after merge was of this kind, in a focused and in a sweeping commit."""
+
+    kind: target.EditKind
+    focused: int
+    sweeping: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +78,20 @@ class Report:
     prs_scored: int
     prs_closed: int
     prs_unmerged_excluded: int
-    n_lines: int
-    positives: int
-    base_rate: float
+    n_lines: int  # lines with an outcome of any kind
+    measured: int  # ... of which the fate after merge was read
+    pending: int  # ... of which nobody has touched yet and the 90 days have not passed
+    target: Rates  # the event the probabilities are of; the calibration figures below are against it
+    touched: Rates  # any later commit changed or removed the line (the older, looser label)
+    in_pr: Rates  # edited or deleted inside its PR, before merge
     auc: Interval
     bss: Interval
     ece: Interval
     ece_mass: float
     drift: Interval  # mean predicted minus observed rate; 0 when the calibration holds on average
     bins: tuple[ReliabilityBin, ...]
-    comments: int  # posted comments on lines with an outcome
-    comment_hits: int  # ... of which the line was then edited or deleted
+    fates: tuple[FateCount, ...]  # every touched kind, in scoring.target's order
+    survived: int  # nobody touched it and its 90 days have passed
     gated_prs: int
     gate_failures: int
     gate_overrides: int
@@ -60,8 +99,28 @@ class Report:
     recalibration: Recalibration | None
 
     @property
+    def n_target(self) -> int:
+        return self.target.lines
+
+    @property
+    def positives(self) -> int:
+        return self.target.events
+
+    @property
+    def base_rate(self) -> float:
+        return self.target.base_rate
+
+    @property
+    def comments(self) -> int:
+        return self.target.comments
+
+    @property
+    def comment_hits(self) -> int:
+        return self.target.comment_events
+
+    @property
     def hit_rate(self) -> float:
-        return self.comment_hits / self.comments if self.comments else float("nan")
+        return self.target.hit_rate
 
     @property
     def week(self) -> str:
@@ -84,6 +143,14 @@ def _drift(p: np.ndarray, y: np.ndarray) -> float:
     return float(p.mean() - y.mean()) if p.size else float("nan")
 
 
+def _fate_counts(lines: Sequence[OutcomeLine]) -> tuple[tuple[FateCount, ...], int]:
+    fates = [o.after.fate for o in lines if o.after is not None and not o.after.pending]
+    kinds = [k for k in target.EditKind if k is not target.EditKind.SURVIVED]
+    return (tuple(FateCount(k, sum(f.kind is k and f.sweeping is False for f in fates),
+                            sum(f.kind is k and f.sweeping is True for f in fates)) for k in kinds),
+            sum(not f.touched for f in fates))
+
+
 def build(
     repo: str,
     since: dt.datetime,
@@ -100,27 +167,31 @@ def build(
 
     Unmerged PRs are left out unless `include_unmerged`: their lines were never "kept" by anyone.
     `history` (all merged outcomes so far, same probe version) feeds the per-repository recalibration.
+    Calibration is against the target, on the lines where it is known.
     """
     used = [o for o in outcomes if include_unmerged or o.merged]
     closed = {(o.repo, o.number, o.merged) for o in outcomes}
-    p = np.array([o.probability for o in used], dtype=np.float64)
-    y = np.array([float(o.edited) for o in used], dtype=np.float64)
-    groups = np.array([f"{o.repo}#{o.number}" for o in used], dtype=object)
+    labelled = [o for o in used if o.target is not None]
+    p = np.array([o.probability for o in labelled], dtype=np.float64)
+    y = np.array([float(bool(o.target)) for o in labelled], dtype=np.float64)
+    groups = np.array([f"{o.repo}#{o.number}" for o in labelled], dtype=object)
 
     def interval(metric: object) -> Interval:
         return metrics.bootstrap_interval(metric, p, y, groups=groups,  # type: ignore[arg-type]
                                           n_resamples=BOOTSTRAP_RESAMPLES, seed=seed)
 
-    commented = [o for o in used if o.commented]
+    fates, survived = _fate_counts(used)
     return Report(
         repo=repo, since=since, until=until, lines_scored=lines_scored, prs_scored=prs_scored,
         prs_closed=len({(r, n) for r, n, _ in closed}),
         prs_unmerged_excluded=0 if include_unmerged else len({(r, n) for r, n, m in closed if not m}),
-        n_lines=len(used), positives=int(y.sum()), base_rate=float(y.mean()) if y.size else float("nan"),
+        n_lines=len(used), measured=sum(o.after is not None for o in used),
+        pending=sum(o.after is not None and o.after.pending for o in used),
+        target=rates(used, lambda o: o.target), touched=rates(used, lambda o: o.after.touched if o.after else None),
+        in_pr=rates(used, lambda o: o.edited),
         auc=interval(metrics.auc), bss=interval(metrics.brier_skill_score), ece=interval(metrics.ece),
         ece_mass=metrics.ece(p, y, strategy=metrics.BinStrategy.MASS), drift=interval(_drift),
-        bins=tuple(metrics.reliability_bins(p, y)),
-        comments=len(commented), comment_hits=sum(o.edited for o in commented),
+        bins=tuple(metrics.reliability_bins(p, y)), fates=fates, survived=survived,
         gated_prs=len(gates), gate_failures=sum(g.conclusion == "failure" for g in gates),
         gate_overrides=sum(g.overridden for g in gates),
         repository_calibrated_share=(sum(o.calibration != CalibrationSource.SHIPPED for o in used) / len(used)) if used else 0.0,
@@ -169,11 +240,16 @@ def verdict(r: Report) -> str:
     """One plain sentence or two: were the comments worth reading, and did the probabilities hold?"""
     if r.nothing_to_report:
         return "Nothing to report: no line redline scored had an outcome in this period."
+    if r.n_target == 0:
+        return (f"No line's fate after merge is known yet: {r.pending} pending (nobody has changed them and "
+                f"their 90 days have not passed), {r.n_lines - r.measured} not read from the repository's "
+                f"history. Inside their pull requests, {r.in_pr.comment_events} of {r.in_pr.comments} "
+                "commented lines were edited.")
     if r.comments >= MIN_COMMENTS_FOR_VERDICT and 0 < r.base_rate < 1:
         lift = r.hit_rate / r.base_rate
         chance = binomial_tail(r.comment_hits, r.comments, r.base_rate)
-        seen = (f"{r.comment_hits} of {r.comments} commented lines were edited ({r.hit_rate:.0%}), against "
-                f"{r.base_rate:.0%} of all AI-written lines")
+        seen = (f"a person changed the content of {r.comment_hits} of {r.comments} commented lines within 90 "
+                f"days ({r.hit_rate:.0%}), against {r.base_rate:.0%} of all AI-written lines")
         if lift > 1 and chance < SIGNIFICANCE:
             first = f"Comments were right {lift:.1f}× as often as a random AI-written line: {seen}."
         else:
@@ -182,16 +258,17 @@ def verdict(r: Report) -> str:
     else:
         auc = r.auc
         better = not math.isnan(auc.low) and auc.low > 0.5
-        ranking = (f"the probabilities {'ranked' if better else 'did not rank'} edited lines above kept ones "
-                   f"better than chance (AUC {_ci(auc)})")
+        ranking = (f"the probabilities {'ranked' if better else 'did not rank'} lines people changed above "
+                   f"the others better than chance (AUC {_ci(auc)})")
         first = (f"Too few commented lines to judge the comments ({r.comments}, at least "
-                 f"{MIN_COMMENTS_FOR_VERDICT} needed); over all {r.n_lines} AI-written lines, {ranking}.")
-    drift, predicted, edited = r.drift, _fmt(r.drift.point + r.base_rate, 2), _fmt(r.base_rate, 2)
+                 f"{MIN_COMMENTS_FOR_VERDICT} needed); over all {r.n_target} AI-written lines whose fate is "
+                 f"known, {ranking}.")
+    drift, predicted, changed = r.drift, _fmt(r.drift.point + r.base_rate, 2), _fmt(r.base_rate, 2)
     if math.isnan(drift.low) or drift.low <= 0 <= drift.high:
-        second = f"On average the probabilities held ({predicted} predicted, {edited} of lines edited)."
+        second = f"On average the probabilities held ({predicted} predicted, {changed} of lines changed)."
     else:
         direction = "too high" if drift.point > 0 else "too low"
-        second = f"The probabilities ran {direction}: {predicted} predicted on average, {edited} edited."
+        second = f"The probabilities ran {direction}: {predicted} predicted on average, {changed} changed."
     return f"{first} {second}"
 
 
@@ -204,7 +281,7 @@ def mermaid_chart(bins: Sequence[ReliabilityBin]) -> str:
     return "\n".join([
         "```mermaid",
         "xychart-beta",
-        '    title "Reliability: observed edit rate (bars) vs mean predicted (line)"',
+        '    title "Reliability: observed rate of the target (bars) vs mean predicted (line)"',
         f'    x-axis "predicted probability" [{labels}]',
         '    y-axis "rate" 0 --> 1',
         f"    bar [{observed}]",
@@ -213,36 +290,68 @@ def mermaid_chart(bins: Sequence[ReliabilityBin]) -> str:
     ])
 
 
+def _rate(value: float, events: int, lines: int) -> str:
+    return f"{_fmt(value)} ({events} of {lines})"
+
+
 def render_markdown(report: Report, png_name: str | None = None) -> str:
     """The issue body."""
     r = report
     period = f"{r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC"
     bins = merge_sparse_bins(r.bins)
+    labels = [("**target**: a person changed its content within 90 days", r.target),
+              ("any later commit touched it (the older, looser label)", r.touched),
+              ("edited inside the PR, before merge", r.in_pr)]
     out = [
         f"**{verdict(r)}**",
         "",
         f"## redline calibration report for `{r.repo}`, {r.week}",
         "",
-        f"Period: {period}. A line counts as **edited** when a later commit of its pull request changed or "
-        "deleted it before the PR closed (whitespace-only changes do not count).",
+        f"redline's probabilities are of one event, the **target**: {target.TARGET_MEANING}. Period: {period}; "
+        "lines of the pull requests that closed in it, followed on the default branch for 90 days after the "
+        "merge (`scoring/target.py`). A line nobody has touched whose 90 days have not passed is **pending**: "
+        "it is left out of the hit rates and calibration, not counted as unchanged.",
         "",
         "| | |",
         "|---|---|",
         f"| lines scored / PRs reviewed | {r.lines_scored} / {r.prs_scored} |",
         f"| PRs closed | {r.prs_closed} ({r.prs_unmerged_excluded} unmerged, left out) |",
-        f"| lines with an outcome | {r.n_lines} ({r.positives} edited) |",
-        f"| base rate (share edited) | {_fmt(r.base_rate)} |",
+        f"| lines with an outcome | {r.n_lines}: {r.n_target} with the target known, {r.pending} pending, "
+        f"{r.n_lines - r.measured} not read after merge |",
+        "",
+        "### Hit rates",
+        "",
+        "Each row counts a different event as a hit; each rate is over the lines where that event is known.",
+        "",
+        "| what counts as a hit | commented lines (hit rate) | all lines (base rate) |",
+        "|---|---|---|",
+        *(f"| {name} | {_rate(x.hit_rate, x.comment_events, x.comments)} | "
+          f"{_rate(x.base_rate, x.events, x.lines)} |" for name, x in labels),
+        "",
+        f"### Calibration against the target ({r.n_target} lines with the target known)",
+        "",
+        "| | |",
+        "|---|---|",
         f"| AUC | {_ci(r.auc)} |",
         f"| Brier skill score | {_ci(r.bss)} |",
         f"| ECE, 10 equal-width bins | {_ci(r.ece)} |",
         f"| ECE, 10 equal-mass bins | {_fmt(r.ece_mass)} |",
         f"| drift: mean predicted minus observed | {_ci(r.drift)} |",
-        f"| comment hit rate (commented lines then edited) | {_fmt(r.hit_rate)} ({r.comment_hits} of {r.comments}) |",
         f"| gate: PRs gated / failed / overridden by label | {r.gated_prs} / {r.gate_failures} / {r.gate_overrides} |",
         f"| lines shown with this repository's recalibration | {_fmt(r.repository_calibrated_share, 2)} |",
         "",
         "Intervals are 95% percentile bootstrap intervals over pull requests "
         f"({BOOTSTRAP_RESAMPLES} resamples). AUC is n/a when every line had the same outcome.",
+        "",
+        f"### Fates after merge ({r.measured - r.pending} lines whose fate is known)",
+        "",
+        "The first later commit that changed or removed each line, by what it did; a sweeping commit changes "
+        "more than 20 files or 1,000 lines. The target is `modified` in a focused commit by a person.",
+        "",
+        "| first edit | focused commit | sweeping commit |",
+        "|---|---|---|",
+        *(f"| {f.kind.value} | {f.focused} | {f.sweeping} |" for f in r.fates),
+        f"| survived (nobody touched it in 90 days) | {r.survived} | |",
         "",
     ]
     if bins:
@@ -259,12 +368,12 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
     out += ["### Per-repository recalibration", ""]
     rc = r.recalibration
     if rc is None:
-        out.append(f"Not fitted yet: it needs {MIN_RECALIBRATION_LINES} lines with outcomes and "
+        out.append(f"Not fitted yet: it needs {MIN_RECALIBRATION_LINES} lines with the target known and "
                    f"{MIN_RECALIBRATION_CLASS} of each outcome.")
     else:
         outcome = "applied from now on" if rc.applied else "not applied (it did not beat the calibration in use)"
         out += [
-            f"Platt scaling fitted on {rc.n_lines} lines ({rc.positives} edited): {outcome}.",
+            f"Platt scaling fitted on {rc.n_lines} lines ({rc.positives} changed by a person): {outcome}.",
             f"Out-of-fold Brier {_fmt(rc.brier_current_cv)} in use vs {_fmt(rc.brier_refit_cv)} refit; "
             f"ECE {_fmt(rc.ece_current_cv)} vs {_fmt(rc.ece_refit_cv)}.",
             f"Parameters: `{json.dumps(rc.params, sort_keys=True)}`",
@@ -282,7 +391,7 @@ def write_png(report: Report, path: Path) -> Path:
 
     bins = merge_sparse_bins(report.bins)
     fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=100)
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="probability = edit rate")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="probability = observed rate")
     if bins:
         x, y = [b.mean_predicted for b in bins], [b.observed_rate for b in bins]
         sizes = [30 + 250 * b.count / max(b.count for b in bins) for b in bins]
@@ -297,10 +406,10 @@ def write_png(report: Report, path: Path) -> Path:
         for b in bins:
             ax.annotate(f"n={b.count}", (b.mean_predicted, b.observed_rate), textcoords="offset points",
                         xytext=(6, -10), fontsize=8)
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="redline's probability that a person edits the line",
-           ylabel="share of those lines people edited")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="redline's probability that a person changes the line in 90 days",
+           ylabel="share of those lines a person changed")
     ax.set_title(f"Did redline's probabilities hold? {report.repo}, {report.week}\n"
-                 f"{report.n_lines} AI-written lines with an outcome", fontsize=10)
+                 f"{report.n_target} AI-written lines with the target known", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

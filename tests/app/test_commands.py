@@ -41,8 +41,33 @@ def test_report_prints_the_week_from_the_store(tmp_path, monkeypatch):
     monkeypatch.setenv("REDLINE_REPORT_DIR", str(tmp_path / "reports"))
     result = CliRunner().invoke(cli, ["report", "--repo", "octo/a", "--until", "2026-11-23", "--no-post"])
     assert result.exit_code == 0, result.output
-    assert "| lines with an outcome | 1 (1 edited) |" in result.output
+    assert "| lines with an outcome | 1: 0 with the target known, 0 pending, 1 not read after merge |" in result.output
+    assert "| edited inside the PR, before merge | 1.000 (1 of 1) | 1.000 (1 of 1) |" in result.output
     assert "octo/a 2026-W47: 1 lines with outcomes; issue -" in result.output
+
+
+def test_report_no_post_writes_nothing_to_the_store(tmp_path, monkeypatch):
+    """Enough outcomes for a recalibration that beats the shipped one: filed, it would be saved; printed, not."""
+    import hashlib
+
+    import numpy as np
+
+    from tests.app.test_reporting import seed
+
+    path = tmp_path / "r.db"
+    store = Store.open(f"sqlite:///{path}")
+    rng = np.random.default_rng(0)
+    for number in range(60):
+        seed(store, 100 + number, [(0.9, True, bool(rng.random() < 0.3)) for _ in range(5)])
+    store.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    monkeypatch.setenv("REDLINE_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("REDLINE_REPORT_DIR", str(tmp_path / "reports"))
+    result = CliRunner().invoke(cli, ["report", "--repo", "octo/a", "--until", "2026-11-23", "--no-post"])
+    assert result.exit_code == 0, result.output
+    assert "Platt scaling fitted on 300 lines" in result.output and "; recalibrated" not in result.output
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert Store.open(f"sqlite:///{path}").latest_calibration("octo/a", "probe-1") is None
 
 
 def test_rescore_without_a_token_is_a_clear_error(monkeypatch):

@@ -5,8 +5,9 @@ import pytest
 import sqlalchemy
 
 from bot.schema import SCHEMA_VERSION, Base
-from bot.feedback.types import Fate
+from bot.feedback.types import AfterMerge, Fate
 from bot.store import Claim, LineRecord, ReviewKey, ReviewRecord, ReviewStatus, Store
+from scoring import target
 from scoring.errors import ConfigError
 
 KEY = ReviewKey("octo/repo", 7, "a" * 40)
@@ -112,6 +113,43 @@ def test_outcomes_join_scored_lines_and_skip_unscored_ones(store: Store):
     store.record_outcomes(KEY.repo, KEY.number, False, KEY.head_sha, [(ids[0], Fate.KEPT)])
     lines = store.outcome_lines(KEY.repo, *window())
     assert len(lines) == 2 and not lines[0].edited and not lines[0].merged
+
+
+def test_after_merge_fates_are_kept_next_to_the_in_pr_fate(store: Store):
+    store.claim_review(KEY, "t", lease_s=600)
+    store.finish_review(KEY, record(line(1, 0.8, commented=True), line(2, 0.1), line(3, 0.3)))
+    ids = [ln.id for ln in store.finished_reviews(KEY.repo, KEY.number)[0].lines]
+    store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha, [(i, Fate.KEPT) for i in ids])
+    rewritten = target.Fate(target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(2, 5, 3), 3.5, "c" * 40)
+    swept = target.Fate(target.EditKind.DELETED, target.Editor.BOT, target.CommitSize(50, 49, 1), 4.0, "d" * 40)
+    store.record_after_merge([(ids[0], AfterMerge(rewritten, True)), (ids[1], AfterMerge(swept, False))])
+    first, second, third = store.outcome_lines(KEY.repo, *window())
+    assert first.after == AfterMerge(rewritten, True) and first.target and first.fate is Fate.KEPT
+    assert second.after == AfterMerge(swept, False) and second.target is False and second.after.fate.sweeping
+    assert third.after is None and third.target is None
+    survived = AfterMerge(target.Fate(target.EditKind.SURVIVED), False)
+    store.record_after_merge([(ids[0], survived)])  # re-reading replaces
+    assert store.outcome_lines(KEY.repo, *window())[0].after == survived
+    with pytest.raises(LookupError):
+        store.record_after_merge([(10_000, survived)])
+
+
+def test_a_version_1_database_gets_the_after_merge_columns(database_url: str):
+    from bot import schema
+
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:  # v1 as shipped: outcomes without the after_* columns
+        schema.Base.metadata.create_all(connection)
+        connection.exec_driver_sql("DROP TABLE outcomes")
+        connection.exec_driver_sql(
+            "CREATE TABLE outcomes (id INTEGER PRIMARY KEY, scored_line_id INTEGER NOT NULL UNIQUE "
+            "REFERENCES scored_lines(id), fate VARCHAR(16) NOT NULL, merged BOOLEAN NOT NULL, "
+            "recorded_at TIMESTAMP WITH TIME ZONE NOT NULL)")
+        connection.execute(sqlalchemy.insert(schema.SchemaVersionRow).values(version=1, applied_at=schema.utcnow()))
+    engine.dispose()
+    migrated = Store.open(database_url)
+    test_migrated_schema_matches_the_models(migrated)
+    migrated.close()
 
 
 def test_outcome_lines_respect_the_period(store: Store):

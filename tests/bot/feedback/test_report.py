@@ -6,7 +6,8 @@ import pytest
 
 from bot.feedback import report
 from bot.feedback.recalibration import MIN_RECALIBRATION_LINES, RecalibratedScorer, recalibrate
-from bot.feedback.types import Fate, GateRecord, OutcomeLine
+from bot.feedback.types import AfterMerge, Fate, GateRecord, OutcomeLine
+from scoring import target
 from scoring.types import Span
 from tests.app.scorers import FixedScorer
 
@@ -14,10 +15,18 @@ SINCE = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
 UNTIL = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
+CHANGED = target.Fate(target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(1, 2, 1), 5.0, "c" * 40)
+SURVIVED = target.Fate(target.EditKind.SURVIVED)
+
+
 def outcome(number: int, p: float, edited: bool, commented: bool = False, merged: bool = True,
-            logit: float | None = None) -> OutcomeLine:
+            logit: float | None = None, after: AfterMerge | None = None) -> OutcomeLine:
+    """A line edited (or not) inside its PR and, unless `after` says otherwise, changed by a person after merge
+    the same way: so each figure of the target equals the one of the in-PR label."""
+    after = after or AfterMerge(CHANGED if edited else SURVIVED, window_ended=True)
     return OutcomeLine("octo/a", number, p, math.log(p / (1 - p)) if logit is None else logit, "probe-1",
-                       "shipped", commented, Fate.EDITED if edited else Fate.KEPT, merged, SINCE + dt.timedelta(days=1))
+                       "shipped", commented, Fate.EDITED if edited else Fate.KEPT, merged, SINCE + dt.timedelta(days=1),
+                       after)
 
 
 # A history with known answers: PR 1 and 2 merged, PR 3 unmerged (left out by default).
@@ -69,8 +78,9 @@ def test_markdown_has_the_numbers_and_a_mermaid_chart(built):
     assert "```mermaid\nxychart-beta" in body
     # 5 + 3 lines: fewer than MIN_BIN_LINES each, merged into one bin of 8 with exact means
     assert '"0.20-1.00 (n=8)"' in body and "bar [0.375]" in body and "line [0.463]" in body
-    assert "| base rate (share edited) | 0.375 |" in body
-    assert "0.667 (2 of 3)" in body
+    assert "| **target**: a person changed its content within 90 days | 0.667 (2 of 3) | 0.375 (3 of 8) |" in body
+    assert "| edited inside the PR, before merge | 0.667 (2 of 3) | 0.375 (3 of 8) |" in body
+    assert "| modified | 3 | 0 |" in body and "| survived (nobody touched it in 90 days) | 5 | |" in body
     assert "| gate: PRs gated / failed / overridden by label | 3 / 1 / 1 |" in body
     assert "Not fitted yet" in body
 
@@ -105,14 +115,15 @@ def _comments(hits: int, comments: int, edited_others: int, others: int) -> repo
 def test_verdict_says_how_many_times_better_than_a_random_line():
     good = _comments(hits=12, comments=20, edited_others=20, others=180)  # 60 % hit, base rate 16 %
     assert report.verdict(good).startswith("Comments were right 3.8× as often as a random AI-written line: "
-                                           "12 of 20 commented lines were edited (60%)")
+                                           "a person changed the content of 12 of 20 commented lines within 90 days (60%)")
     assert report.render_markdown(good).startswith(f"**{report.verdict(good)}**")
 
 
 def test_verdict_says_no_better_than_chance_and_what_to_do():
     chance = _comments(hits=3, comments=20, edited_others=27, others=180)  # 15 % hit, base rate 15 %
     text = report.verdict(chance)
-    assert text.startswith("Comments were no better than chance: 3 of 20 commented lines were edited")
+    assert text.startswith("Comments were no better than chance: a person changed the content of 3 of 20 "
+                           "commented lines")
     assert "Raise `thresholds.comment` or turn comments off (`comments.max: 0`)" in text
 
 
@@ -160,3 +171,38 @@ def test_recalibrated_scorer_replaces_probabilities_from_logits():
     assert [s.probability for s in scores[:2]] == pytest.approx([1 / (1 + math.exp(2)), 0.5])
     assert math.isnan(scores[2].probability)
     assert scorer.probe_version == "probe-1"
+
+
+def test_the_target_pending_lines_and_the_older_labels_are_counted_apart():
+    def after(kind: target.EditKind, files: int = 1, ended: bool = True) -> AfterMerge:
+        size = None if kind is target.EditKind.SURVIVED else target.CommitSize(files, 3, 3)
+        editor = None if size is None else target.Editor.HUMAN
+        return AfterMerge(target.Fate(kind, editor, size, 2.0), window_ended=ended)
+
+    k = target.EditKind
+    lines = [
+        outcome(1, 0.9, False, commented=True, after=after(k.MODIFIED)),  # the target, kept inside the PR
+        outcome(1, 0.9, True, commented=True, after=after(k.MOVED)),  # touched, not the target
+        outcome(2, 0.9, False, commented=True, after=after(k.SURVIVED, ended=False)),  # pending
+        outcome(2, 0.2, False, after=after(k.DELETED, files=50)),  # sweeping deletion
+        OutcomeLine("octo/a", 3, 0.2, 0.0, "probe-1", "shipped", False, Fate.KEPT, True, SINCE),  # not read
+        outcome(3, 0.2, False, after=after(k.SURVIVED)),
+    ]
+    r = report.build("octo/a", SINCE, UNTIL, lines, [], 6, 3)
+    assert (r.n_lines, r.measured, r.pending, r.survived) == (6, 5, 1, 1)
+    assert r.target == report.Rates(lines=4, events=1, comments=2, comment_events=1)
+    assert r.touched == report.Rates(lines=4, events=3, comments=2, comment_events=2)
+    assert r.in_pr == report.Rates(lines=6, events=1, comments=3, comment_events=1)
+    counts = {f.kind: (f.focused, f.sweeping) for f in r.fates}
+    assert counts[k.MODIFIED] == (1, 0) and counts[k.MOVED] == (1, 0) and counts[k.DELETED] == (0, 1)
+    assert sum(b.count for b in r.bins) == 4  # calibration only where the target is known
+    body = report.render_markdown(r)
+    assert "| lines with an outcome | 6: 4 with the target known, 1 pending, 1 not read after merge |" in body
+    assert "| any later commit touched it (the older, looser label) | 1.000 (2 of 2) | 0.750 (3 of 4) |" in body
+
+
+def test_without_any_known_fate_after_merge_the_verdict_says_so():
+    lines = [outcome(1, 0.9, True, commented=True, after=AfterMerge(SURVIVED, window_ended=False))]
+    text = report.verdict(report.build("octo/a", SINCE, UNTIL, lines, [], 1, 1))
+    assert text.startswith("No line's fate after merge is known yet: 1 pending")
+    assert text.endswith("1 of 1 commented lines were edited.")
