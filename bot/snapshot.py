@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import git
 import gitdb.exc
@@ -26,8 +27,8 @@ from scoring.attribution import (
     claims_from_agent_trace,
     claims_from_git_ai_note,
 )
-from scoring.diff import MAX_ADDED_LINES_PER_FILE, FileDiff, SkipReason, parse, parse_file_patch
-from scoring.errors import GitHubError, RedlineError
+from scoring.diff import MAX_ADDED_LINES_PER_FILE, ChangeKind, FileDiff, SkipReason, parse, parse_file_patch
+from scoring.errors import DiffParseError, GitHubError, RedlineError
 
 AGENT_TRACE_DIR = ".agent-trace"
 GIT_AI_NOTES_REF = "ai"
@@ -218,13 +219,8 @@ def github_snapshot(
     """
     repo, number = pr.repo, pr.number
     files = tuple(
-        parse_file_patch(
-            f.filename,
-            f.patch,
-            status=f.status,
-            previous_path=f.previous_filename,
-            max_added_lines=max_added_lines,
-        )
+        _file_diff(f.filename, f.patch, status=f.status, previous_path=f.previous_filename,
+                   max_added_lines=max_added_lines)
         for f in pulls.list_files(client, repo, number)
     )
     commits = tuple(
@@ -264,6 +260,16 @@ def github_snapshot(
     )
 
 
+def _file_diff(filename: str, patch: str | None, **options: Any) -> FileDiff:
+    """parse_file_patch, but one file whose patch does not parse (a name with a newline breaks the
+    header written for it) is skipped with the reason instead of ending the whole review."""
+    try:
+        return parse_file_patch(filename, patch, **options)
+    except DiffParseError as error:
+        log.warning("skipping %r: %s", filename, error)
+        return FileDiff(filename, None, ChangeKind.MODIFIED, skip=SkipReason.UNPARSABLE)
+
+
 def _content_origins(
     client: GitHubClient, repo: str, files: list[FileDiff], commits: tuple[CommitInfo, ...]
 ) -> list[LineOrigin]:
@@ -276,7 +282,7 @@ def _content_origins(
     for commit in commits:
         for filename, patch in pulls.commit_patches(client, repo, commit.sha):
             if patch:
-                added = [line.text for line in parse_file_patch(filename, patch).added]
+                added = [line.text for line in _file_diff(filename, patch).added]
                 additions.setdefault(filename, []).append((commit.sha, added))
     origins = []
     for f in files:

@@ -51,6 +51,7 @@ class SkipReason(enum.StrEnum):
     SYMLINK = "symlink"
     NO_PATCH = "no patch (binary or too large for GitHub)"
     NO_ADDED_LINES = "no added lines"
+    UNPARSABLE = "patch could not be parsed"
 
 
 @dataclass(frozen=True, slots=True)

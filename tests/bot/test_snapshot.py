@@ -167,6 +167,19 @@ def test_github_snapshot_reads_pr_files_commits_and_texts(client, fake_github):
     assert snapshot.texts == {"n.py": "a = 1\nb = 2\n"}
 
 
+def test_a_file_whose_patch_does_not_parse_is_skipped_and_the_others_reviewed(client, fake_github):
+    patch = "@@ -0,0 +1 @@\n+a = 1\n"
+    fake_github.add_pull(
+        FakePull("acme/app", 4, files=[{"filename": "evil\nname.py", "status": "added", "patch": patch},
+                                       {"filename": "ok.py", "status": "added", "patch": patch}],
+                 commits=[{"sha": "1" * 40, "message": "m"}]),
+        contents={"ok.py": "a = 1\n", "evil\nname.py": "a = 1\n"},
+    )
+    snapshot = github_snapshot(client, pulls.get_pull(client, "acme/app", 4))
+    assert {f.path: f.skip for f in snapshot.files} == {"evil\nname.py": SkipReason.UNPARSABLE, "ok.py": None}
+    assert snapshot.texts == {"ok.py": "a = 1\n"}
+
+
 def _commit_body(fake, sha, patch):
     body = fake.rewrite(recorded("commits.get"))
     body["sha"] = sha
