@@ -5,20 +5,21 @@ Option parsing and wiring only; the work is in bot.snapshot, bot.review, bot.pul
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from bot.commands.errors import UserError
-from bot.config import Settings, load_settings
+from bot.config import DOCS_URL, Settings, load_settings
 from bot.gate import EXIT_CODES, EXIT_GATE_FAILED, EXIT_OK
-from bot.reporters.local import TerminalReporter
+from bot.reporters.local import TerminalReporter, print_sample_comment
 from bot.reporters.output import JsonReporter, Show, progress_bar
 from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
@@ -29,6 +30,8 @@ from bot.scorers import review_scorer
 from scoring.scorer import ScorerProtocol
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
+# The bundled example lists its riskiest lines even when none reaches the comment threshold.
+EXAMPLE_SHOW = Show("top", 3)
 # "\b" keeps click from re-wrapping the table into one paragraph.
 EXIT_HELP = "\b\nExit status:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES)
 
@@ -175,6 +178,9 @@ def review(
         shown = Show.parse(show, show_count)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--show") from None
+    ctx = click.get_current_context()
+    if example and ctx.get_parameter_source("show") is click.core.ParameterSource.DEFAULT:
+        shown = EXAMPLE_SHOW
     if ai:
         os.environ["REDLINE_AI_DETECT"] = ai  # the config's env override of ai.detect
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
@@ -190,10 +196,10 @@ def review(
                 github_repo, pr_number, model, probe, sarif_path, check_run, time_budget_s, terminal
             )
         else:
-            with progress_bar(show_progress) as progress:
+            source = _source(repo_path, base, head, example, quiet=json_output)
+            with progress_bar(show_progress) as progress, source as (repo_path, base, head):
                 outcome = _review_local(
-                    repo_path, base, head, example, model, probe, sarif_path, time_budget_s, terminal,
-                    progress, json_output,
+                    repo_path, base, head, model, probe, sarif_path, time_budget_s, terminal, progress
                 )
     except RedlineError as error:
         # Nothing was reviewed: exit 2, never 0 or 1, whatever --fail-on-gate says (bot.gate.EXIT_CODES).
@@ -209,31 +215,41 @@ def review(
         from bot.reporters.action_outputs import write_action_outputs
 
         write_action_outputs(outcome, sarif_path)
+    if example and not json_output and outcome is not None and isinstance(terminal, TerminalReporter):
+        # The example has no .github/redline.yml: its comments link the default docs.
+        print_sample_comment(terminal.console, outcome, DOCS_URL)
     if outcome is not None and outcome.exit_code == EXIT_GATE_FAILED:
         raise SystemExit(EXIT_GATE_FAILED if fail_on_gate else EXIT_OK)
+
+
+@contextlib.contextmanager
+def _source(repo_path: str, base: str, head: str, example: bool, quiet: bool) -> Iterator[tuple[str, str, str]]:
+    """(repository, base, head) to review: the given ones, or the bundled example built in a temporary
+    directory that is removed once the review is over."""
+    if not example:
+        yield repo_path, base, head
+        return
+    from bot.examples import build_example
+
+    with tempfile.TemporaryDirectory(prefix="redline-example-") as scratch:
+        built = build_example(Path(scratch) / "inventory")
+        click.echo(f"Reviewing the bundled example repository ({built.base}..{built.head}).", err=quiet)
+        yield str(built.path), built.base, built.head
 
 
 def _review_local(
     repo_path: str,
     base: str,
     head: str,
-    example: bool,
     model: str | None,
     probe: str | None,
     sarif_path: Path | None,
     time_budget_s: float,
     terminal: Reporter,
     progress: Callable[[int, int], None] | None = None,
-    quiet: bool = False,
 ) -> ReviewOutcome:
     from bot.snapshot import local_config_text, local_snapshot
 
-    if example:
-        from bot.examples import build_example
-
-        built = build_example(Path(tempfile.mkdtemp(prefix="redline-example-")) / "inventory")
-        repo_path, base, head = str(built.path), built.base, built.head
-        click.echo(f"Built the example repository in {built.path} ({base}..{head}).", err=quiet)
     settings = load_settings(local_config_text(repo_path, base))
     snapshot = local_snapshot(
         repo_path, base, head, max_added_lines=settings.languages.max_added_lines_per_file

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 from rich.markdown import Markdown
+from rich.rule import Rule
 from rich.table import Table
 
-from bot.comments import in_ten
+from bot.comments import MARKER_PREFIX, comment_body, in_ten
 from bot.reporters.output import Show, shown_lines
 from scoring.decisions import GateConclusion, LineVerdict
 
@@ -103,3 +104,15 @@ class TerminalReporter:
             for d in flagged:
                 message = f"edit probability {d.line.probability:.2f} ({in_ten(d.line.probability)} such lines edited)"
                 print(workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline"))
+
+
+def print_sample_comment(console: Console, outcome: ReviewOutcome, docs_url: str) -> None:
+    """The comment redline would post on the riskiest scored line, whatever the threshold: what the
+    bundled example shows a new user, whose example PR has no line the shipped model flags."""
+    top = shown_lines(outcome, Show("top", 1))
+    if not top:
+        return
+    line = top[0].line
+    body = comment_body(line, "", docs_url, outcome.probe_version).split(MARKER_PREFIX)[0]
+    console.print(Rule(escape(f"a comment on {line.path}:{line.line} would read")))
+    console.print(Markdown(body))

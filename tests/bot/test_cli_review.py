@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,7 @@ def test_example_review_without_a_model_is_neutral_and_exits_zero(tmp_path):
     sarif = tmp_path / "out.sarif"
     result = CliRunner().invoke(cli, ["review", "--example", *MISSING_PROBE, "--sarif", str(sarif)])
     assert result.exit_code == 0, result.output
-    assert "Built the example repository" in result.output and "gate: neutral" in result.output
+    assert "bundled example repository" in result.output and "gate: neutral" in result.output
     document = json.loads(sarif.read_text())
     assert document["version"] == "2.1.0" and document["runs"][0]["results"] == []
 
@@ -33,6 +36,22 @@ def test_a_sarif_path_that_cannot_be_written_keeps_the_review_and_says_why(tmp_p
     assert result.exit_code == 0 and "gate: neutral" in result.output, result.output
     assert f"reporter problem: SarifReporter: cannot write the SARIF file {sarif}" in result.output
     assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+def test_example_shows_its_riskiest_lines_and_a_comment_and_leaves_no_temporary_file(tmp_path):
+    # The shipped PR model flags no line of the example: it lists the top 3 and the comment on the first.
+    env = {**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "review", "--example"],
+        capture_output=True, text=True, env=env, timeout=300, cwd=DOCS.parent, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    words = " ".join(done.stdout.split())  # rich wraps long lines at the terminal's width
+    assert "the 3 riskiest scored AI-written lines" in words
+    assert words.count("inventory.py:") >= 3  # three rows, then the comment's heading
+    assert "why AI-written (every line below): commit" in words
+    assert "a comment on inventory.py:" in words and "Why this counts as AI-written: commit" in words
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_invalid_config_on_the_base_branch_is_a_clear_error(git_repo):
