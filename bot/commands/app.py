@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from pathlib import Path
 
 from typing import TYPE_CHECKING
 
@@ -91,19 +92,30 @@ def worker(queues: str, concurrency: int, pool: str, beat: bool, loglevel: str) 
 
 @click.command("report")
 @click.option("--repo", "repos", multiple=True, envvar="GITHUB_REPOSITORY",
-              help="owner/name (repeatable; default: every installed repository, or GITHUB_REPOSITORY).")
+              help="owner/name (repeatable; default: every installed repository, or GITHUB_REPOSITORY), or the "
+                   "path of a local checkout: its AI commits re-scored and followed in its history, no token or store.")
 @click.option("--since", "since_text", default="7d", show_default=True, help="Length of the period: 7d, 24h, 2w.")
 @click.option("--until", "until_text", help="End of the period, ISO 8601 (default: now).")
 @click.option("--rescore", is_flag=True,
               help="Action mode, no store: rebuild predictions by re-scoring the AI commits of merged PRs.")
 @click.option("--post/--no-post", default=True, show_default=True,
-              help="File the issue on GitHub (App credentials, or GITHUB_TOKEN); --no-post prints it.")
-def report(repos: tuple[str, ...], since_text: str, until_text: str | None, rescore: bool, post: bool) -> None:
+              help="File the issue on GitHub (App credentials, or GITHUB_TOKEN); --no-post prints it and writes "
+                   "nothing to the store.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="A local checkout's report: write the Markdown to this file instead of stdout.")
+def report(repos: tuple[str, ...], since_text: str, until_text: str | None, rescore: bool, post: bool,
+           output: Path | None) -> None:
     """Build the calibration report now (the App's weekly schedule does this every week)."""
     from bot.app.settings import AppSettings
 
     settings = AppSettings.from_env()
     since, until = report_period(since_text, until_text)
+    checkouts = tuple(r for r in repos if Path(r).is_dir())
+    if checkouts:
+        _report_local(checkouts, since, until, output)
+        repos = tuple(r for r in repos if r not in checkouts)
+        if not repos:
+            return
     token = os.environ.get("GITHUB_TOKEN") or os.environ.get("REDLINE_GITHUB_TOKEN")
     if rescore:
         _report_by_rescoring(settings, repos, since, until, token, post)
@@ -138,8 +150,6 @@ def _report_from_store(settings: AppSettings, repos: tuple[str, ...], since: dt.
 
 def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: dt.datetime, until: dt.datetime,
                          token: str | None, post: bool) -> None:
-    from pathlib import Path
-
     from bot.feedback import report as reports
     from bot.app.reporting import publish
     from bot.app.pipeline import load_scorer
@@ -167,6 +177,25 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
         published = publish(built, client if post else None, settings)
         _echo(repo, built.week, built.n_lines, published.issue, str(published.png or ""), published.body, not post,
               False)
+
+
+def _report_local(paths: tuple[str, ...], since: dt.datetime, until: dt.datetime, output: Path | None) -> None:
+    from bot.feedback import report as reports
+    from bot.feedback.local import local_outcomes
+
+    bodies = []
+    for path in paths:
+        found = local_outcomes(path, since, until)
+        built = reports.build(found.name, since, until, found.lines, (), len(found.lines), found.commits,
+                              history=found.lines, branch=found.branch)
+        bodies.append(reports.render_markdown(built))
+        click.echo(f"{path} ({found.branch}): {found.commits} AI commits, {len(found.lines)} scored lines, "
+                   f"{built.n_target} with the target known, {built.pending} pending, {found.unread} not read",
+                   err=True)
+    if output is None:
+        click.echo("\n\n".join(bodies))
+    else:
+        output.write_text("\n\n".join(bodies) + "\n", encoding="utf-8")
 
 
 def _echo(repo: str, week: str, lines: int, issue: int | None, png: str, body: str, show_body: bool,

@@ -97,6 +97,7 @@ class Report:
     gate_overrides: int
     repository_calibrated_share: float  # share of lines whose probability came from a repository recalibration
     recalibration: Recalibration | None
+    branch: str | None = None  # a local checkout's report: its AI commits on this branch stand in for PRs
 
     @property
     def n_target(self) -> int:
@@ -162,6 +163,7 @@ def build(
     history: Sequence[OutcomeLine] = (),
     include_unmerged: bool = False,
     seed: int = 0,
+    branch: str | None = None,
 ) -> Report:
     """The report of `outcomes` (lines whose PR closed in the period).
 
@@ -195,7 +197,7 @@ def build(
         gated_prs=len(gates), gate_failures=sum(g.conclusion == "failure" for g in gates),
         gate_overrides=sum(g.overridden for g in gates),
         repository_calibrated_share=(sum(o.calibration != CalibrationSource.SHIPPED for o in used) / len(used)) if used else 0.0,
-        recalibration=recalibrate(history, seed=seed),
+        recalibration=recalibrate(history, seed=seed), branch=branch,
     )
 
 
@@ -302,20 +304,28 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
     labels = [("**target**: a person changed its content within 90 days", r.target),
               ("any later commit touched it (the older, looser label)", r.touched),
               ("edited inside the PR, before merge", r.in_pr)]
+    if r.branch is None:
+        data = ("lines of the pull requests that closed in it, followed on the default branch for 90 days after "
+                "the merge")
+        units = [f"| lines scored / PRs reviewed | {r.lines_scored} / {r.prs_scored} |",
+                 f"| PRs closed | {r.prs_closed} ({r.prs_unmerged_excluded} unmerged, left out) |"]
+    else:
+        data = (f"lines added by the AI commits of `{r.branch}` committed in it, each reviewed as a change of its "
+                "own and followed on that branch for 90 days (a local checkout: no pull request, so no edits "
+                "inside one and no gate)")
+        units = [f"| AI commits reviewed / lines scored | {r.prs_scored} / {r.lines_scored} |"]
     out = [
         f"**{verdict(r)}**",
         "",
         f"## redline calibration report for `{r.repo}`, {r.week}",
         "",
         f"redline's probabilities are of one event, the **target**: {target.TARGET_MEANING}. Period: {period}; "
-        "lines of the pull requests that closed in it, followed on the default branch for 90 days after the "
-        "merge (`scoring/target.py`). A line nobody has touched whose 90 days have not passed is **pending**: "
-        "it is left out of the hit rates and calibration, not counted as unchanged.",
+        f"{data} (`scoring/target.py`). A line nobody has touched whose 90 days have not passed is "
+        "**pending**: it is left out of the hit rates and calibration, not counted as unchanged.",
         "",
         "| | |",
         "|---|---|",
-        f"| lines scored / PRs reviewed | {r.lines_scored} / {r.prs_scored} |",
-        f"| PRs closed | {r.prs_closed} ({r.prs_unmerged_excluded} unmerged, left out) |",
+        *units,
         f"| lines with an outcome | {r.n_lines}: {r.n_target} with the target known, {r.pending} pending, "
         f"{r.n_lines - r.measured} not read after merge |",
         "",
