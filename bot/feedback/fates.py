@@ -19,7 +19,7 @@ import datetime as dt
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -114,9 +114,14 @@ def fate_of(line: TrackedLine, editor: EditorCommit | None, since: dt.datetime, 
     return target.Fate(kind, editor_kind(editor.info, rules), editor.size, days, editor.sha)
 
 
-def first_child(survivor: str, descendants: Iterable[tuple[str, tuple[str, ...], int]]) -> str | None:
-    """The child of `survivor` among (sha, parents, committer time) of the ancestry path; the earliest wins."""
-    children = [(time, sha) for sha, parents, time in descendants if survivor in parents]
+def first_child(survivor: str, ancestry: str) -> str | None:
+    """The child of `survivor` on the ancestry path, from `git log --format='%H %ct %P'` rows (sha, committer
+    time, parents); with several children the earliest committed wins."""
+    children = []
+    for row in ancestry.split("\n"):
+        fields = row.split()
+        if len(fields) >= 3 and _SHA.fullmatch(fields[0]) and fields[1].isdigit() and survivor in fields[2:]:
+            children.append((int(fields[1]), fields[0]))
     return min(children)[1] if children else None
 
 
@@ -137,11 +142,12 @@ def _git(repo: Path, *args: str) -> str:
 
 
 class GitHistory:
-    """Reads of one local repository, each editor commit read once."""
+    """Reads of one local repository, each editor commit and each survivor's child read once."""
 
     def __init__(self, repo: Path, rules: Rules = Rules()) -> None:
         self.repo, self.rules = repo, rules
         self.editor = cache(self._editor)
+        self.child = cache(self._child)
 
     def committed_at(self, ref: str) -> dt.datetime:
         return dt.datetime.fromtimestamp(int(_git(self.repo, "log", "-1", "--format=%ct", ref, "--").strip()), dt.UTC)
@@ -149,7 +155,7 @@ class GitHistory:
     def window_end(self, commit: str, branch: str, until: dt.datetime) -> str:
         """The last first-parent commit of `branch` committed by `until` that has `commit` in its history;
         `commit` itself when there is none yet."""
-        end = _git(self.repo, "rev-list", "-1", "--first-parent", f"--before={int(until.timestamp())}",
+        end = _git(self.repo, "rev-list", "-1", "--first-parent", f"--before={until.isoformat()}",
                    branch, "--").strip()
         if not end:
             return commit
@@ -164,10 +170,9 @@ class GitHistory:
         return parse_reverse_blame(_git(self.repo, "blame", "--reverse", "-w", "--porcelain", "--no-textconv",
                                         "--ignore-revs-file=", *ranges, f"{commit}..{end}", "--", path))
 
-    def child(self, survivor: str, end: str) -> str | None:
-        out = _git(self.repo, "log", "--ancestry-path", "--format=%H %ct %P", f"{survivor}..{end}", "--")
-        rows = [(f[0], tuple(f[2:]), int(f[1])) for f in (r.split() for r in out.splitlines()) if len(f) >= 2]
-        return first_child(survivor, rows)
+    def _child(self, survivor: str, end: str) -> str | None:
+        return first_child(survivor, _git(self.repo, "log", "--ancestry-path", "--format=%H %ct %P",
+                                          f"{survivor}..{end}", "--"))
 
     def text(self, commit: str, path: str) -> list[str]:
         return _git(self.repo, "show", "--no-textconv", f"{commit}:{path}").split("\n")

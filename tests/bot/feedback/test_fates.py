@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.feedback.fates import (
-    GitHistory, HistoryError, TrackedLine, after_merge_fates, editor_kind, parse_numstat, parse_reverse_blame,
+    EditorCommit, GitHistory, HistoryError, TrackedLine, after_merge_fates, editor_kind, fate_of, first_child,
+    parse_numstat, parse_reverse_blame,
 )
 from scoring import target
 from scoring.attribution import CommitInfo, Rules
@@ -84,3 +85,18 @@ def test_numstat_parser_sums_text_files_and_counts_binaries(rows: list[tuple[int
     size = parse_numstat(text + "\n" if rows else "")
     assert size == target.CommitSize(len(rows), sum(a or 0 for a, _, _ in rows),
                                      sum(d for a, d, _ in rows if a is not None))
+
+
+def test_a_merge_editor_is_a_merge_and_never_the_target():
+    info = CommitInfo("m" * 40, "Ann <a@x>", "Ann <a@x>", "Merge branch 'x'")
+    merge = EditorCommit("m" * 40, info, ("a" * 40, "b" * 40), DAY0 + dt.timedelta(days=2),
+                         target.CommitSize(1, 1, 1), ())
+    fate = fate_of(TrackedLine(1, "app.py", 3, "x = 1"), merge, DAY0, Rules())
+    assert (fate.kind, fate.editor, fate.days, fate.is_target) == (target.EditKind.MERGE, target.Editor.HUMAN, 2.0, False)
+
+
+@given(st.lists(st.tuples(shas, st.integers(0, 2**40), st.lists(shas, max_size=3)), max_size=12), shas)
+def test_first_child_is_the_earliest_row_naming_the_survivor_as_parent(rows, survivor: str):
+    text = "\n".join(" ".join([sha, str(time), *parents]) for sha, time, parents in rows) + "\n"
+    children = [(time, sha) for sha, time, parents in rows if survivor in parents]
+    assert first_child(survivor, text) == (min(children)[1] if children else None)
