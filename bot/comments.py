@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from scoring.decisions import Decision, GateDecision
 from scoring.diff import FileDiff
+from scoring.target import TARGET_EXCLUDES
 from scoring.types import LineScore, LineStatus
 
 MARKER_PREFIX = "<!-- redline:fp="
@@ -114,25 +115,28 @@ def read_marker(body: str) -> str | None:
     return found.group(1) if found else None
 
 
-def in_ten(probability: float) -> str:
-    """'about 7 in 10' — the calibrated probability as a frequency a reviewer can picture."""
-    tenths = round(probability * 10)
-    if tenths == 0:
-        return "fewer than 1 in 10"
-    return "about 10 in 10" if tenths >= 10 else f"about {tenths} in 10"
+def in_hundred(probability: float) -> str:
+    """'about 7 in 100' — the calibrated probability as a frequency a reviewer can picture."""
+    hundredths = round(probability * 100)
+    return "fewer than 1 in 100" if hundredths == 0 else f"about {hundredths} in 100"
+
+
+def meaning(probability: float) -> str:
+    """One sentence: what the probability is a probability of, as a frequency."""
+    return (f"{in_hundred(probability).capitalize()} AI-written lines that score like this have their content "
+            f"changed by a person within 90 days ({TARGET_EXCLUDES}).")
 
 
 def comment_body(finding: LineScore, fp: str, docs_url: str, probe_version: str) -> str:
     lines = [
-        f"**redline** · edit probability **{finding.probability:.2f}** for this line",
+        f"**redline** · probability **{finding.probability:.2f}** that a person changes this line",
         "",
-        f"{in_ten(finding.probability).capitalize()} AI-written lines that scored like this were edited by a "
-        "person later (PR-mode calibration).",
+        meaning(finding.probability),
     ]
     if finding.hunk is not None:
         h = finding.hunk
         lines.append(
-            f"Hunk lines {h.start}–{h.end}: probability {h.probability:.2f} that some line of it gets edited."
+            f"Hunk lines {h.start}–{h.end}: probability {h.probability:.2f} that a person changes some line of it."
         )
     lines.append(f"Why this counts as AI-written: {finding.why}.")
     if finding.untrained_language:

@@ -34,7 +34,7 @@ _FORMAT_DROP = re.compile(r"[\s,()\[\]{}\\]")
 
 TARGET_MEANING = ("the probability that a person changes this line's content within 90 days of the merge "
                   "(not a move, a re-format, a merge or a sweeping change)")
-TARGET_SHORT = "a person changes its content within 90 days"
+TARGET_EXCLUDES = "moves, re-formats, merges and sweeping refactors do not count"
 
 
 class EditKind(enum.StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import gate as gate_rules
-from bot.comments import in_ten
+from bot.comments import meaning
 from bot.github import checks
 from bot.github.checks import Annotation
 from bot.github.client import GitHubClient
@@ -25,8 +25,7 @@ def annotations(outcome: ReviewOutcome) -> list[Annotation]:
             d.line.line,
             d.line.line,
             "warning",
-            f"Edit probability {d.line.probability:.2f}: {in_ten(d.line.probability)} AI-written lines that "
-            "scored like this were edited by a person later.",
+            f"Probability {d.line.probability:.2f} that a person changes this line: {meaning(d.line.probability)}",
             title="redline: likely to be edited",
         )
         for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)

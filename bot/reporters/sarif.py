@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.comments import in_ten
+from bot.comments import meaning
 from scoring.decisions import LineVerdict
 from scoring.errors import RedlineError
 
@@ -23,8 +23,8 @@ def sarif_document(outcome: ReviewOutcome, docs_url: str) -> dict[str, object]:
             "ruleId": RULE_ID,
             "level": "warning",
             "message": {
-                "text": f"Edit probability {d.line.probability:.2f}: {in_ten(d.line.probability)} AI-written "
-                "lines that scored like this were edited by a person later."
+                "text": f"Probability {d.line.probability:.2f} that a person changes this line: "
+                f"{meaning(d.line.probability)}"
             },
             "locations": [
                 {

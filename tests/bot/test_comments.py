@@ -7,7 +7,7 @@ from bot.comments import (
     ExistingComment,
     comment_body,
     fingerprint,
-    in_ten,
+    in_hundred,
     plan,
     read_marker,
 )
@@ -41,16 +41,16 @@ def _plan(findings, existing=(), max_comments=30):
 def test_body_says_what_the_probability_means_the_hunk_why_and_links_docs():
     finding = _finding(2, 0.71)
     body = comment_body(finding, "0123456789abcdef", "https://docs", "v1")
-    assert "0.71" in body and "About 7 in 10" in body and "Hunk lines 1–3" in body
+    assert "0.71" in body and "About 71 in 100" in body and "within 90 days" in body and "Hunk lines 1–3" in body
     assert "commit abc has trailer" in body and "(https://docs)" in body
     assert read_marker(body) == "0123456789abcdef"
 
 
-def test_in_ten_words():
-    assert (in_ten(0.04), in_ten(0.66), in_ten(0.98)) == (
-        "fewer than 1 in 10",
-        "about 7 in 10",
-        "about 10 in 10",
+def test_in_hundred_words():
+    assert (in_hundred(0.004), in_hundred(0.066), in_hundred(0.98)) == (
+        "fewer than 1 in 100",
+        "about 7 in 100",
+        "about 98 in 100",
     )
 
 

@@ -157,3 +157,16 @@ def test_bootstrap_skips_resamples_where_the_metric_is_undefined():
     interval = bootstrap_interval(auc, [0.1, 0.9], [0, 1], n_resamples=100)
     assert interval.point == 1.0
     assert interval.low == interval.high == 1.0
+
+
+def test_within_group_ranking_ignores_differences_between_groups() -> None:
+    from scoring.metrics import within_groups
+
+    # every group ranks perfectly inside, but group b's scores are all above group a's positives
+    scores = [0.2, 0.1, 0.1, 0.9, 0.8, 0.7, 0.95]
+    labels = [1, 0, 0, 0, 0, 0, 1]
+    groups = ["a", "a", "a", "b", "b", "b", "b"]
+    result = within_groups(scores, labels, groups, k=3)
+    assert result.auc == 1.0 and result.groups == 2
+    assert result.top_k == (1 / 3 + 1 / 3) / 2 and result.random_k == (1 / 3 + 1 / 4) / 2
+    assert within_groups([0.5, 0.5], [0, 0], ["a", "a"], k=3).groups == 0

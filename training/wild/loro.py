@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
+from scoring.metrics import Interval, MetricSummary, WithinGroup, auc, bootstrap_interval, summarize, within_groups
 from scoring.pr_model import PRModel
 from training.probe.evaluate import choose_comment_threshold
 from training.wild.pr_train import (
@@ -24,7 +24,9 @@ from training.wild.pr_train import (
 )
 from training.wild.table import LineTable
 
-LABELS = ("edited_by_human", "edited")
+LABELS = ("target", "edited_by_human")  # scoring.target's event first, today's label beside it
+MIN_POSITIVES = 50  # repositories with fewer positives give AUCs too noisy to average on their own
+TOP_K = 3  # lines a reviewer reads first in one PR
 PRIOR_SHARE = 0.4  # the held-out repository's earliest commits that estimate its prior (never scored)
 PRIOR_STRENGTH = 200.0  # lines: a prior from a few commits leans on the training mix's rate
 DATE_SPLIT = 0.6  # within a repository: earlier commits train, later test
@@ -60,6 +62,7 @@ class RepoResult:
     auc_interval: Interval
     replay: Replay
     commits: int
+    within_pr: WithinGroup  # ranking inside each commit (a PR), top-3 precision against a random 3
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,18 @@ class LoroReport:
     def method_rows(self, method: str) -> list[RepoResult]:
         return [r for r in self.results if r.method == method]
 
-    def mean(self, method: str, metric: Callable[[RepoResult], float]) -> float:
-        values = [metric(r) for r in self.method_rows(method)]
-        finite = [v for v in values if np.isfinite(v)]
-        return float(np.mean(finite)) if finite else float("nan")
+    def mean(self, method: str, metric: Callable[[RepoResult], float], weighted: bool = False,
+             min_positives: int = 0) -> float:
+        """Mean over held-out repositories: plain, weighted by each repository's positives, or over those
+        with at least `min_positives`."""
+        rows = [r for r in self.method_rows(method)
+                if np.isfinite(metric(r)) and r.summary.positives >= min_positives]
+        if not rows:
+            return float("nan")
+        weights = [r.summary.positives for r in rows] if weighted else None
+        if weights is not None and not sum(weights):
+            return float("nan")
+        return float(np.average([metric(r) for r in rows], weights=weights))
 
 
 def replay(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> Replay:
@@ -131,7 +142,8 @@ def estimate_prior(labels: np.ndarray, fallback: float, strength: float = PRIOR_
 def _result(repo: str, method: str, p: np.ndarray, test: LineTable, label: str, threshold: float) -> RepoResult:
     y = test.label(label).astype(float)
     interval = bootstrap_interval(auc, p, y, groups=test.commit, n_resamples=BOOTSTRAP)
-    return RepoResult(repo, method, summarize(p, y), interval, replay(p, y, threshold), len(set(test.commit)))
+    return RepoResult(repo, method, summarize(p, y), interval, replay(p, y, threshold), len(set(test.commit)),
+                      within_groups(p, y, test.commit, TOP_K))
 
 
 def held_out_models(train: LineTable, label: str, chosen: str | None = None

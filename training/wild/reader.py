@@ -1,7 +1,9 @@
 """In-the-wild examples: lines real AI commits added, labelled by whether a later commit edited them.
 
 Reads `wild/*.jsonl.gz` from the data directory (see its README.md: one file per repository, one row
-schema, a `<stem>.history.jsonl.gz` sidecar of repository-history features beside each), cuts each file
+schema, a `<stem>.history.jsonl.gz` sidecar of repository-history features beside each, and an
+`edits/<stem>.edits.jsonl.gz` sidecar saying what each later edit was), reads each line's fate in the terms of
+`scoring.target`, cuts each file
 to windows around the added lines, and splits by commit date (earlier train, later test). Pure apart
 from reading those files; no model.
 """
@@ -17,11 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scoring.errors import DataSourceError
+from scoring.target import CommitSize, EditKind, Fate, editor_of
 from training.data.sources import DATA_DIR_ENV, data_dir
 
 WILD_DIR = "wild"
 WILD_FILE = "wild/aider.jsonl.gz"  # the repository the MIAP evaluation replays as PRs
 HISTORY_SUFFIX = ".history.jsonl.gz"
+EDITS_DIR = "edits"
+EDITS_SUFFIX = ".edits.jsonl.gz"
 # Context kept around the added lines: enough for the enclosing statement, small enough that a
 # 135M supervisor on two cores can read a few thousand windows.
 CONTEXT_LINES = 8
@@ -75,6 +80,49 @@ def wild_files(directory: Path | None = None) -> list[Path]:
 def history_file(path: Path) -> Path:
     """The repository-history sidecar of a wild data file."""
     return path.with_name(path.name.removesuffix(".jsonl.gz") + HISTORY_SUFFIX)
+
+
+def edits_file(path: Path) -> Path:
+    """The edit-kind sidecar of a wild data file."""
+    return path.parent / EDITS_DIR / (path.name.removesuffix(".jsonl.gz") + EDITS_SUFFIX)
+
+
+def line_fates(row: dict[str, object], record: dict[str, object] | None, where: str) -> list[Fate]:
+    """Each added line's fate (aligned with `added_lines`) from a data row and its edit sidecar record.
+
+    A missing or misaligned record is an error naming `where` (file and line): without it the target is
+    unknown, and guessing "survived" would teach the model that edited lines were kept.
+    """
+    if record is None:
+        raise DataSourceError(f"{where}: no edit sidecar record (expected {EDITS_DIR}/<stem>{EDITS_SUFFIX})")
+    if (record.get("sha"), record.get("path")) != (row.get("sha"), row.get("path")):
+        raise DataSourceError(f"{where}: edit sidecar is not aligned with the data file "
+                              f"({record.get('sha')}:{record.get('path')} vs {row.get('sha')}:{row.get('path')})")
+    try:
+        edited = [int(v) for v in row["labels_edited"]]  # type: ignore[attr-defined]
+        kinds = list(record["edit_kind"])  # type: ignore[call-overload]
+        stats = list(record["editor_stats"])  # type: ignore[call-overload]
+        editors = list(row.get("editors") or [])  # type: ignore[call-overload]
+        which = list(row.get("line_editor") or [-1] * len(edited))  # type: ignore[call-overload]
+        if not len(kinds) == len(which) == len(edited) or len(stats) != len(editors):
+            raise ValueError("edit_kind, line_editor and labels differ in length, or editor_stats and editors")
+        fates = []
+        for touched, kind, index in zip(edited, kinds, which, strict=True):
+            if not touched:
+                if kind is not None:
+                    raise ValueError(f"an unedited line has the edit kind {kind!r}")
+                fates.append(Fate(EditKind.SURVIVED))
+                continue
+            if index is None or index < 0:
+                fates.append(Fate(EditKind(kind)))
+                continue
+            editor, stat = editors[index], stats[index]
+            fates.append(Fate(EditKind(kind), editor_of(str(editor.get("kind"))),
+                              CommitSize(int(stat["files"]), int(stat["added"]), int(stat["deleted"])),
+                              float(editor["days_after"]), str(editor.get("sha"))))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        raise DataSourceError(f"{where}: malformed edit sidecar record: {error}") from error
+    return fates
 
 
 def read_rows(path: Path | None = None) -> Iterator[dict[str, object]]:

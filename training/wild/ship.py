@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 from scoring.pr_model import PRModel
+from scoring.target import TARGET_MEANING
 from training.probe.evaluate import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 from training.wild.loro import LABELS, LoroReport, evaluate_label
 from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render, supervisor_block
@@ -18,7 +19,7 @@ from training.wild.pr_train import (
 )
 from training.wild.table import LineTable
 
-SHIPPED_LABEL = "edited_by_human"
+SHIPPED_LABEL = "target"  # scoring.target's event
 FIGURE = "figures/loro_reliability.png"
 
 
@@ -61,7 +62,7 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
     card = {
         "version": f"pr-{datetime.now(UTC):%Y%m%d}",
         "label": label,
-        "meaning": "calibrated P(a person edits this AI-added line within 90 days), before any repository prior",
+        "meaning": f"calibrated {TARGET_MEANING}, before any repository prior",
         "selection": {"chosen": selection.name, "best_inner": selection.best, "inner_mean_auc": selection.inner_auc,
                       "how": f"{SELECTION_RULE}; per-repository AUC over repositories dealt into grouped folds",
                       "ms_per_1000_lines": measured_costs().ms_per_1000_lines},

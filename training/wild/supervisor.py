@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -289,8 +289,7 @@ def with_signals(table: LineTable, values: SupervisorValues) -> LineTable:
     keep = np.zeros(len(table), dtype=bool)
     keep[values.index] = True
     sampled = table.subset(keep)
-    return LineTable((*table.names, *SIGNALS), np.hstack([sampled.features, columns[keep]]), sampled.repo,
-                     sampled.commit, sampled.time, sampled.agent, sampled.edited, sampled.edited_by_human)
+    return replace(sampled, names=(*table.names, *SIGNALS), features=np.hstack([sampled.features, columns[keep]]))
 
 
 def evaluate(table: LineTable, values: SupervisorValues, labels: Sequence[str] = LABELS,
@@ -365,7 +364,7 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}" if np.isfinite(value) else "n/a"
 
 
-def verdict(result: SupervisorResult, label: str = "edited_by_human") -> str:
+def verdict(result: SupervisorResult, label: str = LABELS[0]) -> str:
     """One sentence from the numbers: what the supervisor signals add to the PR features, and at what cost."""
     delta = result.mean(label, "f") - result.mean(label, "g")
     won, of = result.wins(label)
@@ -373,7 +372,7 @@ def verdict(result: SupervisorResult, label: str = "edited_by_human") -> str:
     ratio = float(result.cost.get("supervisor_ms_per_1000_lines", np.nan)) / max(
         float(result.cost.get("pr_features_ms_per_1000_lines", np.nan)), 1e-9)
     head = "The supervisor " + ("adds" if adds else "does not add") + " to the PR features"
-    return (f"{head}: {delta:+.3f} mean AUC on human edits leave-one-repository-out (PR features + "
+    return (f"{head}: {delta:+.3f} mean AUC on `{label}` leave-one-repository-out (PR features + "
             f"supervisor vs PR features alone, same lines), better on {won} of {of} held-out repositories, "
             "at "
             f"{ratio:,.0f}× the PR features' cost per line.")

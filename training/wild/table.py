@@ -1,7 +1,8 @@
 """The in-the-wild lines as one table for the PR model: features, both labels and the group keys.
 
-Every repository file in `wild/` with its history sidecar -> one row per added line: repository (the
-LORO group), commit, commit time, agent rule, and the features of `scoring.pr_features` (all families).
+Every repository file in `wild/` with its history and edit sidecars -> one row per added line: repository
+(the LORO group), commit, commit time, agent rule, the features of `scoring.pr_features` (all families), the
+target of `scoring.target` (a person changed the line's content in a focused commit) and the older labels.
 Built once per data directory and cached as .npz keyed by the data files' sizes and mtimes and the
 feature list, so evaluation and training re-read it in a second.
 """
@@ -20,9 +21,11 @@ import numpy as np
 from scoring.diff import parse
 from scoring.errors import DataSourceError
 from scoring.pr_features import ChangeSize, Family, FileHistory, feature_names, file_features
-from training.wild.reader import history_file, read_rows, wild_files
+from training.wild.reader import edits_file, history_file, line_fates, read_rows, wild_files
 
 ALL_FAMILIES = tuple(Family)
+# The labels a LineTable carries: the target first, then today's secondary labels.
+LABELS = ("target", "edited_by_human", "edited")
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,15 @@ class LineTable:
     agent: np.ndarray  # str: the mining rule that marked the commit as an AI's
     edited: np.ndarray  # int 0/1: any later commit edited the line
     edited_by_human: np.ndarray  # int 0/1: the first later editor was a person
+    target: np.ndarray  # int 0/1: scoring.target's event (content changed by a person in a focused commit)
+    kind: np.ndarray  # str: the first later edit's kind (scoring.target.EditKind)
+    sweeping: np.ndarray  # int: 1 the editing commit was sweeping, 0 focused, -1 unknown or not edited
 
     def __len__(self) -> int:
         return len(self.repo)
 
     def label(self, name: str) -> np.ndarray:
-        if name not in ("edited", "edited_by_human"):
+        if name not in LABELS:
             raise ValueError(f"unknown label {name!r}")
         return getattr(self, name)
 
@@ -52,7 +58,8 @@ class LineTable:
 
     def subset(self, mask: np.ndarray) -> LineTable:
         return LineTable(self.names, self.features[mask], self.repo[mask], self.commit[mask], self.time[mask],
-                         self.agent[mask], self.edited[mask], self.edited_by_human[mask])
+                         self.agent[mask], self.edited[mask], self.edited_by_human[mask], self.target[mask],
+                         self.kind[mask], self.sweeping[mask])
 
     @property
     def repos(self) -> list[str]:
@@ -76,21 +83,26 @@ def _history(record: dict[str, object], row: dict[str, object], where: str) -> F
 
 
 def file_table(path: Path) -> dict[str, np.ndarray]:
-    """The lines of one repository's file (with its sidecar) as arrays."""
+    """The lines of one repository's file (with its sidecars) as arrays."""
     rows = list(read_rows(path))
     sidecar = history_file(path)
     histories = list(read_rows(sidecar)) if sidecar.is_file() else [None] * len(rows)
     if len(histories) != len(rows):
         raise DataSourceError(f"{sidecar} has {len(histories)} rows, {path} has {len(rows)}")
+    edits = list(read_rows(edits_file(path))) if edits_file(path).is_file() else []
+    if len(edits) != len(rows):
+        raise DataSourceError(f"{edits_file(path)} has {len(edits)} rows, {path} has {len(rows)}: every wild row "
+                              "needs its edit sidecar record (what each later edit was)")
     change_size: Counter[str] = Counter()
     change_files: Counter[str] = Counter()
     for row in rows:
         change_files[str(row.get("sha"))] += 1
         change_size[str(row.get("sha"))] += len(row.get("added_lines") or [])  # type: ignore[arg-type]
     names = feature_names(ALL_FAMILIES)
-    parts: dict[str, list[object]] = {k: [] for k in ("repo", "commit", "time", "agent", "edited", "human")}
+    parts: dict[str, list[object]] = {
+        k: [] for k in ("repo", "commit", "time", "agent", "edited", "human", "target", "kind", "sweeping")}
     blocks = []
-    for number, (row, record) in enumerate(zip(rows, histories, strict=True), start=1):
+    for number, (row, record, edit) in enumerate(zip(rows, histories, edits, strict=True), start=1):
         where = f"{path}:{number}"
         try:
             sha, added = str(row["sha"]), [int(n) for n in row["added_lines"]]  # type: ignore[attr-defined]
@@ -107,6 +119,7 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
             raise DataSourceError(f"{where}: malformed in-the-wild row: {error!r}") from error
         if list(lines) != sorted(added) or len(edited) != len(added) or len(human) != len(added):
             raise DataSourceError(f"{where}: the diff's added lines do not match `added_lines` and its labels")
+        fates = line_fates(row, edit, f"{edits_file(path)}:{number}")
         order = np.argsort(added)
         blocks.append(matrix)
         parts["repo"] += [str(row["repo"])] * len(added)
@@ -115,19 +128,25 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
         parts["agent"] += [str(row.get("ai_rule"))] * len(added)
         parts["edited"] += [edited[k] for k in order]
         parts["human"] += [human[k] for k in order]
+        parts["target"] += [int(fates[k].is_target) for k in order]
+        parts["kind"] += [fates[k].kind.value for k in order]
+        parts["sweeping"] += [-1 if fates[k].sweeping is None else int(fates[k].sweeping) for k in order]
     features = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
     return {
         "features": features, "repo": np.array(parts["repo"], dtype=str),
         "commit": np.array(parts["commit"], dtype=str), "time": np.array(parts["time"], dtype=np.float64),
         "agent": np.array(parts["agent"], dtype=str), "edited": np.array(parts["edited"], dtype=np.int8),
         "edited_by_human": np.array(parts["human"], dtype=np.int8),
+        "target": np.array(parts["target"], dtype=np.int8), "kind": np.array(parts["kind"], dtype=str),
+        "sweeping": np.array(parts["sweeping"], dtype=np.int8),
     }
 
 
 def _key(files: list[Path]) -> str:
     stamp = [(p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files]
     stamp += [(history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()]
-    return hashlib.sha256(json.dumps([stamp, feature_names(ALL_FAMILIES)]).encode()).hexdigest()[:16]
+    stamp += [(edits_file(p).name, edits_file(p).stat().st_size) for p in files if edits_file(p).is_file()]
+    return hashlib.sha256(json.dumps([stamp, feature_names(ALL_FAMILIES), LABELS]).encode()).hexdigest()[:16]
 
 
 def load_table(directory: Path | None = None, cache_dir: Path | None = None, progress: bool = True) -> LineTable:
@@ -145,4 +164,5 @@ def load_table(directory: Path | None = None, cache_dir: Path | None = None, pro
             cached.parent.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(cached, **data)
     return LineTable(feature_names(ALL_FAMILIES), data["features"], data["repo"], data["commit"], data["time"],
-                     data["agent"], data["edited"], data["edited_by_human"])
+                     data["agent"], data["edited"], data["edited_by_human"], data["target"], data["kind"],
+                     data["sweeping"])

@@ -34,7 +34,8 @@ def synthetic(repos: int = 5, commits: int = 4, lines: int = 25, seed: int = 0,
             parts["y"] += list((rng.random(lines) < p).astype(int))
     y = np.array(parts["y"], dtype=np.int8)
     return LineTable(NAMES, np.vstack(blocks), np.array(parts["repo"]), np.array(parts["commit"]),
-                     np.array(parts["time"]), np.array(["claude"] * len(y)), y, y)
+                     np.array(parts["time"]), np.array(["claude"] * len(y)), y, y, y,
+                     np.where(y == 1, "modified", "survived"), np.where(y == 1, 0, -1).astype(np.int8))
 
 
 def test_a_signal_shared_by_the_training_repositories_ranks_each_held_out_one() -> None:

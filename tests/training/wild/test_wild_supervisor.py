@@ -116,16 +116,16 @@ def test_every_method_is_judged_on_the_same_lines_and_the_section_reads_numbers(
     sampled = with_signals(table, values)
     assert len(sampled) == result.lines == sum(len(s.added) for s in sample)
     assert set(sampled.commit.tolist()) == {s.sha for s in sample}
-    for label in ("edited_by_human", "edited"):
+    for label in ("target", "edited_by_human"):
         assert set(result.auc[label]) == set(METHODS)
         assert all(set(per_repo) == set(REPOS) for per_repo in result.auc[label].values())
     assert result.cost["pr_features_ms_per_1000_lines"] > 0
     assert result.cost["supervisor_ms_per_1000_lines"] > 0
     section = supervisor_section(result)
     assert section.startswith("### Does the supervisor add to the PR features?")
-    won, of = result.wins("edited_by_human")
+    won, of = result.wins("target")
     assert f"better on {won} of {of} held-out repositories" in section
-    delta = result.mean("edited_by_human", "f") - result.mean("edited_by_human", "g")
+    delta = result.mean("target", "f") - result.mean("target", "g")
     assert f"{delta:+.3f} mean AUC" in section
     data = result.to_dict()
-    assert data["f_beats_g"]["edited_by_human"] == [won, of]
+    assert data["f_beats_g"]["target"] == [won, of]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scoring.errors import DataSourceError
-from tests.training.wild.wild_files import history, row, write
+from tests.training.wild.wild_files import edits, history, row, write
 from training.wild.reader import wild_files
 from training.wild.table import load_table
 
@@ -55,3 +55,32 @@ def test_broken_json_and_a_misaligned_sidecar_are_errors_not_skipped_repositorie
     write(other, "a__one", [row("a/one", "s1", 1, ["x = 1"], [1])], [history(row("a/one", "zz", 1, ["x"], [1]))])
     with pytest.raises(DataSourceError, match="not aligned"):
         load_table(other, progress=False)
+
+
+def test_the_target_counts_only_content_changes_by_a_person_in_focused_commits(tmp_path) -> None:
+    rows = [row("a/one", f"s{k}", k + 1, ["value = compute(1)", "other = 2"], [1, 0]) for k in range(5)]
+    rows.append(row("a/one", "s5", 6, ["value = compute(1)"], [1], human=[0]))  # the agent's own follow-up
+    records = [edits(rows[0]), edits(rows[1], files=50), edits(rows[2], "deleted"), edits(rows[3], "moved"),
+               edits(rows[4], "format"), edits(rows[5])]
+    write(tmp_path, "a__one", rows, edit_records=records)
+    table = load_table(tmp_path, progress=False)
+    assert table.target.tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert table.edited_by_human.tolist() == [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0]  # today's label, kept beside it
+    assert table.kind.tolist()[::2] == ["modified", "modified", "deleted", "moved", "format", "modified"]
+    assert table.sweeping.tolist()[:4] == [0, -1, 1, -1]
+    assert table.label("target") is table.target
+
+
+def test_a_missing_or_misaligned_edit_sidecar_names_the_file_and_line(tmp_path) -> None:
+    first, second = row("a/one", "s1", 1, ["x = 1"], [1]), row("a/one", "s2", 2, ["y = 1"], [1])
+    write(tmp_path / "short", "a__one", [first, second], edit_records=[edits(first)])
+    with pytest.raises(DataSourceError, match=r"a__one\.edits\.jsonl\.gz has 1 rows"):
+        load_table(tmp_path / "short", progress=False)
+    write(tmp_path / "swapped", "a__one", [first, second], edit_records=[edits(second), edits(first)])
+    with pytest.raises(DataSourceError, match=r"a__one\.edits\.jsonl\.gz:1: edit sidecar is not aligned"):
+        load_table(tmp_path / "swapped", progress=False)
+    unedited = dict(edits(first), edit_kind=["modified"])
+    write(tmp_path / "kind", "a__one", [dict(first, labels_edited=[0], labels_edited_by_human=[0], line_editor=[-1])],
+          edit_records=[unedited])
+    with pytest.raises(DataSourceError, match=r"edits\.jsonl\.gz:1: malformed edit sidecar record"):
+        load_table(tmp_path / "kind", progress=False)
