@@ -26,7 +26,9 @@ class Entry:
 
 REVIEW, APP, TRAINING = "Review code", "Run the GitHub App", "Train and evaluate the models"
 COMMANDS: tuple[Entry, ...] = (
-    Entry("review", "bot.commands.review", "review", REVIEW, "Review a branch or a pull request."),
+    Entry(
+        "review", "bot.commands.review", "review", REVIEW, "Review a branch, your uncommitted work or a PR."
+    ),
     Entry("score", "bot.commands.score", "score", REVIEW, "Score every line of a file with the probe."),
     Entry("prior", "training.cli", "prior_command", REVIEW, "Estimate the share of AI lines people edit."),
     Entry("serve", "bot.commands.app", "serve", APP, "Run the webhook endpoint."),

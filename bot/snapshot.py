@@ -1,5 +1,6 @@
 """Take a PR snapshot — diff, commits, blame origins, line claims, file texts at head — from a local git
-repository (GitPython) or from a GitHub PR (through bot.github). Reads only; never runs code from the PR.
+repository (GitPython) or from a GitHub PR (through bot.github). Reads only (uncommitted work becomes one
+unreferenced commit object, bot.worktree); never runs code from the PR.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import gitdb.exc
 from bot.config import CONFIG_PATH
 from bot.github import pulls
 from bot.github.client import GitHubClient
+from bot.worktree import UNCOMMITTED, commit_uncommitted
 from scoring.attribution import (
     CommitInfo,
     LineClaim,
@@ -67,9 +69,13 @@ class Snapshot:
 def local_snapshot(
     path: str | Path, base: str, head: str = "HEAD", *, max_added_lines: int = MAX_ADDED_LINES_PER_FILE
 ) -> Snapshot:
-    """Snapshot of head against its merge base with base (what GitHub shows for a PR from head into base)."""
+    """Snapshot of head against its merge base with base (what GitHub shows for a PR from head into base).
+
+    head WORKTREE or STAGED: HEAD plus the uncommitted work (bot.worktree), on the checked-out branch.
+    """
     repo = open_repo(path)
-    head_commit, base_commit = _commit(repo, head, "--head", path), _commit(repo, base, "--base", path)
+    head_ref = commit_uncommitted(repo, head) if head in UNCOMMITTED else head
+    head_commit, base_commit = _commit(repo, head_ref, "--head", path), _commit(repo, base, "--base", path)
     try:
         merge_bases = repo.merge_base(base_commit, head_commit)
     except git.exc.GitCommandError as error:
@@ -95,6 +101,8 @@ def local_snapshot(
     claims = [claim for c in commits for claim in _git_ai_claims(repo, c.sha)]
     claims += _agent_trace_claims(repo, head_sha)
     branch = head if head in {h.name for h in repo.heads} else None
+    if head in UNCOMMITTED and not repo.head.is_detached:
+        branch = repo.active_branch.name  # the agent branch prefix applies to its uncommitted work too
     # A local branch has no PR title: its first commit's subject stands in, stable as commits are added.
     first = commits[0] if commits else None
     return Snapshot(

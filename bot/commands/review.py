@@ -27,6 +27,7 @@ from bot.review import review as run_review
 from scoring.cache import review_window_dir
 from scoring.errors import ConfigError, RedlineError
 from bot.scorers import review_scorer
+from bot.worktree import STAGED
 from scoring.scorer import ScorerProtocol
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
@@ -86,7 +87,14 @@ def _pull_number(event_path: str | None, number: int | None) -> int:
     "--base", default="main", show_default=True, envvar="REDLINE_BASE", help="Base ref (the PR target)."
 )
 @click.option(
-    "--head", default="HEAD", show_default=True, envvar="REDLINE_HEAD", help="Head ref (the PR branch)."
+    "--head",
+    default="HEAD",
+    show_default=True,
+    envvar="REDLINE_HEAD",
+    help="Head ref (the PR branch); WORKTREE: HEAD plus your uncommitted changes, untracked files too.",
+)
+@click.option(
+    "--staged", is_flag=True, help="Review HEAD plus the staged changes (what git commit would commit)."
 )
 @click.option(
     "--example", is_flag=True, help="Review the bundled example repository with an AI-authored commit."
@@ -155,6 +163,7 @@ def review(
     repo_path: str,
     base: str,
     head: str,
+    staged: bool,
     example: bool,
     use_github: bool,
     github_repo: str | None,
@@ -181,6 +190,10 @@ def review(
     ctx = click.get_current_context()
     if example and ctx.get_parameter_source("show") is click.core.ParameterSource.DEFAULT:
         shown = EXAMPLE_SHOW
+    if staged:
+        if ctx.get_parameter_source("head") is not click.core.ParameterSource.DEFAULT:
+            raise click.BadParameter("give --staged or --head, not both", param_hint="--staged")
+        head = STAGED
     if ai:
         os.environ["REDLINE_AI_DETECT"] = ai  # the config's env override of ai.detect
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
@@ -223,7 +236,9 @@ def review(
 
 
 @contextlib.contextmanager
-def _source(repo_path: str, base: str, head: str, example: bool, quiet: bool) -> Iterator[tuple[str, str, str]]:
+def _source(
+    repo_path: str, base: str, head: str, example: bool, quiet: bool
+) -> Iterator[tuple[str, str, str]]:
     """(repository, base, head) to review: the given ones, or the bundled example built in a temporary
     directory that is removed once the review is over."""
     if not example:
