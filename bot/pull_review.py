@@ -22,7 +22,7 @@ from bot.reporters.check_run import CHECK_NAME, CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome, review
 from bot.snapshot import Snapshot, github_config_text, github_snapshot
-from scoring.errors import ConfigError, GitHubError
+from scoring.errors import ConfigError, GitHubError, GitHubResponseError
 from scoring.scorer import ScorerProtocol
 
 
@@ -64,6 +64,14 @@ def fetch_pull(client: GitHubClient, repo: str, number: int, head_sha: str | Non
     return PullContext(pull, settings, snapshot, tuple(existing_comments(client, repo, number)))
 
 
+def post_neutral(client: GitHubClient, repo: str, head_sha: str, why: str, summary: str) -> None:
+    """A neutral `redline` check run saying why there is no review, so a required check does not wait
+    forever. Best effort: the reason given is the error to report, not a failure to post it."""
+    with contextlib.suppress(GitHubError):
+        checks.create_check_run(client, repo, name=CHECK_NAME, head_sha=head_sha, conclusion="neutral",
+                                title=f"redline did not review: {why}", summary=summary)
+
+
 def _no_reporters(settings: Settings) -> Sequence[Reporter]:
     return ()
 
@@ -90,14 +98,14 @@ def review_pull(
         context = fetch_pull(client, repo, number, head_sha)
     except RepositoryConfigError as error:
         if check_run:
-            with contextlib.suppress(GitHubError):  # the configuration error is the one to report
-                checks.create_check_run(
-                    client, repo, name=CHECK_NAME, head_sha=error.head_sha, conclusion="neutral",
-                    title=f"redline did not review: invalid {CONFIG_PATH}",
-                    summary=f"{error}\n\nFix `{CONFIG_PATH}` on `{error.branch}` (the default branch); "
-                            f"every key and its default: {CONFIG_DOCS_URL}. The next push is reviewed "
-                            "with the fixed file.",
-                )
+            post_neutral(client, repo, error.head_sha, f"invalid {CONFIG_PATH}",
+                         f"{error}\n\nFix `{CONFIG_PATH}` on `{error.branch}` (the default branch); every key "
+                         f"and its default: {CONFIG_DOCS_URL}. The next push is reviewed with the fixed file.")
+        raise
+    except GitHubResponseError as error:  # asking again gets the same answer: say so on the PR
+        if check_run and head_sha is not None:
+            post_neutral(client, repo, head_sha, "GitHub's answer could not be read",
+                         f"{error}\n\nThe next push is reviewed again.")
         raise
     if context is None:
         return None

@@ -7,6 +7,8 @@
     ├── DiffParseError           a diff cannot be parsed (scoring.diff)
     ├── ConfigError              settings or .github/redline.yml are invalid (bot.config)
     ├── GitHubError              GitHub answered with an error (bot.github); has .status
+    │   └── GitHubResponseError  GitHub's answer is not what the API documents (bad JSON, wrong shape,
+    │                            pagination that never ends); retrying gives the same answer
     ├── DataSourceError          a raw data file is missing or altered (training.data.sources)
     └── SandboxError             the sandbox itself failed, not the program under test (training.data.sandbox)
 
@@ -47,6 +49,12 @@ class GitHubError(RedlineError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class GitHubResponseError(GitHubError):
+    """GitHub answered, but with a body redline cannot read (truncated JSON, an object where the API
+    documents a list, a `Link: rel="next"` that never ends). Not transient: the same request gets the
+    same answer."""
 
 
 class DataSourceError(RedlineError):

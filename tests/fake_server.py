@@ -33,7 +33,7 @@ class FakeRequest:
 @dataclass(slots=True)
 class FakeResponse:
     status: int
-    body: Any = None  # JSON-able, or None for an empty body
+    body: Any = None  # JSON-able, bytes sent as they are (a truncated body), or None for an empty body
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -79,7 +79,9 @@ def handler_for(dispatch: Callable[[FakeRequest], FakeResponse]) -> type[BaseHTT
                 )
             except Exception as error:  # a bug in a handler must show up in the test, not hang it
                 response = FakeResponse(500, {"message": f"FakeGitHub handler failed: {error!r}"})
-            payload = b"" if response.body is None else json.dumps(response.body).encode()
+            payload = response.body if isinstance(response.body, bytes) else (
+                b"" if response.body is None else json.dumps(response.body).encode()
+            )
             self.send_response(response.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))

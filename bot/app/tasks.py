@@ -7,6 +7,7 @@ the store first, so a redelivered or repeated task never reviews, or posts, twic
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -20,6 +21,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
 
 from bot.app.pipeline import load_scorer, pull_outcomes, review_head
+from bot.pull_review import post_neutral
 from bot.app.routes import Job, JobKind
 from bot.app.settings import DEFAULT_BROKER_TIMEOUT_S, AppSettings
 from bot.config import Settings
@@ -27,7 +29,7 @@ from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.feedback.recalibration import RecalibratedScorer
 from bot.store import Claim, ReviewKey, Store
-from scoring.errors import GitHubError, RedlineError
+from scoring.errors import GitHubError, GitHubResponseError, RedlineError
 from scoring.scorer import ScorerProtocol
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ REVIEW_BUDGET_SHARE = 0.75
 
 
 def is_transient(error: GitHubError) -> bool:
+    if isinstance(error, GitHubResponseError):  # a malformed answer comes back the same
+        return False
     return error.status is None or error.status not in PERMANENT_STATUSES
 
 
@@ -117,6 +121,10 @@ def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str,
     except SoftTimeLimitExceeded:
         if claim is not Claim.DONE:
             store.fail_review(key, "the task time limit ran out")
+        with contextlib.suppress(RedlineError):  # minting the token may fail too; the timeout is the news
+            post_neutral(runtime.client(installation_id), repo, head_sha, "the time limit ran out",
+                         f"The review did not finish within the worker's limit of {settings.task_time_limit_s} s "
+                         "(REDLINE_TASK_TIME_LIMIT_S). The next push is reviewed again.")
         return {"status": "timed out"}
     except GitHubError as error:
         if claim is not Claim.DONE:

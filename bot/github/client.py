@@ -10,13 +10,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import requests
-from github import Auth, Github, GithubException, RateLimitExceededException
+from github import Auth, BadAttributeException, Github, GithubException, RateLimitExceededException
 from github.Repository import Repository
 
-from scoring.errors import GitHubError
+from scoring.errors import GitHubError, GitHubResponseError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -29,6 +30,17 @@ SECONDS_BETWEEN_WRITES = 1.0
 SECONDS_BETWEEN_REQUESTS = 0.25
 # With no Retry-After and requests left, GitHub says "wait at least one minute" after a secondary limit.
 SECONDARY_LIMIT_WAIT_S = 60.0
+# List endpoints return at most 100 items a page:
+# https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
+ITEMS_PER_PAGE = 100
+# 10,000 items of one list (review comments, files: GitHub stops at 3,000) is past any real pull request;
+# a `Link: rel="next"` chain longer than this is GitHub misbehaving, not more data.
+MAX_PAGES = 100
+# What PyGithub raises while reading a body that is not what the API documents: JSONDecodeError (a
+# ValueError) for truncated JSON, TypeError/KeyError/AttributeError for an object where a list belongs
+# or a missing field, BadAttributeException for a field of the wrong type.
+MALFORMED_RESPONSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, BadAttributeException)
+MAX_DETAIL_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +95,16 @@ class GitHubClient:
     def call(self, what: str, request: Callable[[], T]) -> T:
         """Run `request` (which may make several HTTP calls), retrying rate limits, 5xx and network errors.
 
-        `what` names the operation in errors and logs ("list files of PR 7").
+        `what` names the operation in errors and logs ("list files of PR 7"). A body that cannot be read
+        as the API documents is a GitHubResponseError, not retried. `request` only reads GitHub's answer,
+        so a TypeError or KeyError inside it comes from that answer.
         """
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 return request()
+            except MALFORMED_RESPONSE_ERRORS as error:
+                detail = f"{type(error).__name__}: {error}"[:MAX_DETAIL_CHARS]
+                raise GitHubResponseError(f"GitHub {what}: the answer is not what the API documents ({detail})") from error
             except (GithubException, requests.RequestException) as error:
                 delay = self._retry_delay(error, attempt)
                 if delay is None or attempt == self.retry.attempts:
@@ -95,6 +112,29 @@ class GitHubClient:
                 log.warning("GitHub %s failed (%s); retry %d in %.1f s", what, _status(error), attempt, delay)
                 self.sleep(delay)
         raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def pages(self, path: str, max_items: int | None = None) -> list[dict[str, Any]]:
+        """Every item of the list endpoint `path` ("/repos/o/r/pulls/7/files"), following `Link: rel="next"`
+        (at most MAX_PAGES pages, never one URL twice), stopping once `max_items` are read.
+
+        Run it inside `call`. Raises GitHubResponseError for a page that is not a list of objects or a
+        chain of pages that loops or does not end.
+        """
+        url: str | None = f"{self.base_url}{path}?{urlencode({'per_page': ITEMS_PER_PAGE})}"
+        seen: set[str] = set()
+        items: list[dict[str, Any]] = []
+        while url is not None and (max_items is None or len(items) < max_items):
+            if url in seen or len(seen) == MAX_PAGES:
+                why = "comes back to a page already read" if url in seen else f"goes on past {MAX_PAGES} pages"
+                raise GitHubResponseError(f"GitHub's pagination of {path} {why}")
+            seen.add(url)
+            headers, page = self.github.requester.requestJsonAndCheck("GET", url)
+            if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
+                shape = "a list holding a non-object" if isinstance(page, list) else f"a {type(page).__name__}"
+                raise GitHubResponseError(f"GitHub answered {path} with {shape}, not a list of objects")
+            items.extend(page)
+            url = _next_link(headers.get("link", ""))
+        return items if max_items is None else items[:max_items]
 
     def _retry_delay(self, error: Exception, attempt: int) -> float | None:
         backoff = min(self.retry.base_delay_s * 2 ** (attempt - 1), self.retry.max_delay_s)
@@ -118,6 +158,15 @@ class GitHubClient:
         if status >= 500:
             return backoff
         return None
+
+
+def _next_link(header: str) -> str | None:
+    """The rel="next" URL of a Link header: `<https://…?page=2>; rel="next", <…>; rel="last"`."""
+    for part in header.split(","):
+        target, _, params = part.partition(";")
+        if 'rel="next"' in params.replace(" ", ""):
+            return target.strip().removeprefix("<").removesuffix(">")
+    return None
 
 
 def _is_rate_limit_message(error: GithubException) -> bool:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from github import UnknownObjectException
 
@@ -23,6 +24,7 @@ MAX_FILES_PER_PULL = 3000
 MAX_BODY_CHARS = 65536
 # The closed PRs are listed newest-updated first; stop after this many pages' worth.
 MAX_PULLS_SCANNED = 500
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,29 +105,48 @@ def get_pull(client: GitHubClient, repo: str, number: int) -> PullRequest:
     return client.call(f"get PR {repo}#{number}", fetch)
 
 
+def _field(item: Mapping[str, Any], key: str, kind: type[T]) -> T:
+    """item[key] if it has the documented type; KeyError or TypeError (GitHubResponseError in `call`)."""
+    value = item[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise TypeError(f"{key} is {type(value).__name__}, not {kind.__name__}")
+    return value
+
+
+def _optional(item: Mapping[str, Any], key: str, kind: type[T]) -> T | None:
+    return None if item.get(key) is None else _field(item, key, kind)
+
+
 def list_files(client: GitHubClient, repo: str, number: int) -> list[PullFile]:
     def fetch() -> list[PullFile]:
-        files = client.repo(repo).get_pull(number).get_files()
+        files = client.pages(f"/repos/{repo}/pulls/{number}/files", max_items=MAX_FILES_PER_PULL)
         return [
-            PullFile(f.filename, f.status, f.patch, f.previous_filename)
-            for _, f in zip(range(MAX_FILES_PER_PULL), files, strict=False)
+            PullFile(_field(f, "filename", str), _field(f, "status", str), _optional(f, "patch", str),
+                     _optional(f, "previous_filename", str))
+            for f in files
         ]
 
     return client.call(f"list files of {repo}#{number}", fetch)
 
 
+def _person(commit: Mapping[str, Any], role: str) -> str:
+    person = _field(commit, role, dict)
+    return f"{_field(person, 'name', str)} <{_field(person, 'email', str)}>"
+
+
 def list_commits(client: GitHubClient, repo: str, number: int) -> list[PullCommit]:
     def fetch() -> list[PullCommit]:
         result = []
-        for commit in client.repo(repo).get_pull(number).get_commits():
-            git = commit.commit
+        for item in client.pages(f"/repos/{repo}/pulls/{number}/commits"):
+            git = _field(item, "commit", dict)
+            account = _optional(item, "author", dict)
             result.append(
                 PullCommit(
-                    sha=commit.sha,
-                    author=f"{git.author.name} <{git.author.email}>",
-                    committer=f"{git.committer.name} <{git.committer.email}>",
-                    message=git.message,
-                    login=commit.author.login if commit.author else None,
+                    sha=_field(item, "sha", str),
+                    author=_person(git, "author"),
+                    committer=_person(git, "committer"),
+                    message=_field(git, "message", str),
+                    login=_field(account, "login", str) if account else None,
                 )
             )
         return result
@@ -168,17 +189,18 @@ def file_texts(client: GitHubClient, repo: str, ref: str, paths: set[str]) -> di
 
 def list_review_comments(client: GitHubClient, repo: str, number: int) -> list[ReviewComment]:
     def fetch() -> list[ReviewComment]:
-        return [
-            ReviewComment(
-                id=c.id,
-                path=c.path,
-                line=c.line,
-                body=c.body or "",
-                user_login=c.user.login if c.user else "",
-                in_reply_to=c.raw_data.get("in_reply_to_id"),
-            )
-            for c in client.repo(repo).get_pull(number).get_review_comments()
-        ]
+        comments = []
+        for c in client.pages(f"/repos/{repo}/pulls/{number}/comments"):
+            user = _optional(c, "user", dict)
+            comments.append(ReviewComment(
+                id=_field(c, "id", int),
+                path=_field(c, "path", str),
+                line=_optional(c, "line", int),
+                body=_optional(c, "body", str) or "",
+                user_login=_field(user, "login", str) if user else "",
+                in_reply_to=_optional(c, "in_reply_to_id", int),
+            ))
+        return comments
 
     return client.call(f"list review comments of {repo}#{number}", fetch)
 

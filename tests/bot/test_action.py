@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from bot.cli import cli
-from tests.fakes import FakePull
+from tests.fakes import FakePull, FakeResponse
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -217,3 +217,19 @@ def test_the_install_asks_redline_whether_the_review_uses_the_probe_and_never_im
     (workspace / ".github" / "redline.yml").write_text("model: [not, a, mapping]\n")
     assert _scorer(home, workspace) == "false"  # the review step reports the bad config
     assert not planted.exists(), "the install ran Python code from the pull request's checkout"
+
+
+def test_a_malformed_github_answer_exits_two_with_the_outputs_written(fake_github, tmp_path):
+    _pull(fake_github)
+    fake_github.route("GET", "/repos/{owner}/{repo}/pulls/{number}/files")(
+        lambda request, **_: FakeResponse(200, {"message": "not a list"})
+    )
+    outputs = tmp_path / "github_output"
+    outputs.write_text("")
+    env = {"GITHUB_API_URL": fake_github.base_url, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/app",
+           "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_EVENT_PATH": ""}
+    result = CliRunner().invoke(cli, ["review", "--github", "--pr", "7"], env=env)
+    assert result.exit_code == 2 and "not a list of objects" in result.output, result.output
+    assert "internal error" not in result.output
+    assert dict(line.split("=", 1) for line in outputs.read_text().splitlines()) == {
+        "gate": "neutral", "comments": "0", "sarif": ""}

@@ -6,8 +6,8 @@ import pytest
 
 from bot.github import checks, pulls
 from bot.github.checks import Annotation
-from scoring.errors import GitHubError
-from tests.fakes import FakePull, recorded
+from scoring.errors import GitHubError, GitHubResponseError
+from tests.fakes import FakePull, FakeResponse, recorded
 
 PATCH = "@@ -1,2 +1,3 @@\n def f():\n-    return 0\n+    x = 1\n+    return x\n"
 
@@ -171,3 +171,43 @@ def test_404_is_not_retried(client, fake_github, sleeps):
     with pytest.raises(GitHubError) as caught:
         pulls.get_pull(client, "acme/app", 99)
     assert caught.value.status == 404 and sleeps == []
+
+
+# -- answers that are not what the API documents ----------------------------------------------------------
+
+FILES = "/repos/{owner}/{repo}/pulls/{number}/files"
+
+
+@pytest.mark.parametrize("body", [{"message": "ok", "files": []}, b'[{"filename": "f.py", "sta', [1, 2],
+                                  [{"filename": 3, "status": "added"}], [{"status": "added"}], "text"])
+def test_a_malformed_files_answer_is_a_github_response_error_and_not_retried(client, fake_github, sleeps, pull,
+                                                                             body):
+    fake_github.route("GET", FILES)(lambda request, **_: FakeResponse(200, body))
+    with pytest.raises(GitHubResponseError, match="files of acme/app#7|/pulls/7/files with"):
+        pulls.list_files(client, "acme/app", 7)
+    assert sleeps == [] and len(fake_github.calls("GET", r"/pulls/7/files$")) == 1
+
+
+def test_a_pagination_that_loops_back_is_read_once_per_page(client, fake_github, pull):
+    def same_page(request, **_):
+        return FakeResponse(200, [{"filename": "f.py", "status": "added", "patch": None}],
+                            {"Link": f'<{fake_github.base_url}{request.path}?per_page=100>; rel="next"'})
+
+    fake_github.route("GET", FILES)(same_page)
+    with pytest.raises(GitHubResponseError, match="comes back to a page already read"):
+        pulls.list_files(client, "acme/app", 7)
+    assert len(fake_github.calls("GET", r"/pulls/7/files$")) == 1
+
+
+def test_a_pagination_that_never_ends_stops_at_the_page_cap(client, fake_github, pull):
+    from bot.github.client import MAX_PAGES
+
+    def next_page(request, **_):
+        page = int(request.query.get("page", 1))
+        url = f"{fake_github.base_url}{request.path}?per_page=1&page={page + 1}"
+        return FakeResponse(200, [], {"Link": f'<{url}>; rel="next"'})
+
+    fake_github.route("GET", "/repos/{owner}/{repo}/pulls/{number}/comments")(next_page)
+    with pytest.raises(GitHubResponseError, match=f"past {MAX_PAGES} pages"):
+        pulls.list_review_comments(client, "acme/app", 7)
+    assert len(fake_github.calls("GET", r"/pulls/7/comments$")) == MAX_PAGES
