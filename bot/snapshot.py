@@ -211,6 +211,9 @@ def _agent_trace_claims(repo: git.Repo, head_sha: str) -> list[LineClaim]:
                 record = json.loads(chunk)
             except ValueError:
                 continue
+            except RecursionError:  # `[[[…` 100,000 deep: json gives up at the recursion limit, not a trace
+                log.warning("skipping %s: JSON nested too deep to be an Agent Trace record", blob.path)
+                continue
             for item in record if isinstance(record, list) else [record]:
                 if isinstance(item, dict):
                     claims.extend(claims_from_agent_trace(item))

@@ -46,7 +46,9 @@ def test_git_ai_note_and_agent_trace_become_line_claims(git_repo):
             }
         ],
     }
-    git_repo.commit({".agent-trace/t.jsonl": json.dumps(trace) + "\n"}, "trace")
+    deep = "[" * 100_000 + "]" * 100_000  # bounded: skipped with a warning, not a RecursionError
+    git_repo.commit({".agent-trace/t.jsonl": json.dumps(trace) + "\n" + deep + "\n",
+                     ".agent-trace/deep.json": deep}, "trace")
     snapshot = local_snapshot(git_repo.path, "main", "feature")
     attributions = attribute_lines(snapshot.origins, snapshot.commits, snapshot.pull, claims=snapshot.claims)
     assert attributions[("a.py", 2)].ai and "git-ai note" in attributions[("a.py", 2)].reason
