@@ -53,7 +53,8 @@ def test_staged_review_reads_only_what_git_commit_would_commit(work):
 
 
 def test_uncommitted_lines_on_an_agent_branch_carry_the_branch_evidence(work):
-    document, _ = _reviewed(work, "--head", "WORKTREE", "--show", "all")
+    # --ai detect: `review --ai all` in an earlier test leaves REDLINE_AI_DETECT in this process's env.
+    document, _ = _reviewed(work, "--head", "WORKTREE", "--show", "all", "--ai", "detect")
     assert {line["why_ai"] for line in document["lines"]} == {"branch claude/tidy starts with claude/"}
 
 
