@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "x-hub-signature-256"
 # GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+# A body not received whole within this long is dropped with a 408: a client that sends most of 25 MB
+# and stalls must not hold that memory for as long as it likes. GitHub sends the whole payload at once.
+READ_BODY_WITHIN_S = 10.0
 # GitHub gives up after 10 s. Broker and database calls have their own timeouts; this bounds the whole
 # answer, whatever else might block (a stopped Postgres server has no client-side read timeout).
 ANSWER_WITHIN_S = 8.0
@@ -91,14 +94,14 @@ class Answer:
 
     @property
     def authenticated(self) -> bool:
-        return self.status not in (401, 413)
+        return self.status not in (401, 408, 413)
 
     def response(self) -> JSONResponse:
         extra = {key: value for key, value in (("detail", self.detail), ("job", self.job))
                  if value is not None}
-        # After a 413 the rest of the body is unread: closing the connection stops the sender, where
-        # keep-alive would have the server read (and drop) all of it.
-        headers = {"Connection": "close"} if self.status == 413 else None
+        # After a 408 or 413 the rest of the body is unread: closing the connection stops the sender,
+        # where keep-alive would have the server read (and drop) all of it.
+        headers = {"Connection": "close"} if self.status in (408, 413) else None
         return JSONResponse({"outcome": self.outcome, **extra}, status_code=self.status, headers=headers)
 
 
@@ -127,7 +130,8 @@ def _bookkeeping(store: Store, job: Job) -> None:
 
 
 def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: float = ANSWER_WITHIN_S,
-               broker_cooldown_s: float = BROKER_COOLDOWN_S) -> FastAPI:
+               broker_cooldown_s: float = BROKER_COOLDOWN_S,
+               read_body_within_s: float = READ_BODY_WITHIN_S) -> FastAPI:
     """The ASGI app. `enqueue` hands a job to the workers (tasks.enqueuer in production)."""
     if not secret:
         raise ValueError("a webhook secret is required")
@@ -192,8 +196,12 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
         started = time.perf_counter()
         headers = request.headers
         event = headers.get("x-github-event", "")
-        body = await read_limited(request, MAX_PAYLOAD_BYTES)
-        if body is None:
+        body: bytes | None = b""
+        with anyio.move_on_after(read_body_within_s) as reading:
+            body = await read_limited(request, MAX_PAYLOAD_BYTES)
+        if reading.cancelled_caught:
+            answer = Answer(408, "body too slow", f"the body was not received within {read_body_within_s:.0f} s")
+        elif body is None:
             answer = Answer(413, "too large", f"payloads are limited to {MAX_PAYLOAD_BYTES} bytes")
         else:
             try:

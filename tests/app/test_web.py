@@ -226,3 +226,28 @@ def test_a_delivery_id_redline_cannot_store_is_400(client, queued, delivery):
     response = post(client, "pull_request", body, **{"X-GitHub-Delivery": delivery})
     assert response.status_code == 400 and "X-GitHub-Delivery" in response.json()["detail"]
     assert queued == []
+
+
+def test_a_body_that_stalls_is_dropped_with_a_408_after_the_read_timeout(tmp_path, queued):
+    import anyio
+    import httpx
+
+    store = Store.open(f"sqlite:///{tmp_path / 'web.db'}")
+    app = create_app(WEBHOOK_SECRET, store, lambda job, delivery: queued.append((job, delivery)),
+                     read_body_within_s=0.5)
+
+    async def stalled():
+        yield b"{" * 1024
+        await anyio.sleep(3600)  # a client that never sends the rest
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://redline") as client:
+            with anyio.fail_after(10):
+                return await client.post("/webhook", content=stalled(), headers=webhook_headers("ping", b"{}"))
+
+    try:
+        response = anyio.run(send)
+    finally:
+        store.close()
+    assert response.status_code == 408 and response.headers["connection"] == "close" and queued == []
