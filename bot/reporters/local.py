@@ -11,7 +11,7 @@ from rich.markdown import Markdown
 from rich.rule import Rule
 from rich.table import Table
 
-from bot.comments import MARKER_PREFIX, comment_body, in_ten
+from bot.comments import MARKER_PREFIX, comment_body, meaning
 from bot.reporters.output import Show, shown_lines
 from scoring.decisions import GateConclusion, LineVerdict
 
@@ -102,7 +102,7 @@ class TerminalReporter:
         self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {escape(outcome.gate.reason)}")
         if self.workflow_commands:
             for d in flagged:
-                message = f"edit probability {d.line.probability:.2f} ({in_ten(d.line.probability)} such lines edited)"
+                message = f"probability {d.line.probability:.2f} that a person changes this line ({meaning(d.line.probability)})"
                 print(workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline"))
 
 
