@@ -21,7 +21,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import regex
+
 from scoring.errors import ConfigError
+
+# Python's re has no time limit, and a configured pattern such as `(a|aa)+$` backtracks for hours on a
+# 40-character commit message. Configured patterns run on the `regex` engine (re's syntax) with this
+# limit per text; the built-in patterns below are fixed and linear, and stay on re.
+PATTERN_TIMEOUT_S = 0.1
 
 # (agent, pattern) matched against an identity "Name <email>" (authors, committers, co-authors, logins).
 # Narrow on purpose: a person named Claude or Jules must not count as an agent.
@@ -99,10 +106,10 @@ class Rules:
     def __post_init__(self) -> None:
         for pattern in self.extra_patterns:
             try:
-                re.compile(pattern)
-            # re.compile raises more than re.error: OverflowError for a huge repeat count,
+                regex.compile(pattern)
+            # compiling raises more than regex.error: OverflowError for a huge repeat count,
             # RecursionError for groups nested thousands deep.
-            except (re.error, OverflowError, RecursionError) as error:
+            except (regex.error, OverflowError, RecursionError) as error:
                 shown = pattern if len(pattern) <= 80 else pattern[:79] + "…"  # a message, not the file
                 raise ConfigError(
                     f"AI detection pattern {shown!r} is not a valid regex: {error}"
@@ -163,6 +170,18 @@ class Attribution:
     sha: str | None = None
 
 
+def _pattern_matches(pattern: str, text: str, flags: int) -> bool:
+    """A configured pattern searched under PATTERN_TIMEOUT_S; past it a ConfigError naming the pattern."""
+    try:
+        return regex.search(pattern, text, flags, timeout=PATTERN_TIMEOUT_S) is not None
+    except TimeoutError:
+        shown = pattern if len(pattern) <= 80 else pattern[:79] + "…"
+        raise ConfigError(
+            f"ai.patterns {shown!r} took more than {PATTERN_TIMEOUT_S} s on one commit text (nested "
+            "repetition such as (a+)+ backtracks exponentially): simplify it"
+        ) from None
+
+
 def agent_in_identity(identity: str, rules: Rules = Rules()) -> str | None:
     """The agent an identity belongs to, or None. `agent_in_identity("Bob (aider) <b@x>")` -> "Aider"."""
     lowered = identity.lower()
@@ -170,7 +189,7 @@ def agent_in_identity(identity: str, rules: Rules = Rules()) -> str | None:
         if re.search(pattern, lowered):
             return agent
     for pattern in rules.extra_patterns:
-        if re.search(pattern, identity, re.IGNORECASE):
+        if _pattern_matches(pattern, identity, regex.IGNORECASE):
             return f"pattern {pattern}"
     return None
 
@@ -204,7 +223,7 @@ def classify_commit(commit: CommitInfo, rules: Rules = Rules()) -> Attribution:
                     True, f"commit {short} says {line.strip()!r}", Evidence.FOOTER, agent, commit.sha
                 )
     for pattern in rules.extra_patterns:
-        if re.search(pattern, commit.message, re.IGNORECASE | re.MULTILINE):
+        if _pattern_matches(pattern, commit.message, regex.IGNORECASE | regex.MULTILINE):
             reason = f"commit {short} message matches configured pattern {pattern!r}"
             return Attribution(True, reason, Evidence.PATTERN, None, commit.sha)
     return Attribution(False, f"no AI evidence in commit {short}", Evidence.NONE, None, commit.sha)

@@ -93,6 +93,18 @@ def test_invalid_pattern_is_a_config_error():
         Rules(extra_patterns=("(unclosed",))
 
 
+def test_a_backtracking_pattern_is_stopped_by_the_time_limit_with_a_config_error():
+    import time
+
+    from scoring.attribution import PATTERN_TIMEOUT_S
+
+    rules = Rules(extra_patterns=("(a|aa)+$",))
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=r"ai.patterns '\(a\|aa\)\+\$' took more than"):
+        classify_commit(CommitInfo("1" * 40, "Ada <a@x>", message="a" * 40 + "!"), rules)
+    assert time.monotonic() - started < 20 * PATTERN_TIMEOUT_S
+
+
 def test_pull_evidence_bot_author_branch_and_label():
     assert classify_pull(PullInfo(author_login="copilot-swe-agent[bot]")).evidence is Evidence.PULL_AUTHOR
     assert classify_pull(PullInfo(branch="claude/fix-parser")).evidence is Evidence.BRANCH
