@@ -19,8 +19,7 @@ from scoring.metrics import Interval, MetricSummary, WithinGroup, auc, bootstrap
 from scoring.pr_model import PRModel
 from training.probe.evaluate import choose_comment_threshold
 from training.wild.pr_train import (
-    BASELINE, FEATURE_SETS, balanced_rate, calibrated_model, families_of, fit, fitting_sample, out_of_fold_logits,
-    select,
+    BASELINE, FEATURE_SETS, balanced_rate, calibrated_model, families_of, fit, is_pairwise, select,
 )
 from training.wild.table import LineTable
 
@@ -157,7 +156,8 @@ def held_out_models(train: LineTable, label: str, chosen: str | None = None
         selection = replace(select(train, label, both), name=chosen)
     names = FEATURE_SETS[selection.name]
     models = {
-        "PR model": calibrated_model(train, families_of(names), names, label, selection.oof_logits),
+        "PR model": calibrated_model(train, families_of(names), names, label, selection.oof_logits,
+                                     pairwise=is_pairwise(selection.name)),
         "model-free baseline": calibrated_model(
             train, families_of(BASELINE), BASELINE, label, selection.all_oof["baseline features"]),
     }
@@ -191,9 +191,9 @@ def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = N
             ps.append(p >= threshold)
             ys.append(y)
         if selections is None:
-            sample = fitting_sample(train)
             for name, names in FEATURE_SETS.items():
-                report.fixed_auc.setdefault(name, {})[repo] = auc(fit(sample, names, label).logits(test), y)
+                fitted = fit(train, names, label, is_pairwise(name))
+                report.fixed_auc.setdefault(name, {})[repo] = auc(fitted.logits(test), y)
         report.priors.append(_prior(repo, models["PR model"], test, label, base))
         report.date_splits.append(_date_split(repo, models["PR model"], test, label))
     for method, (commented, labels, _) in pooled.items():
@@ -222,7 +222,7 @@ def _date_split(repo: str, model: PRModel, test: LineTable, label: str) -> DateS
     if len(np.unique(own_train.label(label))) < 2 or not len(later):
         own = float("nan")
     else:
-        own = auc(fit(fitting_sample(own_train), model.names, label).logits(later), y)
+        own = auc(fit(own_train, model.names, label).logits(later), y)
     return DateSplitResult(repo, loro_auc, own, len(own_train), len(later))
 
 

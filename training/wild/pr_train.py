@@ -52,9 +52,20 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "baseline + history + static": (*BASELINE, *_HISTORY, *_STATIC),
     **{name: feature_names(families) for name, families in CANDIDATES.items()},
 }
+# The ranking objective (`pair_differences`) as a candidate beside the pointwise fit of the same features: it
+# learns only the order inside a commit, what a reviewer reading one PR sees.
+PAIRWISE_SUFFIX = " (pairwise)"
+FEATURE_SETS.update({f"{name}{PAIRWISE_SUFFIX}": FEATURE_SETS[name] for name in ("baseline features",)})
+
+
+def is_pairwise(candidate: str) -> bool:
+    return candidate.endswith(PAIRWISE_SUFFIX)
+
+
 # Each candidate's measured cost at review time, written by benchmarks/pr_feature_cost.py.
 COST_FILE = DEFAULT_PR_MODEL.parent / "feature_cost.json"
 LINES_PER_REPO = 1000  # fitting sample per repository; weights balance repositories anyway
+PAIRS_PER_COMMIT = 40  # within-commit (positive, negative) pairs the ranking objective draws per commit
 INNER_FOLDS = 4
 REGULARISATION = 1.0
 
@@ -95,20 +106,60 @@ def fitting_sample(table: LineTable, seed: int = 0) -> LineTable:
     return table.subset(keep)
 
 
-def fit(table: LineTable, names: Sequence[str], label: str) -> Fit:
+def fit(table: LineTable, names: Sequence[str], label: str, pairwise: bool = False) -> Fit:
     """A repository-balanced logistic regression whose logits are divided by their spread on `table`.
 
-    Models fitted on different repositories are confident to different degrees; on one scale their
-    held-out logits can share one Platt calibration without the most confident fold deciding its slope.
+    Pointwise it reads `fitting_sample(table)`; `pairwise` fits the ranking objective on within-commit pairs
+    of the whole `table` instead (`pair_differences`). Models fitted on different repositories are confident
+    to different degrees; on one scale their held-out logits can share one Platt calibration without the
+    most confident fold deciding its slope.
     """
     names = tuple(names)
-    x = scaled(table.columns(names), names)
+    sample = fitting_sample(table)
+    x = scaled(sample.columns(names), names)
     mean, scale = x.mean(0), x.std(0) + 1e-9
-    model = LogisticRegression(C=REGULARISATION, max_iter=2000)
-    model.fit((x - mean) / scale, table.label(label), sample_weight=repo_weights(table.repo))
-    coef, intercept = model.coef_[0].copy(), float(model.intercept_[0])
+    if pairwise:
+        z = (scaled(table.columns(names), names) - mean) / scale
+        pairs, y, weights = pair_differences(z, table.label(label), table.commit, table.repo)
+        if len(np.unique(y)) < 2:  # no commit with both kinds of line: nothing to rank
+            coef, intercept = np.zeros(len(names)), 0.0
+        else:
+            model = LogisticRegression(C=REGULARISATION, max_iter=2000, fit_intercept=False)
+            model.fit(pairs, y, sample_weight=weights)
+            coef, intercept = model.coef_[0].copy(), 0.0  # Platt calibration sets the level afterwards
+    else:
+        model = LogisticRegression(C=REGULARISATION, max_iter=2000)
+        model.fit((x - mean) / scale, sample.label(label), sample_weight=repo_weights(sample.repo))
+        coef, intercept = model.coef_[0].copy(), float(model.intercept_[0])
     spread = float(np.std(((x - mean) / scale) @ coef)) or 1.0
     return Fit(names, mean, scale, coef / spread, intercept / spread)
+
+
+def pair_differences(z: np.ndarray, labels: np.ndarray, commit: np.ndarray, repo: np.ndarray, seed: int = 0,
+                     per_commit: int = PAIRS_PER_COMMIT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ranking objective's data: for up to `per_commit` random (positive, negative) pairs of lines of one
+    commit, x_pos − x_neg labelled 1 and its mirror labelled 0; each repository's pairs weigh the same in total.
+
+    Only the order inside a commit (the PR a reviewer reads) is learnt; between-commit and between-repository
+    levels never enter, so the calibration that follows has to set them.
+    """
+    rng = np.random.default_rng(seed)
+    order = np.argsort(commit, kind="stable")
+    _, starts = np.unique(commit[order], return_index=True)
+    rows, owners = [], []
+    for members in np.split(order, starts[1:]):
+        positive, negative = members[labels[members] == 1], members[labels[members] == 0]
+        if not len(positive) or not len(negative):
+            continue
+        count = min(per_commit, len(positive) * len(negative))
+        rows.append(z[rng.choice(positive, count)] - z[rng.choice(negative, count)])
+        owners += [repo[members[0]]] * count
+    if not rows:
+        return np.zeros((0, z.shape[1])), np.zeros(0), np.zeros(0)
+    diffs, owner = np.vstack(rows), np.array(owners)
+    weights = repo_weights(owner)
+    return (np.vstack([diffs, -diffs]), np.r_[np.ones(len(diffs)), np.zeros(len(diffs))],
+            np.r_[weights, weights])
 
 
 def repo_folds(repos: Sequence[str], folds: int) -> list[list[str]]:
@@ -117,16 +168,15 @@ def repo_folds(repos: Sequence[str], folds: int) -> list[list[str]]:
     return [ordered[k::folds] for k in range(min(folds, len(ordered)))]
 
 
-def out_of_fold_logits(table: LineTable, names: Sequence[str], label: str, folds: int = INNER_FOLDS) -> np.ndarray:
+def out_of_fold_logits(table: LineTable, names: Sequence[str], label: str, folds: int = INNER_FOLDS,
+                       pairwise: bool = False) -> np.ndarray:
     """Logits for every line from a fit that never saw its repository."""
     out = np.full(len(table), np.nan)
-    sample = fitting_sample(table)
     for held in repo_folds(table.repos, folds):
-        train = ~np.isin(sample.repo, held)
-        if len(np.unique(sample.label(label)[train])) < 2:
+        train = ~np.isin(table.repo, held)
+        if len(np.unique(table.label(label)[train])) < 2:
             continue
-        test = np.isin(table.repo, held)
-        out[test] = fit(sample.subset(train), names, label).logits(table.subset(test))
+        out[~train] = fit(table.subset(train), names, label, pairwise).logits(table.subset(~train))
     return out
 
 
@@ -161,11 +211,13 @@ def measured_costs(path: Path = COST_FILE) -> FeatureCosts:
         return FeatureCosts({}, "not measured: run python benchmarks/pr_feature_cost.py")
 
 
-def cost_rank(name: str, names: Sequence[str], costs: dict[str, float]) -> tuple[float, int]:
-    """Cheaper first: the measured ms per 1,000 lines, else whether the set reads git history or syntax trees
-    (the families that cost ~60x the others); then fewer features."""
-    dear = {Family.HISTORY, Family.STATIC} & set(families_of(names))
-    return costs.get(name, float(len(dear)) * 1e6), len(names)
+def cost_tier(name: str, names: Sequence[str], costs: dict[str, float]) -> int:
+    """The order of magnitude of the measured ms per 1,000 lines (unmeasured: whether the set reads git history
+    or syntax trees, the families that cost ~60x the others). Sets within a tier cost the same to a reviewer:
+    6.4 against 6.5 ms is measurement noise, not a reason to prefer one."""
+    if name.removesuffix(PAIRWISE_SUFFIX) in costs:
+        return int(round(np.log10(max(costs[name.removesuffix(PAIRWISE_SUFFIX)], 1.0))))
+    return 1 + 2 * bool({Family.HISTORY, Family.STATIC} & set(families_of(names)))
 
 
 def within_one_standard_error(per_repo: dict[str, float], best: dict[str, float]) -> bool:
@@ -197,9 +249,9 @@ def families_of(names: Sequence[str]) -> tuple[Family, ...]:
     return tuple(f for f in Family if set(feature_names((f,))) & set(names))
 
 
-SELECTION_RULE = ("the cheapest candidate (measured ms per 1,000 lines, then fewest features) whose "
-                  "per-repository inner AUCs trail the best candidate's by at most one standard error of the "
-                  "mean paired difference")
+SELECTION_RULE = ("among the candidates whose per-repository inner AUCs trail the best candidate's by at most one "
+                  "standard error of the mean paired difference, the best inner mean AUC of the cheapest cost tier "
+                  "(order of magnitude of the measured ms per 1,000 lines)")
 
 
 def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] | None = None,
@@ -208,13 +260,14 @@ def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] 
     feature set has to beat a cheaper one by more than the inner repositories' noise to be chosen."""
     candidates = candidates or FEATURE_SETS
     labels = table.label(label)
-    logits = {name: out_of_fold_logits(table, names, label) for name, names in candidates.items()}
+    logits = {name: out_of_fold_logits(table, names, label, pairwise=is_pairwise(name))
+              for name, names in candidates.items()}
     per_repo = {name: repo_aucs(logits[name], labels, table.repo) for name in candidates}
     scores = {name: finite_mean(per_repo[name].values()) for name in candidates}
     best = max(scores, key=lambda n: scores[n])
     near = [n for n in candidates if within_one_standard_error(per_repo[n], per_repo[best])]
     costs = measured_costs().ms_per_1000_lines if costs is None else costs
-    chosen = min(near, key=lambda n: cost_rank(n, candidates[n], costs))
+    chosen = min(near, key=lambda n: (cost_tier(n, candidates[n], costs), -scores[n]))
     return Selection(chosen, scores, logits, best)
 
 
@@ -243,9 +296,9 @@ def within_repo_platt(logits: np.ndarray, labels: np.ndarray, repo: np.ndarray) 
 
 
 def calibrated_model(table: LineTable, families: tuple[Family, ...], names: Sequence[str], label: str,
-                     oof_logits: np.ndarray, card: dict[str, object] | None = None) -> PRModel:
+                     oof_logits: np.ndarray, card: dict[str, object] | None = None, pairwise: bool = False) -> PRModel:
     """Fit on all of `table`, calibrate on the out-of-fold logits (`within_repo_platt`)."""
-    fitted = fit(fitting_sample(table), names, label)
+    fitted = fit(table, names, label, pairwise)
     finite = np.isfinite(oof_logits)
     calibration = within_repo_platt(oof_logits[finite], table.label(label)[finite].astype(float),
                                     table.repo[finite])

@@ -15,7 +15,7 @@ from training.probe.evaluate import COMMENT_THRESHOLD_RULE, choose_comment_thres
 from training.wild.loro import LABELS, LoroReport, evaluate_label
 from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render, supervisor_block
 from training.wild.pr_train import (
-    FEATURE_SETS, SELECTION_RULE, calibrated_model, families_of, measured_costs, select,
+    FEATURE_SETS, SELECTION_RULE, calibrated_model, families_of, is_pairwise, measured_costs, select,
 )
 from training.wild.table import LineTable
 
@@ -55,7 +55,8 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
     started = time.perf_counter()
     selection = select(table, label)
     names = FEATURE_SETS[selection.name]
-    model = calibrated_model(table, families_of(names), names, label, selection.oof_logits)
+    model = calibrated_model(table, families_of(names), names, label, selection.oof_logits,
+                             pairwise=is_pairwise(selection.name))
     # As in every LORO fold: the rule runs on the fitted model's own probabilities for the training lines.
     choice = choose_comment_threshold(model.probabilities(table.columns(model.names)),
                                       table.label(label).astype(float))

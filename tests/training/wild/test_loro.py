@@ -90,9 +90,9 @@ def test_nested_selection_sees_only_the_training_repositories(monkeypatch) -> No
     seen: list[set[str]] = []
     real = pr_train.out_of_fold_logits
 
-    def spy(sub, names, label, folds=pr_train.INNER_FOLDS):
+    def spy(sub, names, label, folds=pr_train.INNER_FOLDS, pairwise=False):
         seen.append(set(sub.repos))
-        return real(sub, names, label, folds)
+        return real(sub, names, label, folds, pairwise)
 
     monkeypatch.setattr(pr_train, "out_of_fold_logits", spy)
     evaluate_label(table, "edited_by_human", repos=["owner/repo3"])
@@ -137,7 +137,36 @@ def test_a_dearer_feature_set_must_beat_a_cheaper_one_by_more_than_the_noise() -
     only_dear_has_it = pr_train.select(table, "edited_by_human", {"cheap": tuple(noise), "dear": ("length",)}, costs)
     assert only_dear_has_it.name == only_dear_has_it.best == "dear"
     # with no measured costs, sets reading git history count as dear
-    assert pr_train.cost_rank("x", ("length",), {}) < pr_train.cost_rank("y", ("length", noise[0]), {})
+    assert pr_train.cost_tier("x", ("length",), {}) < pr_train.cost_tier("y", ("length", noise[0]), {})
+    # costs that differ by measurement noise are one tier: there the better inner AUC wins
+    near_costs = {"cheap": 6.4, "dear": 6.5}
+    assert pr_train.select(table, "edited_by_human", {"cheap": tuple(noise), "dear": ("length",)}, near_costs).name \
+        == "dear"
+
+
+def test_the_ranking_objective_learns_the_order_inside_commits_not_their_levels() -> None:
+    rng = np.random.default_rng(1)
+    lines, commits = 20, 60
+    length = rng.normal(size=lines * commits)
+    commit = np.repeat([f"c{k}" for k in range(commits)], lines)
+    # inside a commit the longer lines get edited; but commits with long lines on average are edited less
+    level = np.repeat(rng.normal(size=commits), lines)
+    x = length + 3 * level
+    y = np.zeros(len(x), dtype=np.int8)
+    for k in range(commits):
+        members = np.nonzero(commit == f"c{k}")[0]
+        y[members[np.argsort(-length[members])[:2 if level[members[0]] < 0 else 1]]] = 1
+    features = np.zeros((len(x), len(NAMES)))
+    features[:, NAMES.index("length")] = np.exp(x - x.min())  # log-scaled back to x by the model
+    repo = np.array([f"owner/r{k % 3}" for k in range(commits)]).repeat(lines)
+    table = LineTable(NAMES, features, repo, commit, np.zeros(len(x)), np.array(["a"] * len(x)), y, y, y,
+                      np.where(y == 1, "modified", "survived"), np.zeros(len(x), dtype=np.int8))
+    pairs, labels, weights = pr_train.pair_differences(np.c_[x], y, commit, repo)
+    assert len(pairs) == 2 * len(labels[labels == 1]) and np.isclose(weights.sum(), len(weights))
+    ranked = pr_train.fit(table, ("length",), "target", pairwise=True)
+    assert ranked.coef[0] > 0 and ranked.intercept == 0.0
+    from scoring.metrics import within_groups
+    assert within_groups(ranked.logits(table), y, commit).auc > 0.9
 
 
 def test_every_candidate_is_also_judged_on_each_held_out_repository_for_the_cost_table() -> None:
