@@ -1,5 +1,6 @@
 """Model-free features of an added line that a review can see: the line, its diff, the change, the history,
-and static (AST) signals of the file after the change.
+static (AST) signals of the file after the change, the structure and complexity of the line and of the function
+around it, and the line measured against the rest of its file.
 
 Pure: a parsed file diff, the file's text after the change, the change's size and (when the repository's
 history is at hand) the file's history in, one row of named features per added line out. The same
@@ -11,7 +12,9 @@ history reachable from the change's parent, nothing later.
 
 from __future__ import annotations
 
+import bisect
 import enum
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +33,8 @@ class Family(enum.StrEnum):
     CHANGE = "change"  # the whole change (commit or PR) it belongs to
     HISTORY = "history"  # the repository's history of the file and its neighbouring lines
     STATIC = "static"  # the line's statement in the file's syntax tree (scoring.static; Python only)
+    STRUCTURE = "structure"  # structure and complexity of the line and its enclosing function (Python only)
+    RELATIVE = "relative"  # the line against the rest of its file: means the same whatever the code style
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +112,14 @@ FEATURES: dict[Family, tuple[str, ...]] = {
         "no_line_above", "no_line_below",
     ),
     Family.STATIC: tuple(f"static_{name}" for name in static.FEATURES),
+    Family.STRUCTURE: tuple(f"struct_{name}" for name in (
+        "parses", *static.STRUCTURE_LINE, *static.STRUCTURE_TOKENS, "in_function", *static.STRUCTURE_FUNCTION,
+        "function_added",
+    )),
+    Family.RELATIVE: (
+        "rel_length_file", "rel_tokens_file", "rel_indent_file", "rel_length_added", "rel_tokens_added",
+        "rel_indent_added", "rel_length_rank",
+    ),
 }
 # Counts and ages span orders of magnitude: the model reads log(1 + x) of these.
 LOG_SCALED = frozenset({
@@ -114,7 +127,10 @@ LOG_SCALED = frozenset({
     "file_added", "file_lines", "change_files", "change_added", "file_commits_90d", "file_commits_365d",
     "file_authors_365d", "file_age_days", "line_age_above_days", "line_age_below_days",
     "neighbour_changes_365d",
+    *(f"struct_{name}" for name in (*static.STRUCTURE_LINE, *static.STRUCTURE_TOKENS, *static.STRUCTURE_FUNCTION)),
 })
+INDENT_TAB = 4  # columns a tab counts for when finding a file's indentation unit
+INDENT_UNIT_SHARE = 0.02  # an indentation unit is the smallest indent on at least this share of indented lines
 
 
 def feature_names(families: Sequence[Family]) -> tuple[str, ...]:
@@ -139,6 +155,70 @@ def _line_features(text: str) -> list[float]:
     indent = len(text) - len(text.lstrip(" \t"))
     kinds = [float(bool(pattern.search(stripped))) for _, pattern in _KINDS]
     return [float(len(stripped)), float(len(_TOKEN.findall(stripped))), float(indent), float(not stripped), *kinds]
+
+
+def _indent_columns(text: str) -> int:
+    return len(text[: len(text) - len(text.lstrip(" \t"))].expandtabs(INDENT_TAB))
+
+
+def _indent_unit(indents: Sequence[int]) -> int:
+    """The file's indentation step in columns (2, 4, a tab...): the smallest positive indent that is common,
+    so continuation lines aligned to a bracket do not count; 4 where nothing is indented."""
+    positive = [i for i in indents if i > 0]
+    values, counts = np.unique(np.asarray(positive, dtype=np.int64), return_counts=True)
+    common = values[(counts >= 2) & (counts >= INDENT_UNIT_SHARE * len(positive))]
+    return int(common[0]) if len(common) else int(values[0]) if len(values) else 4
+
+
+def _relative(text_lines: Sequence[str], lines: Sequence[int]) -> dict[int, list[float]]:
+    """RELATIVE rows per added line: log1p length and tokens and indentation in levels of the file's own
+    step, each minus its median over the file's non-blank lines and over its non-blank added lines, and the
+    line's percentile rank of length among those added lines (0.5 where none). Every value is a difference
+    or a rank within one file, so it reads alike in a terse and a verbose code base. Relatives to the PR
+    would need every file of the PR at once, which file_features does not see; they are left out."""
+    def measures(text: str) -> tuple[float, float, int]:
+        stripped = text.strip()
+        return math.log1p(len(stripped)), math.log1p(len(_TOKEN.findall(stripped))), _indent_columns(text)
+
+    file_rows = [measures(text) for text in text_lines if text.strip()]
+    unit = _indent_unit([row[2] for row in file_rows])
+    texts = {number: text_lines[number - 1] if number <= len(text_lines) else "" for number in lines}
+    added_rows = [measures(texts[n]) for n in lines if texts[n].strip()]
+
+    def medians(rows: list[tuple[float, float, int]]) -> np.ndarray:
+        return np.median(np.asarray(rows, dtype=np.float64), axis=0) if rows else np.zeros(3)
+
+    file_median, added_median = medians(file_rows), medians(added_rows)
+    file_median[2] /= unit
+    added_median[2] /= unit
+    added_lengths = np.sort(np.asarray([row[0] for row in added_rows], dtype=np.float64))
+    out = {}
+    for number in lines:
+        length, tokens, indent = measures(texts[number])
+        own = np.array([length, tokens, indent / unit])
+        if len(added_lengths):
+            below = np.searchsorted(added_lengths, length, "left")
+            rank = (below + np.searchsorted(added_lengths, length, "right")) / (2 * len(added_lengths))
+        else:
+            rank = 0.5
+        out[number] = [*(own - file_median), *(own - added_median), float(rank)]
+    return out
+
+
+def _structure_row(text: str, number: int, tree: static.Structure, added: Sequence[int]) -> list[float]:
+    """STRUCTURE values of line `number`: zeros where the file does not parse or the line is past its end."""
+    width = len(FEATURES[Family.STRUCTURE])
+    if not tree.parses or number > len(tree.function_first):
+        return [0.0] * width
+    k = number - 1
+    first, last = int(tree.function_first[k]), int(tree.function_last[k])
+    # `added` is sorted: the function is the PR's own when every line of its span is an added line.
+    whole_added = float(first > 0 and bisect.bisect_right(added, last) - bisect.bisect_left(added, first)
+                        == last - first + 1)
+    return [
+        1.0, *(float(tree.values[name][k]) for name in static.STRUCTURE_LINE), *static.token_structure(text),
+        float(first > 0), *(float(tree.values[name][k]) for name in static.STRUCTURE_FUNCTION), whole_added,
+    ]
 
 
 def _history_value(values: Sequence[float | int | None], k: int) -> float:
@@ -179,6 +259,8 @@ def file_features(
     # Joined on "\n" so that the syntax tree's line numbers are text_lines' own (a last empty line has none).
     ast_values = static.analyse("\n".join(text_lines)).values if Family.STATIC in families else {}
     analysed = len(ast_values.get("parses", ()))
+    tree = static.structure("\n".join(text_lines)) if Family.STRUCTURE in families else None
+    relative = _relative(text_lines, lines) if Family.RELATIVE in families else {}
     rows: list[list[float]] = []
     for k, number in enumerate(lines):
         row: list[float] = []
@@ -205,6 +287,10 @@ def file_features(
         if Family.STATIC in families:
             inside = number <= analysed
             row += [float(ast_values[name][number - 1]) if inside else 0.0 for name in static.FEATURES]
+        if tree is not None:
+            row += _structure_row(text_lines[number - 1] if number <= len(text_lines) else "", number, tree, lines)
+        if Family.RELATIVE in families:
+            row += relative[number]
         rows.append(row)
     matrix = np.asarray(rows, dtype=np.float64).reshape(len(lines), len(feature_names(families)))
     return tuple(lines), matrix

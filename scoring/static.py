@@ -11,6 +11,9 @@ import ast
 import builtins
 import enum
 import functools
+import keyword
+import math
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -92,7 +95,7 @@ def analyse(text: str) -> StaticLines:
     # Python also breaks lines at a lone "\r"; TokenizedText does not. "\r\n" -> "\n" keeps line numbers,
     # and a lone "\r" becomes a space so both agree on which line is which.
     source = text.replace("\r\n", "\n").replace("\r", " ")
-    whole = _parse(source)
+    whole = _parse_module(source)
     parsed = (whole, 0) if whole is not None else _parse_window(source)
     values = {name: np.zeros(n_lines, dtype=np.float32) for name in FEATURES}
     if parsed is not None:
@@ -113,6 +116,12 @@ def _parse(source: str) -> ast.Module | None:
             return ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             return None
+
+
+@functools.lru_cache(maxsize=CACHE_TEXTS)
+def _parse_module(source: str) -> ast.Module | None:
+    """A whole text's tree, shared by analyse and structure (nothing changes a tree once parsed)."""
+    return _parse(source)
 
 
 def _parse_window(source: str) -> tuple[ast.Module, int] | None:
@@ -381,3 +390,134 @@ def _subtree(scope: _Scope) -> Iterator[_Scope]:
         current = pending.pop()
         yield current
         pending += current.children
+
+
+# ----------------------------------------------------------------------------- structure and complexity
+
+STRUCTURE_LINE = ("control", "calls", "writes", "depth")
+STRUCTURE_FUNCTION = ("function_branches", "function_lines", "function_depth", "function_params")
+STRUCTURE_TOKENS = ("tokens", "name_mean", "name_max", "volume")
+CONTROL_NODES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.TryStar, ast.With, ast.AsyncWith,
+                 ast.BoolOp, ast.Compare, ast.IfExp, ast.Match)
+BRANCH_NODES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.BoolOp, ast.match_case)
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+WRITE_NODES = (ast.Name, ast.Attribute, ast.Subscript)
+# A line's Python tokens: a string literal is one operand, a comment is no token.
+_PY_TOKEN = re.compile(
+    r"(?P<comment>#.*)"
+    r"|(?P<string>[rbfuRBFU]{0,2}(?:\"\"\"|'''|\"(?:\\.|[^\"\\])*\"?|'(?:\\.|[^'\\])*'?))"
+    r"|(?P<number>\.?\d[\w.]*)"
+    r"|(?P<name>[^\W\d]\w*)"
+    r"|(?P<op>\*\*=?|//=?|>>=?|<<=?|->|:=|\.\.\.|[-+*/%@&|^<>=!]=|[^\w\s])"
+)
+_OPERAND_KEYWORDS = frozenset({"True", "False", "None"})
+_OPERATOR_KEYWORDS = frozenset(keyword.kwlist) - _OPERAND_KEYWORDS
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """Structure of one module per line (1-based line i + 1 at index i, lines split on "\\n").
+
+    values[name] for name in STRUCTURE_LINE + STRUCTURE_FUNCTION: control elements (if/for/while/try/with/
+    match, boolean ops, comparisons, conditional expressions) starting on the line, calls whose callee ends
+    on it, writes (name, attribute and subscript assignment targets) on it, blocks around it; and of the
+    innermost function around it (0 at module level): branches (if/for/while/except/boolean ops/match
+    cases, nested functions' own excluded), lines from decorators to its end, its deepest block counted
+    from its body, its parameters. function_first/last: that function's line span, 0 outside any.
+    """
+
+    parses: bool
+    values: dict[str, np.ndarray]
+    function_first: np.ndarray
+    function_last: np.ndarray
+
+
+@functools.lru_cache(maxsize=CACHE_TEXTS)
+def structure(text: str) -> Structure:
+    """Per-line structure of `text` as a whole module; a text that does not parse gives zeros. Never raises."""
+    n_lines = len(line_starts(text))
+    tree = _parse_module(text.replace("\r\n", "\n").replace("\r", " "))
+    if tree is not None:
+        try:
+            return _structure(tree, n_lines)
+        except RecursionError:
+            pass
+    zeros = np.zeros(n_lines, dtype=np.int64)
+    return Structure(False, {name: np.zeros(n_lines) for name in (*STRUCTURE_LINE, *STRUCTURE_FUNCTION)},
+                     zeros, zeros)
+
+
+def _structure(tree: ast.Module, n_lines: int) -> Structure:
+    size = n_lines + 2  # room for a node's line number past the text's last line
+    control, calls, writes, depth, branches = (np.zeros(size) for _ in range(5))
+    owner = np.full(size, -1, dtype=np.int64)  # innermost function around each line
+    functions: list[tuple[int, int, int]] = []  # (first, last, parameters)
+    nodes = list(ast.walk(tree))  # breadth first: an outer block comes before the blocks inside it
+    for node in nodes:
+        if isinstance(node, ast.stmt):
+            for name in BODY_FIELDS:
+                children = getattr(node, name, None)
+                if not children:
+                    continue
+                elif_ = (name == "orelse" and len(children) == 1 and isinstance(children[0], ast.If)
+                         and children[0].col_offset == node.col_offset)
+                if not elif_:
+                    depth[children[0].lineno : (children[-1].end_lineno or children[-1].lineno) + 1] += 1
+            if isinstance(node, FUNCTION_NODES):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                last = min(node.end_lineno or node.lineno, n_lines)
+                arguments = node.args
+                params = (len(arguments.posonlyargs) + len(arguments.args) + len(arguments.kwonlyargs)
+                          + (arguments.vararg is not None) + (arguments.kwarg is not None))
+                owner[first : last + 1] = len(functions)
+                functions.append((first, last, params))
+    for node in nodes:
+        line = node.pattern.lineno if isinstance(node, ast.match_case) else getattr(node, "lineno", 0)
+        if not 1 <= line <= n_lines:
+            continue
+        if isinstance(node, CONTROL_NODES):
+            control[line] += 1
+        if isinstance(node, ast.Call):
+            calls[min(n_lines, getattr(node.func, "end_lineno", None) or line)] += 1
+        elif isinstance(node, WRITE_NODES) and isinstance(node.ctx, ast.Store):
+            writes[line] += 1
+        if isinstance(node, BRANCH_NODES) and owner[line] >= 0:
+            branches[owner[line]] += 1
+    values = {"control": control, "calls": calls, "writes": writes, "depth": depth}
+    function_values = {name: np.zeros(size) for name in STRUCTURE_FUNCTION}
+    first_of, last_of = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    for index, (first, last, params) in enumerate(functions):
+        mine = np.flatnonzero(owner[: n_lines + 1] == index)
+        if not len(mine):
+            continue
+        function_values["function_branches"][mine] = branches[index]
+        function_values["function_lines"][mine] = last - first + 1
+        function_values["function_depth"][mine] = depth[first : last + 1].max() - depth[first]
+        function_values["function_params"][mine] = params
+        first_of[mine], last_of[mine] = first, last
+    values |= function_values
+    return Structure(True, {name: array[1 : n_lines + 1] for name, array in values.items()},
+                     first_of[1 : n_lines + 1], last_of[1 : n_lines + 1])
+
+
+def token_structure(line: str) -> tuple[float, float, float, float]:
+    """(tokens, mean and longest identifier length, Halstead volume N log2 n) of one line of Python: keywords
+    and punctuation are operators; names, numbers, strings, True/False/None operands; comments are ignored."""
+    operators: list[str] = []
+    operands: list[str] = []
+    names: list[int] = []
+    for match in _PY_TOKEN.finditer(line):
+        kind, token = match.lastgroup, match.group()
+        if kind == "comment":
+            continue
+        if kind == "op" or (kind == "name" and token in _OPERATOR_KEYWORDS):
+            operators.append(token)
+        else:
+            operands.append(token)
+            if kind == "name" and token not in _OPERAND_KEYWORDS:
+                names.append(len(token))
+    total = len(operators) + len(operands)
+    distinct = len(set(operators)) + len(set(operands))
+    volume = total * math.log2(distinct) if distinct > 1 else 0.0
+    mean = sum(names) / len(names) if names else 0.0
+    return float(total), mean, float(max(names, default=0)), volume
