@@ -393,12 +393,15 @@ def _loro(wild_dir: Path | None):  # noqa: ANN202
 def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
     """Train the PR model on every wild repository, after judging it leave-one-repository-out."""
     from scoring.pr_model import DEFAULT_PR_MODEL
+    from training.wild.expectation import write_blocks
     from training.wild.ship import train_shipped, write_section
 
     reports, table = _loro(wild_dir)
     write_section(reports, table, docs, f"redline train-pr{_wild_flag(wild_dir)}")
     model = train_shipped(table, reports)
     model.save(out or DEFAULT_PR_MODEL)
+    if out is None:  # the shipped model: the README and docs/review.md quote its card
+        write_blocks(model.card, REPO_ROOT)
     decisions = model.card["decisions"]
     click.echo(f"wrote {out or DEFAULT_PR_MODEL}: features {model.card['selection']['chosen']}, comment threshold "
                f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on the training "

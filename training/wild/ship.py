@@ -58,8 +58,8 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
     model = calibrated_model(table, families_of(names), names, label, selection.oof_logits,
                              pairwise=is_pairwise(selection.name))
     # As in every LORO fold: the rule runs on the fitted model's own probabilities for the training lines.
-    choice = choose_comment_threshold(model.probabilities(table.columns(model.names)),
-                                      table.label(label).astype(float))
+    training_p = model.probabilities(table.columns(model.names))
+    choice = choose_comment_threshold(training_p, table.label(label).astype(float))
     card = {
         "version": f"pr-{datetime.now(UTC):%Y%m%d}",
         "label": label,
@@ -76,6 +76,8 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
                           "met_2x_target": choice.met_target},
         },
         "evaluation": card_summary(reports, table) if reports else {},
+        "reach": {"lines": len(table), "max": float(training_p.max()),
+                  "what": "the highest probability the model gives any wild line, at the training mix's rate"},
         "training_seconds": round(time.perf_counter() - started, 1),
     }
     return PRModel(model.families, model.names, model.mean, model.scale, model.coef, model.intercept,
