@@ -454,15 +454,16 @@ def _structure(tree: ast.Module, n_lines: int) -> Structure:
     functions: list[tuple[int, int, int]] = []  # (first, last, parameters)
     nodes = list(ast.walk(tree))  # breadth first: an outer block comes before the blocks inside it
     for node in nodes:
-        if isinstance(node, ast.stmt):
+        if isinstance(node, ast.stmt | ast.ExceptHandler | ast.match_case):
             for name in BODY_FIELDS:
                 children = getattr(node, name, None)
-                if not children:
+                # An except handler's or a match case's body is one block in, as in _statements.
+                if not children or name in ("handlers", "cases"):
                     continue
                 elif_ = (name == "orelse" and len(children) == 1 and isinstance(children[0], ast.If)
-                         and children[0].col_offset == node.col_offset)
+                         and children[0].col_offset == getattr(node, "col_offset", -1))
                 if not elif_:
-                    depth[children[0].lineno : (children[-1].end_lineno or children[-1].lineno) + 1] += 1
+                    depth[_first_line(children[0]) : _last_line(children[-1]) + 1] += 1
             if isinstance(node, FUNCTION_NODES):
                 first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
                 last = min(node.end_lineno or node.lineno, n_lines)
@@ -472,7 +473,7 @@ def _structure(tree: ast.Module, n_lines: int) -> Structure:
                 owner[first : last + 1] = len(functions)
                 functions.append((first, last, params))
     for node in nodes:
-        line = node.pattern.lineno if isinstance(node, ast.match_case) else getattr(node, "lineno", 0)
+        line = _first_line(node)
         if not 1 <= line <= n_lines:
             continue
         if isinstance(node, CONTROL_NODES):
@@ -498,6 +499,17 @@ def _structure(tree: ast.Module, n_lines: int) -> Structure:
     values |= function_values
     return Structure(True, {name: array[1 : n_lines + 1] for name, array in values.items()},
                      first_of[1 : n_lines + 1], last_of[1 : n_lines + 1])
+
+
+def _first_line(node: ast.AST) -> int:
+    """A block's first line; a match case has no line of its own, its pattern has."""
+    return node.pattern.lineno if isinstance(node, ast.match_case) else int(getattr(node, "lineno", 0))
+
+
+def _last_line(node: ast.AST) -> int:
+    if isinstance(node, ast.match_case):
+        return _last_line(node.body[-1])
+    return int(getattr(node, "end_lineno", None) or getattr(node, "lineno", 0))
 
 
 def token_structure(line: str) -> tuple[float, float, float, float]:

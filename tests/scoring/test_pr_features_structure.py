@@ -69,6 +69,22 @@ def test_a_nested_if_in_a_function_the_pr_adds() -> None:
     assert row[13]["struct_function_branches"] == 0 and row[13]["struct_function_params"] == 0
 
 
+def test_match_cases_are_branches_and_blocks() -> None:
+    text = ["def f(x):", "    match x:", "        case [1, *rest]:", "            return rest", "        case _:",
+            "            return None"]
+    row = features(text, set(range(1, 7)), (Family.STRUCTURE,))
+    assert row[4]["struct_depth"] == 2 and row[4]["struct_function_branches"] == 2  # a case body: one block in
+    assert row[3]["struct_depth"] == 1 and row[1]["struct_function_depth"] == 2
+    assert row[2]["struct_control"] == 1 and row[1]["struct_function_added"] == 1.0
+
+
+def test_an_except_body_is_one_block_in_like_the_try_body() -> None:
+    text = ["try:", "    a = 1", "except ValueError as e:", "    a = 2", "finally:", "    a = 3"]
+    row = features(text, {2, 3, 4, 6}, (Family.STRUCTURE,))
+    assert [row[n]["struct_depth"] for n in (2, 3, 4, 6)] == [1, 0, 1, 1]
+    assert row[1 + 1]["struct_in_function"] == 0.0
+
+
 def test_module_level_lines_have_no_function() -> None:
     row = features(NESTED, {1, 2})
     for name in ("struct_in_function", "struct_function_branches", "struct_function_lines",
