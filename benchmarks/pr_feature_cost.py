@@ -4,7 +4,8 @@ Line, diff, change and static (AST) features: `scoring.pr_features.file_features
 Python, no I/O). History: `bot.history.repository_histories` (git blame + log per file) on the last
 commits of a local repository (default: this checkout), as a review computes it; its cost is mostly
 process starts, so it is per file rather than per line. Prints the load with the figures and writes each PR-model
-candidate's cost (its pure families, plus history where it reads history) to --out, which `redline train-pr`
+candidate's cost (its pure families, plus history where it reads history), and the cost of each family in
+FAMILIES_ALONE alone ("family: structure"), to --out, which `redline train-pr`
 puts next to each candidate's AUC in docs/evaluation.md.
 """
 
@@ -20,10 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.history import repository_histories
+from scoring import static
 from scoring.diff import parse
 from scoring.pr_features import ChangeSize, Family, file_features
 from training.wild.pr_train import COST_FILE, FEATURE_SETS, families_of
 from training.wild.reader import read_rows, wild_files
+
+
+# Families timed alone as well, keyed "family: <name>": added after the candidate sets were, so a selection that
+# adds them has their cost to add to a set's.
+FAMILIES_ALONE = (Family.LINE, Family.STATIC, Family.STRUCTURE, Family.RELATIVE)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -54,15 +61,21 @@ def main() -> None:
     lines = sum(len(r["added_lines"]) for r in sample)  # type: ignore[arg-type]
     load = os.getloadavg()
     print(f"load: {load[0]:.2f} (1-minute); {len(sample)} wild rows, {lines:,} added lines")
-    pure: dict[tuple[Family, ...], float] = {}
-    for families in {_without_history(names) for names in FEATURE_SETS.values()}:
+    def timed(families: tuple[Family, ...]) -> float:
         best = float("inf")
         for _ in range(3):  # the fastest of three: the machine is shared
+            static.structure.cache_clear()  # each row's file is parsed as a review parses it
+            static.analyse.cache_clear()
+            static._parse_module.cache_clear()
             started = time.perf_counter()
             for diff, text in parsed:
                 file_features(diff, text, ChangeSize(1, 10), None, families)
             best = min(best, time.perf_counter() - started)
-        pure[families] = 1000 * best / lines * 1000
+        return 1000 * best / lines * 1000
+
+    pure = {families: timed(families) for families in {_without_history(names) for names in FEATURE_SETS.values()}}
+    # Each family alone, for families no candidate set names yet (they cost their own work over the rows).
+    alone = {f"family: {family}": timed((family,)) for family in FAMILIES_ALONE}
 
     shas = _git(args.repo, "rev-list", "--no-merges", f"--max-count={args.commits}", "HEAD").split()
     files = history_lines = 0
@@ -84,6 +97,9 @@ def main() -> None:
     for name, names in FEATURE_SETS.items():
         costs[name] = pure[_without_history(names)] + (history if Family.HISTORY in families_of(names) else 0.0)
         print(f"{name:32s} {costs[name]:9.1f} ms per 1,000 lines")
+    for name, cost in alone.items():
+        costs[name] = cost
+        print(f"{name:32s} {cost:9.1f} ms per 1,000 lines (this family alone)")
     args.out.write_text(json.dumps({
         "ms_per_1000_lines": {k: round(v, 1) for k, v in costs.items()},
         "measured": f"python benchmarks/pr_feature_cost.py: pure features on {len(sample)} wild rows "
