@@ -41,6 +41,8 @@ BASELINE = (
 _HISTORY = feature_names((Family.HISTORY,))
 _CHANGE = feature_names((Family.CHANGE,))
 _STATIC = feature_names((Family.STATIC,))
+_STRUCTURE = feature_names((Family.STRUCTURE,))
+_RELATIVE = feature_names((Family.RELATIVE,))
 # Every feature set the nested selection chooses among: the baseline's features with each further family,
 # and whole families. Cheapest first (the first best wins a tie).
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
@@ -50,12 +52,18 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "baseline + history": (*BASELINE, *_HISTORY),
     "baseline + change + history": (*BASELINE, *_CHANGE, *_HISTORY),
     "baseline + history + static": (*BASELINE, *_HISTORY, *_STATIC),
+    "baseline + relative": (*BASELINE, *_RELATIVE),
+    "baseline + structure": (*BASELINE, *_STRUCTURE),
+    "baseline + relative + structure": (*BASELINE, *_RELATIVE, *_STRUCTURE),
+    "baseline + relative + history": (*BASELINE, *_RELATIVE, *_HISTORY),
+    "baseline + relative + structure + history": (*BASELINE, *_RELATIVE, *_STRUCTURE, *_HISTORY),
     **{name: feature_names(families) for name, families in CANDIDATES.items()},
 }
 # The ranking objective (`pair_differences`) as a candidate beside the pointwise fit of the same features: it
 # learns only the order inside a commit, what a reviewer reading one PR sees.
 PAIRWISE_SUFFIX = " (pairwise)"
-FEATURE_SETS.update({f"{name}{PAIRWISE_SUFFIX}": FEATURE_SETS[name] for name in ("baseline features",)})
+FEATURE_SETS.update({f"{name}{PAIRWISE_SUFFIX}": FEATURE_SETS[name]
+                     for name in ("baseline features", "baseline + relative", "baseline + relative + structure")})
 
 
 def is_pairwise(candidate: str) -> bool:
@@ -211,13 +219,18 @@ def measured_costs(path: Path = COST_FILE) -> FeatureCosts:
         return FeatureCosts({}, "not measured: run python benchmarks/pr_feature_cost.py")
 
 
+REVIEW_BUDGET_MS = 1000.0  # per 1,000 AI lines: the review time a feature set must fit in (issue 21)
+
+
 def cost_tier(name: str, names: Sequence[str], costs: dict[str, float]) -> int:
-    """The order of magnitude of the measured ms per 1,000 lines (unmeasured: whether the set reads git history
-    or syntax trees, the families that cost ~60x the others). Sets within a tier cost the same to a reviewer:
-    6.4 against 6.5 ms is measurement noise, not a reason to prefer one."""
-    if name.removesuffix(PAIRWISE_SUFFIX) in costs:
-        return int(round(np.log10(max(costs[name.removesuffix(PAIRWISE_SUFFIX)], 1.0))))
-    return 1 + 2 * bool({Family.HISTORY, Family.STATIC} & set(families_of(names)))
+    """0: negligible (at most a tenth of the review budget), 1: within the budget, 2: over it, by the measured
+    ms per 1,000 lines (unmeasured: whether the set reads git history or syntax trees, the families that cost
+    ~60x the others). Inside a tier the cost does not matter to a reviewer: 8.5 against 58 ms is no reason to
+    give up ranking."""
+    ms = costs.get(name.removesuffix(PAIRWISE_SUFFIX))
+    if ms is None:
+        return int(bool({Family.HISTORY, Family.STATIC, Family.STRUCTURE} & set(families_of(names))))
+    return 0 if ms <= REVIEW_BUDGET_MS / 10 else 1 if ms <= REVIEW_BUDGET_MS else 2
 
 
 def within_one_standard_error(per_repo: dict[str, float], best: dict[str, float]) -> bool:
@@ -251,7 +264,7 @@ def families_of(names: Sequence[str]) -> tuple[Family, ...]:
 
 SELECTION_RULE = ("among the candidates whose per-repository inner AUCs trail the best candidate's by at most one "
                   "standard error of the mean paired difference, the best inner mean AUC of the cheapest cost tier "
-                  "(order of magnitude of the measured ms per 1,000 lines)")
+                  "(negligible, within or over the review budget of 1 s per 1,000 lines, by measured cost)")
 
 
 def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] | None = None,

@@ -130,7 +130,7 @@ def test_repositories_weigh_the_same_and_folds_never_split_one() -> None:
 def test_a_dearer_feature_set_must_beat_a_cheaper_one_by_more_than_the_noise() -> None:
     table = synthetic(repos=6)
     noise = list(feature_names((Family.HISTORY,))[:3])
-    costs = {"cheap": 1.0, "dear": 100.0}
+    costs = {"cheap": 1.0, "dear": 500.0}
     same_signal = pr_train.select(table, "edited_by_human", {"cheap": ("length",), "dear": ("length", *noise)}, costs)
     assert same_signal.name == "cheap"
     assert set(same_signal.inner_auc) == {"cheap", "dear"}
