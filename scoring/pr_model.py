@@ -20,6 +20,7 @@ import numpy as np
 
 from scoring.calibration import PlattCalibrator, logit
 from scoring.errors import ProbeError
+from scoring.explain import Reason, reasons
 from scoring.pr_features import Family, feature_names, scaled
 
 DEFAULT_PR_MODEL = Path(__file__).parent / "probes" / "pr" / "pr_model.json"
@@ -69,6 +70,10 @@ class PRModel:
         shift = 0.0 if prior is None else float(logit(prior) - logit(self.base_rate))
         calibration = PlattCalibrator(self.calibration.slope, self.calibration.intercept + shift)
         return calibration.apply(self.logits(features))
+
+    def reasons(self, row: np.ndarray) -> tuple[Reason, ...]:
+        """What raised one row's (columns: `names`) probability most, in words (`scoring.explain`)."""
+        return reasons(self.names, self.mean, self.scale, self.coef, row)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,46 @@
+"""scoring.explain: a comment's reasons are the features that raised the line's log-odds most, in words."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scoring.calibration import PlattCalibrator
+from scoring.explain import PHRASES, reasons, standardised
+from scoring.pr_features import Family, feature_names
+from scoring.pr_model import PRModel
+
+NAMES = ("length", "kind_condition", "test_file", "rel_length_file", "struct_function_added")
+
+
+def model(coef: list[float]) -> PRModel:
+    return PRModel((Family.LINE, Family.DIFF, Family.RELATIVE, Family.STRUCTURE), NAMES, np.zeros(5), np.ones(5),
+                   np.asarray(coef, float), -2.0, PlattCalibrator(1.0, 0.0), 0.05)
+
+
+def test_every_feature_a_model_can_read_has_words() -> None:
+    assert set(PHRASES) == {n for family in Family for n in feature_names((family,))}
+
+
+def test_the_reasons_are_the_largest_pushes_of_the_model_s_own_contributions() -> None:
+    m = model([0.2, 1.5, -1.0, 0.8, 0.6])
+    row = np.array([40.0, 1.0, 0.0, 0.7, 1.0])  # a long condition, long for its file, in a function the PR adds
+    pushes = m.coef * standardised(m.names, m.mean, m.scale, row)
+    found = m.reasons(row)
+    assert [r.feature for r in found] == [NAMES[k] for k in np.argsort(-pushes)[:3]]
+    assert [r.contribution for r in found] == sorted(pushes, reverse=True)[:3]
+    assert [r.phrase for r in found] == ["a condition", "a long line", "in a function this PR adds"]
+    # each reason really raises the log-odds: without it the logit drops by its contribution
+    z = standardised(m.names, m.mean, m.scale, row)
+    for reason in found:
+        k = NAMES.index(reason.feature)
+        assert np.isclose(m.coef @ z - m.coef @ np.where(np.arange(5) == k, 0.0, z), reason.contribution)
+
+
+def test_a_feature_that_lowers_the_probability_or_has_no_words_for_its_side_is_no_reason() -> None:
+    m = model([0.0, 0.0, -1.0, 0.0, 0.0])
+    assert m.reasons(np.array([10.0, 0.0, 1.0, 0.0, 0.0])) == ()  # a test file lowers it here
+    negative = model([0.0, 0.0, 1.0, 0.0, 0.0])
+    # below average on a flag whose unset side has words: "not in a test file" raises nothing as coef > 0
+    assert negative.reasons(np.array([10.0, 0.0, 0.0, 0.0, 0.0])) == ()
+    flipped = model([0.0, 0.0, -1.0, 0.0, 0.0])
+    assert [r.phrase for r in flipped.reasons(np.array([10.0, 0.0, -1.0, 0.0, 0.0]))] == ["not in a test file"]
