@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy import Connection, create_engine, event, func, select, update
+from sqlalchemy import Connection, and_, create_engine, event, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
@@ -117,6 +117,18 @@ class StoredLine(LineRecord):
     """A line as read back from the store, with its row id."""
 
     id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingLine:
+    """A line kept to the merge of its PR whose fate after merge is unread or pending: its row id, PR, and
+    where it was scored (the review's head, path, 1-based line)."""
+
+    id: int
+    number: int
+    head_sha: str
+    path: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +354,28 @@ class Store:
                     (size.files, size.added, size.deleted) if size else (None, None, None))
                 row.after_sweeping, row.after_target = fate.sweeping, fate.is_target
                 row.after_window_ended, row.after_recorded_at = after.window_ended, utcnow()
+
+    def awaiting_after_merge(self, repo: str, closed_since: dt.datetime, limit: int) -> list[AwaitingLine]:
+        """Scored lines of `repo`'s PRs merged since `closed_since` and kept to the merge whose fate after merge
+        was never read, then those still pending (untouched, window not ended) from the oldest merge on; at
+        most `limit`. Lines edited or deleted inside their PR never reached the default branch."""
+        unread = OutcomeRow.after_kind.is_(None)
+        pending = and_(OutcomeRow.after_kind == target.EditKind.SURVIVED.value,
+                       OutcomeRow.after_window_ended.is_not(True))
+        query = (
+            select(ScoredLineRow.id, PullRequestRow.number, ReviewRow.head_sha, ScoredLineRow.path, ScoredLineRow.line)
+            .join(OutcomeRow, OutcomeRow.scored_line_id == ScoredLineRow.id)
+            .join(ReviewRow, ScoredLineRow.review_id == ReviewRow.id)
+            .join(PullRequestRow, ReviewRow.pull_request_id == PullRequestRow.id)
+            .join(RepositoryRow, PullRequestRow.repo_id == RepositoryRow.id)
+            .where(RepositoryRow.full_name == repo, PullRequestRow.merged.is_(True), OutcomeRow.fate == Fate.KEPT.value,
+                   PullRequestRow.closed_at >= closed_since, ScoredLineRow.probability.is_not(None),
+                   or_(unread, pending))
+            .order_by(unread.desc(), PullRequestRow.closed_at, ScoredLineRow.id)
+            .limit(limit)
+        )
+        with self._transaction() as s:
+            return [AwaitingLine(*row) for row in s.execute(query)]
 
     def outcome_lines(self, repo: str | None, since: dt.datetime, until: dt.datetime) -> list[OutcomeLine]:
         """Scored lines with an outcome whose PR closed in [since, until); unscored lines are left out."""

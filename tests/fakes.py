@@ -57,6 +57,7 @@ class FakePull:
     # sha, author_name, author_email, message, login; `files` (as above) answers GET /commits/{sha}
     commits: list[dict[str, Any]] = field(default_factory=list)
     merged_at: dt.datetime | None = None  # set: the PR is closed and merged (listed with state=closed)
+    merge_commit_sha: str | None = None  # set: answered as the PR's merge_commit_sha
 
 
 class FakeGitHub:
@@ -213,6 +214,8 @@ class FakeGitHub:
         if pull.merged_at is not None:
             stamp = pull.merged_at.strftime("%Y-%m-%dT%H:%M:%SZ")
             body.update(state="closed", merged=True, merged_at=stamp, closed_at=stamp, updated_at=stamp)
+        if pull.merge_commit_sha is not None:
+            body["merge_commit_sha"] = pull.merge_commit_sha
         return body
 
     def _get_pull(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:

@@ -1,7 +1,9 @@
 """File one repository's calibration report: outcomes -> bot.feedback.report -> PNG, issue, recalibration.
 
 The I/O around the pure bot.feedback.report. `file_report` reads the store (App mode) and saves a
-recalibration that beat the calibration in use (unless switched off); `publish` draws the chart and
+recalibration that beat the calibration in use (unless switched off); given the installation token it
+first reads the fates after merge of the stored lines still without one from the repository's clone in
+the cache (`read_fates`, bounded in lines and time); `publish` draws the chart and
 files or updates the week's issue and closes the earlier weeks' ones, also for `redline report --rescore`
 (Action mode, no store). A period with no outcome files nothing; `report.enabled: false` in the
 repository's `.github/redline.yml` switches its report off.
@@ -11,7 +13,10 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import json
+import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,12 +24,25 @@ from typing import Any
 import platformdirs
 
 from bot.feedback import report
+from bot.feedback.clone import auth_env, sync_clone
+from bot.feedback.fates import GitHistory, HistoryError
+from bot.feedback.merged import Branch, MergedLine, merged_fates
+from bot.feedback.types import AfterMerge
 from bot.app.settings import AppSettings
+from bot.config import Settings
+from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.issues import close_earlier_reports, upsert_report_issue
 from bot.store import Store
+from scoring.attribution import Rules
+from scoring.errors import GitHubError
+from scoring.target import WINDOW_DAYS
 
+log = logging.getLogger(__name__)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# A line whose fate is still unknown this long after its merge is given up (it stays "not read"): its
+# window has ended, and re-reading it every week would crowd out the newer lines.
+READ_HORIZON = dt.timedelta(days=WINDOW_DAYS + 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,28 +73,74 @@ def publish(built: report.Report, client: GitHubClient | None, settings: AppSett
     return Published(body, png, issue, tuple(close_earlier_reports(client, built.repo, keep=issue)))
 
 
-def report_enabled(client: GitHubClient, repo: str) -> bool:
-    """`report.enabled` of the repository's `.github/redline.yml` on its default branch (default true;
-    an invalid file does not stop the report: its errors show on the pull requests' check runs)."""
+def repository_settings(client: GitHubClient, repo: str, branch: str) -> Settings:
+    """The repository's `.github/redline.yml` on `branch`; the defaults when it is invalid (its errors show on
+    the pull requests' check runs, and must not stop the report)."""
     from bot.config import load_settings
     from bot.snapshot import github_config_text
     from scoring.errors import ConfigError
 
-    branch = client.call(f"read {repo}", lambda: str(client.repo(repo).default_branch))
     try:
-        return load_settings(github_config_text(client, repo, branch)).report.enabled
+        return load_settings(github_config_text(client, repo, branch))
     except ConfigError:
-        return True
+        return load_settings(None)
+
+
+def read_fates(store: Store, client: GitHubClient, settings: AppSettings, repo: str, branch: str, rules: Rules,
+               token: str, now: dt.datetime) -> str | None:
+    """Read the fates after merge of `repo`'s stored lines that have none yet, or are pending, from its clone
+    in the cache (`branch` fetched; editors classified by `rules`), and store them. None when done; else why nothing was read (logged; the report says it).
+
+    At most `report_max_lines` lines, and no new merge commit started after `report_history_budget_s`:
+    the rest are read by the next run. A line whose history cannot be read is logged and stays unread.
+    """
+    awaiting = store.awaiting_after_merge(repo, now - READ_HORIZON, settings.report_max_lines)
+    if not awaiting:
+        return None
+    deadline = time.monotonic() + settings.report_history_budget_s
+    try:
+        clone_url = client.call(f"read {repo}", lambda: str(client.repo(repo).clone_url))
+        url = settings.clone_url.replace("{repo}", repo) if settings.clone_url else clone_url
+        cache = settings.clone_dir or Path(platformdirs.user_cache_dir("redline")) / "clones"
+        history = GitHistory(sync_clone(cache, repo, url, branch, token), rules, auth_env(token))
+        merges = {n: pulls.merge_commit(client, repo, n) for n in sorted({a.number for a in awaiting})}
+        scored_text = functools.cache(lambda sha, path: _text(client, repo, sha, path))
+        fates = merged_fates(Branch(history, history.branch(branch)),
+                             [MergedLine(a.id, a.head_sha, merges[a.number], a.path, a.line) for a in awaiting],
+                             scored_text, now, deadline)
+    except (HistoryError, GitHubError) as error:
+        log.warning("fates after merge of %s not read: %s", repo, error)
+        return f"the repository's history could not be read ({error})"
+    failed = {key: f for key, f in fates.items() if isinstance(f, HistoryError)}
+    for key, error in failed.items():
+        log.warning("no fate after merge for scored line %d of %s: %s", key, repo, error)
+    store.record_after_merge([(key, f) for key, f in fates.items() if isinstance(f, AfterMerge)])
+    log.info("fates after merge of %s: %d read, %d failed, %d left for the next run", repo,
+             len(fates) - len(failed), len(failed), len(awaiting) - len(fates))
+    return None
+
+
+def _text(client: GitHubClient, repo: str, sha: str, path: str) -> str | None:
+    data = pulls.file_text(client, repo, path, sha)
+    return None if data is None else data.decode("utf-8", "replace")
 
 
 def file_report(store: Store, client: GitHubClient | None, settings: AppSettings, repo: str,
-                since: dt.datetime, until: dt.datetime, write: bool = True) -> dict[str, Any]:
-    """Build, draw and (with a client) file the report of `repo` for [since, until) from the store.
+                since: dt.datetime, until: dt.datetime, write: bool = True, token: str | None = None) -> dict[str, Any]:
+    """Build, draw and (with a client) file the report of `repo` for [since, until) from the store, after
+    reading the fates after merge it lacks (with a client and the token that clones the repository).
 
-    `write=False` (`redline report --no-post`) only reads the store: no recalibration or issue number is saved.
+    `write=False` (`redline report --no-post`) only reads the store: no fates, recalibration or issue number is saved.
     """
-    if client is not None and not report_enabled(client, repo):
-        client = None  # figures and recalibration as usual, but no issue
+    unread_reason = None
+    if client is not None:
+        branch = client.call(f"read {repo}", lambda: str(client.repo(repo).default_branch))
+        config = repository_settings(client, repo, branch)
+        if not config.report.enabled:
+            client = None  # figures and recalibration as usual, but no issue
+        elif write and token:
+            unread_reason = read_fates(store, client, settings, repo, branch, config.attribution_rules(), token,
+                                       until)
     outcomes = store.outcome_lines(repo, since, until)
     lines_scored, prs_scored = store.count_scored(repo, since, until)
     everything = store.outcome_lines(repo, EPOCH, until)
@@ -85,7 +149,8 @@ def file_report(store: Store, client: GitHubClient | None, settings: AppSettings
     current = versions.most_common(1)[0][0] if versions else None
     history = [o for o in everything if o.merged and o.probe_version == current]
     built = report.build(repo, since, until, outcomes, store.gate_records(repo, since, until), lines_scored,
-                         prs_scored, history=history, include_unmerged=settings.include_unmerged)
+                         prs_scored, history=history, include_unmerged=settings.include_unmerged,
+                         unread_reason=unread_reason)
     recalibration = built.recalibration
     saved = (write and settings.recalibrate and recalibration is not None and recalibration.applied
              and current is not None)

@@ -30,6 +30,10 @@ DEFAULT_VISIBILITY_TIMEOUT_S = 3600
 # rather than no answer at all.
 DEFAULT_BROKER_TIMEOUT_S = 3
 DEFAULT_DATABASE_TIMEOUT_S = 3
+# The weekly report reads lines' fates after merge from a clone before it is built: at most this many lines
+# and this long per repository and run (under the task time limit); the rest wait for the next run.
+DEFAULT_REPORT_MAX_LINES = 5000
+DEFAULT_REPORT_HISTORY_BUDGET_S = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,10 @@ class AppSettings:
     github_throttle: bool = True
     scorer: str | None = None
     report_dir: Path | None = None
+    clone_dir: Path | None = None  # None: the user cache dir's redline/clones
+    clone_url: str | None = None  # "{repo}" is replaced by owner/name; None: the repository's clone_url
+    report_max_lines: int = DEFAULT_REPORT_MAX_LINES
+    report_history_budget_s: int = DEFAULT_REPORT_HISTORY_BUDGET_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AppSettings:
@@ -65,7 +73,7 @@ class AppSettings:
                 key = Path(key_path).read_text()
             except OSError as error:
                 raise ConfigError(f"REDLINE_APP_PRIVATE_KEY_PATH {key_path}: {error.strerror}") from error
-        report_dir = env.get("REDLINE_REPORT_DIR")
+        report_dir, clone_dir = env.get("REDLINE_REPORT_DIR"), env.get("REDLINE_CLONE_DIR")
         return cls(
             webhook_secret=env.get("REDLINE_WEBHOOK_SECRET", ""),
             app_id=env.get("REDLINE_APP_ID", ""),
@@ -85,6 +93,10 @@ class AppSettings:
             github_throttle=_bool(env, "REDLINE_GITHUB_THROTTLE", True),
             scorer=env.get("REDLINE_SCORER") or None,
             report_dir=Path(report_dir) if report_dir else None,
+            clone_dir=Path(clone_dir) if clone_dir else None,
+            clone_url=env.get("REDLINE_CLONE_URL") or None,
+            report_max_lines=_int(env, "REDLINE_REPORT_MAX_LINES", DEFAULT_REPORT_MAX_LINES),
+            report_history_budget_s=_int(env, "REDLINE_REPORT_HISTORY_BUDGET_S", DEFAULT_REPORT_HISTORY_BUDGET_S),
         )
 
     def require_webhook_secret(self) -> str:

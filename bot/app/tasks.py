@@ -217,7 +217,9 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None) -> Cele
         end = dt.datetime.fromisoformat(until) if until else dt.datetime.now(dt.UTC)
         try:
             client = runtime.client(installation_id) if installation_id is not None else None
-            result = file_report(runtime.store, client, settings, repo, end - dt.timedelta(days=days), end)
+            token = runtime.auth.token(installation_id).token if installation_id is not None else None
+            result = file_report(runtime.store, client, settings, repo, end - dt.timedelta(days=days), end,
+                                 token=token)
             return {k: v for k, v in result.items() if k != "body"}
         except GitHubError as error:
             if is_transient(error):

@@ -18,6 +18,9 @@ from scoring.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.app.settings import AppSettings
+    from bot.config import Settings
+    from bot.feedback.merged import Branch
+    from bot.github.client import GitHubClient
 
 _DURATION = re.compile(r"^(\d+)([hdw])$")
 
@@ -135,15 +138,15 @@ def _report_from_store(settings: AppSettings, repos: tuple[str, ...], since: dt.
     if not targets:
         raise ConfigError("no repository to report on: pass --repo owner/name (the store knows none)")
     for repo in targets:
-        client = None
+        client, clone_token = None, None
         if post and settings.app_id and installed.get(repo) is not None:
             from bot.github.auth import AppAuth
 
             auth = AppAuth(settings.app_id, settings.private_key, base_url=settings.github_api_url)
-            client = auth.client(installed[repo])
+            client, clone_token = auth.client(installed[repo]), auth.token(installed[repo]).token
         elif post and token:
-            client = GitHubClient(token, base_url=settings.github_api_url)
-        result = file_report(store, client, settings, repo, since, until, write=post)
+            client, clone_token = GitHubClient(token, base_url=settings.github_api_url), token
+        result = file_report(store, client, settings, repo, since, until, write=post, token=clone_token)
         _echo(repo, result["week"], result["lines"], result["issue"], result["png"], result["body"],
               client is None, result["recalibrated"])
 
@@ -154,6 +157,7 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
     from bot.app.reporting import publish
     from bot.app.pipeline import load_scorer
     from bot.config import CONFIG_PATH, load_settings
+    from bot.feedback.fates import HistoryError
     from bot.github.client import GitHubClient
     from bot.feedback.replay import replay
 
@@ -169,14 +173,34 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
     client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", settings.github_api_url))
     scorer = load_scorer(settings.scorer)
     for repo in repos:
+        branch, unread_reason = None, None
+        try:
+            branch = _checkout_branch(client, repo, review_settings)
+        except HistoryError as error:
+            unread_reason = str(error)
         outcomes, prs = [], 0
-        for _, lines in replay(client, repo, scorer, review_settings, since, until):
+        for _, lines in replay(client, repo, scorer, review_settings, since, until, branch):
             outcomes.extend(lines)
             prs += 1
-        built = reports.build(repo, since, until, outcomes, (), len(outcomes), prs, history=outcomes)
+        built = reports.build(repo, since, until, outcomes, (), len(outcomes), prs, history=outcomes,
+                              unread_reason=unread_reason)
         published = publish(built, client if post else None, settings)
         _echo(repo, built.week, built.n_lines, published.issue, str(published.png or ""), published.body, not post,
               False)
+
+
+def _checkout_branch(client: GitHubClient, repo: str, review_settings: Settings) -> Branch:
+    """`repo`'s default branch in the workflow's checkout ($GITHUB_WORKSPACE, else the working directory)."""
+    from bot.feedback.fates import HistoryError
+    from bot.feedback.merged import checkout_branch
+    from bot.history import actions_checkout
+
+    if os.environ.get("GITHUB_REPOSITORY", repo) != repo:
+        raise HistoryError(f"the checkout is of {os.environ['GITHUB_REPOSITORY']}, not {repo}")
+    name = client.call(f"read {repo}", lambda: str(client.repo(repo).default_branch))
+    workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    return checkout_branch(actions_checkout({"GITHUB_WORKSPACE": workspace}), name,
+                           review_settings.attribution_rules())
 
 
 def _report_local(paths: tuple[str, ...], since: dt.datetime, until: dt.datetime, output: Path | None) -> None:

@@ -128,8 +128,8 @@ def first_child(survivor: str, ancestry: str) -> str | None:
 # -- git at the edge -------------------------------------------------------------------------------------
 
 
-def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+def _git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    env = {**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
         done = subprocess.run(["git", "-C", str(repo), *_SAFE, *args], capture_output=True, env=env,
                               stdin=subprocess.DEVNULL, timeout=_GIT_TIMEOUT_S, check=False)
@@ -142,47 +142,68 @@ def _git(repo: Path, *args: str) -> str:
 
 
 class GitHistory:
-    """Reads of one local repository, each editor commit and each survivor's child read once."""
+    """Reads of one local repository, each editor commit and each survivor's child read once.
 
-    def __init__(self, repo: Path, rules: Rules = Rules()) -> None:
-        self.repo, self.rules = repo, rules
+    `env` is added to git's environment: a blobless clone fetches the blobs blame and diff need as it goes,
+    and those fetches need the credentials the clone was made with (bot.feedback.clone.auth_env).
+    """
+
+    def __init__(self, repo: Path, rules: Rules = Rules(), env: Mapping[str, str] | None = None) -> None:
+        self.repo, self.rules, self.env = repo, rules, dict(env or {})
         self.editor = cache(self._editor)
         self.child = cache(self._child)
 
+    def _run(self, *args: str) -> str:
+        return _git(self.repo, *args, env=self.env)
+
+    def branch(self, name: str) -> str:
+        """The ref of branch `name`: the remote's copy in a checkout (origin/NAME, which a workflow's checkout
+        fetches), else the local branch (a bare clone's refs/heads/NAME)."""
+        for ref in (f"refs/remotes/origin/{name}", f"refs/heads/{name}"):
+            try:
+                self._run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+            except HistoryError:
+                continue
+            return ref
+        raise HistoryError(f"no branch {name} in {self.repo}")
+
+    def shallow(self) -> bool:
+        return self._run("rev-parse", "--is-shallow-repository").strip() == "true"
+
     def committed_at(self, ref: str) -> dt.datetime:
-        return dt.datetime.fromtimestamp(int(_git(self.repo, "log", "-1", "--format=%ct", ref, "--").strip()), dt.UTC)
+        return dt.datetime.fromtimestamp(int(self._run("log", "-1", "--format=%ct", ref, "--").strip()), dt.UTC)
 
     def window_end(self, commit: str, branch: str, until: dt.datetime) -> str:
         """The last first-parent commit of `branch` committed by `until` that has `commit` in its history;
         `commit` itself when there is none yet."""
-        end = _git(self.repo, "rev-list", "-1", "--first-parent", f"--before={until.isoformat()}",
+        end = self._run("rev-list", "-1", "--first-parent", f"--before={until.isoformat()}",
                    branch, "--").strip()
         if not end:
             return commit
         try:
-            _git(self.repo, "merge-base", "--is-ancestor", commit, end)
+            self._run("merge-base", "--is-ancestor", commit, end)
         except HistoryError:  # exit 1: the branch at `until` does not contain the commit yet
             return commit
         return end
 
     def last_seen(self, commit: str, end: str, path: str, lines: Sequence[int]) -> dict[int, str]:
         ranges = [arg for n in lines for arg in ("-L", f"{n},{n}")]
-        return parse_reverse_blame(_git(self.repo, "blame", "--reverse", "-w", "--porcelain", "--no-textconv",
+        return parse_reverse_blame(self._run("blame", "--reverse", "-w", "--porcelain", "--no-textconv",
                                         "--ignore-revs-file=", *ranges, f"{commit}..{end}", "--", path))
 
     def _child(self, survivor: str, end: str) -> str | None:
-        return first_child(survivor, _git(self.repo, "log", "--ancestry-path", "--format=%H %ct %P",
+        return first_child(survivor, self._run("log", "--ancestry-path", "--format=%H %ct %P",
                                           f"{survivor}..{end}", "--"))
 
     def text(self, commit: str, path: str) -> list[str]:
-        return _git(self.repo, "show", "--no-textconv", f"{commit}:{path}").split("\n")
+        return self._run("show", "--no-textconv", f"{commit}:{path}").split("\n")
 
     def _editor(self, sha: str) -> EditorCommit:
-        fields = _git(self.repo, "log", "-1", "--format=%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B", sha, "--")
+        fields = self._run("log", "-1", "--format=%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B", sha, "--")
         full, parents, author, committer, time, message = fields.split("\x00", 5)
-        diff = _git(self.repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U0",
+        diff = self._run("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U0",
                     "--src-prefix=a/", "--dst-prefix=b/", f"{sha}^", sha)
-        numstat = _git(self.repo, "diff", "--numstat", "-M", "--no-ext-diff", "--no-textconv", f"{sha}^", sha)
+        numstat = self._run("diff", "--numstat", "-M", "--no-ext-diff", "--no-textconv", f"{sha}^", sha)
         return EditorCommit(full, CommitInfo(full, author, committer, message), tuple(parents.split()),
                             dt.datetime.fromtimestamp(int(time), dt.UTC), parse_numstat(numstat),
                             tuple(target.commit_hunks(diff)))

@@ -3,19 +3,24 @@
 Scores are deterministic for a probe version, so each AI-authored commit of a merged PR goes through the
 live review's own stages (bot.select -> bot.score -> bot.gate.decide: threshold, comment cap, gate), and
 a line counts as commented exactly when that review would have commented on it; bot.feedback.outcomes
-then follows each line to the merged head. Reads GitHub through bot.github; never runs code from the PR.
+then follows each line to the merged head, and, given the default branch's history (a workflow's
+checkout), on that branch after merge (bot.feedback.merged). Reads GitHub through bot.github and git;
+never runs code from the PR.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 from collections.abc import Iterator
 
 from bot import gate as gate_rules
 from bot.config import Settings
+from bot.feedback.fates import HistoryError
+from bot.feedback.merged import Branch, MergedLine, merged_fates
 from bot.feedback.outcomes import ReviewedHead, TrackedLine, track
-from bot.feedback.types import OutcomeLine
+from bot.feedback.types import AfterMerge, Fate, OutcomeLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.pulls import MergedPull
@@ -28,10 +33,13 @@ from scoring.diff import parse_file_patch
 from scoring.scorer import ScorerProtocol
 from scoring.types import LineStatus
 
+log = logging.getLogger(__name__)
+
 
 def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerProtocol,
-                settings: Settings) -> list[OutcomeLine]:
-    """Outcome lines of one merged PR: each AI commit's added lines, scored and decided as of that commit."""
+                settings: Settings, branch: Branch | None = None, now: dt.datetime | None = None) -> list[OutcomeLine]:
+    """Outcome lines of one merged PR: each AI commit's added lines, scored and decided as of that commit, and
+    with `branch` their fates after merge as of `now` (a line whose history cannot be read has none)."""
     rules = settings.attribution_rules()
     pull = PullInfo(pr.author_login, pr.head_ref, pr.labels)
     pull_attribution = classify_pull(pull, rules)
@@ -67,15 +75,25 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
     if not heads:
         return []
     fates = track(heads, pulls.file_texts(client, repo, pr.head_sha, paths))
+    after: dict[int, AfterMerge | HistoryError] = {}
+    if branch is not None:
+        texts = {(h.sha, path): text for h in heads for path, text in h.files.items()}
+        kept = [MergedLine(t.id, h.sha, pr.merge_commit_sha, t.path, t.line)
+                for h in heads for t in h.lines if fates.get(t.id) is Fate.KEPT]
+        after = merged_fates(branch, kept, lambda sha, path: texts.get((sha, path)), now or dt.datetime.now(dt.UTC))
+    for error in (a for a in after.values() if isinstance(a, HistoryError)):
+        log.warning("no fate after merge for a line of %s#%d: %s", repo, pr.number, error)
+    known = {i: a for i, a in after.items() if isinstance(a, AfterMerge)}
     return [
         OutcomeLine(repo, pr.number, p, z, scorer.probe_version, scorer.calibration, commented, fates[i], True,
-                    pr.merged_at)
+                    pr.merged_at, after=known.get(i))
         for i, (p, z, commented) in scored.items()
     ]
 
 
 def replay(client: GitHubClient, repo: str, scorer: ScorerProtocol, settings: Settings, since: dt.datetime,
-           until: dt.datetime) -> Iterator[tuple[MergedPull, list[OutcomeLine]]]:
-    """(PR, its outcome lines) for every PR of `repo` merged in [since, until)."""
+           until: dt.datetime, branch: Branch | None = None) -> Iterator[tuple[MergedPull, list[OutcomeLine]]]:
+    """(PR, its outcome lines) for every PR of `repo` merged in [since, until); with `branch` the lines carry
+    their fates after merge as of `until`."""
     for pr in pulls.merged_pulls(client, repo, since, until):
-        yield pr, replay_pull(client, repo, pr, scorer, settings)
+        yield pr, replay_pull(client, repo, pr, scorer, settings, branch, until)

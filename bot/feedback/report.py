@@ -98,6 +98,7 @@ class Report:
     repository_calibrated_share: float  # share of lines whose probability came from a repository recalibration
     recalibration: Recalibration | None
     branch: str | None = None  # a local checkout's report: its AI commits on this branch stand in for PRs
+    unread_reason: str | None = None  # why this run read no fates after merge (no clone, no checkout), if so
 
     @property
     def n_target(self) -> int:
@@ -164,6 +165,7 @@ def build(
     include_unmerged: bool = False,
     seed: int = 0,
     branch: str | None = None,
+    unread_reason: str | None = None,
 ) -> Report:
     """The report of `outcomes` (lines whose PR closed in the period).
 
@@ -197,7 +199,7 @@ def build(
         gated_prs=len(gates), gate_failures=sum(g.conclusion == "failure" for g in gates),
         gate_overrides=sum(g.overridden for g in gates),
         repository_calibrated_share=(sum(o.calibration != CalibrationSource.SHIPPED for o in used) / len(used)) if used else 0.0,
-        recalibration=recalibrate(history, seed=seed), branch=branch,
+        recalibration=recalibrate(history, seed=seed), branch=branch, unread_reason=unread_reason,
     )
 
 
@@ -329,6 +331,7 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         f"| lines with an outcome | {r.n_lines}: {r.n_target} with the target known, {r.pending} pending, "
         f"{r.n_lines - r.measured} not read after merge |",
         "",
+        *([f"Fates after merge were not read this time: {r.unread_reason}.", ""] if r.unread_reason else []),
         "### Hit rates",
         "",
         "Each row counts a different event as a hit; each rate is over the lines where that event is known.",

@@ -83,6 +83,12 @@ class MergedPull:
     head_ref: str
     labels: tuple[str, ...]
     merged_at: dt.datetime
+    merge_commit_sha: str | None = None  # the PR's commit on the base branch (merge, squash or rebase)
+
+
+def merge_commit(client: GitHubClient, repo: str, number: int) -> str | None:
+    """The commit a merged PR left on its base branch (GitHub's merge_commit_sha), None if it names none."""
+    return client.call(f"get PR {repo}#{number}", lambda: client.repo(repo).get_pull(number).merge_commit_sha)
 
 
 def get_pull(client: GitHubClient, repo: str, number: int) -> PullRequest:
@@ -271,7 +277,8 @@ def merged_pulls(client: GitHubClient, repo: str, since: dt.datetime, until: dt.
                 continue
             found.append(MergedPull(pr.number, pr.title or "", pr.body or "", pr.head.sha,
                                     pr.user.login if pr.user else "", pr.head.ref,
-                                    tuple(label.name for label in pr.labels), _aware(pr.merged_at)))
+                                    tuple(label.name for label in pr.labels), _aware(pr.merged_at),
+                                    pr.merge_commit_sha))
         return sorted(found, key=lambda p: p.merged_at)
 
     return client.call(f"list merged PRs of {repo}", fetch)
