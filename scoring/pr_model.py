@@ -12,19 +12,42 @@ Pure numpy at apply time; the model is a JSON card (`scoring/probes/pr/pr_model.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scoring.calibration import PlattCalibrator, logit
+from scoring.calibration import PlattCalibrator, logit, sigmoid
 from scoring.errors import ProbeError
 from scoring.explain import Reason, reasons
 from scoring.pr_features import Family, feature_names, scaled
 
 DEFAULT_PR_MODEL = Path(__file__).parent / "probes" / "pr" / "pr_model.json"
 FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class HunkModel:
+    """P(at least one line of a hunk gets the target edit) from its lines' calibrated log-odds and its size.
+
+    coef: weights of the riskiest line's log-odds, the mean line log-odds and log(lines), in that order.
+    """
+
+    coef: np.ndarray
+    intercept: float
+
+    @staticmethod
+    def design(max_log_odds: np.ndarray, mean_log_odds: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        return np.column_stack([max_log_odds, mean_log_odds, np.log(np.maximum(lines, 1.0))])
+
+    def probabilities(self, max_log_odds: np.ndarray, mean_log_odds: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        return sigmoid(self.design(max_log_odds, mean_log_odds, lines) @ self.coef + self.intercept)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"coef": self.coef.tolist(), "intercept": self.intercept,
+                "inputs": ["max line log-odds", "mean line log-odds", "log(lines)"]}
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,7 @@ class PRModel:
     calibration: PlattCalibrator
     base_rate: float
     card: dict[str, Any] = field(default_factory=dict)
+    hunk: HunkModel | None = None  # None: a hunk's probability is its riskiest line's
 
     @property
     def version(self) -> str:
@@ -71,6 +95,14 @@ class PRModel:
         calibration = PlattCalibrator(self.calibration.slope, self.calibration.intercept + shift)
         return calibration.apply(self.logits(features))
 
+    def hunk_probability(self, line_probabilities: Sequence[float]) -> float:
+        """P(some line of a hunk gets the target edit) from its lines' calibrated probabilities."""
+        p = np.clip(np.asarray(line_probabilities, dtype=float), 1e-6, 1 - 1e-6)
+        if self.hunk is None or len(p) == 1:
+            return float(p.max())
+        z = logit(p)
+        return float(self.hunk.probabilities(np.array([z.max()]), np.array([z.mean()]), np.array([len(p)]))[0])
+
     def reasons(self, row: np.ndarray) -> tuple[Reason, ...]:
         """What raised one row's (columns: `names`) probability most, in words (`scoring.explain`)."""
         return reasons(self.names, self.mean, self.scale, self.coef, row)
@@ -87,6 +119,7 @@ class PRModel:
             "intercept": self.intercept,
             "calibration": self.calibration.to_dict(),
             "base_rate": self.base_rate,
+            **({"hunk_model": self.hunk.to_dict()} if self.hunk is not None else {}),
         }
 
     def save(self, path: Path) -> None:
@@ -109,6 +142,7 @@ def pr_model_from_dict(data: dict[str, Any]) -> PRModel:
             PlattCalibrator(float(calibration["slope"]), float(calibration["intercept"])),
             float(data["base_rate"]),
             {k: v for k, v in data.items() if k not in _WEIGHT_KEYS},
+            _hunk_model(data.get("hunk_model")),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ProbeError(f"malformed PR model card: {error!r}") from error
@@ -118,7 +152,16 @@ def pr_model_from_dict(data: dict[str, Any]) -> PRModel:
 
 
 _WEIGHT_KEYS = frozenset({"format_version", "families", "features", "mean", "scale", "coef", "intercept",
-                          "calibration", "base_rate"})
+                          "calibration", "base_rate", "hunk_model"})
+
+
+def _hunk_model(data: dict[str, Any] | None) -> HunkModel | None:
+    if data is None:
+        return None
+    coef = np.asarray(data["coef"], float)
+    if coef.shape != (3,):
+        raise ValueError("the hunk model has 3 weights")
+    return HunkModel(coef, float(data["intercept"]))
 
 
 def load_pr_model(path: Path | None = None) -> PRModel:

@@ -92,5 +92,7 @@ class PRScorer:
                 out.append(SpanScore(span, math.nan, math.nan, 0))
                 continue
             p, z = max(found)
+            if len(found) > 1:  # a hunk: P(some line of it gets the target edit)
+                p = self.model.hunk_probability([q for q, _ in found])
             out.append(SpanScore(span, p, z, len(found)))
         return out

@@ -17,10 +17,11 @@ import numpy as np
 
 from scoring.metrics import Interval, MetricSummary, WithinGroup, auc, bootstrap_interval, summarize, within_groups
 from scoring.pr_model import PRModel
-from training.probe.evaluate import choose_comment_threshold
+from training.thresholds import choose_comment_threshold
 from training.wild.pr_train import (
-    BASELINE, FEATURE_SETS, balanced_rate, calibrated_model, families_of, fit, is_pairwise, select,
+    BASELINE, FEATURE_SETS, Selection, balanced_rate, calibrated_model, families_of, fit, is_pairwise, select,
 )
+from training.wild.hunks import fit_hunk_model, gate_threshold, hunks_of
 from training.wild.table import LineTable
 
 LABELS = ("target", "edited_by_human")  # scoring.target's event first, today's label beside it
@@ -76,6 +77,15 @@ class PriorResult:
 
 
 @dataclass(frozen=True)
+class HunkResult:
+    """The hunk model on one held-out repository: its metrics over hunks and the gate at the training threshold."""
+
+    repo: str
+    summary: MetricSummary
+    gate: Replay  # "commented" = hunks the gate fires on; hit rate = share of them with a target line
+
+
+@dataclass(frozen=True)
 class DateSplitResult:
     """AUC on a repository's later commits: the LORO model vs a model fitted on its own earlier commits."""
 
@@ -97,6 +107,8 @@ class LoroReport:
     fixed_auc: dict[str, dict[str, float]] = field(default_factory=dict)
     priors: list[PriorResult] = field(default_factory=list)
     date_splits: list[DateSplitResult] = field(default_factory=list)
+    hunks: list[HunkResult] = field(default_factory=list)
+    pooled_gate: Replay | None = None
     pooled_replay: dict[str, Replay] = field(default_factory=dict)
     predictions: dict[str, np.ndarray] = field(default_factory=dict)  # method -> held-out probability per line
 
@@ -146,7 +158,7 @@ def _result(repo: str, method: str, p: np.ndarray, test: LineTable, label: str, 
 
 
 def held_out_models(train: LineTable, label: str, chosen: str | None = None
-                    ) -> tuple[dict[str, PRModel], str, dict[str, float]]:
+                    ) -> tuple[dict[str, PRModel], Selection]:
     """The baseline and the selected PR model, each fitted and calibrated on `train` only. `chosen`: a feature
     set selected before on the same training repositories (for the other label), instead of selecting again."""
     if chosen is None:
@@ -161,7 +173,7 @@ def held_out_models(train: LineTable, label: str, chosen: str | None = None
         "model-free baseline": calibrated_model(
             train, families_of(BASELINE), BASELINE, label, selection.all_oof["baseline features"]),
     }
-    return models, selection.name, selection.inner_auc
+    return models, selection
 
 
 def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = None,
@@ -177,8 +189,9 @@ def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = N
         held = table.repo == repo
         train, test = table.subset(~held), table.subset(held)
         y = test.label(label).astype(float)
-        models, chosen, inner = held_out_models(train, label, (selections or {}).get(repo))
-        report.selections[repo], report.inner_auc[repo] = chosen, inner
+        models, selection = held_out_models(train, label, (selections or {}).get(repo))
+        report.selections[repo], report.inner_auc[repo] = selection.name, selection.inner_auc
+        report.hunks.append(_hunks(repo, models["PR model"], selection.oof_logits, train, test, label))
         base = balanced_rate(train.label(label), train.repo)
         report.results.append(_result(repo, "base rate", np.full(len(test), base), test, label, 1.0))
         for method, model in models.items():
@@ -196,11 +209,39 @@ def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = N
                 report.fixed_auc.setdefault(name, {})[repo] = auc(fitted.logits(test), y)
         report.priors.append(_prior(repo, models["PR model"], test, label, base))
         report.date_splits.append(_date_split(repo, models["PR model"], test, label))
+    fired = [h.gate for h in report.hunks]
+    if fired:
+        hits = sum(g.hit_rate * g.commented for g in fired if g.commented)
+        flagged, hunks = sum(g.commented for g in fired), sum(g.lines for g in fired)
+        rate = sum(g.base_rate * g.lines for g in fired) / hunks if hunks else float("nan")
+        report.pooled_gate = Replay(float("nan"), flagged, hunks, hits / flagged if flagged else float("nan"), rate)
     for method, (commented, labels, _) in pooled.items():
         c, y = np.concatenate(commented), np.concatenate(labels)
         report.pooled_replay[method] = Replay(float("nan"), int(c.sum()), len(y),
                                               float(y[c].mean()) if c.any() else float("nan"), float(y.mean()))
     return report
+
+
+def fitted_hunk_model(model: PRModel, oof_logits: np.ndarray, train: LineTable, label: str
+                      ) -> tuple[PRModel, float, Replay]:
+    """`model` with its hunk model fitted on the training repositories' hunks (line probabilities from the
+    selection's out-of-fold logits, calibrated as `model` is), the gate threshold chosen on them, and what
+    that threshold does on those hunks."""
+    train_hunks = hunks_of(train, model.calibration.apply(oof_logits), label)
+    hunk_model = fit_hunk_model(train_hunks)
+    p = hunk_model.probabilities(train_hunks.max_log_odds, train_hunks.mean_log_odds, train_hunks.lines)
+    threshold = gate_threshold(p)
+    return replace(model, hunk=hunk_model), threshold, replay(p, train_hunks.label.astype(float), threshold)
+
+
+def _hunks(repo: str, model: PRModel, oof_logits: np.ndarray, train: LineTable, test: LineTable,
+           label: str) -> HunkResult:
+    with_hunks, threshold, _ = fitted_hunk_model(model, oof_logits, train, label)
+    assert with_hunks.hunk is not None
+    held = hunks_of(test, model.probabilities(test.columns(model.names)), label)
+    p = with_hunks.hunk.probabilities(held.max_log_odds, held.mean_log_odds, held.lines)
+    y = held.label.astype(float)
+    return HunkResult(repo, summarize(p, y), replay(p, y, threshold))
 
 
 def _prior(repo: str, model: PRModel, test: LineTable, label: str, fallback: float) -> PriorResult:

@@ -12,7 +12,8 @@ import numpy as np
 
 from scoring.metrics import BinStrategy, reliability_bins
 from scoring.target import FOCUSED_MAX_FILES, FOCUSED_MAX_LINES, TARGET_MEANING, WINDOW_DAYS, EditKind
-from training.probe.evaluate import COMMENT_THRESHOLD_RULE
+from training.thresholds import COMMENT_THRESHOLD_RULE
+from training.wild.hunks import GATE_RULE
 from training.wild.loro import MIN_POSITIVES, TOP_K, LoroReport, agent_breakdown
 from training.wild.pr_train import (
     BASELINE, FEATURE_SETS, SELECTION_RULE, FeatureCosts, finite_mean, measured_costs,
@@ -181,6 +182,38 @@ def _candidate_table(report: LoroReport, costs: FeatureCosts) -> list[str]:
     return rows
 
 
+def _hunk_section(report: LoroReport) -> list[str]:
+    rows = ["| repository | hunks | base rate (hunks with a target line) | hunk AUC | Brier | BSS | ECE | gate threshold | "
+            "gate fires on | hit rate | lift |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for h in report.hunks:
+        s, g = h.summary, h.gate
+        rows.append(f"| {h.repo} | {s.n:,} | {_f(s.base_rate)} | {_f(s.auc)} | {_f(s.brier)} | {_f(s.bss)} | "
+                    f"{_f(s.ece_width)} | {_f(g.threshold)} | {_f(100 * g.commented / g.lines if g.lines else float('nan'), 1)} % | "
+                    f"{_f(g.hit_rate)} | {_f(g.lift, 2)} |")
+    mean = lambda metric: _f(float(np.nanmean([metric(h) for h in report.hunks])) if report.hunks else float("nan"))  # noqa: E731
+    rows.append(f"| **mean** | | {mean(lambda h: h.summary.base_rate)} | **{mean(lambda h: h.summary.auc)}** | "
+                f"{mean(lambda h: h.summary.brier)} | {mean(lambda h: h.summary.bss)} | "
+                f"**{mean(lambda h: h.summary.ece_width)}** | | | | |")
+    pooled = report.pooled_gate
+    tail = ([] if pooled is None else [
+        "", f"Pooled over the held-out repositories the gate fired on {pooled.commented:,} of {pooled.lines:,} hunks "
+        f"({_f(100 * pooled.commented / pooled.lines if pooled.lines else float('nan'), 1)} %), and "
+        f"{_f(100 * pooled.hit_rate, 1)} % of those had a line a person went on to change, against "
+        f"{_f(100 * pooled.base_rate, 1)} % of all hunks ({_f(pooled.lift, 2)}×)."])
+    return [
+        "### The merge gate: a probability for each hunk",
+        "",
+        "A hunk (a diff hunk's AI-added lines) gets P(at least one of its lines gets the target edit) from its "
+        "lines' calibrated log-odds (the riskiest and the mean) and its size, by a repository-balanced logistic "
+        "regression fitted on the training repositories' hunks, from out-of-fold line probabilities. The gate's "
+        f"threshold is chosen in each fold on the training hunks: {GATE_RULE}. Per held-out repository:",
+        "",
+        *rows,
+        *tail,
+        "",
+    ]
+
+
 def supervisor_block(page_text: str) -> str:
     """The supervisor comparison already on the page, markers included ("" when there is none)."""
     if SUPERVISOR_START not in page_text or SUPERVISOR_END not in page_text:
@@ -336,6 +369,7 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
           for agent, (n, lines, value) in agent_breakdown(target, table).items()],
         "",
     ]
+    out += _hunk_section(target)
     if supervisor:
         out += [supervisor, ""]
     if figure:

@@ -4,6 +4,7 @@ and the shipped PR model fitted on every repository with the same selection, cal
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 
 from scoring.pr_model import PRModel
 from scoring.target import TARGET_MEANING
-from training.probe.evaluate import COMMENT_THRESHOLD_RULE, choose_comment_threshold
-from training.wild.loro import LABELS, LoroReport, evaluate_label
+from training.thresholds import COMMENT_THRESHOLD_RULE, choose_comment_threshold
+from training.wild.hunks import GATE_RULE
+from training.wild.loro import LABELS, LoroReport, evaluate_label, fitted_hunk_model
 from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render, supervisor_block
 from training.wild.pr_train import (
     FEATURE_SETS, SELECTION_RULE, calibrated_model, families_of, is_pairwise, measured_costs, select,
@@ -58,6 +60,7 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
     model = calibrated_model(table, families_of(names), names, label, selection.oof_logits,
                              pairwise=is_pairwise(selection.name))
     # As in every LORO fold: the rule runs on the fitted model's own probabilities for the training lines.
+    model, gate, gate_replay = fitted_hunk_model(model, selection.oof_logits, table, label)
     training_p = model.probabilities(table.columns(model.names))
     choice = choose_comment_threshold(training_p, table.label(label).astype(float))
     card = {
@@ -74,14 +77,19 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
                                   "each LORO fold chose its threshold)", "hit_rate": choice.hit_rate, "base_rate": choice.base_rate,
                           "share_commented": choice.share_commented, "lift": choice.lift,
                           "met_2x_target": choice.met_target},
+            "gate_threshold": gate,
+            "gate_rule": GATE_RULE,
+            "gate_chosen_on": {"data": "out-of-fold hunk probabilities of every wild AI hunk",
+                               "hunks": gate_replay.lines, "share_fired": gate_replay.commented / gate_replay.lines,
+                               "hit_rate": gate_replay.hit_rate, "base_rate": gate_replay.base_rate,
+                               "lift": gate_replay.lift},
         },
         "evaluation": card_summary(reports, table) if reports else {},
         "reach": {"lines": len(table), "max": float(training_p.max()),
                   "what": "the highest probability the model gives any wild line, at the training mix's rate"},
         "training_seconds": round(time.perf_counter() - started, 1),
     }
-    return PRModel(model.families, model.names, model.mean, model.scale, model.coef, model.intercept,
-                   model.calibration, model.base_rate, card)
+    return replace(model, card=card)
 
 
 def keep_pr_section(page: Path, benchmark_text: str) -> str:
