@@ -15,7 +15,8 @@
 # Everything lives under $REDLINE_HOME (default ~/.cache/redline-action): venv/ and models/
 # ($REDLINE_CACHE_DIR: the converted supervisor). The user's Python is never touched. The key changes
 # with redline's version and with a digest of its code and probes, read from the action's own directory
-# (hashFiles() only reads the workspace, which is the user's repository), and with what decides the probe.
+# (hashFiles() only reads the workspace, which is the user's repository) and of action-constraints.txt (the
+# pinned versions of the core's dependencies, passed to every pip install), and with what decides the probe.
 #
 # Environment: PYTHON (interpreter the venv is built from, default python3), REDLINE_MODEL and
 # REDLINE_PROBE (the inputs), REDLINE_PR_MODEL, GITHUB_WORKSPACE (the checked-out repository, default .),
@@ -57,8 +58,9 @@ PY
 case "${1:-}" in
 key)
     version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$src/pyproject.toml")"
-    code="$(cd "$src" && find pyproject.toml bot scoring training scripts/action_install.sh -type f \
-        \( -name '*.py' -o -name '*.toml' -o -name '*.json' -o -name '*.safetensors' -o -name '*.sh' \) \
+    code="$(cd "$src" && find pyproject.toml action-constraints.txt bot scoring training scripts/action_install.sh -type f \
+        \( -name '*.py' -o -name '*.toml' -o -name '*.json' -o -name '*.safetensors' -o -name '*.sh' \
+        -o -name action-constraints.txt \) \
         -not -path '*/__pycache__/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
     interpreter="$("$python" -I -c 'import platform, sys; print(f"py{platform.python_version()}-{platform.machine()}")')"
     # What decides whether the probe is installed: the inputs, the env and the repository's config file.
@@ -70,7 +72,9 @@ key)
     ;;
 install)
     "$python" -I -m venv --clear "$venv"
-    pip=("$venv/bin/python" -I -m pip install --quiet --disable-pip-version-check --retries "${PIP_RETRIES:-5}")
+    # Every install is held to the versions redline is tested with (scripts/action_constraints.py).
+    pip=("$venv/bin/python" -I -m pip install --quiet --disable-pip-version-check --retries "${PIP_RETRIES:-5}"
+         --constraint "$src/action-constraints.txt")
     "${pip[@]}" "$src"
     if uses_probe
     then
