@@ -13,9 +13,9 @@ import time
 
 import torch
 
-from scoring.features import token_features
-from scoring.probe import ProbeConfig
-from scoring.supervisor import load_supervisor
+from scoring.probe.features import token_features
+from scoring.card import ProbeConfig
+from scoring.probe.supervisor import load_supervisor
 from scoring.windows import tokenize
 from training.probe.features import ALL_EXTRAS, EXTRACT_LAYERS
 from training.wild.reader import load_wild

@@ -72,7 +72,7 @@ def build_repo(root: Path, n_lines: int, files: int = 10) -> None:
 
 def load_scorer(probe: str | None):  # type: ignore[no-untyped-def]
     from scoring.errors import ProbeError
-    from scoring.scorer import Scorer
+    from scoring.probe.scorer import Scorer
 
     try:
         return Scorer.load(probe=probe), "trained probe"
@@ -84,9 +84,10 @@ def load_scorer(probe: str | None):  # type: ignore[no-untyped-def]
     import torch
 
     from scoring.calibration import PlattCalibrator
-    from scoring.features import WindowConfig
-    from scoring.probe import ProbeCard, ProbeConfig, SpanProbe
-    from scoring.supervisor import load_supervisor, tokenizer_hash
+    from scoring.probe.features import WindowConfig
+    from scoring.card import ProbeCard, ProbeConfig
+    from scoring.probe.span_probe import SpanProbe
+    from scoring.probe.supervisor import load_supervisor, tokenizer_hash
 
     config = ProbeConfig(layers=(15,))
     supervisor = load_supervisor(None, max_layer=15)
@@ -156,7 +157,7 @@ def child_review(scorer_kind: str, root: Path, probe: str | None, threads: int |
     snapped = time.perf_counter()
     recorded: list[tuple[object, object]] = []
     if scorer_kind == "probe":
-        from scoring.features import WorkReport
+        from scoring.probe.features import WorkReport
 
         scorer.report = WorkReport()
         forward = scorer.supervisor.forward
@@ -211,7 +212,7 @@ def child_review(scorer_kind: str, root: Path, probe: str | None, threads: int |
 
 COLD = {
     "pr": "from scoring.pr_scorer import PRScorer as S; s=S.load(None)",
-    "probe": "from scoring.scorer import Scorer as S; s=S.load()",
+    "probe": "from scoring.probe.scorer import Scorer as S; s=S.load()",
 }
 
 

@@ -72,10 +72,18 @@ def main() -> None:
     parser.add_argument("--probe", help="probe directory (default: the shipped probe)")
     args = parser.parse_args()
 
-    from scoring.features import STATISTICS, WindowConfig, WorkReport, needs_lm_head, plan_jobs, token_features
-    from scoring.probe import DEFAULT_PROBE_DIR, ProbeConfig, load_probe
+    from scoring.probe.features import (
+        STATISTICS,
+        WindowConfig,
+        WorkReport,
+        needs_lm_head,
+        plan_jobs,
+        token_features,
+    )
+    from scoring.card import ProbeConfig
+    from scoring.probe.span_probe import DEFAULT_PROBE_DIR, load_probe
     from scoring.static import STATIC_FEATURES
-    from scoring.supervisor import load_supervisor, set_threads
+    from scoring.probe.supervisor import load_supervisor, set_threads
     from scoring.windows import tokenize
 
     _, card = load_probe(Path(args.probe) if args.probe else DEFAULT_PROBE_DIR)

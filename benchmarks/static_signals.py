@@ -15,7 +15,7 @@ import numpy as np
 
 from scoring.metrics import auc
 from scoring.static import FEATURES, STATIC_FEATURES, analyse
-from scoring.supervisor import load_tokenizer
+from scoring.probe.supervisor import load_tokenizer
 from scoring.windows import tokenize
 from training.data.dataset import load_dataset
 from training.probe.features import from_program

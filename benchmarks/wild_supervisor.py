@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from scoring.cache import cache_root
-from scoring.probe import DEFAULT_PROBE_DIR
-from scoring.supervisor import load_supervisor
+from scoring.probe.span_probe import DEFAULT_PROBE_DIR
+from scoring.probe.supervisor import load_supervisor
 from training.probe.experiment import load_shipped
 from training.wild.supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
 from training.wild.loro_report import with_supervisor_block

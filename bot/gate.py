@@ -14,7 +14,7 @@ from scoring.decisions import decide as decide_all
 from scoring.types import LineScore, ScoredHunk
 
 if TYPE_CHECKING:
-    from scoring.probe import ProbeCard
+    from scoring.card import ProbeCard
 
 # The exit status of `redline review` (and of every redline command: 2 is any usage or own error).
 # One table, shown by `redline review --help` and in docs/review.md and docs/action.md (a test compares).

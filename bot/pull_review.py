@@ -23,7 +23,7 @@ from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome, review
 from bot.snapshot import Snapshot, github_config_text, github_snapshot
 from scoring.errors import ConfigError, GitHubError, GitHubResponseError
-from scoring.scorer import ScorerProtocol
+from scoring.registry import ScorerProtocol
 
 
 CONFIG_DOCS_URL = "https://github.com/redline-review/redline/blob/main/docs/configuration.md"

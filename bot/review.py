@@ -24,7 +24,7 @@ from scoring.attribution import Attribution, attribute_lines
 from scoring.decisions import Decision, GateDecision
 from scoring.errors import RedlineError
 from scoring.pr_features import FileHistory
-from scoring.scorer import ScorerProtocol
+from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationSource, LineScore, LineStatus, ScoredHunk
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from itertools import groupby
 from scoring.diff import FileDiff
 from scoring.errors import RedlineError
 from scoring.pr_features import ChangeSize, FileChange, FileHistory
-from scoring.scorer import ScorerProtocol
+from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationMode, LineScore, LineStatus, ScoredHunk, Span
 
 REDLINE_FAILED = "not scored: redline failed"

@@ -17,7 +17,7 @@ from scoring.diff import FileDiff
 from scoring.types import LineScore, LineStatus
 
 if TYPE_CHECKING:
-    from scoring.probe import ProbeCard
+    from scoring.card import ProbeCard
 
 DEFAULT_TRAINED_LANGUAGES = ("python",)
 EXTENSION_LANGUAGES = {

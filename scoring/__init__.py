@@ -1,6 +1,9 @@
-"""redline's scoring engine: supervisor LM + span-query probe + calibration -> P(a person edits a span).
+"""redline's scoring engine: diff -> AI-written lines -> the PR model (or the supervisor probe) -> P(a person
+edits a line).
 
-The public API is `__all__`; names load lazily so `import scoring.errors` does not import torch.
+The public API is `__all__`; names load lazily, so `import scoring.errors` imports nothing else and only
+the names of scoring.probe (the supervisor probe: torch, transformers) import torch. `load_scorer` picks
+the model the settings name; `PRScorer` is the default engine.
 """
 
 from __future__ import annotations
@@ -9,25 +12,28 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "Scorer": "scoring.scorer",
-    "ScorerProtocol": "scoring.scorer",
+    "load_scorer": "scoring.registry",
+    "ModelChoice": "scoring.registry",
+    "ScorerProtocol": "scoring.registry",
+    "PRScorer": "scoring.pr_scorer",
+    "Scorer": "scoring.probe.scorer",
     "Span": "scoring.types",
     "SpanScore": "scoring.types",
     "CalibrationMode": "scoring.types",
-    "ProbeConfig": "scoring.probe",
-    "ProbeCard": "scoring.probe",
-    "SpanProbe": "scoring.probe",
-    "SpanIndex": "scoring.probe",
-    "load_probe": "scoring.probe",
-    "save_probe": "scoring.probe",
+    "ProbeConfig": "scoring.card",
+    "ProbeCard": "scoring.card",
+    "SpanProbe": "scoring.probe.span_probe",
+    "SpanIndex": "scoring.probe.span_probe",
+    "load_probe": "scoring.probe.span_probe",
+    "save_probe": "scoring.probe.span_probe",
     "PlattCalibrator": "scoring.calibration",
     "IsotonicCalibrator": "scoring.calibration",
-    "Supervisor": "scoring.supervisor",
-    "load_supervisor": "scoring.supervisor",
-    "load_tokenizer": "scoring.supervisor",
-    "WindowConfig": "scoring.features",
-    "token_features": "scoring.features",
-    "HiddenStateCache": "scoring.cache",
+    "Supervisor": "scoring.probe.supervisor",
+    "load_supervisor": "scoring.probe.supervisor",
+    "load_tokenizer": "scoring.probe.supervisor",
+    "WindowConfig": "scoring.probe.features",
+    "token_features": "scoring.probe.features",
+    "HiddenStateCache": "scoring.probe.cache",
     "tokenize": "scoring.windows",
     "TokenizedText": "scoring.windows",
     "RedlineError": "scoring.errors",

@@ -24,7 +24,7 @@ class ProbeConfig:
     """What the probe reads and how it pools.
 
     layers: supervisor layers whose hidden states are concatenated (0 = embeddings, k = after layer k).
-    extra_features: per-token features appended to the hidden states (names in scoring.features).
+    extra_features: per-token features appended to the hidden states (names in scoring.probe.features).
     """
 
     layers: tuple[int, ...] = (15,)

@@ -9,10 +9,11 @@ import sys
 import scoring
 
 PINNED = [
-    "CalibrationMode", "HiddenStateCache", "IsotonicCalibrator", "PlattCalibrator", "ProbeCard", "ProbeConfig",
+    "CalibrationMode", "HiddenStateCache", "IsotonicCalibrator", "ModelChoice", "PRScorer", "PlattCalibrator",
+    "ProbeCard", "ProbeConfig",
     "RedlineError", "Scorer", "ScorerProtocol", "Span", "SpanIndex", "SpanProbe", "SpanScore", "Supervisor",
     "TokenizedText", "WindowConfig", "load_probe", "load_supervisor", "load_tokenizer", "save_probe",
-    "token_features", "tokenize",
+    "load_scorer", "token_features", "tokenize",
 ]
 
 

@@ -270,7 +270,7 @@ def fix_command(
 # `redline train` and `redline eval`
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_PROBE_SHOWN = "scoring/probes/default"  # scoring.probe.DEFAULT_PROBE_DIR, read when a command runs
+SHIPPED_PROBE_SHOWN = "scoring/probes/default"  # scoring.probe.span_probe.DEFAULT_PROBE_DIR, read at run time
 
 
 def _data_options(command: click.Command) -> click.Command:
@@ -327,7 +327,7 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
           config_name: str, out: Path | None) -> None:
     """Train the probe on the MIAP dataset (or, without one, on the earlier in-the-wild split)."""
     from scoring.errors import DataSourceError
-    from scoring.probe import DEFAULT_PROBE_DIR
+    from scoring.probe.span_probe import DEFAULT_PROBE_DIR
     from training.probe.report_text import dataset_build
     from training.probe.experiment import choose_config, save, train_shipped
     from training.probe.train import load_candidates, load_preset
@@ -428,7 +428,7 @@ def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str 
         click.echo(f"wrote the PR-model section of {page}")
     if part == "pr":
         return
-    from scoring.probe import DEFAULT_PROBE_DIR
+    from scoring.probe.span_probe import DEFAULT_PROBE_DIR
     from training.probe.report import Results, evaluate_miap, evaluate_wild, render, save_figures
     from training.probe.report_text import context, targets
     from training.probe.experiment import load_shipped

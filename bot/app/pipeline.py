@@ -17,19 +17,21 @@ from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.pull_review import review_pull
 from bot.review import ReviewOutcome
-from bot.scorers import review_scorer
 from bot.store import LineRecord, ReviewRecord, StoredReview
+from scoring import registry
 from scoring.decisions import GateConclusion, LineVerdict
-from scoring.scorer import ScorerProtocol
+from scoring.registry import ModelNames, ScorerProtocol
 from scoring.types import LineStatus
 
 
-def load_scorer(factory: str | None) -> ScorerProtocol:
-    """REDLINE_SCORER (`module:function` returning a scorer), or the review scorer REDLINE_PR_MODEL/MODEL/PROBE name."""
+def load_scorer(factory: str | None, names: ModelNames | None = None) -> ScorerProtocol:
+    """REDLINE_SCORER (`module:function` returning a scorer: the operator's own, or a test's) for every
+    repository, else the registry's scorer for `names` (a repository's `model.*` settings; None: what the
+    operator's REDLINE_PR_MODEL/MODEL/PROBE name)."""
     if factory:
         module, _, name = factory.partition(":")
         return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
-    return review_scorer(load_settings(None).model)
+    return registry.load_scorer(names if names is not None else load_settings(None).model)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,8 @@ DEFAULT_REPORT_HISTORY_BUDGET_S = 300
 @dataclass(frozen=True, slots=True)
 class AppSettings:
     """database_url None: a SQLite file in the user data dir. scorer: "module:function" returning a
-    scoring.scorer.ScorerProtocol (None: Scorer.load with the repository's model settings)."""
+    scoring.registry.ScorerProtocol for every repository (None: scoring.registry.load_scorer with each
+    repository's model settings)."""
 
     webhook_secret: str = field(default="", repr=False)
     app_id: str = ""

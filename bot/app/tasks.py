@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ from bot.github.client import GitHubClient
 from bot.feedback.recalibration import RecalibratedScorer
 from bot.store import Claim, ReviewKey, Store
 from scoring.errors import GitHubError, GitHubResponseError, RedlineError
-from scoring.scorer import ScorerProtocol
+from scoring.registry import ModelChoice, ScorerProtocol
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ MAX_BACKOFF_S = 3600.0
 # The review's own time budget, as a share of the task's limit: when it runs out the review still posts
 # a neutral gate with the reason, before Celery's soft limit interrupts anything.
 REVIEW_BUDGET_SHARE = 0.75
+# Distinct model settings whose scorers a worker keeps loaded (repositories that name no model share one).
+MAX_SCORERS = 4
 
 
 def is_transient(error: GitHubError) -> bool:
@@ -67,7 +70,9 @@ class Runtime:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._auth: AppAuth | None = None
-        self._scorer: ScorerProtocol | None = None
+        # One scorer per distinct model setting (None: the operator's REDLINE_SCORER factory), the most
+        # recently used kept: a supervisor is ~0.5 GB, so a worker holds at most MAX_SCORERS of them.
+        self._scorers: OrderedDict[ModelChoice | None, ScorerProtocol] = OrderedDict()
 
     @property
     def store(self) -> Store:
@@ -87,16 +92,25 @@ class Runtime:
     def client(self, installation_id: int) -> GitHubClient:
         return self.auth.client(installation_id)
 
-    def base_scorer(self) -> ScorerProtocol:
+    def base_scorer(self, repo_settings: Settings) -> ScorerProtocol:
+        """The model the repository's `model.*` settings name (scoring.registry), or the operator's
+        REDLINE_SCORER factory for every repository; built once per distinct setting."""
+        key = None if self.settings.scorer else ModelChoice.of(repo_settings.model)
         with self._lock:
-            if self._scorer is None:
-                self._scorer = load_scorer(self.settings.scorer)
-            return self._scorer
+            scorer = self._scorers.get(key)
+            if scorer is None:
+                scorer = load_scorer(self.settings.scorer, key)
+                self._scorers[key] = scorer
+                while len(self._scorers) > MAX_SCORERS:
+                    self._scorers.popitem(last=False)
+            self._scorers.move_to_end(key)
+            return scorer
 
     def scorer_for(self, repo: str, repo_settings: Settings) -> ScorerProtocol:
-        """The scorer for `repo`: the shipped calibration, or the repository's own once one is fitted
-        (unless the operator's REDLINE_RECALIBRATE or the repository's `calibration.recalibrate` is false)."""
-        base = self.base_scorer()
+        """The scorer for `repo`: its model, with the shipped calibration or, once one is fitted, the
+        repository's own (unless the operator's REDLINE_RECALIBRATE or the repository's
+        `calibration.recalibrate` is false)."""
+        base = self.base_scorer(repo_settings)
         if self.settings.recalibrate and repo_settings.calibration.recalibrate:
             params = self.store.latest_calibration(repo, base.probe_version)
             if params is not None:

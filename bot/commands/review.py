@@ -26,9 +26,8 @@ from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
 from bot.review import review as run_review
 from scoring.cache import review_window_dir
 from scoring.errors import ConfigError, RedlineError
-from bot.scorers import review_scorer
 from bot.worktree import STAGED
-from scoring.scorer import ScorerProtocol
+from scoring.registry import ModelChoice, ScorerProtocol, load_scorer
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
 # The bundled example lists its riskiest lines even when none reaches the comment threshold.
@@ -39,7 +38,7 @@ EXIT_HELP = "\b\nExit status:\n" + "\n".join(f"  {code}  {meaning}" for code, me
 
 def _load_scorer(settings: Settings, model: str | None, probe: str | None) -> ScorerProtocol:
     # On disk, so that reviewing the branch again after a commit re-runs only the windows that changed.
-    return review_scorer(settings.model, model, probe, window_cache=review_window_dir())
+    return load_scorer(ModelChoice.of(settings.model, model, probe), window_cache=review_window_dir())
 
 
 def _terminal_reporters(terminal: Reporter, sarif_path: Path | None, settings: Settings) -> list[Reporter]:

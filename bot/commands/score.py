@@ -57,13 +57,13 @@ def score(
     from rich.console import Console
 
     from scoring.cache import review_window_dir
-    from scoring.scorer import Scorer
+    from scoring.registry import load_probe_scorer
 
     text, replaced = read_text(file)
     extra = [parse_line_range(r) for r in ranges]
     err = Console(stderr=True)
     with err.status("loading the supervisor and probe…"):
-        scorer = Scorer.load(model=model, probe=probe, cache_dir=review_window_dir())
+        scorer = load_probe_scorer(model, probe, window_cache=review_window_dir())
     n_lines = len(text.splitlines()) or 1
     spans = [Span.lines(i) for i in range(1, n_lines + 1)] + extra + [Span.whole()]
     with err.status(f"scoring {n_lines} lines…"):

@@ -21,11 +21,11 @@ from bot.config import Settings, load_settings
 from bot.feedback.fates import GitHistory, HistoryError, TrackedLine, after_merge_fates
 from bot.feedback.types import AfterMerge, OutcomeLine
 from bot.review import review
-from bot.scorers import review_scorer
 from bot.snapshot import local_config_text, local_snapshot, open_repo
 from scoring.attribution import CommitInfo, DetectMode, classify_commit
 from scoring.cache import review_window_dir
 from scoring.decisions import LineVerdict
+from scoring.registry import load_scorer
 from scoring.target import WINDOW_DAYS
 from scoring.types import LineStatus
 
@@ -74,7 +74,7 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
     root = Path(repo.working_tree_dir or repo.git_dir)
     branch = default_branch(repo)
     settings = load_settings(local_config_text(root, branch))
-    scorer = review_scorer(settings.model, window_cache=review_window_dir())
+    scorer = load_scorer(settings.model, window_cache=review_window_dir())
     history = GitHistory(root, settings.attribution_rules())
     lines: list[OutcomeLine] = []
     commits = unread = 0

@@ -16,8 +16,8 @@ from bot.feedback.types import OutcomeLine
 from scoring import metrics
 from scoring.calibration import PlattCalibrator, calibrate, calibrator_from_dict
 from scoring.pr_features import FileChange
-from scoring.probe import ProbeCard
-from scoring.scorer import ScorerProtocol
+from scoring.card import ProbeCard
+from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 
 # A per-repository recalibration needs this many lines with outcomes, and of each class, before it is fitted.

@@ -30,7 +30,7 @@ from bot.select import select, trained_languages
 from scoring.attribution import CommitInfo, PullInfo, classify_commit, classify_pull
 from scoring.decisions import LineVerdict
 from scoring.diff import parse_file_patch
-from scoring.scorer import ScorerProtocol
+from scoring.registry import ScorerProtocol
 from scoring.types import LineStatus
 
 log = logging.getLogger(__name__)

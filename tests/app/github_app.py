@@ -9,7 +9,7 @@ from tests.fakes import FakeGitHub, FakePull
 
 APP_SLUG = "redline-test"
 REPO = "Codertocat/Hello-World"  # the repository of the recorded pull_request payloads
-# An AI-authored file whose `bug` lines the tiny test scorer flags (scoring.testing plants that word).
+# An AI-authored file whose `bug` lines the tiny test scorer flags (scoring.probe.testing plants that word).
 AI_CODE = "def bug(x):\n    return x - 1  # bug\n\n\ndef add(a, b):\n    return a + b\n"
 
 

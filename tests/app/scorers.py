@@ -1,7 +1,7 @@
 """Scorer factories a worker subprocess loads through REDLINE_SCORER ("tests.app.scorers:tiny").
 
-`tiny` and `stalling` are the real Scorer over the tiny random Llama (scoring.testing), with the probe the
-test session trained once and saved to REDLINE_TEST_PROBE_DIR (training it again in every worker takes a
+`tiny` and `stalling` are the real Scorer over the tiny random Llama (scoring.probe.testing), with the probe
+the test session trained once and saved to REDLINE_TEST_PROBE_DIR (training it again in every worker takes a
 minute on a busy machine); `stalling` also stalls its first call so a test can kill the worker mid-review.
 `fixed` is a model-free stand-in for pure unit tests.
 """
@@ -13,9 +13,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from scoring.probe import load_probe, save_probe
-from scoring.scorer import Scorer, ScorerProtocol
-from scoring.testing import tiny_scorer, tiny_supervisor
+from scoring.probe.span_probe import load_probe, save_probe
+from scoring.probe.scorer import Scorer
+from scoring.registry import ScorerProtocol
+from scoring.probe.testing import tiny_scorer, tiny_supervisor
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 
 STALL_S = 300

@@ -36,7 +36,7 @@ def client(fake_github: FakeGitHub, sleeps: list[float]) -> GitHubClient:
 @pytest.fixture(scope="session")
 def tiny():
     """A real Scorer over a tiny random Llama whose probe learnt: lines containing `bug` get edited."""
-    from scoring.testing import tiny_scorer
+    from scoring.probe.testing import tiny_scorer
 
     return tiny_scorer()
 

@@ -23,7 +23,7 @@ ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    from scoring.testing import save_tiny_install
+    from scoring.probe.testing import save_tiny_install
 
     model, probe = save_tiny_install(tmp_path_factory.mktemp("installed"))
     return ["--model", str(model), "--probe", str(probe)]

@@ -129,7 +129,7 @@ def _ai_change(git_repo, files: dict[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    from scoring.testing import save_tiny_install
+    from scoring.probe.testing import save_tiny_install
 
     model, probe = save_tiny_install(tmp_path_factory.mktemp("installed"))
     return ["--model", str(model), "--probe", str(probe)]

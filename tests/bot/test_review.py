@@ -167,7 +167,7 @@ def test_path_globs(pattern, path, matches):
 def test_a_new_commit_re_runs_only_the_windows_of_the_files_it_touched(git_repo, tiny):
     """Each file's intent is the PR's text and the messages of the AI commits that wrote it, so a pushed
     commit changes the prefix (and the cached windows) of the files it touches, not of every file."""
-    from scoring.cache import WindowCache
+    from scoring.probe.cache import WindowCache
 
     git_repo.commit({"calc.py": BASE}, "base")
     git_repo.branch("feature")

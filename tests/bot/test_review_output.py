@@ -22,7 +22,7 @@ CODE = "def total(xs):\n    s = 0  # bug\n    for x in xs:\n        s += x\n    
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    from scoring.testing import save_tiny_install
+    from scoring.probe.testing import save_tiny_install
 
     model, probe = save_tiny_install(tmp_path_factory.mktemp("installed"))
     return ["--model", str(model), "--probe", str(probe)]

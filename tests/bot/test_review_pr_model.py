@@ -7,13 +7,13 @@ import pytest
 
 from bot.config import load_settings
 from bot.review import review
-from bot.scorers import review_scorer
 from bot.snapshot import local_snapshot
 from scoring.calibration import PlattCalibrator
 from scoring.decisions import GateConclusion
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import PRModel
 from scoring.pr_scorer import PRScorer
+from scoring.registry import load_scorer
 from scoring.types import LineStatus
 
 CLAUDE = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
@@ -100,15 +100,15 @@ def test_the_repositorys_edit_rate_shifts_every_probability_the_same_way(git_rep
 def test_the_pr_model_is_the_default_and_a_named_probe_or_model_file_is_used_instead(tmp_path) -> None:
     path = tmp_path / "pr_model.json"
     churn_model().save(path)
-    chosen = review_scorer(load_settings(f"model:\n  pr_model: {path}\n", env={}).model)
+    chosen = load_scorer(load_settings(f"model:\n  pr_model: {path}\n", env={}).model)
     assert isinstance(chosen, PRScorer) and chosen.probe_version == "pr-test"
-    assert isinstance(review_scorer(load_settings(None, env={}).model), PRScorer)
+    assert isinstance(load_scorer(load_settings(None, env={}).model), PRScorer)
 
 
 def test_a_pr_model_that_cannot_be_read_makes_the_gate_neutral_not_failing(git_repo, tmp_path) -> None:
     (tmp_path / "broken.json").write_text("{")
     settings = load_settings(f"model:\n  pr_model: {tmp_path / 'broken.json'}\n", env={})
-    outcome = review(_snapshot(git_repo), lambda: review_scorer(settings.model), settings)
+    outcome = review(_snapshot(git_repo), lambda: load_scorer(settings.model), settings)
     assert outcome.gate.conclusion is GateConclusion.NEUTRAL
     assert "cannot read the PR model" in (outcome.error or "")
 

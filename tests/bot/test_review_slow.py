@@ -13,7 +13,7 @@ from scoring.errors import ProbeError
 
 @pytest.fixture(scope="module")
 def real_scorer():
-    from scoring.scorer import Scorer
+    from scoring.probe.scorer import Scorer
 
     try:
         return Scorer.load()

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.scorer import Scorer
-from scoring.supervisor import Supervisor
-from scoring.testing import tiny_scorer, tiny_supervisor
+from scoring.probe.scorer import Scorer
+from scoring.probe.supervisor import Supervisor
+from scoring.probe.testing import tiny_scorer, tiny_supervisor
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.cache import HiddenStateCache, review_window_dir
+from scoring.cache import review_window_dir
+from scoring.probe.cache import HiddenStateCache
 
 
 def test_round_trip_keeps_values_within_float16_precision(tmp_path: Path) -> None:
@@ -82,7 +83,7 @@ def test_reviews_keep_windows_on_disk_under_redlines_cache(tmp_path: Path, monke
 
 def test_a_scorer_reads_another_processs_windows_from_disk(tmp_path: Path) -> None:
     """What `redline review` run twice on a branch does: the second scorer runs no window the first ran."""
-    from scoring.testing import planted_examples, tiny_scorer
+    from scoring.probe.testing import planted_examples, tiny_scorer
     from scoring.types import Span
 
     scorer = tiny_scorer(steps=20)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import scoring.scorer
+import scoring.probe.scorer
 from bot.cli import cli
-from scoring.testing import save_tiny_install
+from scoring.probe.testing import save_tiny_install
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_score_draws_a_gutter_by_default(installed: tuple[Path, Path], tmp_path:
 def test_score_without_an_installed_probe_says_how_to_train_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scoring.scorer, "DEFAULT_PROBE_DIR", tmp_path / "none")
+    monkeypatch.setattr(scoring.probe.scorer, "DEFAULT_PROBE_DIR", tmp_path / "none")
     source = tmp_path / "example.py"
     source.write_text("x = 1\n")
     result = CliRunner().invoke(cli, ["score", str(source)])

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from scoring.cache import WindowCache
-from scoring.features import WindowConfig, WorkReport, token_features
-from scoring.probe import ProbeConfig
-from scoring.scorer import Scorer
-from scoring.supervisor import Supervisor, available_cores, set_threads
-from scoring.testing import planted_examples, tiny_scorer, tiny_supervisor
+from scoring.probe.cache import WindowCache
+from scoring.probe.features import WindowConfig, WorkReport, token_features
+from scoring.card import ProbeConfig
+from scoring.probe.scorer import Scorer
+from scoring.probe.supervisor import Supervisor, available_cores, set_threads
+from scoring.probe.testing import planted_examples, tiny_scorer, tiny_supervisor
 from scoring.types import Span
 from scoring.windows import tokenize
 

@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from scoring.errors import ProbeError
-from scoring.probe import CARD_FILE, Pooling, ProbeConfig, SpanIndex, SpanProbe, load_probe, save_probe
-from scoring.scorer import Scorer
-from scoring.supervisor import Supervisor
+from scoring.card import Pooling, ProbeConfig
+from scoring.probe.span_probe import CARD_FILE, SpanIndex, SpanProbe, load_probe, save_probe
+from scoring.probe.scorer import Scorer
+from scoring.probe.supervisor import Supervisor
 
 
 def identity_probe(pooling: Pooling) -> SpanProbe:

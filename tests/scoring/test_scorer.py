@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from scoring.cache import HiddenStateCache
-from scoring.features import WindowConfig, token_features
-from scoring.probe import ProbeConfig
-from scoring.scorer import Scorer
-from scoring.testing import planted_examples, tiny_scorer
+from scoring.probe.cache import HiddenStateCache
+from scoring.probe.features import WindowConfig, token_features
+from scoring.card import ProbeConfig
+from scoring.probe.scorer import Scorer
+from scoring.probe.testing import planted_examples, tiny_scorer
 from scoring.types import Span
 from scoring.windows import tokenize
 

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from scoring.cache import HiddenStateCache, cache_root
-from scoring.features import WindowConfig, token_features
-from scoring.probe import ProbeConfig
-from scoring.scorer import Scorer
-from scoring.supervisor import LM_HEAD_CHUNK, Supervisor, load_supervisor
-from scoring.testing import tiny_scorer
+from scoring.cache import cache_root
+from scoring.probe.cache import HiddenStateCache
+from scoring.probe.features import WindowConfig, token_features
+from scoring.card import ProbeConfig
+from scoring.probe.scorer import Scorer
+from scoring.probe.supervisor import LM_HEAD_CHUNK, Supervisor, load_supervisor
+from scoring.probe.testing import tiny_scorer
 from scoring.types import Span
 from scoring.windows import tokenize
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.features import WorkReport
-from scoring.scorer import Scorer
+from scoring.probe.features import WorkReport
+from scoring.probe.scorer import Scorer
 from scoring.types import Span
 
 pytestmark = pytest.mark.slow

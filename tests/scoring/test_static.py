@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.features import TEXT_FEATURES, token_features
-from scoring.probe import ProbeConfig
+from scoring.probe.features import TEXT_FEATURES, token_features
+from scoring.card import ProbeConfig
 from scoring.static import FEATURES, STATIC_FEATURES, analyse, token_values
-from scoring.supervisor import Supervisor
-from scoring.testing import tiny_tokenizer
+from scoring.probe.supervisor import Supervisor
+from scoring.probe.testing import tiny_tokenizer
 from scoring.windows import line_starts, tokenize
 
 PROGRAM = """\

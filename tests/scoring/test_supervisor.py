@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from scoring.errors import ModelLoadError
-from scoring.supervisor import Supervisor, load_supervisor
-from scoring.testing import tiny_supervisor
+from scoring.probe.supervisor import Supervisor, load_supervisor
+from scoring.probe.testing import tiny_supervisor
 
 
 def inputs(supervisor: Supervisor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -109,13 +109,13 @@ def test_a_large_batch_runs_in_calls_under_the_token_budget_with_the_same_output
 
 
 def test_token_statistics_in_lm_head_chunks_equal_the_full_logits(monkeypatch: pytest.MonkeyPatch) -> None:
-    import scoring.supervisor
+    import scoring.probe.supervisor
 
     supervisor = tiny_supervisor(lm_head=True)
     torch.manual_seed(2)
     ids = torch.randint(2, len(supervisor.tokenizer), (2, 23))
     mask = torch.ones_like(ids)
-    monkeypatch.setattr(scoring.supervisor, "LM_HEAD_CHUNK", 5)  # 22 predicted positions: 5 chunks
+    monkeypatch.setattr(scoring.probe.supervisor, "LM_HEAD_CHUNK", 5)  # 22 predicted positions: 5 chunks
     out = supervisor.forward(ids, mask, layers=[1], logprobs=True)
     log_probs = torch.log_softmax(supervisor.model(input_ids=ids, attention_mask=mask).logits[:, :-1], -1)
     expected = log_probs.gather(-1, ids[:, 1:, None]).squeeze(-1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from scoring.errors import SpanError
-from scoring.testing import tiny_tokenizer
+from scoring.probe.testing import tiny_tokenizer
 from scoring.types import Span
 from scoring.windows import intent_prefix, line_starts, plan_windows, span_mask, tokenize
 

@@ -34,7 +34,7 @@ TINY_LAYERS = (1, 2)
 
 def planted_texts(n: int, seed: int = 0):
     """Little programs where a line is edited iff it carries the planted word; 4 programs per group."""
-    from scoring.testing import planted_examples
+    from scoring.probe.testing import planted_examples
     from training.probe.features import LabelledText
 
     items = []
@@ -61,7 +61,7 @@ def planted_texts(n: int, seed: int = 0):
 
 @pytest.fixture(scope="session")
 def tiny_lm_supervisor():
-    from scoring.testing import tiny_supervisor
+    from scoring.probe.testing import tiny_supervisor
 
     return tiny_supervisor(lm_head=True, layers=3)
 
@@ -69,8 +69,8 @@ def tiny_lm_supervisor():
 @pytest.fixture(scope="session")
 def planted_table(tiny_lm_supervisor, tmp_path_factory):
     """(encoded texts, feature table) for 96 planted programs on the tiny supervisor."""
-    from scoring.cache import HiddenStateCache
-    from scoring.probe import ProbeConfig
+    from scoring.probe.cache import HiddenStateCache
+    from scoring.card import ProbeConfig
     from training.probe.features import ALL_EXTRAS, encode, features
     from training.probe.train import FeatureTable
 

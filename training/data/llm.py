@@ -1,7 +1,7 @@
 """LLM backends for `redline data generate` and `redline data fix`: one chat message in, the reply out.
 
 Any OpenAI-compatible chat endpoint (HTTP, standard library only) or a local transformers causal LM
-loaded through scoring.supervisor (the bundled SmolLM2 by default). Neither is ever required to build
+loaded through scoring.probe.supervisor (the bundled SmolLM2 by default). Neither is ever required to build
 the dataset.
 """
 
@@ -75,7 +75,7 @@ class LocalModel:
     def complete(self, prompt: str) -> str:
         import torch
 
-        from scoring.supervisor import load_supervisor
+        from scoring.probe.supervisor import load_supervisor
 
         if self._loaded is None:
             self._loaded = load_supervisor(self.model, lm_head=True)

@@ -14,21 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.cache import HiddenStateCache
+from scoring.probe.cache import HiddenStateCache
 from scoring.calibration import PlattCalibrator
 from scoring.errors import ProbeError
 from scoring.decisions import Thresholds
-from scoring.features import WindowConfig
+from scoring.probe.features import WindowConfig
 from scoring.metrics import summarize
-from scoring.probe import ProbeCard, ProbeConfig, SpanProbe, load_probe, save_probe
-from scoring.supervisor import Supervisor, load_supervisor, tokenizer_hash
+from scoring.card import ProbeCard, ProbeConfig
+from scoring.probe.span_probe import SpanProbe, load_probe, save_probe
+from scoring.probe.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from training.data.dataset import load_dataset
 from training.probe.features import (ALL_EXTRAS, EXTRACT_LAYERS, STATISTIC_FEATURES, Encoded, ExtractionReport, LabelledText,
                                encode, features, from_program, from_wild)
-from training.probe.evaluate import (COMMENT_THRESHOLD_RULE, Scaling, choose_comment_threshold, cross_fit, replay,
-                               split_by_text)
+from training.probe.evaluate import Scaling, cross_fit, replay, split_by_text
 from training.probe.train import (FeatureTable, Prediction, TrainConfig, fit, grouped_folds, out_of_fold,
                                   predict_items, select_and_fit)
+from training.thresholds import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 from training.wild.reader import load_wild, split_sample
 
 DEFAULT_DATASET = Path("~/.cache/redline/datasets/miap")

@@ -1,6 +1,6 @@
 """Supervisor features for probe training and evaluation: labelled texts -> cached per-token features.
 
-Runs `scoring.features.token_features` (the scorer's own code path, so training sees exactly the inputs
+Runs `scoring.probe.features.token_features` (the scorer's own code path, so training sees exactly the inputs
 the scorer will) through the hidden-state cache: resumable, with a progress bar, ETA and tokens/s.
 Also gives the supervisor baselines per line (min / mean token log-probability, mean entropy).
 """
@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from scoring.cache import HiddenStateCache, cache_root
-from scoring.features import token_features
-from scoring.probe import ProbeConfig
+from scoring.cache import cache_root
+from scoring.probe.cache import HiddenStateCache
+from scoring.probe.features import token_features
+from scoring.card import ProbeConfig
 from scoring.static import STATIC_FEATURES
-from scoring.supervisor import Supervisor
+from scoring.probe.supervisor import Supervisor
 from scoring.types import Span
 from scoring.windows import TokenizedText, tokenize
 from training.data.dataset import ProgramRow
@@ -31,7 +32,7 @@ from training.wild.reader import WildExample
 # layer, the 3/4-depth layer, and the per-token log-probability and entropy.
 EXTRACT_LAYERS = (15, 22)
 STATISTIC_FEATURES = ("surprisal", "entropy")
-# Every extra feature scoring.features knows; probe candidates pick their columns from this superset.
+# Every extra feature scoring.probe.features knows; probe candidates pick their columns from this superset.
 ALL_EXTRAS = (*STATISTIC_FEATURES, "column", "indent", "line_start", "position", *STATIC_FEATURES)
 CHUNK_TEXTS = 32  # texts per token_features call: the cache is written as each batch finishes
 
@@ -115,7 +116,7 @@ class Encoded:
     """A labelled text on the supervisor's tokenizer.
 
     line_spans / line_tokens: sparse membership (span k of `lines` holds token line_tokens[j] where
-    line_spans[j] == k), as scoring.probe.SpanIndex takes it.
+    line_spans[j] == k), as scoring.probe.span_probe.SpanIndex takes it.
     hunk_spans / hunk_tokens: the same for the hunks.
     token_labels: 0/1 per token, nan where unknown (no token labels, or the token is outside scored lines).
     """

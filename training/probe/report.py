@@ -18,13 +18,13 @@ import numpy as np
 from scoring.calibration import PlattCalibrator
 from scoring.decisions import Thresholds
 from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
-from training.probe.evaluate import (COMMENT_THRESHOLD_RULE, Lines, Population, ReplayResult, Row, Scaling,
-                               choose_comment_threshold, constant_base_rate, cross_fit, evaluate_scores, hunk_arrays,
-                               level_summary, line_logits, logit, program_arrays, replay, split_by_text,
-                               token_arrays)
+from training.probe.evaluate import (Lines, Population, ReplayResult, Row, Scaling, constant_base_rate,
+                                     cross_fit, evaluate_scores, hunk_arrays, level_summary, line_logits, logit,
+                                     program_arrays, replay, split_by_text, token_arrays)
 from training.probe.experiment import Corpus, ShippedProbe
 from training.probe.features import line_baselines
 from training.probe.train import Prediction, TrainConfig, fit, grouped_folds, out_of_fold, predict_items
+from training.thresholds import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 
 PROBE_SCALINGS = (Scaling.RAW, Scaling.PLATT, Scaling.ISOTONIC)
 BASELINE_SCALINGS = (Scaling.PLATT, Scaling.ISOTONIC)

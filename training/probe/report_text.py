@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.probe import CARD_FILE
+from scoring.probe.span_probe import CARD_FILE
 from training.probe.report import Results
 from training.probe.evaluate import Population, Scaling
 from training.probe.experiment import Corpus, DataPlan

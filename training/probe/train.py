@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from scoring.metrics import auc
-from scoring.probe import Pooling, ProbeConfig, SpanIndex, SpanProbe
+from scoring.card import Pooling, ProbeConfig
+from scoring.probe.span_probe import SpanIndex, SpanProbe
 from training.probe.features import Encoded
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -82,7 +83,7 @@ def load_candidates(base: TrainConfig | None = None) -> list[TrainConfig]:
 class FeatureTable:
     """Per-text token features with named columns, from one extraction with a superset probe config.
 
-    A candidate config reads its columns in the order scoring.features.token_features would produce
+    A candidate config reads its columns in the order scoring.probe.features.token_features would produce
     them (layers in order, then extra features in order), so the trained probe fits the scorer.
     """
 

@@ -21,13 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from scoring.cache import HiddenStateCache
+from scoring.probe.cache import HiddenStateCache
 from scoring.diff import parse
 from scoring.errors import DataSourceError
 from scoring.metrics import auc
 from scoring.pr_features import ChangeSize, feature_names, file_features
-from scoring.probe import ProbeConfig, SpanProbe
-from scoring.supervisor import Supervisor
+from scoring.card import ProbeConfig
+from scoring.probe.span_probe import SpanProbe
+from scoring.probe.supervisor import Supervisor
 from training.probe.features import ALL_EXTRAS, default_cache, encode, features, from_wild, line_baselines
 from training.probe.train import FeatureTable, predict, single_thread
 from training.wild.loro import LABELS

@@ -104,7 +104,7 @@ def test_token_labels_accept_code_embedded_after_an_intent():
 
 @pytest.mark.slow
 def test_token_labels_on_the_supervisor_tokenizer():
-    from scoring.supervisor import load_tokenizer
+    from scoring.probe.supervisor import load_tokenizer
     from scoring.windows import tokenize
 
     tokens = tokenize(load_tokenizer(), CODE)

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from scoring.decisions import Thresholds
-from scoring.probe import load_probe
+from scoring.probe.span_probe import load_probe
 from training.probe.report import Results, evaluate_miap, evaluate_wild, render
-from training.probe.evaluate import Lines, Population, Scaling, choose_comment_threshold, cross_fit, replay
+from training.probe.evaluate import Lines, Population, Scaling, cross_fit, replay
 from training.probe.report_text import targets
 from training.probe.experiment import Corpus, save, train_shipped
 from training.probe.features import ExtractionReport, STATISTIC_FEATURES
 from training.probe.train import TrainConfig
+from training.thresholds import choose_comment_threshold
 
 FAST = TrainConfig(name="fast", layers=(2,), hidden=16, dropout=0.0, epochs=8, batch_problems=8, lr=1e-2)
 FAST_SURPRISAL = FAST.override(name="fast+surprisal", extra_features=["surprisal", "indent"])

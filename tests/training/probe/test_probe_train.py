@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from scoring.metrics import auc
-from scoring.probe import Pooling
+from scoring.card import Pooling
 from training.probe.train import (
     Loss,
     TrainConfig,
@@ -30,7 +30,7 @@ def test_paper_preset_is_the_papers_configuration():
 
 
 def test_search_candidates_start_with_the_paper_probe_and_only_use_known_features():
-    from scoring.features import LM_FEATURES, TEXT_FEATURES
+    from scoring.probe.features import LM_FEATURES, TEXT_FEATURES
 
     candidates = load_candidates()
     assert candidates[0] == load_preset("paper")
@@ -57,7 +57,7 @@ def test_text_spans_have_lines_then_one_program_span(planted_table):
 
 
 def test_feature_columns_follow_the_scorers_order(planted_table, tiny_lm_supervisor):
-    from scoring.features import token_features
+    from scoring.probe.features import token_features
 
     encoded, table = planted_table
     config = FAST.override(layers=[2, 1], extra_features=["indent", "surprisal"]).probe

@@ -8,10 +8,10 @@ import functools
 import numpy as np
 import pytest
 
-from scoring.cache import HiddenStateCache
-from scoring.features import token_features
-from scoring.probe import ProbeConfig
-from scoring.testing import tiny_scorer, tiny_supervisor
+from scoring.probe.cache import HiddenStateCache
+from scoring.probe.features import token_features
+from scoring.card import ProbeConfig
+from scoring.probe.testing import tiny_scorer, tiny_supervisor
 from scoring.types import Span
 from scoring.windows import tokenize
 from tests.training.wild.wild_files import row, write

@@ -1,8 +1,8 @@
-"""The scoring API: text + spans (+ intent) -> calibrated probability that a person edits each span.
+"""The supervisor probe's scorer: text + spans (+ intent) -> calibrated P(a person edits each span).
 
 One supervisor pass per window of the text answers every span; nothing here touches GitHub or the web.
-torch and the supervisor load only when a `Scorer` is built: `ScorerProtocol` is imported by every
-review, including those the PR model scores without any language model.
+It answers scoring.registry's `ScorerProtocol`; the registry builds it (after checking the `probe` extra
+is installed) when the settings name the probe.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scoring.calibration import calibrate, calibrator_from_dict
-from scoring.errors import ModelLoadError, ProbeError, SpanError
+from scoring.errors import ProbeError, SpanError
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 from scoring.windows import (
     MAX_LINE_TOKENS,
@@ -26,67 +26,22 @@ from scoring.windows import (
 )
 
 if TYPE_CHECKING:
-    from scoring.cache import HiddenStateCache, WindowCache
-    from scoring.features import WorkReport
+    from scoring.card import ProbeCard
     from scoring.pr_features import FileChange
-    from scoring.probe import ProbeCard, SpanProbe
-    from scoring.supervisor import Supervisor
+    from scoring.probe.cache import HiddenStateCache, WindowCache
+    from scoring.probe.features import WorkReport
+    from scoring.probe.span_probe import SpanProbe
+    from scoring.probe.supervisor import Supervisor
 
 
 def __getattr__(name: str) -> object:
-    """scoring.probe's DEFAULT_PROBE_DIR without importing torch at module import (tests may set it here)."""
+    """span_probe's DEFAULT_PROBE_DIR without importing torch at module import (tests may set it here)."""
     if name == "DEFAULT_PROBE_DIR":
-        from scoring.probe import DEFAULT_PROBE_DIR
+        from scoring.probe.span_probe import DEFAULT_PROBE_DIR
 
         return DEFAULT_PROBE_DIR
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-
-# The supervisor probe's stack is the `probe` extra; the core install (the default PR model) leaves it out.
-PROBE_EXTRA_MODULES = ("torch", "transformers", "safetensors")
-
-
-def _require_probe_extra() -> None:
-    import importlib.util
-
-    missing = [name for name in PROBE_EXTRA_MODULES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ModelLoadError(
-            f"the supervisor probe needs {', '.join(missing)}, which redline's core install leaves out: "
-            "install torch's CPU build, then `pip install 'redline[probe]'` (docs/install.md), or review "
-            "with the default PR model (no --model/--probe, model.pr_model not 'probe')"
-        )
-
-class ScorerProtocol(Protocol):
-    """Everything bot/ and training/ use of a scorer; `Scorer` is the implementation.
-
-    card: the probe card (comment threshold, training languages), None for a stand-in without one.
-    change: the file's diff, its change and history, for a scorer that reads them (`PRScorer`); others ignore it.
-    reads_history: whether `change.history` is read, so a review computes the git history only then.
-    fingerprint: the supervisor's, stored with every scored line. calibration: which calibration made
-    the probabilities (a repository's own refit wraps the shipped scorer).
-    """
-
-    @property
-    def probe_version(self) -> str: ...
-
-    @property
-    def card(self) -> ProbeCard | None: ...
-
-    @property
-    def fingerprint(self) -> str: ...
-
-    @property
-    def calibration(self) -> CalibrationSource: ...
-
-    @property
-    def reads_history(self) -> bool: ...
-
-    def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
-        change: FileChange | None = None,
-    ) -> list[SpanScore]: ...
 
 
 class Scorer:
@@ -97,8 +52,8 @@ class Scorer:
         card: ProbeCard,
         cache: HiddenStateCache | WindowCache | None = None,
     ) -> None:
-        from scoring.features import WindowConfig
-        from scoring.supervisor import tokenizer_hash
+        from scoring.probe.features import WindowConfig
+        from scoring.probe.supervisor import tokenizer_hash
 
         expected = card.supervisor.get("fingerprint")
         if expected != supervisor.fingerprint:
@@ -149,11 +104,11 @@ class Scorer:
 
         Window outputs are cached by content: on disk in `cache_dir` (or $REDLINE_HIDDEN_CACHE_DIR), bounded
         at DISK_WINDOW_CACHE_BYTES, else in this process's memory."""
-        _require_probe_extra()
-        from scoring.cache import DISK_WINDOW_CACHE_BYTES, WINDOW_DIR_ENV, HiddenStateCache, WindowCache
-        from scoring.features import needs_lm_head
-        from scoring.probe import CARD_FILE, load_probe
-        from scoring.supervisor import load_supervisor
+        from scoring.cache import WINDOW_DIR_ENV
+        from scoring.probe.cache import DISK_WINDOW_CACHE_BYTES, HiddenStateCache, WindowCache
+        from scoring.probe.features import needs_lm_head
+        from scoring.probe.span_probe import CARD_FILE, load_probe
+        from scoring.probe.supervisor import load_supervisor
 
         default = globals().get("DEFAULT_PROBE_DIR") or __getattr__("DEFAULT_PROBE_DIR")
         directory = Path(probe) if probe is not None else Path(default)  # type: ignore[arg-type]
@@ -202,8 +157,8 @@ class Scorer:
             return np.full(len(spans), np.nan), mask.sum(1), skipped
         import torch
 
-        from scoring.features import token_features
-        from scoring.probe import SpanIndex
+        from scoring.probe.features import token_features
+        from scoring.probe.span_probe import SpanIndex
 
         # Only the tokens some span reads: windows and LM-head positions no span needs are not run.
         needed = mask.any(0) if self.fast else None

@@ -14,10 +14,11 @@ import numpy as np
 import torch
 
 from scoring.calibration import PlattCalibrator
-from scoring.features import WindowConfig, needs_lm_head, token_features
-from scoring.probe import ProbeCard, ProbeConfig, SpanIndex, SpanProbe
-from scoring.scorer import Scorer
-from scoring.supervisor import Supervisor, tokenizer_hash
+from scoring.probe.features import WindowConfig, needs_lm_head, token_features
+from scoring.card import ProbeCard, ProbeConfig
+from scoring.probe.span_probe import SpanIndex, SpanProbe
+from scoring.probe.scorer import Scorer
+from scoring.probe.supervisor import Supervisor, tokenizer_hash
 from scoring.types import Span
 from scoring.windows import span_mask, tokenize
 
@@ -131,8 +132,8 @@ def tiny_scorer(
 def save_tiny_install(root: Path) -> tuple[Path, Path]:
     """The tiny supervisor saved as a local model directory and a probe trained on exactly that directory:
     what `redline score/review --model DIR --probe DIR` load, so CLI tests run the real loading path."""
-    from scoring.probe import save_probe
-    from scoring.supervisor import load_supervisor
+    from scoring.probe.span_probe import save_probe
+    from scoring.probe.supervisor import load_supervisor
 
     model = tiny_supervisor()
     model.model.save_pretrained(root / "model")

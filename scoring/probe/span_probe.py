@@ -20,7 +20,7 @@ from scoring.errors import ProbeError
 
 WEIGHTS_FILE = "probe.safetensors"
 CARD_FILE = "probe.json"
-DEFAULT_PROBE_DIR = Path(__file__).parent / "probes" / "default"  # the shipped probe
+DEFAULT_PROBE_DIR = Path(__file__).parents[1] / "probes" / "default"  # the shipped probe
 CONSTANT_STD = 1e-4  # below this a training column counts as constant
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from scoring.cache import HiddenStateCache, WindowCache
+from scoring.probe.cache import HiddenStateCache, WindowCache
 from scoring.errors import ProbeError
-from scoring.probe import ProbeConfig
+from scoring.card import ProbeConfig
 from scoring.static import STATIC_FEATURES
-from scoring.supervisor import Supervisor
+from scoring.probe.supervisor import Supervisor
 from scoring.windows import TokenizedText, Window, intent_prefix, plan_windows
 
 STATISTICS = ("logprobs", "entropy")
