@@ -76,11 +76,15 @@ def serve(host: str, port: int, log_level: str) -> None:
 @click.command("worker")
 @click.option("--queues", default="review,report", show_default=True, help="Comma-separated queues to consume.")
 @click.option("--concurrency", default=1, show_default=True,
-              help="Processes per worker; each loads the supervisor (~0.5 GB for SmolLM2).")
+              help="Processes per worker; each holds its own scorer (memory per scorer: docs/benchmarks.md).")
 @click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
 @click.option("--beat", is_flag=True, help="Also run the scheduler of the weekly report (in exactly one worker).")
+@click.option("--schedule", "schedule", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="REDLINE_BEAT_SCHEDULE", show_envvar=True,
+              help="With --beat: the scheduler's state file (default celerybeat-schedule in redline's state "
+                   "directory, never the working directory).")
 @click.option("--loglevel", default="INFO", show_default=True)
-def worker(queues: str, concurrency: int, pool: str, beat: bool, loglevel: str) -> None:
+def worker(queues: str, concurrency: int, pool: str, beat: bool, schedule: Path | None, loglevel: str) -> None:
     """Run a Celery worker on REDLINE_REDIS_URL: reviews, outcomes and reports."""
     from bot.app.settings import AppSettings
     from bot.app.tasks import create_celery
@@ -89,8 +93,29 @@ def worker(queues: str, concurrency: int, pool: str, beat: bool, loglevel: str) 
     argv = ["worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--pool={pool}",
             f"--loglevel={loglevel}", f"--hostname=redline-{os.getpid()}@%h"]
     if beat:
-        argv.append("--beat")
+        argv += ["--beat", f"--schedule={_writable_schedule(schedule)}"]
     create_celery(settings).worker_main(argv)
+
+
+def _writable_schedule(path: Path | None) -> Path:
+    """The beat schedule file, opened once here as Celery opens it (shelve): a path it cannot write is an
+    error before the worker starts. Celery's embedded scheduler would die on it while the worker goes on
+    logging "ready", and the weekly report would never run."""
+    import dbm
+    import shelve
+
+    if path is None:
+        import platformdirs
+
+        path = platformdirs.user_state_path("redline") / "celerybeat-schedule"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shelve.open(str(path)).close()
+    except (OSError, *dbm.error) as error:
+        raise click.ClickException(
+            f"the scheduler cannot write its schedule {path}: {error}. Give --schedule or REDLINE_BEAT_SCHEDULE "
+            "a writable path (the container: a volume).") from error
+    return path
 
 
 @click.command("report")
