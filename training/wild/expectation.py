@@ -39,7 +39,6 @@ def review_block(card: dict[str, Any]) -> str:
     pooled = h["pooled_replay"] or {}
     decisions = card["decisions"]
     chosen = decisions["chosen_on"]
-    reach = card.get("reach", {})
     bss = h["mean_bss_ece_without_prior"], h["mean_bss_ece_with_prior"]
     by = h["mean_auc_by"]["PR model"]
     return "\n".join([
@@ -62,11 +61,26 @@ def review_block(card: dict[str, Any]) -> str:
         f"The default comment threshold, **{decisions['comment_threshold']:.3f}**, comes from the card and the "
         f"rule: {decisions['rule']}. On the training lines it commented on {100 * chosen['share_commented']:.1f} % "
         f"with a hit rate of {chosen['hit_rate']:.3f} (base rate {chosen['base_rate']:.3f}, {chosen['lift']:.2f}×)."
-        + (f" The highest line probability over all {reach['lines']:,} wild lines is {reach['max']:.2f}, so the "
-           f"merge gate's default of 0.8 for a hunk does not fire on data like the evaluation's: a model this weak "
-           "should not block merges; lower `thresholds.gate` only when the weekly report shows its high-probability "
-           "hunks really get changed in your repository." if reach else ""),
+        + _gate_sentence(card),
     ])
+
+
+def _gate_sentence(card: dict[str, Any]) -> str:
+    decisions, hunks = card["decisions"], _target(card).get("hunks", {})
+    if "gate_threshold" not in decisions:
+        return ""
+    on, held = decisions["gate_chosen_on"], hunks.get("pooled_gate") or {}
+    held_text = (f" On held-out repositories, with the threshold chosen the same way in each fold, the gate fired "
+                 f"on {100 * held['fired'] / max(1, held['hunks']):.1f} % of {held['hunks']:,} hunks and "
+                 f"{100 * held['hit_rate']:.1f} % of those had a line a person went on to change (any hunk: "
+                 f"{100 * held['base_rate']:.1f} %, {held['lift']:.2f}×); hunk AUC {hunks['mean_auc']:.3f}, ECE "
+                 f"{hunks['mean_ece']:.3f}." if held else "")
+    return (f"\n\nThe merge gate reads each AI-written hunk's probability that at least one of its lines gets "
+            f"changed (a hunk model over its lines, trained on hunks). Its default threshold, "
+            f"**{decisions['gate_threshold']:.3f}**, comes from the card and the rule: {decisions['gate_rule']}; on "
+            f"those hunks it fired on {100 * on['share_fired']:.1f} % with a hit rate of {on['hit_rate']:.3f} "
+            f"(base rate {on['base_rate']:.3f}, {on['lift']:.2f}×)." + held_text
+            + " Add the override label to accept a flagged hunk; set `thresholds.gate` to move it.")
 
 
 def with_block(text: str, block: str, where: Path) -> str:

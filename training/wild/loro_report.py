@@ -75,6 +75,18 @@ def headline(report: LoroReport) -> dict[str, Any]:
         "mean_bss_ece_with_prior": [float(np.nanmean([s.bss for s in with_prior])),
                                     float(np.nanmean([s.ece_width for s in with_prior]))],
         "selected": {name: list(report.selections.values()).count(name) for name in FEATURE_SETS},
+        "hunks": _hunk_headline(report),
+    }
+
+
+def _hunk_headline(report: LoroReport) -> dict[str, Any]:
+    gate = report.pooled_gate
+    return {
+        "mean_auc": float(np.nanmean([h.summary.auc for h in report.hunks])) if report.hunks else float("nan"),
+        "mean_ece": float(np.nanmean([h.summary.ece_width for h in report.hunks])) if report.hunks else float("nan"),
+        "pooled_gate": None if gate is None else {
+            "hunks": gate.lines, "fired": gate.commented, "hit_rate": gate.hit_rate, "base_rate": gate.base_rate,
+            "lift": gate.lift},
     }
 
 
