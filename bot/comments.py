@@ -133,6 +133,8 @@ def comment_body(finding: LineScore, fp: str, docs_url: str, probe_version: str)
         "",
         meaning(finding.probability),
     ]
+    if finding.reasons:
+        lines.append(f"What raised it most: {'; '.join(finding.reasons)}.")
     if finding.hunk is not None:
         h = finding.hunk
         lines.append(

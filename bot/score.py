@@ -132,5 +132,6 @@ def _score_file(
             out.append(replace(ln, status=LineStatus.NO_TOKENS))
         else:
             hunk = next((h for h in hunks if h.start <= ln.line <= h.end), None)
-            out.append(replace(ln, status=LineStatus.SCORED, probability=s.probability, logit=s.logit, hunk=hunk))
+            out.append(replace(ln, status=LineStatus.SCORED, probability=s.probability, logit=s.logit, hunk=hunk,
+                               reasons=s.reasons))
     return out, hunks

@@ -80,11 +80,15 @@ class PRScorer:
         lines, features = file_features(change.diff, text.splitlines(), change.size, change.history,
                                         self.model.families)
         by_line: dict[int, tuple[float, float]] = {}
+        reasons: dict[int, tuple[str, ...]] = {}
         if lines:
             columns = self.model.columns(features)
             logits = self.model.logits(columns)
             probabilities = self.model.probabilities(columns, prior=change.prior)
             by_line = {n: (float(p), float(z)) for n, p, z in zip(lines, probabilities, logits, strict=True)}
+            single = {span.start for span in spans if span.start == span.end}
+            reasons = {n: tuple(r.phrase for r in self.model.reasons(row))
+                       for n, row in zip(lines, columns, strict=True) if n in single}
         out = []
         for span in spans:
             found = [by_line[n] for n in range(span.start, span.end + 1) if n in by_line]
@@ -94,5 +98,6 @@ class PRScorer:
             p, z = max(found)
             if len(found) > 1:  # a hunk: P(some line of it gets the target edit)
                 p = self.model.hunk_probability([q for q, _ in found])
-            out.append(SpanScore(span, p, z, len(found)))
+            out.append(SpanScore(span, p, z, len(found), reasons=reasons.get(span.start, ())
+                                 if span.start == span.end else ()))
         return out

@@ -69,6 +69,7 @@ class SpanScore:
     logit:       the probe's raw output before calibration.
     n_tokens:    supervisor tokens the span covers (0 for an empty span, which gets probability nan).
     skipped:     why the span was not read (its line is past the scorer's token cap), else None.
+    reasons:     what raised the probability most, in words (scorers that can say; scoring.explain)
     """
 
     span: Span
@@ -76,6 +77,7 @@ class SpanScore:
     logit: float
     n_tokens: int
     skipped: str | None = None
+    reasons: tuple[str, ...] = ()
 
 
 class CalibrationSource(enum.StrEnum):
@@ -112,6 +114,7 @@ class LineScore:
 
     probability / logit: the calibrated probability and the probe's raw logit (nan unless SCORED).
     why: why the line counts as AI-written or not. hunk: the scored AI hunk the line sits in.
+    reasons: what raised the line's probability most, in words (empty when the scorer cannot say).
     """
 
     path: str
@@ -125,3 +128,4 @@ class LineScore:
     reason: str = ""
     hunk: ScoredHunk | None = None
     untrained_language: str | None = None
+    reasons: tuple[str, ...] = ()

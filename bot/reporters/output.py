@@ -105,6 +105,7 @@ def review_json(outcome: ReviewOutcome, show: Show) -> dict[str, Any]:
                 "verdict": d.verdict.value,
                 "rank": d.rank,
                 "why_ai": d.line.why,
+                "reasons": list(d.line.reasons),
                 "not_scored_because": d.line.reason or None,
             }
             for d in shown_lines(outcome, show)

@@ -25,6 +25,7 @@ def sarif_document(outcome: ReviewOutcome, docs_url: str) -> dict[str, object]:
             "message": {
                 "text": f"Probability {d.line.probability:.2f} that a person changes this line: "
                 f"{meaning(d.line.probability)}"
+                + (f" What raised it most: {'; '.join(d.line.reasons)}." if d.line.reasons else "")
             },
             "locations": [
                 {
@@ -36,6 +37,7 @@ def sarif_document(outcome: ReviewOutcome, docs_url: str) -> dict[str, object]:
             ],
             "properties": {
                 "probability": round(d.line.probability, 4),
+                "reasons": list(d.line.reasons),
                 "probeVersion": outcome.probe_version,
             },
         }

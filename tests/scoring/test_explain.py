@@ -44,3 +44,23 @@ def test_a_feature_that_lowers_the_probability_or_has_no_words_for_its_side_is_n
     assert negative.reasons(np.array([10.0, 0.0, 0.0, 0.0, 0.0])) == ()
     flipped = model([0.0, 0.0, -1.0, 0.0, 0.0])
     assert [r.phrase for r in flipped.reasons(np.array([10.0, 0.0, -1.0, 0.0, 0.0]))] == ["not in a test file"]
+
+
+def test_the_scorer_passes_each_line_s_reasons_and_a_comment_names_them() -> None:
+    from bot.comments import comment_body
+    from scoring.pr_features import ChangeSize, file_features
+    from scoring.pr_scorer import PRScorer, _as_new_file
+    from scoring.types import LineScore, Span
+
+    scorer = PRScorer.load()
+    text = "def f(items):\n    if len(items) > 3 and items[0] is not None:\n        return sorted(items)[1:-1]\n"
+    scores = scorer.score(text, [Span.lines(2), Span.lines(1, 3)])
+    line, hunk = scores
+    assert line.reasons and hunk.reasons == ()
+    # the scorer reads the file as the spans' lines added to an empty file (no diff given)
+    lines, features = file_features(_as_new_file("file.py", text, [1, 2, 3]), text.splitlines(), ChangeSize(1, 3),
+                                    None, scorer.model.families)
+    row = scorer.model.columns(features)[lines.index(2)]
+    assert line.reasons == tuple(r.phrase for r in scorer.model.reasons(row))
+    body = comment_body(LineScore("a.py", 2, line.probability, reasons=line.reasons), "0" * 16, "https://d", "v")
+    assert f"What raised it most: {'; '.join(line.reasons)}." in body
