@@ -43,7 +43,7 @@ class _Section(BaseModel):
 
 class ThresholdSettings(_Section):
     comment: Number | None = Field(None, ge=0.0, le=1.0, description="None: the probe card's default")
-    gate: Number = Field(DEFAULT_GATE_THRESHOLD, ge=0.0, le=1.0)
+    gate: Number | None = Field(None, ge=0.0, le=1.0, description="None: the model card's gate threshold")
 
 
 class CommentSettings(_Section):
@@ -105,14 +105,15 @@ class Settings(_Section):
     calibration: CalibrationSettings = CalibrationSettings()
     report: ReportSettings = ReportSettings()
 
-    def decision_thresholds(self, card_comment_threshold: float | None = None) -> Thresholds:
-        """The decision knobs; the comment threshold falls back to the probe card's, then to 0.5."""
-        comment = self.thresholds.comment
+    def decision_thresholds(self, card_comment_threshold: float | None = None,
+                            card_gate_threshold: float | None = None) -> Thresholds:
+        """The decision knobs; an unset threshold falls back to the model card's, then to the built-in default."""
+        comment, gate = self.thresholds.comment, self.thresholds.gate
         if comment is None:
-            comment = (
-                card_comment_threshold if card_comment_threshold is not None else DEFAULT_COMMENT_THRESHOLD
-            )
-        return Thresholds(comment=comment, gate=self.thresholds.gate, max_comments=self.comments.max)
+            comment = card_comment_threshold if card_comment_threshold is not None else DEFAULT_COMMENT_THRESHOLD
+        if gate is None:
+            gate = card_gate_threshold if card_gate_threshold is not None else DEFAULT_GATE_THRESHOLD
+        return Thresholds(comment=comment, gate=gate, max_comments=self.comments.max)
 
     def attribution_rules(self) -> Rules:
         return Rules(

@@ -29,8 +29,9 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
 
 
 def thresholds(settings: Settings, card: ProbeCard | None) -> Thresholds:
-    """The repository's decision knobs; an unset comment threshold falls back to the probe card's."""
-    return settings.decision_thresholds(card.decisions.get("comment_threshold") if card is not None else None)
+    """The repository's decision knobs; an unset comment or gate threshold falls back to the model card's."""
+    decisions = card.decisions if card is not None else {}
+    return settings.decision_thresholds(decisions.get("comment_threshold"), decisions.get("gate_threshold"))
 
 
 def decide(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.config import ENV_VARS, Settings, load_settings
 from scoring.attribution import DetectMode
-from scoring.decisions import DEFAULT_COMMENT_THRESHOLD
+from scoring.decisions import DEFAULT_GATE_THRESHOLD, DEFAULT_COMMENT_THRESHOLD
 from scoring.errors import ConfigError
 
 
@@ -26,6 +26,13 @@ def test_probe_card_threshold_is_used_unless_configured():
     assert load_settings(None, env={}).decision_thresholds(0.63).comment == 0.63
     configured = load_settings("thresholds:\n  comment: 0.7\n", env={})
     assert configured.decision_thresholds(0.63).comment == 0.7
+
+
+def test_the_card_s_gate_threshold_is_used_unless_configured():
+    assert load_settings(None, env={}).decision_thresholds(0.1, 0.33).gate == 0.33
+    assert load_settings(None, env={}).decision_thresholds(0.1).gate == DEFAULT_GATE_THRESHOLD
+    configured = load_settings("thresholds:\n  gate: 0.9\n", env={})
+    assert configured.decision_thresholds(0.1, 0.33).gate == 0.9
 
 
 def test_yaml_sections_are_read():
