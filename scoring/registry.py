@@ -8,6 +8,7 @@ imported only when a `ModelChoice` names it, after checking that the `probe` ext
     ModelChoice(pr_model="default")           -> PRScorer over the shipped scoring/probes/pr/pr_model.json
     ModelChoice(pr_model="path/pr_model.json") -> PRScorer over that file (a repository's own model)
     ModelChoice(pr_model="probe") or a supervisor or probe named -> scoring.probe.scorer.Scorer
+    with_repository_model(choice, path) -> the repository's own model (`redline learn`) in place of "default"
 """
 
 from __future__ import annotations
@@ -107,6 +108,14 @@ class ModelChoice:
     def uses_probe(self) -> bool:
         """Whether the supervisor probe (torch, the `probe` extra) scores rather than the PR model."""
         return bool(self.pr_model == PROBE or self.supervisor or self.probe)
+
+
+def with_repository_model(choice: ModelChoice, path: Path | None) -> ModelChoice:
+    """`choice`, but the repository's own PR model at `path` (written by `redline learn`) where the settings
+    name the default PR model and that file exists; a model the settings name, or the probe, wins."""
+    if path is None or choice.uses_probe or choice.pr_model != DEFAULT or not path.is_file():
+        return choice
+    return ModelChoice(str(path))
 
 
 def require_probe_extra() -> None:

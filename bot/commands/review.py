@@ -27,7 +27,7 @@ from bot.review import review as run_review
 from scoring.cache import review_window_dir
 from scoring.errors import ConfigError, RedlineError
 from bot.worktree import STAGED
-from scoring.registry import ModelChoice, ScorerProtocol, load_scorer
+from scoring.registry import ModelChoice, ScorerProtocol, load_scorer, with_repository_model
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
 # The bundled example lists its riskiest lines even when none reaches the comment threshold.
@@ -36,9 +36,13 @@ EXAMPLE_SHOW = Show("top", 3)
 EXIT_HELP = "\b\nExit status:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES)
 
 
-def _load_scorer(settings: Settings, model: str | None, probe: str | None) -> ScorerProtocol:
+def _load_scorer(
+    settings: Settings, model: str | None, probe: str | None, repository_model: Path | None = None
+) -> ScorerProtocol:
     # On disk, so that reviewing the branch again after a commit re-runs only the windows that changed.
-    return load_scorer(ModelChoice.of(settings.model, model, probe), window_cache=review_window_dir())
+    # `repository_model`: the repository's own model (`redline learn`), used where the settings name the default.
+    choice = with_repository_model(ModelChoice.of(settings.model, model, probe), repository_model)
+    return load_scorer(choice, window_cache=review_window_dir())
 
 
 def _terminal_reporters(terminal: Reporter, sarif_path: Path | None, settings: Settings) -> list[Reporter]:
@@ -262,15 +266,17 @@ def _review_local(
     terminal: Reporter,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReviewOutcome:
+    from bot.feedback.learn_data import repository_model_path
     from bot.snapshot import local_config_text, local_snapshot
 
     settings = load_settings(local_config_text(repo_path, base))
+    own_model = repository_model_path(repo_path)
     snapshot = local_snapshot(
         repo_path, base, head, max_added_lines=settings.languages.max_added_lines_per_file
     )
     return run_review(
         snapshot,
-        lambda: _load_scorer(settings, model, probe),
+        lambda: _load_scorer(settings, model, probe, own_model),
         settings,
         reporters=_terminal_reporters(terminal, sarif_path, settings),
         time_budget_s=time_budget_s,
@@ -304,11 +310,17 @@ def _review_github(
         raise ConfigError("--github needs a token in GITHUB_TOKEN")
     client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", DEFAULT_BASE_URL))
     bot_login = pulls.authenticated_login(client, os.environ.get("REDLINE_BOT_LOGIN", ACTIONS_BOT_LOGIN))
+    # In the Action, `redline learn`'s model comes back with the checkout's .git/redline (actions/cache).
+    from bot.feedback.learn_data import repository_model_path
+    from bot.history import actions_checkout
+
+    checkout = actions_checkout()
+    own_model = repository_model_path(checkout) if checkout else None
     return review_pull(
         client,
         github_repo,
         number,
-        lambda settings: _load_scorer(settings, model, probe),
+        lambda settings: _load_scorer(settings, model, probe, own_model),
         bot_login=bot_login,
         check_run=check_run,
         more_reporters=lambda settings: _terminal_reporters(terminal, sarif_path, settings),
