@@ -196,7 +196,7 @@ def _report_by_rescoring(settings: AppSettings, repos: tuple[str, ...], since: d
         click.echo(f"report.enabled is false in {CONFIG_PATH}: no report")
         return
     client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", settings.github_api_url))
-    scorer = load_scorer(settings.scorer)
+    scorer = load_scorer(settings.scorer, review_settings.model)  # the repository's own model.* keys
     for repo in repos:
         branch, unread_reason = None, None
         try:
