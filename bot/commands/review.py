@@ -77,6 +77,16 @@ def _pull_number(event_path: str | None, number: int | None) -> int:
     return found
 
 
+def _restore_env(name: str, value: str | None) -> Callable[[], None]:
+    def restore() -> None:
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+    return restore
+
+
 @click.command("review", epilog=EXIT_HELP)
 @click.option(
     "--repo",
@@ -197,8 +207,9 @@ def review(
         if ctx.get_parameter_source("head") is not click.core.ParameterSource.DEFAULT:
             raise click.BadParameter("give --staged or --head, not both", param_hint="--staged")
         head = STAGED
-    if ai:
-        os.environ["REDLINE_AI_DETECT"] = ai  # the config's env override of ai.detect
+    if ai:  # the config's env override of ai.detect, for this command only (not later in-process runs)
+        ctx.call_on_close(_restore_env("REDLINE_AI_DETECT", os.environ.get("REDLINE_AI_DETECT")))
+        os.environ["REDLINE_AI_DETECT"] = ai
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     json_output = output_format == "json"
     terminal: Reporter = (

@@ -201,3 +201,16 @@ def test_long_lines_are_cut_in_the_terminal_and_lines_past_the_token_cap_skipped
     assert "more characters)" in result.output
     assert "supervisor tokens, over the cap of 512 per line" in " ".join(result.output.split())  # rich wraps
     assert huge[:200] not in result.output and len(result.output.splitlines()) < 60
+
+
+def test_ai_on_the_command_line_does_not_outlive_the_command(monkeypatch) -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    monkeypatch.delenv("REDLINE_AI_DETECT", raising=False)
+    result = CliRunner().invoke(cli, ["review", "--example", "--ai", "all", "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    assert "REDLINE_AI_DETECT" not in os.environ
