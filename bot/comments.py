@@ -66,7 +66,7 @@ class Coverage:
                 f"{n} file{'s' if n != 1 else ''} ({reason})" for reason, n in self.skipped
             )
         if self.untrained_languages:
-            text += "; scored outside the probe's training languages: " + ", ".join(self.untrained_languages)
+            text += "; scored outside the model's training languages: " + ", ".join(self.untrained_languages)
         return text
 
 
@@ -143,9 +143,9 @@ def comment_body(finding: LineScore, fp: str, docs_url: str, probe_version: str)
     lines.append(f"Why this counts as AI-written: {finding.why}.")
     if finding.untrained_language:
         lines.append(
-            f"Note: the probe was not trained on {finding.untrained_language}; treat this score as rough."
+            f"Note: the model was not trained on {finding.untrained_language}; treat this score as rough."
         )
-    lines += ["", f"[What this number means]({docs_url}) · probe {probe_version}", f"{MARKER_PREFIX}{fp} -->"]
+    lines += ["", f"[What this number means]({docs_url}) · model {probe_version}", f"{MARKER_PREFIX}{fp} -->"]
     return "\n".join(lines)
 
 
@@ -219,7 +219,7 @@ def summary_text(
         "",
         f"- **Gate:** {gate.reason.rstrip('.')}.",
         f"- **Coverage:** {coverage.line()}.",
-        f"- **Inline comments:** {len(drafts)} line(s) at or above the comment threshold (probe {probe_version}).",
+        f"- **Inline comments:** {len(drafts)} line(s) at or above the comment threshold (model {probe_version}).",
     ]
     if over_cap:
         rows += [

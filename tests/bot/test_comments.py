@@ -114,5 +114,5 @@ def test_coverage_line_names_skipped_files_and_untrained_languages():
     )
     assert coverage.line() == (
         "scored 8 of 10 AI-written lines in 2 files (4 added lines not AI-written, not scored); "
-        "skipped 1 file (binary), 2 files (too large); scored outside the probe's training languages: go"
+        "skipped 1 file (binary), 2 files (too large); scored outside the model's training languages: go"
     )
