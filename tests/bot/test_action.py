@@ -80,10 +80,12 @@ def test_action_reads_only_declared_inputs_and_outputs_come_from_its_steps():
     restores = {s["with"]["path"]: s["with"] for s in ACTION["runs"]["steps"]
                 if s.get("uses", "").startswith("actions/cache/restore")}
     saves = [s["with"] for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("actions/cache/save")]
-    assert len(saves) == len(restores) == 2  # the install, and the probe's window outputs per pull request
+    # the install, the probe's window outputs per pull request, the repository's learnt model
+    assert len(saves) == len(restores) == 3
     for save in saves:
-        restore = {k: v for k, v in restores[save["path"]].items() if k != "restore-keys"}
-        assert save == restore, "a cache is saved under another key or paths than it is restored from"
+        restore = restores[save["path"]]
+        assert save["key"] == restore["key"] or save["key"].startswith(restore["restore-keys"]), \
+            "a cache is saved under a key its restore cannot find"
     windows = restores["${{ runner.temp }}/redline-windows"]
     assert windows["key"].startswith(windows["restore-keys"]), "a new run must find the previous run's windows"
     review_env = steps["review"]["env"]
@@ -233,3 +235,16 @@ def test_a_malformed_github_answer_exits_two_with_the_outputs_written(fake_githu
     assert "internal error" not in result.output
     assert dict(line.split("=", 1) for line in outputs.read_text().splitlines()) == {
         "gate": "neutral", "comments": "0", "sarif": ""}
+
+
+def test_the_weekly_report_learns_the_repository_model_and_reviews_restore_the_newest():
+    steps = {step.get("id"): step for step in ACTION["runs"]["steps"] if "id" in step}
+    restore, learn = steps["repo-model"], steps["learn"]
+    order = list(steps)
+    assert order.index("repo-model") < order.index("review") and order.index("report") < order.index("learn")
+    assert restore["if"] == "inputs.command == 'review'" and learn["if"] == "inputs.command == 'report'"
+    assert restore["with"]["restore-keys"] == "redline-repo-model-${{ github.repository }}-"
+    assert restore["with"]["path"] == "${{ github.workspace }}/.git/redline"
+    assert "redline\" learn --repo" in learn["run"] and "|| echo \"::warning" in learn["run"]
+    saved = [s for s in ACTION["runs"]["steps"] if s.get("if") == "steps.learn.outputs.learnt == 'true'"]
+    assert saved and saved[0]["with"]["path"] == restore["with"]["path"]
