@@ -7,12 +7,14 @@ Callers get and give frozen dataclasses, never ORM objects.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import platformdirs
@@ -33,7 +35,14 @@ from scoring.errors import ConfigError, RedlineError
 
 
 class StoreUnavailable(RedlineError):
-    """The database did not answer in time, or refused the connection: try again later (the webhook's 503)."""
+    """The database did not answer in time, or refused the connection: try again later (the webhook's 503,
+    a worker's retry with backoff)."""
+
+
+class DatabaseUnreachable(StoreUnavailable, ConfigError):
+    """Store.open could not reach the database (refused, locked, unknown host, wrong password). A command
+    that starts with it reports a configuration problem; a worker retries the task, since the same error
+    is what an outage looks like."""
 
 
 @contextmanager
@@ -111,6 +120,17 @@ class ReviewRecord:
     lines: tuple[LineRecord, ...]
     calibration: str = "shipped"  # or "repository" when a per-repository recalibration made the probabilities
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON (a task's retry carries it while the database is down); NaN becomes null."""
+        data = dataclasses.asdict(self)
+        data["lines"] = [{k: _finite(v) if isinstance(v, float) else v for k, v in ln.items()}
+                         for ln in data["lines"]]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReviewRecord:
+        return cls(**{**data, "lines": tuple(LineRecord(**ln) for ln in data["lines"])})
+
 
 @dataclass(frozen=True, slots=True)
 class StoredLine(LineRecord):
@@ -165,9 +185,10 @@ class Store:
                 event.listen(engine, "connect", _sqlite_connect)
                 event.listen(engine, "begin", _sqlite_begin)
             migrate(engine)
-        except (ArgumentError, NoSuchModuleError, OperationalError) as error:
-            shown = url if "@" not in url else make_url(url).render_as_string(hide_password=True)
-            raise ConfigError(f"cannot open the database {shown}: {error}") from error
+        except (ArgumentError, NoSuchModuleError) as error:
+            raise ConfigError(f"cannot open the database {_shown(url)}: {error}") from error
+        except (OperationalError, PoolTimeout) as error:
+            raise DatabaseUnreachable(f"cannot open the database {_shown(url)}: {error}") from error
         return cls(engine)
 
     def close(self) -> None:
@@ -273,9 +294,12 @@ class Store:
         return Claim.BUSY
 
     def finish_review(self, key: ReviewKey, record: ReviewRecord) -> None:
-        """Store the scored lines and mark the review done, all or nothing."""
+        """Store the scored lines and mark the review done, all or nothing. A review already done is left as
+        it is: a finish retried after a lost commit acknowledgement must not store its lines twice."""
         with self._transaction() as s:
             row = self._review(s, key)
+            if row.status == ReviewStatus.DONE:
+                return
             s.add_all(
                 ScoredLineRow(review_id=row.id, path=ln.path, line=ln.line, content=ln.content,
                               probability=_finite(ln.probability), logit=_finite(ln.logit),
@@ -489,6 +513,10 @@ class Store:
         if row is None:
             raise LookupError(f"no review of {key.repo}#{key.number} at {key.head_sha}; claim it first")
         return row
+
+
+def _shown(url: str) -> str:
+    return url if "@" not in url else make_url(url).render_as_string(hide_password=True)
 
 
 def _after_merge(row: OutcomeRow) -> AfterMerge | None:

@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.feedback.recalibration import RecalibratedScorer
-from bot.store import Claim, ReviewKey, Store
+from bot.store import Claim, ReviewKey, ReviewRecord, Store, StoreUnavailable
 from scoring.errors import GitHubError, GitHubResponseError, RedlineError
 from scoring.registry import ModelChoice, ScorerProtocol
 
@@ -43,6 +43,9 @@ WEEKLY_TASK = "redline.weekly_reports"
 # Client errors that will not heal by waiting; everything else from GitHub (5xx, 429, rate-limit 403) is retried.
 PERMANENT_STATUSES = frozenset({400, 401, 404, 410, 422})
 MAX_BACKOFF_S = 3600.0
+# A database outage is retried longer than a GitHub error: at the default 30 s backoff, 20 retries wait
+# about 15 hours in all (doubling up to MAX_BACKOFF_S), so a store down overnight loses no review.
+STORE_MAX_RETRIES = 20
 # The review's own time budget, as a share of the task's limit: when it runs out the review still posts
 # a neutral gate with the reason, before Celery's soft limit interrupts anything.
 REVIEW_BUDGET_SHARE = 0.75
@@ -118,19 +121,73 @@ class Runtime:
         return base
 
 
+class _StoreDown(Exception):
+    """The store failed while the review was choosing its scorer (the repository's calibration). Not a
+    RedlineError, so bot.review does not turn it into a neutral gate: the task retries instead."""
+
+    def __init__(self, error: StoreUnavailable) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _store_retry(task: Task, settings: AppSettings, error: StoreUnavailable, **options: Any) -> BaseException:
+    """The retry for a database that is down or locked: backoff, the message kept, up to STORE_MAX_RETRIES."""
+    log.warning("the store is unavailable (%s); retrying in %.0f s", error,
+                backoff_s(settings, task.request.retries))
+    return task.retry(exc=error, countdown=backoff_s(settings, task.request.retries),  # type: ignore[no-any-return]
+                      max_retries=max(settings.max_retries, STORE_MAX_RETRIES), **options)
+
+
 def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int,
-            force: bool = False) -> dict[str, Any]:
-    store, settings = runtime.store, runtime.settings
+            force: bool = False, finish: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Claim, review, post and record one PR head. A store that is unavailable before the review is posted
+    retries the whole task (nothing was posted); once posted, the retry carries the record in `finish` and
+    only stores it."""
+    settings = runtime.settings
     key = ReviewKey(repo, number, head_sha)
+    try:
+        if finish is not None:
+            record = ReviewRecord.from_json(finish)
+            runtime.store.finish_review(key, record)
+            return {"status": "reviewed", "lines": len(record.lines), "gate": record.gate_conclusion}
+        return _claim_and_review(task, runtime, key, installation_id, force)
+    except _StoreDown as down:
+        raise _store_retry(task, settings, down.error) from down.error
+    except _Posted as posted:
+        kwargs = {**(getattr(task.request, "kwargs", None) or {}), "finish": posted.record.to_json()}
+        raise _store_retry(task, settings, posted.error, kwargs=kwargs) from posted.error
+    except StoreUnavailable as error:
+        raise _store_retry(task, settings, error) from error
+
+
+class _Posted(Exception):
+    """The review is posted but the store failed to record it: retry storing `record`, not the review."""
+
+    def __init__(self, record: ReviewRecord, error: StoreUnavailable) -> None:
+        super().__init__(str(error))
+        self.record, self.error = record, error
+
+
+def _claim_and_review(task: Task, runtime: Runtime, key: ReviewKey, installation_id: int,
+                      force: bool) -> dict[str, Any]:
+    store, settings = runtime.store, runtime.settings
+    repo, number, head_sha = key.repo, key.number, key.head_sha
     claim = store.claim_review(key, task.request.id or f"direct-{head_sha}", settings.task_time_limit_s,
                                installation_id)
     if claim is Claim.DONE and not force:
         return {"status": "already reviewed"}
     if claim is Claim.BUSY:
         raise task.retry(countdown=backoff_s(settings, task.request.retries))
+
+    def scorer(repo_settings: Settings) -> ScorerProtocol:
+        try:
+            return runtime.scorer_for(repo, repo_settings)
+        except StoreUnavailable as error:
+            raise _StoreDown(error) from error
+
     try:
-        result = review_head(runtime.client(installation_id), repo, number, head_sha,
-                             functools.partial(runtime.scorer_for, repo), runtime.auth.bot_login(),
+        result = review_head(runtime.client(installation_id), repo, number, head_sha, scorer,
+                             runtime.auth.bot_login(),
                              time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s)
     except SoftTimeLimitExceeded:
         if claim is not Claim.DONE:
@@ -147,6 +204,8 @@ def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str,
             raise task.retry(exc=error, countdown=backoff_s(settings, task.request.retries)) from error
         log.error("review of %s#%s at %s failed: %s", repo, number, head_sha[:7], error)
         return {"status": "failed", "error": str(error)}
+    except StoreUnavailable:
+        raise
     except RedlineError as error:
         if claim is not Claim.DONE:
             store.fail_review(key, str(error))
@@ -162,7 +221,10 @@ def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str,
             store.fail_review(key, "; ".join(result.outcome.reporter_errors))
         raise task.retry(countdown=backoff_s(settings, task.request.retries))
     if claim is not Claim.DONE:  # a forced re-run posts again (idempotently) but keeps the first record
-        store.finish_review(key, result.record)
+        try:
+            store.finish_review(key, result.record)
+        except StoreUnavailable as error:
+            raise _Posted(result.record, error) from error
     return {"status": "reviewed", "lines": len(result.record.lines), "gate": result.record.gate_conclusion}
 
 
@@ -202,15 +264,18 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None) -> Cele
 
     @app.task(name=TASK_NAMES[JobKind.REVIEW], **retry_options)
     def review_task(self: Task, repo: str, number: int, head_sha: str, installation_id: int,
-                    delivery: str | None = None) -> dict[str, Any]:
+                    delivery: str | None = None, finish: dict[str, Any] | None = None) -> dict[str, Any]:
         log.info("review %s#%s at %s (delivery %s, attempt %d)", repo, number, head_sha[:7], delivery,
                  self.request.retries + 1)
-        return _review(self, runtime, repo, number, head_sha, installation_id)
+        return _review(self, runtime, repo, number, head_sha, installation_id, finish=finish)
 
     @app.task(name=TASK_NAMES[JobKind.RERUN], **retry_options)
     def rerun_task(self: Task, repo: str, head_sha: str, installation_id: int, numbers: Sequence[int] = (),
                    delivery: str | None = None) -> list[dict[str, Any]]:
-        targets = list(numbers) or runtime.store.pull_requests_at(repo, head_sha)
+        try:
+            targets = list(numbers) or runtime.store.pull_requests_at(repo, head_sha)
+        except StoreUnavailable as error:
+            raise _store_retry(self, settings, error) from error
         return [_review(self, runtime, repo, n, head_sha, installation_id, force=True) for n in targets]
 
     @app.task(name=TASK_NAMES[JobKind.OUTCOMES], **retry_options)
@@ -218,6 +283,8 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None) -> Cele
                       delivery: str | None = None) -> dict[str, Any]:
         try:
             return _outcomes(runtime, repo, number, head_sha, installation_id, merged)
+        except StoreUnavailable as error:
+            raise _store_retry(self, settings, error) from error
         except GitHubError as error:
             if is_transient(error):
                 raise self.retry(exc=error, countdown=backoff_s(settings, self.request.retries)) from error
