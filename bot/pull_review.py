@@ -87,12 +87,14 @@ def review_pull(
     check_run: bool = True,
     more_reporters: Callable[[Settings], Sequence[Reporter]] = _no_reporters,
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+    check_run_key: str | None = None,
 ) -> ReviewOutcome | None:
     """Review PR `number` of `repo` and post one batched review (and a check run, the merge gate).
 
     `scorer` is called with the repository's settings; its RedlineError becomes the neutral gate's reason.
     With `head_sha`, None means the PR's head has moved on (a newer push supersedes this review) and
-    nothing is posted. `more_reporters` (terminal, SARIF) report before the GitHub ones.
+    nothing is posted. `more_reporters` (terminal, SARIF) report before the GitHub ones. `check_run_key`:
+    the check run's external id, the same on every attempt of one job, so a retry reuses the run.
     """
     try:
         context = fetch_pull(client, repo, number, head_sha)
@@ -114,7 +116,7 @@ def review_pull(
         *more_reporters(settings), PullRequestReviewReporter(client, repo, number, context.snapshot.files)
     ]
     if check_run:
-        reporters.append(CheckRunReporter(client, repo))
+        reporters.append(CheckRunReporter(client, repo, key=check_run_key))
     return review(
         context.snapshot,
         lambda: scorer(settings),

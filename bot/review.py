@@ -22,7 +22,7 @@ from bot.select import select, trained_languages
 from bot.snapshot import Snapshot
 from scoring.attribution import Attribution, attribute_lines
 from scoring.decisions import Decision, GateDecision
-from scoring.errors import RedlineError
+from scoring.errors import GitHubError, RedlineError
 from scoring.pr_features import FileHistory
 from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationSource, LineScore, LineStatus, ScoredHunk
@@ -60,6 +60,7 @@ class ReviewOutcome:
     error: str | None = None
     reporter_errors: tuple[str, ...] = ()
     timings_s: dict[str, float] = field(default_factory=dict)
+    reporter_retryable: bool = False  # some reporter failed in a way that posting again later can fix
 
     @property
     def scored(self) -> tuple[LineScore, ...]:
@@ -144,14 +145,15 @@ def _load(load_scorer: Callable[[], ScorerProtocol]) -> tuple[ScorerProtocol | N
 
 
 def _report(outcome: ReviewOutcome, reporters: Sequence[Reporter]) -> ReviewOutcome:
-    errors = []
+    errors, retryable = [], False
     for reporter in reporters:
         try:
             reporter.report(outcome)
         except RedlineError as failure:
             log.warning("reporter %s failed: %s", type(reporter).__name__, failure)
             errors.append(f"{type(reporter).__name__}: {failure}")
-    return replace(outcome, reporter_errors=tuple(errors)) if errors else outcome
+            retryable = retryable or (isinstance(failure, GitHubError) and failure.transient)
+    return replace(outcome, reporter_errors=tuple(errors), reporter_retryable=retryable) if errors else outcome
 
 
 def intents(snapshot: Snapshot, attributions: dict[tuple[str, int], Attribution]) -> dict[str, str]:

@@ -43,6 +43,10 @@ class ConfigError(RedlineError):
     """Configuration (environment or .github/redline.yml) is invalid."""
 
 
+# Client errors that will not heal by waiting; everything else from GitHub (5xx, 429, rate-limit 403) is retried.
+PERMANENT_GITHUB_STATUSES = frozenset({400, 401, 404, 410, 422})
+
+
 class GitHubError(RedlineError):
     """GitHub answered with an error status."""
 
@@ -50,11 +54,20 @@ class GitHubError(RedlineError):
         super().__init__(message)
         self.status = status
 
+    @property
+    def transient(self) -> bool:
+        """Whether asking again later can succeed: no answer, 5xx, 429, a rate-limit 403; not other 4xx."""
+        return self.status is None or self.status not in PERMANENT_GITHUB_STATUSES
+
 
 class GitHubResponseError(GitHubError):
     """GitHub answered, but with a body redline cannot read (truncated JSON, an object where the API
     documents a list, a `Link: rel="next"` that never ends). Not transient: the same request gets the
     same answer."""
+
+    @property
+    def transient(self) -> bool:
+        return False
 
 
 class DataSourceError(RedlineError):

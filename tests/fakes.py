@@ -73,7 +73,7 @@ class FakeGitHub:
         self.check_runs: list[dict[str, Any]] = []
         self.issues: list[dict[str, Any]] = []
         self.requests: list[FakeRequest] = []
-        self._failures: list[list[Any]] = []  # [method, regex, status, remaining, headers, body]
+        self._failures: list[list[Any]] = []  # [method, regex, status, remaining, headers, body, after]
         self._ids = itertools.count(1000)
         self._issue_numbers = itertools.count(1)
         self._lock = threading.Lock()
@@ -110,7 +110,12 @@ class FakeGitHub:
     def fail(self, method: str, path_regex: str, status: int, *, times: int = 1,
              headers: dict[str, str] | None = None, body: Any = None) -> None:
         """Answer the next `times` requests matching method + path regex with `status`."""
-        self._failures.append([method.upper(), re.compile(path_regex), status, times, headers or {}, body])
+        self._failures.append([method.upper(), re.compile(path_regex), status, times, headers or {}, body, False])
+
+    def lose_response(self, method: str, path_regex: str, status: int = 502, *, times: int = 1) -> None:
+        """Do what the next `times` matching requests ask (create the review, the check run) but answer
+        `status`, as when GitHub's response is lost on the way back (a proxy's 502, a client timeout)."""
+        self._failures.append([method.upper(), re.compile(path_regex), status, times, {}, None, True])
 
     def route(
         self, method: str, template: str
@@ -131,19 +136,25 @@ class FakeGitHub:
     def dispatch(self, request: FakeRequest) -> FakeResponse:
         with self._lock:
             self.requests.append(request)
+            lost: FakeResponse | None = None
             for failure in self._failures:
-                method, pattern, status, remaining, headers, body = failure
+                method, pattern, status, remaining, headers, body, after = failure
                 if remaining > 0 and method == request.method and pattern.search(request.path):
                     failure[3] -= 1
-                    return FakeResponse(
+                    injected = FakeResponse(
                         status, body if body is not None else {"message": "injected"}, dict(headers)
                     )
+                    if not after:
+                        return injected
+                    lost = injected
+                    break
             for method, pattern, handler in self._routes:
                 if method == request.method and (match := pattern.match(request.path)):
                     try:
-                        return handler(request, **match.groupdict())
+                        answer = handler(request, **match.groupdict())
                     except NotFound:
                         break
+                    return lost or answer
         return FakeResponse(404, recorded("errors.404.not-found"))
 
     def rewrite(self, body: Any, replacements: dict[str, str] | None = None) -> Any:
@@ -178,6 +189,8 @@ class FakeGitHub:
         self.route("GET", r + "/pulls/{number}/commits")(self._list_commits)
         self.route("GET", r + "/contents/{path}")(self._get_contents)
         self.route("POST", r + "/pulls/{number}/reviews")(self._create_review)
+        self.route("GET", r + "/pulls/{number}/reviews")(self._list_reviews)
+        self.route("GET", r + "/commits/{ref}/check-runs")(self._list_check_runs)
         self.route("GET", r + "/pulls/{number}/comments")(self._list_review_comments)
         for method in ("GET", "PATCH", "DELETE"):
             self.route(method, r + "/pulls/comments/{comment_id}")(self._review_comment)
@@ -362,6 +375,21 @@ class FakeGitHub:
             self._store_comment(pull, comment, review_id, review["commit_id"])
         return FakeResponse(200, review)
 
+    def _list_reviews(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:
+        pull = self._pull(owner, repo, number)
+        items = [self._public(r) for r in self.reviews if r["repo"] == pull.repo and r["number"] == pull.number]
+        return self._paginate(request, items)
+
+    def _list_check_runs(self, request: FakeRequest, owner: str, repo: str, ref: str) -> FakeResponse:
+        """The runs on commit `ref`, newest first, filtered by check_name (filter=latest: one per name)."""
+        name = request.query.get("check_name")
+        runs = [r for r in reversed(self.check_runs)
+                if r["repo"] == f"{owner}/{repo}" and r["head_sha"] == ref and name in (None, r["name"])]
+        if request.query.get("filter", "latest") == "latest":
+            runs = list({r["name"]: r for r in reversed(runs)}.values())[::-1]
+        public = [{k: v for k, v in r.items() if k not in ("repo", "annotations")} for r in runs]
+        return FakeResponse(200, {"total_count": len(public), "check_runs": public})
+
     def _comment_error(self, pull: FakePull, comment: dict[str, Any]) -> Any:
         """GitHub's rule: line (and start_line) must be inside a hunk of that file's patch, on that side."""
         not_in_diff = recorded_error("create-review.422.line-not-in-diff.2024")
@@ -467,7 +495,7 @@ class FakeGitHub:
         run = self.rewrite(
             recorded("checks.runs.create.completed"), {"hub4j-test-org/test-checks": f"{owner}/{repo}"}
         )
-        run.update({key: body.get(key) for key in ("name", "head_sha", "conclusion")})
+        run.update({key: body.get(key) for key in ("name", "head_sha", "conclusion", "external_id")})
         run.update(id=run_id, status=body.get("status", "queued"))
         run["url"] = f"{self.base_url}/repos/{owner}/{repo}/check-runs/{run_id}"
         output = body.get("output") or {}

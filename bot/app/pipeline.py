@@ -56,14 +56,15 @@ def record_of(outcome: ReviewOutcome) -> ReviewRecord:
 
 def review_head(client: GitHubClient, repo: str, number: int, head_sha: str,
                 scorer: Callable[[Settings], ScorerProtocol], bot_login: str,
-                time_budget_s: float) -> ReviewResult | None:
+                time_budget_s: float, job: str | None = None) -> ReviewResult | None:
     """Review the PR if its head is still `head_sha` (None: a newer push superseded this job).
 
     `scorer` chooses the repository's scorer from its settings; if loading it fails, the review still
-    posts its neutral outcome (bot.review turns the error into the gate's reason).
+    posts its neutral outcome (bot.review turns the error into the gate's reason). `job` (the task id, kept
+    across retries and redeliveries) keys the check run, so a retried job reuses the run it posted.
     """
     outcome = review_pull(client, repo, number, scorer, bot_login=bot_login, head_sha=head_sha,
-                          time_budget_s=time_budget_s)
+                          time_budget_s=time_budget_s, check_run_key=job)
     return None if outcome is None else ReviewResult(outcome, record_of(outcome))
 
 

@@ -30,7 +30,7 @@ from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.feedback.recalibration import RecalibratedScorer
 from bot.store import Claim, ReviewKey, ReviewRecord, Store, StoreUnavailable
-from scoring.errors import GitHubError, GitHubResponseError, RedlineError
+from scoring.errors import GitHubError, RedlineError
 from scoring.registry import ModelChoice, ScorerProtocol
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ REPORT_QUEUE = "report"
 TASK_NAMES = {JobKind.REVIEW: "redline.review", JobKind.RERUN: "redline.rerun", JobKind.OUTCOMES: "redline.outcomes"}
 REPORT_TASK = "redline.report"
 WEEKLY_TASK = "redline.weekly_reports"
-# Client errors that will not heal by waiting; everything else from GitHub (5xx, 429, rate-limit 403) is retried.
-PERMANENT_STATUSES = frozenset({400, 401, 404, 410, 422})
 MAX_BACKOFF_S = 3600.0
 # A database outage is retried longer than a GitHub error: at the default 30 s backoff, 20 retries wait
 # about 15 hours in all (doubling up to MAX_BACKOFF_S), so a store down overnight loses no review.
@@ -54,9 +52,7 @@ MAX_SCORERS = 4
 
 
 def is_transient(error: GitHubError) -> bool:
-    if isinstance(error, GitHubResponseError):  # a malformed answer comes back the same
-        return False
-    return error.status is None or error.status not in PERMANENT_STATUSES
+    return error.transient
 
 
 def backoff_s(settings: AppSettings, retries: int) -> float:
@@ -172,8 +168,8 @@ def _claim_and_review(task: Task, runtime: Runtime, key: ReviewKey, installation
                       force: bool) -> dict[str, Any]:
     store, settings = runtime.store, runtime.settings
     repo, number, head_sha = key.repo, key.number, key.head_sha
-    claim = store.claim_review(key, task.request.id or f"direct-{head_sha}", settings.task_time_limit_s,
-                               installation_id)
+    job = task.request.id or f"direct-{head_sha}"
+    claim = store.claim_review(key, job, settings.task_time_limit_s, installation_id)
     if claim is Claim.DONE and not force:
         return {"status": "already reviewed"}
     if claim is Claim.BUSY:
@@ -188,7 +184,8 @@ def _claim_and_review(task: Task, runtime: Runtime, key: ReviewKey, installation
     try:
         result = review_head(runtime.client(installation_id), repo, number, head_sha, scorer,
                              runtime.auth.bot_login(),
-                             time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s)
+                             time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s,
+                             job=f"{job}:{number}")
     except SoftTimeLimitExceeded:
         if claim is not Claim.DONE:
             store.fail_review(key, "the task time limit ran out")
@@ -215,8 +212,9 @@ def _claim_and_review(task: Task, runtime: Runtime, key: ReviewKey, installation
         if claim is not Claim.DONE:
             store.fail_review(key, "superseded by a newer push")
         return {"status": "superseded"}
-    if result.outcome.reporter_errors and task.request.retries < settings.max_retries:
-        # Posting failed part-way (a GitHub outage): posting again is safe, comments carry fingerprints.
+    if result.outcome.reporter_retryable and task.request.retries < settings.max_retries:
+        # Posting failed part-way (a GitHub outage): posting again is safe, comments carry fingerprints and
+        # the check run the task's id. A permanent 4xx would fail the same way again: not retried.
         if claim is not Claim.DONE:
             store.fail_review(key, "; ".join(result.outcome.reporter_errors))
         raise task.retry(countdown=backoff_s(settings, task.request.retries))

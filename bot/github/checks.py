@@ -5,6 +5,7 @@ The Checks API needs an App installation token (or the Actions GITHUB_TOKEN); a 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,9 +59,17 @@ def create_check_run(
     summary: str,
     annotations: Sequence[Annotation] = (),
     details_url: str | None = None,
+    external_id: str | None = None,
+    look_first: bool = False,
 ) -> int:
     """Create a completed check run; annotations beyond the first 50 go in PATCHes of 50, each repeating
-    title and summary (GitHub appends annotations). Returns the check run id."""
+    title and summary (GitHub appends annotations). Returns the check run id.
+
+    The run carries `external_id` (default: a new random one). A retry of a create whose answer was lost
+    finds the run by it instead of creating a second; with `look_first` (a retried task passes its task
+    id) a run an earlier attempt completed is returned as it is.
+    """
+    external_id = external_id or uuid.uuid4().hex
     batches = [
         [a.to_json() for a in annotations[i : i + MAX_ANNOTATIONS_PER_REQUEST]]
         for i in range(0, len(annotations), MAX_ANNOTATIONS_PER_REQUEST)
@@ -75,11 +84,17 @@ def create_check_run(
             status="completed",
             conclusion=conclusion,
             output={**output, "annotations": batches[0]},
+            external_id=external_id,
             **extra,
         )
         return run.id
 
-    run_id = client.call(f"create check run on {head_sha[:7]}", create)
+    def find() -> int | None:
+        return find_check_run(client, repo, head_sha, name, external_id)
+
+    if look_first and (earlier := client.call(f"list check runs on {head_sha[:7]}", find)) is not None:
+        return earlier
+    run_id = client.create(f"create check run on {head_sha[:7]}", create, find)
     for batch in batches[1:]:
         client.call(
             f"add annotations to check run {run_id}",
@@ -88,3 +103,18 @@ def create_check_run(
             ),
         )
     return run_id
+
+
+def find_check_run(client: GitHubClient, repo: str, head_sha: str, name: str, external_id: str) -> int | None:
+    """The id of the run named `name` on `head_sha` that carries `external_id`, if there is one (run it
+    inside `client.call`)."""
+    url = f"{client.base_url}/repos/{repo}/commits/{head_sha}/check-runs"
+    _, page = client.github.requester.requestJsonAndCheck(
+        "GET", url, parameters={"check_name": name, "filter": "all", "per_page": 100})
+    runs = page.get("check_runs") if isinstance(page, dict) else None
+    if not isinstance(runs, list):
+        raise TypeError(f"check runs of {head_sha[:7]} are {type(runs).__name__}, not a list")
+    for run in runs:
+        if isinstance(run, dict) and run.get("external_id") == external_id and isinstance(run.get("id"), int):
+            return int(run["id"])
+    return None

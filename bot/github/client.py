@@ -113,6 +113,26 @@ class GitHubClient:
                 self.sleep(delay)
         raise AssertionError("unreachable")  # the loop always returns or raises
 
+    def create(self, what: str, post: Callable[[], T], find: Callable[[], T | None], *,
+               look_first: bool = False) -> T:
+        """`call` for a request that creates something (a review, a check run): a retry first asks `find`
+        whether the failed attempt created it anyway (GitHub did the work but the answer was a 502 or came
+        after the timeout) and returns that instead of creating a second one. `look_first` asks before the
+        first attempt too (a retried task whose earlier run may have created it)."""
+        attempts = 0
+
+        def request() -> T:
+            nonlocal attempts
+            attempts += 1
+            if look_first or attempts > 1:
+                found = find()
+                if found is not None:
+                    log.info("GitHub %s: found what an earlier attempt created", what)
+                    return found
+            return post()
+
+        return self.call(what, request)
+
     def pages(self, path: str, max_items: int | None = None) -> list[dict[str, Any]]:
         """Every item of the list endpoint `path` ("/repos/o/r/pulls/7/files"), following `Link: rel="next"`
         (at most MAX_PAGES pages, never one URL twice), stopping once `max_items` are read.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,6 +23,8 @@ from scoring.errors import GitHubError
 MAX_FILES_PER_PULL = 3000
 # Review, comment and issue bodies above 65,536 characters are refused with a 422.
 MAX_BODY_CHARS = 65536
+# Ends every review body redline posts; what follows names the attempt (bot.github.pulls.create_review).
+REVIEW_MARKER_PREFIX = "<!-- redline:review="
 # The closed PRs are listed newest-updated first; stop after this many pages' worth.
 MAX_PULLS_SCANNED = 500
 T = TypeVar("T")
@@ -211,6 +214,11 @@ def list_review_comments(client: GitHubClient, repo: str, number: int) -> list[R
     return client.call(f"list review comments of {repo}#{number}", fetch)
 
 
+def review_marker(key: str) -> str:
+    """The hidden line that ends a review's body and names the attempt that posted it."""
+    return f"{REVIEW_MARKER_PREFIX}{key} -->"
+
+
 def create_review(
     client: GitHubClient,
     repo: str,
@@ -218,21 +226,34 @@ def create_review(
     commit_id: str,
     body: str,
     comments: list[dict[str, Any]],
+    key: str | None = None,
 ) -> int:
-    """Post one COMMENT review with all its inline comments (line/side/start_line); returns the review id."""
+    """Post one COMMENT review with all its inline comments (line/side/start_line); returns the review id.
+
+    The body ends with a marker holding `key` (default: a new random one). A retry of a create whose answer
+    was lost (502, timeout) first looks for a review with that marker and returns it: one review, never two.
+    """
+    marker = "\n\n" + review_marker(key or uuid.uuid4().hex)
+    text = body[: MAX_BODY_CHARS - len(marker)] + marker
 
     def post() -> int:
         gh_repo = client.repo(repo)
         pr = gh_repo.get_pull(number)
         review = pr.create_review(
             commit=gh_repo.get_commit(commit_id),
-            body=body[:MAX_BODY_CHARS],
+            body=text,
             event="COMMENT",
             comments=comments,
         )
         return review.id
 
-    return client.call(f"create review on {repo}#{number}", post)
+    def find() -> int | None:
+        for item in client.pages(f"/repos/{repo}/pulls/{number}/reviews"):
+            if marker.strip() in (_optional(item, "body", str) or ""):
+                return _field(item, "id", int)
+        return None
+
+    return client.create(f"create review on {repo}#{number}", post, find)
 
 
 def edit_review_comment(client: GitHubClient, repo: str, number: int, comment_id: int, body: str) -> None:

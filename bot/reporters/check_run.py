@@ -47,12 +47,17 @@ def annotations(outcome: ReviewOutcome) -> list[Annotation]:
 
 class CheckRunReporter:
     def __init__(
-        self, client: GitHubClient, repo: str, name: str = CHECK_NAME, details_url: str | None = None
+        self, client: GitHubClient, repo: str, name: str = CHECK_NAME, details_url: str | None = None,
+        key: str | None = None,
     ) -> None:
+        """`key`: the check run's external id, the same for every attempt of one job (the App's task id);
+        a run that carries it already is reused, not posted again. None: a new id, looked for only when
+        GitHub's answer to the create is lost."""
         self.client = client
         self.repo = repo
         self.name = name
         self.details_url = details_url
+        self.key = key
         self.run_id: int | None = None
 
     def report(self, outcome: ReviewOutcome) -> None:
@@ -66,4 +71,6 @@ class CheckRunReporter:
             summary=outcome.plan.summary,
             annotations=annotations(outcome),
             details_url=self.details_url,
+            external_id=self.key,
+            look_first=self.key is not None,
         )

@@ -6,52 +6,16 @@ the task body called directly with a task double whose retry raises Celery's Ret
 from __future__ import annotations
 
 import sqlite3
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from celery.exceptions import Retry
 
-from bot.app.settings import AppSettings
-from bot.app.tasks import STORE_MAX_RETRIES, Runtime, _review
-from bot.github.auth import AppAuth
+from bot.app.tasks import STORE_MAX_RETRIES
 from bot.store import ReviewKey, ReviewStatus, Store
-from tests.app.github_app import REPO, add_ai_pull, private_key_pem
-from tests.app.scorers import FixedScorer
-from scoring.types import SpanScore
+from tests.app.github_app import REPO, add_ai_pull
+from tests.app.task_double import TaskDouble, runtime_on
 
 INSTALLATION = 5
-
-
-class SteadyScorer(FixedScorer):
-    """Every span gets logit 3 (probability 0.95): every AI-written line is commented."""
-
-    def score(self, text, spans, intent=None, mode=None, change=None):  # type: ignore[no-untyped-def]
-        return [SpanScore(span, 0.95, 3.0, 1) for span in spans]
-
-
-def steady() -> SteadyScorer:
-    return SteadyScorer()
-
-
-class TaskDouble:
-    """What `_review` uses of a bound Celery task: request.id/retries/kwargs and retry(), which raises Retry
-    and, like a redelivered retry message, bumps `retries` and takes the retry's kwargs."""
-
-    def __init__(self, task_id: str, kwargs: dict[str, Any]) -> None:
-        self.request = SimpleNamespace(id=task_id, retries=0, kwargs=dict(kwargs))
-        self.retries: list[dict[str, Any]] = []
-
-    def retry(self, *, exc: BaseException | None = None, countdown: float | None = None,
-              kwargs: dict[str, Any] | None = None, max_retries: int | None = None) -> Retry:
-        self.retries.append({"countdown": countdown, "kwargs": kwargs, "max_retries": max_retries})
-        if kwargs is not None:
-            self.request.kwargs = dict(kwargs)
-        self.request.retries += 1
-        raise Retry(exc=exc, when=countdown)
-
-    def run(self, runtime: Runtime) -> dict[str, Any]:
-        return _review(self, runtime, **self.request.kwargs)
 
 
 class Outage:
@@ -90,16 +54,6 @@ class Outage:
         connection.close()
 
 
-def _runtime(fake, url: str, opened: bool) -> Runtime:
-    runtime = Runtime(AppSettings(app_id="82994", private_key=private_key_pem(), github_api_url=fake.base_url,
-                                  github_throttle=False, database_url=url, scorer="tests.app.test_store_outage:steady",
-                                  task_time_limit_s=120, retry_backoff_s=1))
-    runtime._auth = AppAuth("82994", private_key_pem(), base_url=fake.base_url, throttle=False)
-    if opened:  # SQLite waits 30 s for a lock by default; a short wait keeps the test quick
-        runtime._store = Store.open(url, timeout_s=0.5)
-    return runtime
-
-
 def _posted(fake, number: int, head: str) -> tuple[int, int]:
     return (len([r for r in fake.reviews if r["number"] == number]),
             len([r for r in fake.check_runs if r["head_sha"] == head]))
@@ -117,7 +71,7 @@ def test_a_store_unavailable_when_the_task_starts_retries_and_reviews_once_it_is
     if sqlite:
         Store.open(database_url).close()  # the file exists and is migrated; the lock is what is in the way
     outage, task = Outage(database_url), _task(number, head)
-    runtime = _runtime(app_github, database_url, opened=sqlite)
+    runtime = runtime_on(app_github, database_url, opened=sqlite)
     outage.start()
     try:
         with pytest.raises(Retry):
@@ -141,7 +95,7 @@ def test_a_store_lost_after_the_review_was_posted_records_the_lines_once_it_is_b
     number, head = (403, "b1" * 20) if database_url.startswith("sqlite") else (404, "b2" * 20)
     add_ai_pull(app_github, number, head)
     outage, task = Outage(database_url), _task(number, head)
-    runtime = _runtime(app_github, database_url, opened=True)
+    runtime = runtime_on(app_github, database_url, opened=True)
 
     @app_github.route("POST", "/repos/{owner}/{repo}/check-runs")
     def create_then_lose_the_store(request, **params):  # the last thing a review posts
@@ -177,7 +131,7 @@ def test_a_store_lost_while_choosing_the_scorer_posts_nothing_and_retries(app_gi
     number, head = (405, "c1" * 20) if database_url.startswith("sqlite") else (406, "c2" * 20)
     add_ai_pull(app_github, number, head)
     outage, task = Outage(database_url), _task(number, head)
-    runtime = _runtime(app_github, database_url, opened=True)
+    runtime = runtime_on(app_github, database_url, opened=True)
 
     @app_github.route("GET", "/repos/{owner}/{repo}/pulls/{number}/comments")
     def list_then_lose_the_store(request, **params):  # the last read before the scorer is chosen
