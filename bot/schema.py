@@ -70,7 +70,7 @@ class PullRequestRow(Base):
     __table_args__ = (UniqueConstraint("repo_id", "number"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"))
-    number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(BigInteger)  # GitHub's numbers are not bounded by 2^31 (v3)
     merged: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # None while open
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     final_head_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -156,7 +156,7 @@ class ReportIssueRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"))
     week: Mapped[str] = mapped_column(String(10))  # ISO week, "2026-W48"
-    issue_number: Mapped[int] = mapped_column(Integer)
+    issue_number: Mapped[int] = mapped_column(BigInteger)
 
 
 class SchemaVersionRow(Base):
@@ -178,9 +178,21 @@ def _add_after_merge_fates_v2(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE {OutcomeRow.__tablename__} ADD COLUMN {column.name} {kind}")
 
 
+def _widen_numbers_v3(connection: Connection) -> None:
+    # PR and issue numbers past 2^31 fail in a 32-bit INTEGER column. SQLite's INTEGER already holds 64
+    # bits (and SQLite cannot change a column's type), so only a dialect whose INTEGER is 32-bit is altered,
+    # and only where the column is not already wide (a database created at v1 by today's models).
+    for column in (PullRequestRow.__table__.c.number, ReportIssueRow.__table__.c.issue_number):
+        table = column.table.name
+        reflected = next(c for c in inspect(connection).get_columns(table) if c["name"] == column.name)
+        if connection.dialect.name != "sqlite" and not isinstance(reflected["type"], BigInteger):
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column.name} TYPE {kind}")
+
+
 # Append-only: a shipped migration is never edited. A schema change edits the models above AND appends
 # a migration that takes a version-(n-1) database there (tests/app/test_store.py compares the two).
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _add_after_merge_fates_v2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _add_after_merge_fates_v2, _widen_numbers_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

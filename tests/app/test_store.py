@@ -235,3 +235,40 @@ def test_a_locked_store_gives_up_within_its_timeout_and_says_so(database_url: st
     finally:
         bounded.close()
         holder.close()
+
+
+BIG = 2**31 + 7  # past a 32-bit INTEGER column: GitHub's numbers are only bounded by the web checks
+
+
+def _numbers_work_past_32_bits(store: Store) -> None:
+    key = ReviewKey("octo/big", BIG, "c" * 40)
+    assert store.claim_review(key, "task-big", lease_s=600) is Claim.CLAIMED
+    store.finish_review(key, record(line(1, 0.5)))
+    assert store.pull_requests_at("octo/big", "c" * 40) == [BIG]
+    store.save_report_issue("octo/big", "2026-W48", BIG + 1)
+    assert store.report_issue("octo/big", "2026-W48") == BIG + 1
+
+
+def test_pull_request_and_issue_numbers_past_32_bits_are_stored(store: Store):
+    _numbers_work_past_32_bits(store)
+
+
+def test_a_version_2_database_gets_64_bit_numbers(database_url: str):
+    from bot import schema
+
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:  # v2 as shipped: 32-bit PR and issue numbers
+        schema.Base.metadata.create_all(connection)
+        for table, column in (("pull_requests", "number"), ("report_issues", "issue_number")):
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE INTEGER")
+        for version in (1, 2):
+            connection.execute(sqlalchemy.insert(schema.SchemaVersionRow).values(version=version,
+                                                                                 applied_at=schema.utcnow()))
+    engine.dispose()
+    migrated = Store.open(database_url)
+    try:
+        test_migrated_schema_matches_the_models(migrated)
+        _numbers_work_past_32_bits(migrated)
+    finally:
+        migrated.close()
