@@ -34,6 +34,13 @@ DEFAULT_DATABASE_TIMEOUT_S = 3
 # and this long per repository and run (under the task time limit); the rest wait for the next run.
 DEFAULT_REPORT_MAX_LINES = 5000
 DEFAULT_REPORT_HISTORY_BUDGET_S = 300
+# The models a repository's `.github/redline.yml` may name (model.pr_model, model.supervisor, model.probe):
+# "default" is the shipped PR model, "probe" the shipped probe on its shipped supervisor; any other entry is
+# a pr_model.json path, a supervisor (Hugging Face id or path) or a probe directory, written exactly as the
+# repository names it; "*" allows anything. A repository on a shared installation must not make a worker
+# read any file on it or download any model.
+DEFAULT_ALLOWED_MODELS = ("default", "probe")
+ANY_MODEL = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,7 @@ class AppSettings:
     clone_url: str | None = None  # "{repo}" is replaced by owner/name; None: the repository's clone_url
     report_max_lines: int = DEFAULT_REPORT_MAX_LINES
     report_history_budget_s: int = DEFAULT_REPORT_HISTORY_BUDGET_S
+    allowed_models: tuple[str, ...] = DEFAULT_ALLOWED_MODELS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AppSettings:
@@ -98,6 +106,7 @@ class AppSettings:
             clone_url=env.get("REDLINE_CLONE_URL") or None,
             report_max_lines=_int(env, "REDLINE_REPORT_MAX_LINES", DEFAULT_REPORT_MAX_LINES),
             report_history_budget_s=_int(env, "REDLINE_REPORT_HISTORY_BUDGET_S", DEFAULT_REPORT_HISTORY_BUDGET_S),
+            allowed_models=_names(env.get("REDLINE_ALLOWED_MODELS")) or DEFAULT_ALLOWED_MODELS,
         )
 
     def require_webhook_secret(self) -> str:
@@ -124,6 +133,10 @@ def _database_url(url: str | None) -> str | None:
     except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as error:
         raise ConfigError(f"REDLINE_DATABASE_URL is not a database URL redline can use: {error}") from None
     return url
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(name.strip() for name in (value or "").split(",") if name.strip())
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -24,14 +24,14 @@ from celery.schedules import crontab
 from bot.app.pipeline import load_scorer, pull_outcomes, review_head
 from bot.pull_review import post_neutral
 from bot.app.routes import Job, JobKind
-from bot.app.settings import DEFAULT_BROKER_TIMEOUT_S, AppSettings
-from bot.config import Settings
+from bot.app.settings import ANY_MODEL, DEFAULT_BROKER_TIMEOUT_S, AppSettings
+from bot.config import Settings, load_settings
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
 from bot.feedback.recalibration import RecalibratedScorer
 from bot.store import Claim, ReviewKey, ReviewRecord, Store, StoreUnavailable
-from scoring.errors import GitHubError, RedlineError
-from scoring.registry import ModelChoice, ScorerProtocol
+from scoring.errors import ConfigError, GitHubError, ModelLoadError, RedlineError
+from scoring.registry import PROBE, ModelChoice, ScorerProtocol
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,26 @@ class Runtime:
                 self._auth = AppAuth(s.app_id, s.private_key, base_url=s.github_api_url, throttle=s.github_throttle)
             return self._auth
 
+    def _operator_model(self) -> ModelChoice | None:
+        """What the operator's own REDLINE_PR_MODEL/MODEL/PROBE name: allowed without being listed."""
+        try:
+            return ModelChoice.of(load_settings(None).model)
+        except ConfigError:
+            return None
+
     def client(self, installation_id: int) -> GitHubClient:
         return self.auth.client(installation_id)
 
     def base_scorer(self, repo_settings: Settings) -> ScorerProtocol:
         """The model the repository's `model.*` settings name (scoring.registry), or the operator's
-        REDLINE_SCORER factory for every repository; built once per distinct setting."""
+        REDLINE_SCORER factory for every repository; built once per distinct setting. A model outside
+        REDLINE_ALLOWED_MODELS is a ModelLoadError (the review's neutral gate says why), never loaded."""
         key = None if self.settings.scorer else ModelChoice.of(repo_settings.model)
+        if (key is not None and key != self._operator_model()
+                and (refused := refused_model(key, self.settings.allowed_models)) is not None):
+            raise ModelLoadError(
+                f"this App does not load the model {refused!r} that .github/redline.yml names: the operator "
+                f"allows only {', '.join(self.settings.allowed_models)} (REDLINE_ALLOWED_MODELS, docs/app.md)")
         with self._lock:
             scorer = self._scorers.get(key)
             if scorer is None:
@@ -124,6 +137,18 @@ class _StoreDown(Exception):
     def __init__(self, error: StoreUnavailable) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def refused_model(choice: ModelChoice, allowed: Sequence[str]) -> str | None:
+    """The first name in `choice` that `allowed` (REDLINE_ALLOWED_MODELS) does not list, None if all are.
+    The shipped models are "default" and "probe"; anything else must be listed as it is written."""
+    if ANY_MODEL in allowed:
+        return None
+    if choice.uses_probe:  # the probe (shipped unless named) on a supervisor (its card's unless named)
+        wanted = [choice.probe or PROBE, *([choice.supervisor] if choice.supervisor else [])]
+    else:
+        wanted = [choice.pr_model]
+    return next((name for name in wanted if name not in allowed), None)
 
 
 def _store_retry(task: Task, settings: AppSettings, error: StoreUnavailable, **options: Any) -> BaseException:

@@ -36,7 +36,8 @@ def test_each_repository_is_scored_by_the_model_its_config_names(app_github: Fak
     for name in ("REDLINE_PR_MODEL", "REDLINE_MODEL", "REDLINE_PROBE", "REDLINE_COMMENT_THRESHOLD"):
         monkeypatch.delenv(name, raising=False)
     own = flag_everything(tmp_path / "pr_model.json")
-    runtime = Runtime(AppSettings(database_url=f"sqlite:///{tmp_path / 'redline.db'}"))
+    runtime = Runtime(AppSettings(database_url=f"sqlite:///{tmp_path / 'redline.db'}",
+                                  allowed_models=("default", str(own))))  # the operator allows this one
     client = AppAuth("82994", private_key_pem(), base_url=app_github.base_url, throttle=False).client(5)
     configured = add_ai_pull(app_github, 71, "a" * 40)  # the recorded payloads' repository
     app_github.contents[(configured.repo, ".github/redline.yml", configured.base_ref)] = (
