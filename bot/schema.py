@@ -197,7 +197,17 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def migrate(engine: Engine) -> int:
-    """Apply the migrations a database lacks, each in its own transaction; returns the new version."""
+    """Apply the migrations a database lacks, each in its own transaction; returns the new version.
+
+    A database with redline's tables but no version is an older, unversioned schema: a ConfigError, since
+    treating it as empty would leave every write failing on the old tables."""
+    with engine.begin() as connection:
+        tables = set(inspect(connection).get_table_names())
+    if SchemaVersionRow.__tablename__ not in tables and (found := sorted(tables & set(Base.metadata.tables))):
+        raise ConfigError(
+            f"the database has redline's tables ({', '.join(found)}) but no schema version: it was made by a "
+            "redline older than versioned migrations, which cannot bring it up to date; move it aside (or "
+            "point REDLINE_DATABASE_URL at a new database) and let redline create a fresh one")
     SchemaVersionRow.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with engine.begin() as connection:
         current = connection.scalar(select(func.max(SchemaVersionRow.version))) or 0

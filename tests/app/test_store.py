@@ -272,3 +272,12 @@ def test_a_version_2_database_gets_64_bit_numbers(database_url: str):
         _numbers_work_past_32_bits(migrated)
     finally:
         migrated.close()
+
+
+def test_an_unversioned_older_schema_is_a_clear_error_not_a_fresh_database(database_url: str):
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:  # redline's tables from before schema_version existed
+        connection.exec_driver_sql("CREATE TABLE reviews (id INTEGER PRIMARY KEY, head_sha VARCHAR(64))")
+    engine.dispose()
+    with pytest.raises(ConfigError, match="no schema version"):
+        Store.open(database_url)
