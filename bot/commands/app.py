@@ -77,7 +77,9 @@ def serve(host: str, port: int, log_level: str) -> None:
 @click.option("--queues", default="review,report", show_default=True, help="Comma-separated queues to consume.")
 @click.option("--concurrency", default=1, show_default=True,
               help="Processes per worker; each holds its own scorer (memory per scorer: docs/benchmarks.md).")
-@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True,
+              help="prefork enforces REDLINE_TASK_TIME_LIMIT_S; solo and threads cannot interrupt a task (Celery "
+                   "enforces time limits only in prefork), so there only the review's own time budget bounds it.")
 @click.option("--beat", is_flag=True, help="Also run the scheduler of the weekly report (in exactly one worker).")
 @click.option("--schedule", "schedule", type=click.Path(dir_okay=False, path_type=Path),
               envvar="REDLINE_BEAT_SCHEDULE", show_envvar=True,
@@ -92,6 +94,10 @@ def worker(queues: str, concurrency: int, pool: str, beat: bool, schedule: Path 
     settings = AppSettings.from_env()
     argv = ["worker", f"--queues={queues}", f"--concurrency={concurrency}", f"--pool={pool}",
             f"--loglevel={loglevel}", f"--hostname=redline-{os.getpid()}@%h"]
+    if pool != "prefork":
+        click.echo(f"warning: --pool {pool} does not enforce REDLINE_TASK_TIME_LIMIT_S "
+                   f"({settings.task_time_limit_s} s): Celery interrupts a task only in the prefork pool; the "
+                   "review's own time budget still ends scoring with a neutral gate", err=True)
     if beat:
         argv += ["--beat", f"--schedule={_writable_schedule(schedule)}"]
     create_celery(settings).worker_main(argv)

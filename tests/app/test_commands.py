@@ -75,3 +75,22 @@ def test_rescore_without_a_token_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("REDLINE_GITHUB_TOKEN", raising=False)
     result = CliRunner().invoke(cli, ["report", "--rescore", "--repo", "octo/a"])
     assert result.exit_code == 2 and "GITHUB_TOKEN" in result.output
+
+
+def test_a_pool_without_time_limits_is_said_in_the_help_on_start_and_in_the_docs(monkeypatch):
+    """--pool solo/threads cannot interrupt a task (issue 24, item 11): documented and warned, not refused
+    (solo is what a one-process worker and the tests run)."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from bot.commands.app import worker
+
+    help_text = CliRunner().invoke(worker, ["--help"]).output
+    assert "prefork enforces REDLINE_TASK_TIME_LIMIT_S" in " ".join(help_text.split())
+    started = []
+    monkeypatch.setattr("celery.Celery.worker_main", lambda self, argv: started.append(argv))
+    result = CliRunner().invoke(worker, ["--pool", "solo"], env={"REDLINE_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert result.exit_code == 0 and started and "does not enforce REDLINE_TASK_TIME_LIMIT_S" in result.output
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "app.md").read_text()
+    assert "Only the default `--pool prefork` enforces the time limit" in docs
