@@ -1,8 +1,10 @@
-"""The CLI and Action path (bot.pull_review.review_pull): GitHub creates the review or the check run but the
+"""The CLI and Action path (bot.pull_review.review_pull) against GitHub. GitHub creates the review or the check run but the
 answer is lost (a 502 after the work was done); the client's retry finds it instead of posting a second one
-(issue 24, item 2)."""
+(issue 24, item 2). A re-review reads earlier comments from the listing only (item 11)."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -14,16 +16,36 @@ CODE = "def bug(x):\n    return x - 1  # bug\n"
 PATCH = "@@ -0,0 +1,2 @@\n+def bug(x):\n+    return x - 1  # bug\n"
 
 
+def _add(fake, head: str, code: str, patch: str) -> FakePull:
+    pull = FakePull("acme/app", 9, head_sha=head, author="copilot-swe-agent[bot]",
+                    files=[{"filename": "calc.py", "status": "added", "patch": patch}],
+                    commits=[{"sha": head, "message": "Add bug", "author_name": "Copilot",
+                              "author_email": "198982749+Copilot@users.noreply.github.com", "login": "Copilot"}])
+    return fake.add_pull(pull, {"calc.py": code})
+
+
 @pytest.mark.parametrize("what", [r"/pulls/9/reviews$", r"/check-runs$"])
 def test_a_lost_answer_gives_one_review_and_one_check_run(client, fake_github, tiny, what):
-    pull = FakePull("acme/app", 9, head_sha="c" * 40, author="copilot-swe-agent[bot]",
-                    files=[{"filename": "calc.py", "status": "added", "patch": PATCH}],
-                    commits=[{"sha": "c" * 40, "message": "Add bug", "author_name": "Copilot",
-                              "author_email": "198982749+Copilot@users.noreply.github.com", "login": "Copilot"}])
-    fake_github.add_pull(pull, {"calc.py": CODE})
+    _add(fake_github, "c" * 40, CODE, PATCH)
     fake_github.lose_response("POST", what, 502)
     outcome = review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
     assert outcome is not None and outcome.reporter_errors == ()
     assert len(fake_github.reviews) == 1 and len(fake_github.check_runs) == 1
     assert len(fake_github.review_comments) == len(outcome.plan.new) > 0
     assert REVIEW_MARKER_PREFIX in fake_github.reviews[0]["body"]
+
+
+
+def test_a_re_review_reads_earlier_comments_from_the_listing_only(client, fake_github, tiny):
+    """Re-review reads redline's earlier comments from the paged listing and edits or resolves them by id: no
+    GET per comment (issue 24, item 11: lazy PyGithub objects made one each)."""
+    _add(fake_github, "d" * 40, CODE, PATCH)
+    review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
+    assert fake_github.review_comments  # something to revisit
+    fixed = CODE.replace("# bug", "")
+    _add(fake_github, "e" * 40, fixed, PATCH.replace("# bug", ""))
+    before = len(fake_github.requests)
+    review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
+    later = fake_github.requests[before:]
+    assert [r for r in later if r.method == "PATCH" and "/pulls/comments/" in r.path]  # resolved
+    assert not [r for r in later if r.method == "GET" and re.search(r"/pulls/comments/\d+$", r.path)]
