@@ -243,17 +243,21 @@ def github_snapshot(
     for f in files:
         if f.skip is not None or not f.added:
             continue
-        data = pulls.file_text(client, repo, f.path, pr.head_sha)
-        if data is None:
-            continue
         try:
-            texts[f.path] = data.decode("utf-8")
-            scorable.append(f)
-        except UnicodeDecodeError:
-            files = tuple(
-                FileDiff(x.path, x.old_path, x.change, x.hunks, SkipReason.NOT_UTF8) if x is f else x
-                for x in files
-            )
+            data = pulls.file_text(client, repo, f.path, pr.head_sha)
+        except pulls.FileTooLarge:
+            data, skip = None, SkipReason.TOO_LARGE_FOR_API
+        else:
+            skip = SkipReason.NO_TEXT  # a 404 at head: its lines are not scored, never taken for human ones
+        if data is not None:
+            try:
+                texts[f.path] = data.decode("utf-8")
+                scorable.append(f)
+                continue
+            except UnicodeDecodeError:
+                skip = SkipReason.NOT_UTF8
+        files = tuple(FileDiff(x.path, x.old_path, x.change, x.hunks, skip) if x is f else x for x in files)
+        scorable.append(f)  # blamed all the same: its lines say who wrote them and why they were not scored
     origins = _content_origins(client, repo, scorable, commits)
     return Snapshot(
         source=f"{repo}#{number}",

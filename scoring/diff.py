@@ -52,6 +52,8 @@ class SkipReason(enum.StrEnum):
     NO_PATCH = "no patch (binary or too large for GitHub)"
     NO_ADDED_LINES = "no added lines"
     UNPARSABLE = "patch could not be parsed"
+    NO_TEXT = "file not readable at head"
+    TOO_LARGE_FOR_API = "over 1 MB (GitHub's contents API sends no text)"
 
 
 @dataclass(frozen=True, slots=True)

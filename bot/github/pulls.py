@@ -172,8 +172,13 @@ def commit_patches(client: GitHubClient, repo: str, sha: str) -> list[tuple[str,
     return client.call(f"get commit {sha[:7]} of {repo}", fetch)
 
 
+class FileTooLarge(GitHubError):
+    """The contents API sends no text for a file over 1 MB (`encoding: none`)."""
+
+
 def file_text(client: GitHubClient, repo: str, path: str, ref: str) -> bytes | None:
-    """The file's bytes at `ref`, or None when it does not exist there (or is a directory)."""
+    """The file's bytes at `ref`, or None when it does not exist there (or is a directory). FileTooLarge
+    for a file the contents API answers without its text (over 1 MB: `encoding: none`)."""
 
     def fetch() -> bytes | None:
         try:
@@ -182,6 +187,8 @@ def file_text(client: GitHubClient, repo: str, path: str, ref: str) -> bytes | N
             return None
         if isinstance(content, list) or content.type != "file":
             return None
+        if content.encoding == "none" or (not content.content and content.size):
+            raise FileTooLarge(f"{path} at {ref[:7]} is {content.size} bytes: GitHub's contents API sends no text")
         return base64.b64decode(content.content) if content.content else b""
 
     return client.call(f"get {path}@{ref[:7]} of {repo}", fetch)

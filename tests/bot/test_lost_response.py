@@ -49,3 +49,33 @@ def test_a_re_review_reads_earlier_comments_from_the_listing_only(client, fake_g
     later = fake_github.requests[before:]
     assert [r for r in later if r.method == "PATCH" and "/pulls/comments/" in r.path]  # resolved
     assert not [r for r in later if r.method == "GET" and re.search(r"/pulls/comments/\d+$", r.path)]
+
+
+@pytest.mark.parametrize(("contents", "reason"), [
+    (None, "file not readable at head"),  # the contents API answers 404
+    ("x = 1\n" * 200_000, "over 1 MB"),  # the contents API answers encoding: none
+])
+def test_an_ai_file_whose_text_cannot_be_read_is_not_scored_and_says_why(client, fake_github, tiny, contents, reason):
+    """Issue 24, item 11: such a file's lines were reported as human-written, or scored against an empty text."""
+    _add(fake_github, "f" * 40, CODE, PATCH)
+    key = ("acme/app", "calc.py", "f" * 40)
+    if contents is None:
+        fake_github.contents.pop(key)
+    else:
+        fake_github.contents[key] = contents.encode()
+
+        @fake_github.route("GET", "/repos/{owner}/{repo}/contents/{path}")
+        def large(request, **params):  # what GitHub answers for a file over 1 MB
+            answer = fake_github._get_contents(request, **params)
+            answer.body.update(content="", encoding="none")
+            return answer
+
+    try:
+        outcome = review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
+    finally:
+        if contents is not None:
+            fake_github._routes.pop(0)
+    assert outcome is not None and outcome.lines
+    assert [ln.reason for ln in outcome.lines if reason not in ln.reason] == []
+    assert all(ln.ai and ln.status.value == "file skipped" for ln in outcome.lines)  # AI-written, not scored
+    assert "not scored" in outcome.coverage.line() or reason in outcome.plan.summary
