@@ -401,7 +401,7 @@ def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
     model = train_shipped(table, reports)
     model.save(out or DEFAULT_PR_MODEL)
     if out is None:  # the shipped model: the README and docs/review.md quote its card
-        write_blocks(model.card, REPO_ROOT)
+        write_blocks(model.to_dict(), REPO_ROOT)
     decisions = model.card["decisions"]
     click.echo(f"wrote {out or DEFAULT_PR_MODEL}: features {model.card['selection']['chosen']}, comment threshold "
                f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on the training "

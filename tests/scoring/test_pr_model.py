@@ -93,7 +93,9 @@ def test_without_a_diff_the_lines_read_as_a_new_file() -> None:
 def test_the_shipped_pr_model_loads_and_its_card_says_what_it_was_judged_on() -> None:
     model = load_pr_model()
     card = json.loads(json.dumps(model.card))
-    assert card["label"] == "edited_by_human"
+    assert card["label"] == "target" and "changes this line's content" in card["meaning"]
     assert 0 < model.base_rate < 1
-    assert card["evaluation"]["labels"]["edited_by_human"]["repositories"] >= 20
-    assert 0 < card["decisions"]["comment_threshold"] < 1
+    for label in ("target", "edited_by_human"):  # the target, and today's looser label beside it
+        assert card["evaluation"]["labels"][label]["repositories"] >= 20
+    assert 0 < card["decisions"]["comment_threshold"] < card["decisions"]["gate_threshold"] < 1
+    assert model.hunk is not None

@@ -54,15 +54,26 @@ def review_block(card: dict[str, Any]) -> str:
         f"as often as a random AI line at {pooled.get('comments_per_100_lines', float('nan')):.1f} comments per "
         "100 AI lines (pooled over the held-out repositories). The probabilities are calibrated to the training "
         f"repositories' mix ({100 * card['base_rate']:.1f} % of AI lines, repositories weighing the same); your "
-        "repository's rate can be far from it: set `model.repo_edit_rate` (`redline prior .` estimates it from "
-        f"your history), which moved the mean Brier skill on held-out repositories from {bss[0][0]:.2f} to "
-        f"{bss[1][0]:.2f} (ECE {bss[0][1]:.3f} to {bss[1][1]:.3f}).",
+        "repository's rate can be far from it. " + _prior_sentence(*bss),
         "",
         f"The default comment threshold, **{decisions['comment_threshold']:.3f}**, comes from the card and the "
         f"rule: {decisions['rule']}. On the training lines it commented on {100 * chosen['share_commented']:.1f} % "
         f"with a hit rate of {chosen['hit_rate']:.3f} (base rate {chosen['base_rate']:.3f}, {chosen['lift']:.2f}×)."
         + _gate_sentence(card),
     ])
+
+
+def _prior_sentence(without: list[float], with_prior: list[float]) -> str:
+    """Whether setting the repository's own rate helped on held-out repositories, said as measured."""
+    measured = (f"mean Brier skill on held-out repositories {without[0]:.2f} without it, {with_prior[0]:.2f} with "
+                f"it; ECE {without[1]:.3f} and {with_prior[1]:.3f}")
+    if with_prior[0] > without[0]:
+        return ("Set `model.repo_edit_rate` (`redline prior .` estimates it from your history) and the "
+                f"probabilities move to it ({measured}).")
+    return ("`model.repo_edit_rate` (`redline prior .`) can move the probabilities to your repository's rate, "
+            f"but estimated from a repository's earlier commits it made them worse on its later ones ({measured}): "
+            "rates drift, so leave it unset unless the weekly report shows the probabilities off for your "
+            "repository.")
 
 
 def _gate_sentence(card: dict[str, Any]) -> str:
