@@ -34,7 +34,7 @@ def data() -> None:
     """Rebuild the MIAP training dataset from the raw sources."""
 
 
-@data.command("sources")
+@data.command("sources", short_help="List the raw files with status, licence and origin.")
 @DATA_DIR_OPTION
 @click.option("--all", "show_all", is_flag=True, help="Also list files no reader uses yet.")
 def sources_command(data_dir: Path | None, show_all: bool) -> None:
@@ -57,7 +57,7 @@ def sources_command(data_dir: Path | None, show_all: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
-@data.command("build")
+@data.command("build", short_help="Run, repair and label programs (resumable).")
 @click.option(
     "--name", default="miap", show_default=True, help="Dataset name (its directory under the cache)."
 )
@@ -190,7 +190,7 @@ def _backend(endpoint: str | None, model: str | None, api_key_env: str, temperat
     return OpenAICompatible(endpoint, model, os.environ.get(api_key_env, ""), temperature)
 
 
-@data.command("generate")
+@data.command("generate", short_help="Generate programs for benchmark problems.")
 @JSONL_OUT_OPTION
 @click.option("--benchmarks", default="humaneval", show_default=True, help="Comma-separated benchmarks.")
 @click.option("--problems", default="", help="Comma-separated problem ids (default: all of the benchmarks).")
@@ -229,7 +229,7 @@ def generate_command(
     )
 
 
-@data.command("fix")
+@data.command("fix", short_help="Ask an LLM to fix failing programs.")
 @click.option(
     "--dataset",
     "dataset_dir",

@@ -43,3 +43,10 @@ def test_help_lists_every_subcommand_in_sections_without_cutting_a_line():
 def test_an_unknown_subcommand_is_a_usage_error():
     result = CliRunner().invoke(cli, ["reveiw"])
     assert result.exit_code == 2 and "No such command" in result.output
+
+
+@pytest.mark.parametrize("entry", [e for e in COMMANDS if e.name in ("data",)], ids=lambda e: e.name)
+def test_a_group_s_help_cuts_none_of_its_subcommand_summaries(entry):
+    result = CliRunner().invoke(cli, [entry.name, "--help"])
+    listing = result.output.split("Commands:", 1)[1].splitlines()
+    assert result.exit_code == 0 and listing and not any(line.rstrip().endswith("...") for line in listing)
