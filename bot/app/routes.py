@@ -34,6 +34,9 @@ EVENTS = frozenset({"pull_request", "check_run", "installation", "installation_r
 # Jobs run by Celery workers; the rest are quick store writes done before answering.
 QUEUED = frozenset({JobKind.REVIEW, JobKind.RERUN, JobKind.OUTCOMES})
 REVIEW_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+# A label can accept the gate's risk (gate.override_label) or mark a PR as AI-written (ai.labels): adding or
+# removing one re-runs the review of the PR's head, as a re-requested check run does.
+LABEL_ACTIONS = frozenset({"labeled", "unlabeled"})
 # Ids and numbers are 64-bit in GitHub's API and in every column that stores them: a larger one is a
 # malformed payload (400), not a database error after the delivery was accepted.
 MAX_ID = 2**63 - 1
@@ -102,16 +105,19 @@ def _repo_names(payload: Mapping[str, Any], key: str) -> list[str]:
 
 
 def _pull_request(action: str | None, payload: Mapping[str, Any]) -> Job | None:
-    if action not in REVIEW_ACTIONS and action != "closed":
-        return None  # labeled, edited, ...: nothing to do, however the rest of the payload looks
+    if action not in REVIEW_ACTIONS and action not in LABEL_ACTIONS and action != "closed":
+        return None  # edited, assigned, ...: nothing to do, however the rest of the payload looks
     repo = _str(payload, "repository", "full_name")
     pull = _mapping(payload, "pull_request")
     number = _int(pull, "number")
     head_sha = _sha(pull, "head", "sha")
     base = {"repo": repo, "number": number, "head_sha": head_sha, "installation_id": _installation(payload)}
-    if action in REVIEW_ACTIONS:
+    if action in REVIEW_ACTIONS or action in LABEL_ACTIONS:
         if pull.get("draft") is True:
             return None  # drafts are reviewed once marked ready (ready_for_review)
+        if action in LABEL_ACTIONS:
+            return Job(JobKind.RERUN, {"repo": repo, "head_sha": head_sha, "installation_id": base["installation_id"],
+                                       "numbers": [number]})
         return Job(JobKind.REVIEW, base)
     if action == "closed":
         merged = pull.get("merged") is True

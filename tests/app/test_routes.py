@@ -47,8 +47,7 @@ def test_installation_events_are_bookkeeping():
     assert route("installation_repositories", payload("installation_repositories.removed")).kind is JobKind.REPOS_REMOVED
 
 
-@pytest.mark.parametrize("event,name", [("ping", "ping"), ("pull_request", "pull_request.labeled"),
-                                        ("issue_comment", "issue_comment.created")])
+@pytest.mark.parametrize("event,name", [("ping", "ping"), ("issue_comment", "issue_comment.created")])
 def test_other_deliveries_are_ignored(event: str, name: str):
     assert route(event, payload(name)) is None
 
@@ -62,3 +61,14 @@ def test_pull_request_without_installation_is_a_payload_error():
 def test_pull_request_missing_fields_is_a_payload_error(broken):
     with pytest.raises(PayloadError):
         route("pull_request", broken)
+
+
+@pytest.mark.parametrize("action", ["labeled", "unlabeled"])
+def test_a_label_added_or_removed_re_runs_the_review_of_that_pr_s_head(action: str):
+    labeled = {**payload("pull_request.labeled"), "action": action}
+    job = route("pull_request", labeled)
+    pull = labeled["pull_request"]
+    assert job is not None and job.kind is JobKind.RERUN
+    assert job.args == {"repo": labeled["repository"]["full_name"], "head_sha": pull["head"]["sha"],
+                        "installation_id": labeled["installation"]["id"], "numbers": [pull["number"]]}
+    assert route("pull_request", {**labeled, "pull_request": {**pull, "draft": True}}) is None
