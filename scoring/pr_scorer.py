@@ -12,11 +12,11 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from scoring.card import ProbeCard
 from scoring.diff import ChangeKind, DiffLine, FileDiff, Hunk, LineKind
 from scoring.errors import SpanError
 from scoring.pr_features import ChangeSize, Family, FileChange, file_features
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel, load_pr_model
-from scoring.card import ProbeCard
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanKind, SpanScore
 
 PR_MODEL_FINGERPRINT = "pr-model (no supervisor)"

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(("page", "block"), [("README.md", readme_block), ("docs/review.md", review_block)])
-def test_the_page_quotes_the_shipped_model_s_card(page: str, block) -> None:  # noqa: ANN001
+def test_the_page_quotes_the_shipped_model_s_card(page: str, block) -> None:
     card = json.loads(DEFAULT_PR_MODEL.read_text(encoding="utf-8"))
     text = (ROOT / page).read_text(encoding="utf-8")
     assert f"{START}\n{block(card)}\n{END}" in text, f"re-run `redline train-pr` or fix {page} by hand"

@@ -43,7 +43,7 @@ def _failing_once(store: Store, at: int) -> list[str]:
     return calls
 
 
-def _review_until_done(app_github, url: str, at: int) -> tuple[list[str], int, Store]:  # noqa: ANN001
+def _review_until_done(app_github, url: str, at: int) -> tuple[list[str], int, Store]:
     number = next(_numbers)
     head = f"{number:040x}"
     add_ai_pull(app_github, number, head)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.calibration import PlattCalibrator
-from scoring.explain import PHRASES, reasons, standardised
+from scoring.explain import PHRASES, standardised
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import PRModel
 

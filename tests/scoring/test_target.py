@@ -6,7 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.target import (
-    CommitHunk, CommitSize, EditKind, Editor, Fate, classify_edit, commit_hunks, is_target,
+    CommitHunk,
+    CommitSize,
+    EditKind,
+    Editor,
+    Fate,
+    classify_edit,
+    commit_hunks,
+    is_target,
 )
 
 FOCUSED, SWEEPING = CommitSize(3, 20, 10), CommitSize(50, 400, 300)

@@ -15,13 +15,29 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scoring.metrics import Interval, MetricSummary, WithinGroup, auc, bootstrap_interval, summarize, within_groups
+from scoring.metrics import (
+    Interval,
+    MetricSummary,
+    WithinGroup,
+    auc,
+    bootstrap_interval,
+    summarize,
+    within_groups,
+)
 from scoring.pr_model import PRModel
 from training.thresholds import choose_comment_threshold
-from training.wild.pr_train import (
-    BASELINE, FEATURE_SETS, Selection, balanced_rate, calibrated_model, families_of, fit, is_pairwise, select,
-)
 from training.wild.hunks import fit_hunk_model, gate_threshold, hunks_of
+from training.wild.pr_train import (
+    BASELINE,
+    FEATURE_SETS,
+    Selection,
+    balanced_rate,
+    calibrated_model,
+    families_of,
+    fit,
+    is_pairwise,
+    select,
+)
 from training.wild.table import LineTable
 
 LABELS = ("target", "edited_by_human")  # scoring.target's event first, today's label beside it

@@ -16,7 +16,12 @@ from training.thresholds import COMMENT_THRESHOLD_RULE
 from training.wild.hunks import GATE_RULE
 from training.wild.loro import MIN_POSITIVES, TOP_K, LoroReport, agent_breakdown
 from training.wild.pr_train import (
-    BASELINE, FEATURE_SETS, SELECTION_RULE, FeatureCosts, finite_mean, measured_costs,
+    BASELINE,
+    FEATURE_SETS,
+    SELECTION_RULE,
+    FeatureCosts,
+    finite_mean,
+    measured_costs,
 )
 from training.wild.table import LineTable
 
@@ -202,7 +207,7 @@ def _hunk_section(report: LoroReport) -> list[str]:
         rows.append(f"| {h.repo} | {s.n:,} | {_f(s.base_rate)} | {_f(s.auc)} | {_f(s.brier)} | {_f(s.bss)} | "
                     f"{_f(s.ece_width)} | {_f(g.threshold)} | {_f(100 * g.commented / g.lines if g.lines else float('nan'), 1)} % | "
                     f"{_f(g.hit_rate)} | {_f(g.lift, 2)} |")
-    mean = lambda metric: _f(float(np.nanmean([metric(h) for h in report.hunks])) if report.hunks else float("nan"))  # noqa: E731
+    mean = lambda metric: _f(float(np.nanmean([metric(h) for h in report.hunks])) if report.hunks else float("nan"))
     rows.append(f"| **mean** | | {mean(lambda h: h.summary.base_rate)} | **{mean(lambda h: h.summary.auc)}** | "
                 f"{mean(lambda h: h.summary.brier)} | {mean(lambda h: h.summary.bss)} | "
                 f"**{mean(lambda h: h.summary.ece_width)}** | | | | |")

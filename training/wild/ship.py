@@ -4,11 +4,10 @@ and the shipped PR model fitted on every repository with the same selection, cal
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-
 
 from scoring.pr_model import PRModel
 from scoring.target import TARGET_MEANING
@@ -17,7 +16,13 @@ from training.wild.hunks import GATE_RULE
 from training.wild.loro import LABELS, LoroReport, evaluate_label, fitted_hunk_model
 from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render, supervisor_block
 from training.wild.pr_train import (
-    FEATURE_SETS, SELECTION_RULE, calibrated_model, families_of, is_pairwise, measured_costs, select,
+    FEATURE_SETS,
+    SELECTION_RULE,
+    calibrated_model,
+    families_of,
+    is_pairwise,
+    measured_costs,
+    select,
 )
 from training.wild.table import LineTable
 

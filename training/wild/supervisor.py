@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from scoring.probe.cache import HiddenStateCache
+from scoring.card import ProbeConfig
 from scoring.diff import parse
 from scoring.errors import DataSourceError
 from scoring.metrics import auc
 from scoring.pr_features import ChangeSize, feature_names, file_features
-from scoring.card import ProbeConfig
+from scoring.probe.cache import HiddenStateCache
 from scoring.probe.span_probe import SpanProbe
 from scoring.probe.supervisor import Supervisor
 from training.probe.features import ALL_EXTRAS, default_cache, encode, features, from_wild, line_baselines
