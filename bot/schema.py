@@ -150,6 +150,19 @@ class CalibrationRow(Base):
     fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RepositoryModelRow(Base):
+    """A repository's own PR model, learnt by the weekly report (v4); the newest row is the one reviews use."""
+
+    __tablename__ = "repository_models"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
+    version: Mapped[str] = mapped_column(String(400))  # the model card's version, stored with each scored line
+    model: Mapped[str] = mapped_column(Text)  # the PR model's JSON (scoring.pr_model's to_dict)
+    n_lines: Mapped[int] = mapped_column(Integer)
+    positives: Mapped[int] = mapped_column(Integer)
+    learned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ReportIssueRow(Base):
     __tablename__ = "report_issues"
     __table_args__ = (UniqueConstraint("repo_id", "week"),)
@@ -190,9 +203,15 @@ def _widen_numbers_v3(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column.name} TYPE {kind}")
 
 
+def _add_repository_models_v4(connection: Connection) -> None:
+    # v1 creates today's models, so a new database already has the table; an older one gets it.
+    RepositoryModelRow.__table__.create(connection, checkfirst=True)  # type: ignore[attr-defined]
+
+
 # Append-only: a shipped migration is never edited. A schema change edits the models above AND appends
 # a migration that takes a version-(n-1) database there (tests/app/test_store.py compares the two).
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _add_after_merge_fates_v2, _widen_numbers_v3)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _create_v1, _add_after_merge_fates_v2, _widen_numbers_v3, _add_repository_models_v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

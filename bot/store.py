@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.feedback.types import AfterMerge, Fate, GateRecord, OutcomeLine
 from bot.schema import (
-    CalibrationRow, DeliveryRow, InstallationRow, OutcomeRow, PullRequestRow, RepositoryRow,
+    CalibrationRow, DeliveryRow, InstallationRow, OutcomeRow, PullRequestRow, RepositoryModelRow, RepositoryRow,
     ReportIssueRow, ReviewRow, ReviewStatus, ScoredLineRow, migrate, utcnow,
 )
 from scoring import target
@@ -458,6 +458,28 @@ class Store:
             return s.scalar(select(CalibrationRow.params).join(RepositoryRow)
                             .where(RepositoryRow.full_name == repo, CalibrationRow.probe_version == probe_version)
                             .order_by(CalibrationRow.fitted_at.desc(), CalibrationRow.id.desc()).limit(1))
+
+    def save_repository_model(self, repo: str, version: str, model_json: str, n_lines: int, positives: int) -> None:
+        """Store `repo`'s newly learnt PR model; reviews of `repo` use the newest one."""
+        with self._transaction() as s:
+            s.add(RepositoryModelRow(repo_id=self._repo(s, repo, None).id, version=version, model=model_json,
+                                     n_lines=n_lines, positives=positives, learned_at=utcnow()))
+
+    def repository_model_version(self, repo: str) -> str | None:
+        """The version of `repo`'s newest learnt model, if any (cheap: reviews ask it every time)."""
+        with self._transaction() as s:
+            return s.scalar(self._newest_model(repo, RepositoryModelRow.version))
+
+    def repository_model(self, repo: str) -> tuple[str, str] | None:
+        """`repo`'s newest learnt model as (version, JSON), if any."""
+        with self._transaction() as s:
+            row = s.execute(self._newest_model(repo, RepositoryModelRow.version, RepositoryModelRow.model)).first()
+            return None if row is None else (row[0], row[1])
+
+    @staticmethod
+    def _newest_model(repo: str, *columns: Any) -> Any:
+        return (select(*columns).join(RepositoryRow).where(RepositoryRow.full_name == repo)
+                .order_by(RepositoryModelRow.learned_at.desc(), RepositoryModelRow.id.desc()).limit(1))
 
     def report_issue(self, repo: str, week: str) -> int | None:
         """The number of the issue that holds `repo`'s report for `week`, if one was filed."""

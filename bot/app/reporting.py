@@ -7,6 +7,10 @@ the cache (`read_fates`, bounded in lines and time); `publish` draws the chart a
 files or updates the week's issue and closes the earlier weeks' ones, also for `redline report --rescore`
 (Action mode, no store). A period with no outcome files nothing; `report.enabled: false` in the
 repository's `.github/redline.yml` switches its report off.
+
+Given a `learn` callable (bot.commands.learn.repository_learner, wired in by the CLI layer: bot/ never imports
+training/), the report then learns the repository's own PR model from the same clone (`learn_model`) and
+stores it, unless the shipped model stays; reviews use the newest stored one (bot.app.tasks.Runtime).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import platformdirs
 from bot.feedback import report
 from bot.feedback.clone import auth_env, sync_clone
 from bot.feedback.fates import GitHistory, HistoryError
+from bot.feedback.learn_data import Learner, mine
 from bot.feedback.merged import Branch, MergedLine, merged_fates
 from bot.feedback.types import AfterMerge
 from bot.app.settings import AppSettings
@@ -36,6 +41,7 @@ from bot.github.issues import close_earlier_reports, upsert_report_issue
 from bot.store import Store
 from scoring.attribution import Rules
 from scoring.errors import GitHubError
+from scoring.pr_model import load_pr_model
 from scoring.target import WINDOW_DAYS
 
 log = logging.getLogger(__name__)
@@ -99,10 +105,7 @@ def read_fates(store: Store, client: GitHubClient, settings: AppSettings, repo: 
         return None
     deadline = time.monotonic() + settings.report_history_budget_s
     try:
-        clone_url = client.call(f"read {repo}", lambda: str(client.repo(repo).clone_url))
-        url = settings.clone_url.replace("{repo}", repo) if settings.clone_url else clone_url
-        cache = settings.clone_dir or Path(platformdirs.user_cache_dir("redline")) / "clones"
-        history = GitHistory(sync_clone(cache, repo, url, branch, token), rules, auth_env(token))
+        history = GitHistory(_clone(client, settings, repo, branch, token), rules, auth_env(token))
         merges = {n: pulls.merge_commit(client, repo, n) for n in sorted({a.number for a in awaiting})}
         scored_text = functools.cache(lambda sha, path: _text(client, repo, sha, path))
         fates = merged_fates(Branch(history, history.branch(branch)),
@@ -120,27 +123,70 @@ def read_fates(store: Store, client: GitHubClient, settings: AppSettings, repo: 
     return None
 
 
+def _clone(client: GitHubClient, settings: AppSettings, repo: str, branch: str, token: str) -> Path:
+    """`repo`'s bare blobless clone in the cache with `branch` fetched (bot.feedback.clone)."""
+    clone_url = client.call(f"read {repo}", lambda: str(client.repo(repo).clone_url))
+    url = settings.clone_url.replace("{repo}", repo) if settings.clone_url else clone_url
+    cache = settings.clone_dir or Path(platformdirs.user_cache_dir("redline")) / "clones"
+    return sync_clone(cache, repo, url, branch, token)
+
+
+def learn_model(store: Store, client: GitHubClient, settings: AppSettings, repo: str, branch: str, rules: Rules,
+                token: str, now: dt.datetime, learn: Learner) -> str | None:
+    """Learn `repo`'s own PR model from its clone (the default branch's AI commits, their lines' fates as of
+    `now`) within `learn_budget_s`, and store it unless the shipped model stays or it is the stored one.
+    Returns the stored version, else None. Any failure is logged and leaves the last stored model: a report
+    never fails for it."""
+    started = time.monotonic()
+    try:
+        clone = _clone(client, settings, repo, branch, token)
+        mined = mine(clone, load_pr_model().families, until=now, branch=branch, rules=rules, env=auth_env(token),
+                     deadline=started + settings.learn_budget_s)
+        learned = learn(mined, repo)
+    except Exception as error:  # noqa: BLE001 -- whatever went wrong, the report goes on with the last model
+        log.warning("repository model of %s not learnt (the last stored one stays): %s", repo, error)
+        return None
+    if learned.model is None:
+        log.info("repository model of %s: the shipped model stays (%s)", repo, learned.reason)
+        return None
+    version = learned.model.version
+    if store.repository_model_version(repo) == version:
+        log.info("repository model of %s: unchanged (%s)", repo, version)
+        return None
+    store.save_repository_model(repo, version, json.dumps(learned.model.to_dict(), sort_keys=True),
+                                learned.lines, learned.positives)
+    log.info("repository model of %s: stored %s from %d lines (%d target) in %.0f s", repo, version,
+             learned.lines, learned.positives, time.monotonic() - started)
+    return version
+
+
 def _text(client: GitHubClient, repo: str, sha: str, path: str) -> str | None:
     data = pulls.file_text(client, repo, path, sha)
     return None if data is None else data.decode("utf-8", "replace")
 
 
 def file_report(store: Store, client: GitHubClient | None, settings: AppSettings, repo: str,
-                since: dt.datetime, until: dt.datetime, write: bool = True, token: str | None = None) -> dict[str, Any]:
+                since: dt.datetime, until: dt.datetime, write: bool = True, token: str | None = None,
+                learn: Learner | None = None) -> dict[str, Any]:
     """Build, draw and (with a client) file the report of `repo` for [since, until) from the store, after
-    reading the fates after merge it lacks (with a client and the token that clones the repository).
+    reading the fates after merge it lacks (with a client and the token that clones the repository) and,
+    given `learn` and with REDLINE_LEARN on, learning and storing the repository's own model.
 
-    `write=False` (`redline report --no-post`) only reads the store: no fates, recalibration or issue number is saved.
+    `write=False` (`redline report --no-post`) only reads the store: no fates, recalibration, model or issue
+    number is saved.
     """
-    unread_reason = None
+    unread_reason, learnt = None, None
     if client is not None:
-        branch = client.call(f"read {repo}", lambda: str(client.repo(repo).default_branch))
-        config = repository_settings(client, repo, branch)
+        github = client
+        branch = github.call(f"read {repo}", lambda: str(github.repo(repo).default_branch))
+        config = repository_settings(github, repo, branch)
+        rules = config.attribution_rules()
+        if config.report.enabled and write and token:
+            unread_reason = read_fates(store, github, settings, repo, branch, rules, token, until)
+        if write and token and learn is not None and settings.learn:
+            learnt = learn_model(store, github, settings, repo, branch, rules, token, until, learn)
         if not config.report.enabled:
             client = None  # figures and recalibration as usual, but no issue
-        elif write and token:
-            unread_reason = read_fates(store, client, settings, repo, branch, config.attribution_rules(), token,
-                                       until)
     outcomes = store.outcome_lines(repo, since, until)
     lines_scored, prs_scored = store.count_scored(repo, since, until)
     everything = store.outcome_lines(repo, EPOCH, until)
@@ -160,4 +206,4 @@ def file_report(store: Store, client: GitHubClient | None, settings: AppSettings
     if write and published.issue is not None:
         store.save_report_issue(repo, built.week, published.issue)
     return {"repo": repo, "week": built.week, "lines": built.n_lines, "issue": published.issue,
-            "png": str(published.png or ""), "recalibrated": saved, "body": published.body}
+            "png": str(published.png or ""), "recalibrated": saved, "repository_model": learnt, "body": published.body}

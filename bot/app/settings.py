@@ -34,6 +34,8 @@ DEFAULT_DATABASE_TIMEOUT_S = 3
 # and this long per repository and run (under the task time limit); the rest wait for the next run.
 DEFAULT_REPORT_MAX_LINES = 5000
 DEFAULT_REPORT_HISTORY_BUDGET_S = 300
+# ... then it learns the repository's own model from the same clone (REDLINE_LEARN), for at most this long.
+DEFAULT_LEARN_BUDGET_S = 300
 # The models a repository's `.github/redline.yml` may name (model.pr_model, model.supervisor, model.probe):
 # "default" is the shipped PR model, "probe" the shipped probe on its shipped supervisor; any other entry is
 # a pr_model.json path, a supervisor (Hugging Face id or path) or a probe directory, written exactly as the
@@ -72,6 +74,8 @@ class AppSettings:
     report_max_lines: int = DEFAULT_REPORT_MAX_LINES
     report_history_budget_s: int = DEFAULT_REPORT_HISTORY_BUDGET_S
     allowed_models: tuple[str, ...] = DEFAULT_ALLOWED_MODELS
+    learn: bool = True  # the weekly report learns each repository's model, and reviews use the stored one
+    learn_budget_s: int = DEFAULT_LEARN_BUDGET_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AppSettings:
@@ -107,6 +111,8 @@ class AppSettings:
             report_max_lines=_int(env, "REDLINE_REPORT_MAX_LINES", DEFAULT_REPORT_MAX_LINES),
             report_history_budget_s=_int(env, "REDLINE_REPORT_HISTORY_BUDGET_S", DEFAULT_REPORT_HISTORY_BUDGET_S),
             allowed_models=_names(env.get("REDLINE_ALLOWED_MODELS")) or DEFAULT_ALLOWED_MODELS,
+            learn=_bool(env, "REDLINE_LEARN", True),
+            learn_budget_s=_int(env, "REDLINE_LEARN_BUDGET_S", DEFAULT_LEARN_BUDGET_S),
         )
 
     def require_webhook_secret(self) -> str:

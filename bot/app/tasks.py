@@ -28,10 +28,11 @@ from bot.app.settings import ANY_MODEL, DEFAULT_BROKER_TIMEOUT_S, AppSettings
 from bot.config import Settings, load_settings
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
+from bot.feedback.learn_data import Learner
 from bot.feedback.recalibration import RecalibratedScorer
 from bot.store import Claim, ReviewKey, ReviewRecord, Store, StoreUnavailable
 from scoring.errors import ConfigError, GitHubError, ModelLoadError, RedlineError
-from scoring.registry import PROBE, ModelChoice, ScorerProtocol
+from scoring.registry import DEFAULT, PROBE, ModelChoice, ScorerProtocol
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,10 @@ class Runtime:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._auth: AppAuth | None = None
-        # One scorer per distinct model setting (None: the operator's REDLINE_SCORER factory), the most
-        # recently used kept: a supervisor is ~0.5 GB, so a worker holds at most MAX_SCORERS of them.
-        self._scorers: OrderedDict[ModelChoice | None, ScorerProtocol] = OrderedDict()
+        # One scorer per distinct model setting (None: the operator's REDLINE_SCORER factory; (repository,
+        # version): a repository's learnt model from the store), the most recently used kept: a supervisor is
+        # ~0.5 GB, so a worker holds at most MAX_SCORERS of them.
+        self._scorers: OrderedDict[ModelChoice | tuple[str, str] | None, ScorerProtocol] = OrderedDict()
 
     @property
     def store(self) -> Store:
@@ -98,31 +100,54 @@ class Runtime:
     def client(self, installation_id: int) -> GitHubClient:
         return self.auth.client(installation_id)
 
-    def base_scorer(self, repo_settings: Settings) -> ScorerProtocol:
+    def base_scorer(self, repo_settings: Settings, repo: str | None = None) -> ScorerProtocol:
         """The model the repository's `model.*` settings name (scoring.registry), or the operator's
         REDLINE_SCORER factory for every repository; built once per distinct setting. A model outside
-        REDLINE_ALLOWED_MODELS is a ModelLoadError (the review's neutral gate says why), never loaded."""
-        key = None if self.settings.scorer else ModelChoice.of(repo_settings.model)
-        if (key is not None and key != self._operator_model()
-                and (refused := refused_model(key, self.settings.allowed_models)) is not None):
+        REDLINE_ALLOWED_MODELS is a ModelLoadError (the review's neutral gate says why), never loaded.
+
+        Where the settings name the default PR model and the weekly report stored `repo`'s own learnt model
+        (REDLINE_LEARN on), that model scores instead, as `with_repository_model` does for the CLI: it is
+        derived from the shipped one, so always allowed; built once per (repository, version), so the
+        next week's model is picked up by the next review."""
+        choice = None if self.settings.scorer else ModelChoice.of(repo_settings.model)
+        if (choice is not None and choice != self._operator_model()
+                and (refused := refused_model(choice, self.settings.allowed_models)) is not None):
             raise ModelLoadError(
                 f"this App does not load the model {refused!r} that .github/redline.yml names: the operator "
                 f"allows only {', '.join(self.settings.allowed_models)} (REDLINE_ALLOWED_MODELS, docs/app.md)")
+        key: ModelChoice | tuple[str, str] | None = choice
+        built: ScorerProtocol | None = None
+        if (repo is not None and self.settings.learn and choice is not None and not choice.uses_probe
+                and choice.pr_model == DEFAULT and (version := self.store.repository_model_version(repo))):
+            key = (repo, version)
+            if key not in self._scorers:  # read before taking the lock: the store's property takes it too
+                key, built = self._repository_scorer(repo, choice)
         with self._lock:
             scorer = self._scorers.get(key)
             if scorer is None:
-                scorer = load_scorer(self.settings.scorer, key)
+                scorer = built or load_scorer(self.settings.scorer, key)  # type: ignore[arg-type]
                 self._scorers[key] = scorer
                 while len(self._scorers) > MAX_SCORERS:
                     self._scorers.popitem(last=False)
             self._scorers.move_to_end(key)
             return scorer
 
+    def _repository_scorer(self, repo: str, choice: ModelChoice) -> tuple[ModelChoice | tuple[str, str],
+                                                                          ScorerProtocol | None]:
+        """The key and PR scorer of `repo`'s newest stored model; `choice` (nothing built) if it is gone."""
+        from scoring.pr_model import pr_model_from_dict
+        from scoring.pr_scorer import PRScorer
+
+        stored = self.store.repository_model(repo)
+        if stored is None:
+            return choice, None
+        return (repo, stored[0]), PRScorer(pr_model_from_dict(json.loads(stored[1])))
+
     def scorer_for(self, repo: str, repo_settings: Settings) -> ScorerProtocol:
         """The scorer for `repo`: its model, with the shipped calibration or, once one is fitted, the
         repository's own (unless the operator's REDLINE_RECALIBRATE or the repository's
         `calibration.recalibrate` is false)."""
-        base = self.base_scorer(repo_settings)
+        base = self.base_scorer(repo_settings, repo)
         if self.settings.recalibrate and repo_settings.calibration.recalibrate:
             params = self.store.latest_calibration(repo, base.probe_version)
             if params is not None:
@@ -259,8 +284,9 @@ def _outcomes(runtime: Runtime, repo: str, number: int, head_sha: str, installat
     return {"status": "recorded", "lines": len(fates), "merged": merged}
 
 
-def create_celery(settings: AppSettings, runtime: Runtime | None = None) -> Celery:
-    """The Celery app with its queues, reliability settings, beat schedule and tasks."""
+def create_celery(settings: AppSettings, runtime: Runtime | None = None, learn: Learner | None = None) -> Celery:
+    """The Celery app with its queues, reliability settings, beat schedule and tasks. `learn`: the weekly
+    report's repository-model learner (bot.commands.learn.repository_learner, given by `redline worker`)."""
     runtime = runtime or Runtime(settings)
     app = Celery("redline", broker=settings.redis_url, set_as_current=False)
     minute, hour, day_of_month, month, day_of_week = settings.cron()
@@ -323,7 +349,7 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None) -> Cele
             client = runtime.client(installation_id) if installation_id is not None else None
             token = runtime.auth.token(installation_id).token if installation_id is not None else None
             result = file_report(runtime.store, client, settings, repo, end - dt.timedelta(days=days), end,
-                                 token=token)
+                                 token=token, learn=learn)
             return {k: v for k, v in result.items() if k != "body"}
         except GitHubError as error:
             if is_transient(error):

@@ -19,6 +19,7 @@ from scoring.errors import ConfigError
 if TYPE_CHECKING:
     from bot.app.settings import AppSettings
     from bot.config import Settings
+    from bot.feedback.learn_data import Learner
     from bot.feedback.merged import Branch
     from bot.github.client import GitHubClient
 
@@ -100,7 +101,7 @@ def worker(queues: str, concurrency: int, pool: str, beat: bool, schedule: Path 
                    "review's own time budget still ends scoring with a neutral gate", err=True)
     if beat:
         argv += ["--beat", f"--schedule={_writable_schedule(schedule)}"]
-    create_celery(settings).worker_main(argv)
+    create_celery(settings, learn=_learner(settings)).worker_main(argv)
 
 
 def _writable_schedule(path: Path | None) -> Path:
@@ -157,6 +158,14 @@ def report(repos: tuple[str, ...], since_text: str, until_text: str | None, resc
         _report_from_store(settings, repos, since, until, token, post)
 
 
+def _learner(settings: AppSettings) -> Learner | None:
+    """The weekly report's repository-model learner (training.wild.learn, imported when it first runs), or
+    None with REDLINE_LEARN=false."""
+    from bot.commands.learn import repository_learner
+
+    return repository_learner() if settings.learn else None
+
+
 def _report_from_store(settings: AppSettings, repos: tuple[str, ...], since: dt.datetime, until: dt.datetime,
                        token: str | None, post: bool) -> None:
     from bot.app.reporting import file_report
@@ -177,7 +186,8 @@ def _report_from_store(settings: AppSettings, repos: tuple[str, ...], since: dt.
             client, clone_token = auth.client(installed[repo]), auth.token(installed[repo]).token
         elif post and token:
             client, clone_token = GitHubClient(token, base_url=settings.github_api_url), token
-        result = file_report(store, client, settings, repo, since, until, write=post, token=clone_token)
+        result = file_report(store, client, settings, repo, since, until, write=post, token=clone_token,
+                             learn=_learner(settings))
         _echo(repo, result["week"], result["lines"], result["issue"], result["png"], result["body"],
               client is None, result["recalibrated"])
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from scoring.attribution import CommitInfo, DetectMode, Rules, classify_commit
 from scoring.diff import FileDiff, LineKind, parse
 from scoring.errors import RedlineError
 from scoring.pr_features import ChangeSize, Family, FileHistory, feature_names, file_features
+from scoring.pr_model import PRModel
 from scoring.target import WINDOW_DAYS
 
 # As the wild data was mined (data/wild/README.md): larger commits and files are left out of training.
@@ -63,6 +66,22 @@ class MinedLines:
     unread: int  # lines left out: git could not read their fate
 
 
+@dataclass(frozen=True)
+class RepositoryModel:
+    """What a learner made of a repository's mined lines: the model to use (None: the shipped model stays,
+    nothing is written or stored), and why."""
+
+    model: PRModel | None
+    reason: str
+    lines: int
+    positives: int
+
+
+# A repository's model from its mined lines and its name: training.wild.learn behind it, built by the CLI
+# layer (bot.commands.learn.repository_learner), since bot/ never imports training/.
+Learner = Callable[[MinedLines, str], RepositoryModel]
+
+
 @dataclass(frozen=True, slots=True)
 class _Commit:
     sha: str
@@ -80,18 +99,23 @@ def repository_model_path(path: str | Path) -> Path:
     return Path(repo.common_dir).resolve() / REPOSITORY_MODEL_DIR / REPOSITORY_MODEL_FILE
 
 
-def _git(root: Path, *args: str, stdin: str | None = None) -> str:
+def _git(root: Path, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None) -> str:
     done = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args], capture_output=True,
-                          input=None if stdin is None else stdin.encode(), check=False)
+                          input=None if stdin is None else stdin.encode(), check=False, env=_environ(env))
     if done.returncode != 0:
         raise RedlineError(f"git {args[0]} failed in {root}: {done.stderr.decode('utf-8', 'replace').strip()}")
     return done.stdout.decode("utf-8", "replace")
 
 
-def _commits(root: Path, branch: str) -> list[_Commit]:
+def _environ(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    """git's environment: ours plus `env` (a blobless clone's credentials, bot.feedback.clone.auth_env)."""
+    return {**os.environ, **env, "GIT_TERMINAL_PROMPT": "0"} if env else None
+
+
+def _commits(root: Path, branch: str, env: Mapping[str, str] | None = None) -> list[_Commit]:
     """The branch's non-merge commits with a parent, oldest first."""
     out = _git(root, "log", "--no-merges", "--reverse", "--format=%x1e%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B",
-               branch, "--")
+               branch, "--", env=env)
     commits = []
     for record in out.split(_RECORD)[1:]:
         sha, parents, author, committer, when, message = record.split(_FIELD, 5)
@@ -105,13 +129,13 @@ def _is_ai(commit: _Commit, rules: Rules) -> bool:
     return rules.mode is DetectMode.ALL or (rules.mode is DetectMode.DETECT and classify_commit(commit.info, rules).ai)
 
 
-def _diffs(root: Path, shas: Sequence[str]) -> dict[str, list[FileDiff]]:
+def _diffs(root: Path, shas: Sequence[str], env: Mapping[str, str] | None = None) -> dict[str, list[FileDiff]]:
     """Each commit's `-M -U3` diff against its first parent, in one git process."""
     if not shas:
         return {}
     out = _git(root, "log", "--no-walk=unsorted", "--stdin", "-p", "-M", "-U3", "--no-color", "--no-ext-diff",
                "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--format=%x1e%H",
-               stdin="\n".join(shas) + "\n")
+               stdin="\n".join(shas) + "\n", env=env)
     diffs = {}
     for record in out.split(_RECORD)[1:]:
         sha, _, patch = record.partition("\n")
@@ -122,9 +146,9 @@ def _diffs(root: Path, shas: Sequence[str]) -> dict[str, list[FileDiff]]:
 class _Blobs:
     """Files at commits through one `git cat-file --batch` process."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
         self.process = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE)
+                                        stdout=subprocess.PIPE, env=_environ(env))
 
     def lines(self, sha: str, path: str) -> list[str] | None:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -147,8 +171,8 @@ class _ListedHistory(GitHistory):
     same answers as git's (`rev-list -1 --first-parent --before`, `merge-base --is-ancestor`) for commits on
     the branch's first-parent chain; anything else asks git as GitHistory does."""
 
-    def __init__(self, repo: Path, rules: Rules, branch: str) -> None:
-        super().__init__(repo, rules)
+    def __init__(self, repo: Path, rules: Rules, branch: str, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(repo, rules, env)
         rows = [row.split() for row in self._run("rev-list", "--first-parent", "--reverse", "--format=%ct",
                                                   branch, "--").split("\n") if row.strip()]
         # rev-list --format prints "commit <sha>" then the format line
@@ -191,28 +215,46 @@ def learn_progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+class OutOfTime(RedlineError):
+    """`mine` ran past its deadline (the App's REDLINE_LEARN_BUDGET_S)."""
+
+
 def mine(path: str | Path, families: Sequence[Family], until: dt.datetime | None = None,
          progress: Callable[[int, int], None] | None = None,
-         history: Callable[[str | Path, str, FileDiff, dt.datetime], FileHistory | None] | None = None) -> MinedLines:
+         history: Callable[[str | Path, str, FileDiff, dt.datetime], FileHistory | None] | None = None,
+         branch: str | None = None, rules: Rules | None = None, env: Mapping[str, str] | None = None,
+         deadline: float | None = None) -> MinedLines:
     """The labelled AI lines of the repository at `path`'s default branch, their fates read as of `until`
     (default: now). `history` computes a file's history (bot.history.file_history) when `families` has
-    HISTORY; without it such a model reads every file as one without history."""
+    HISTORY; without it such a model reads every file as one without history.
+
+    A checkout or a bare clone: git reads files at commits, never the worktree. The App's weekly report
+    passes its blobless clone's `branch`, the `rules` it read from GitHub and the credentials git needs to
+    fetch blobs (`env`); an OutOfTime error once `deadline` (time.monotonic()) passes.
+    """
     until = until or dt.datetime.now(dt.UTC)
     families = tuple(families)
     repo = open_repo(path)
     root = Path(repo.working_tree_dir or repo.git_dir)
-    branch = default_branch(repo)
-    rules = load_settings(local_config_text(root, branch)).attribution_rules()
-    commits = _commits(root, branch)
+    branch = branch or default_branch(repo)
+    if rules is None:
+        rules = load_settings(local_config_text(root, branch)).attribution_rules()
+
+    def in_time(done: int, total: int) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise OutOfTime(f"out of time after reading {done} of {total} AI commits")
+
+    commits = _commits(root, branch, env)
     ai = [c for c in commits if _is_ai(c, rules)]
-    diffs = _diffs(root, [c.sha for c in ai])
-    fates_history = _ListedHistory(root, rules, branch)
+    diffs = _diffs(root, [c.sha for c in ai], env)
+    fates_history = _ListedHistory(root, rules, branch, env)
     fates_history.time_of.update({c.sha: int(c.time) for c in ai})
-    blobs = _Blobs(root)
+    blobs = _Blobs(root, env)
     width = len(feature_names(families))
     prepared: list[tuple[_Commit, list[np.ndarray], list[TrackedLine]]] = []
     try:
-        for commit in ai:
+        for done, commit in enumerate(ai):
+            in_time(done, len(ai))
             files = []
             for diff in diffs.get(commit.sha, []):
                 if not diff.path.endswith(EXTENSIONS):
@@ -240,6 +282,8 @@ def mine(path: str | Path, families: Sequence[Family], until: dt.datetime | None
 
     def fates(item: tuple[_Commit, list[np.ndarray], list[TrackedLine]]) -> dict[int, object]:
         commit, _, tracked = item
+        if deadline is not None and time.monotonic() > deadline:
+            return {}  # the loop below says so
         window = dt.datetime.fromtimestamp(commit.time, dt.UTC) + dt.timedelta(days=WINDOW_DAYS)
         return dict(after_merge_fates(fates_history, commit.sha, tracked, branch, min(window, until)))
 
@@ -251,6 +295,7 @@ def mine(path: str | Path, families: Sequence[Family], until: dt.datetime | None
     with ThreadPoolExecutor(FATE_WORKERS) as pool:
         for done, (item, found) in enumerate(zip(prepared, pool.map(fates, prepared), strict=True), start=1):
             commit, blocks, tracked = item
+            in_time(done, len(prepared))
             matrix = np.vstack(blocks) if blocks else np.zeros((0, width))
             complete = commit.time + WINDOW_DAYS * 86_400.0 <= until.timestamp()
             for line in tracked:
