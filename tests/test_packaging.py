@@ -143,8 +143,9 @@ def test_the_licence_is_an_spdx_string_setuptools_reads_without_a_deprecation_wa
 
 def _make_plan(target: str) -> list[str]:
     """The commands `make TARGET` would run for a venv that does not exist yet (`-n` runs none)."""
-    done = subprocess.run(["make", "-n", target, "VENV=/nonexistent/venv"], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    # --no-print-directory: under `make test` this runs as a nested make, which would add "Entering directory"
+    done = subprocess.run(["make", "--no-print-directory", "-n", target, "VENV=/nonexistent/venv"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
     return done.stdout.splitlines()
 
 
