@@ -128,11 +128,14 @@ def first_child(survivor: str, ancestry: str) -> str | None:
 # -- git at the edge -------------------------------------------------------------------------------------
 
 
-def _git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+def git_text(repo: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:
+    """One git command over `repo` with redline's safe settings (no user config changes what is read, no prompt,
+    a timeout); its output as text, or a HistoryError saying why not."""
     env = {**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    feed = {"stdin": subprocess.DEVNULL} if stdin is None else {"input": stdin.encode()}
     try:
         done = subprocess.run(["git", "-C", str(repo), *_SAFE, *args], capture_output=True, env=env,
-                              stdin=subprocess.DEVNULL, timeout=_GIT_TIMEOUT_S, check=False)
+                              timeout=_GIT_TIMEOUT_S, check=False, **feed)  # type: ignore[call-overload]
     except (OSError, subprocess.TimeoutExpired) as error:
         raise HistoryError(f"git {args[0]} in {repo}: {error}") from error
     if done.returncode != 0:
@@ -154,7 +157,7 @@ class GitHistory:
         self.child = cache(self._child)
 
     def _run(self, *args: str) -> str:
-        return _git(self.repo, *args, env=self.env)
+        return git_text(self.repo, *args, env=self.env)
 
     def branch(self, name: str) -> str:
         """The ref of branch `name`: the remote's copy in a checkout (origin/NAME, which a workflow's checkout

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import load_settings
-from bot.feedback.fates import GitHistory, HistoryError, TrackedLine, after_merge_fates
+from bot.feedback.fates import GitHistory, HistoryError, TrackedLine, after_merge_fates, git_text
 from bot.feedback.local import default_branch
 from bot.snapshot import local_config_text, open_repo
 from scoring.attribution import CommitInfo, DetectMode, Rules, classify_commit
@@ -99,14 +99,6 @@ def repository_model_path(path: str | Path) -> Path:
     return Path(repo.common_dir).resolve() / REPOSITORY_MODEL_DIR / REPOSITORY_MODEL_FILE
 
 
-def _git(root: Path, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None) -> str:
-    done = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args], capture_output=True,
-                          input=None if stdin is None else stdin.encode(), check=False, env=_environ(env))
-    if done.returncode != 0:
-        raise RedlineError(f"git {args[0]} failed in {root}: {done.stderr.decode('utf-8', 'replace').strip()}")
-    return done.stdout.decode("utf-8", "replace")
-
-
 def _environ(env: Mapping[str, str] | None) -> dict[str, str] | None:
     """git's environment: ours plus `env` (a blobless clone's credentials, bot.feedback.clone.auth_env)."""
     return {**os.environ, **env, "GIT_TERMINAL_PROMPT": "0"} if env else None
@@ -114,7 +106,7 @@ def _environ(env: Mapping[str, str] | None) -> dict[str, str] | None:
 
 def _commits(root: Path, branch: str, env: Mapping[str, str] | None = None) -> list[_Commit]:
     """The branch's non-merge commits with a parent, oldest first."""
-    out = _git(root, "log", "--no-merges", "--reverse", "--format=%x1e%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B",
+    out = git_text(root, "log", "--no-merges", "--reverse", "--format=%x1e%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B",
                branch, "--", env=env)
     commits = []
     for record in out.split(_RECORD)[1:]:
@@ -133,7 +125,7 @@ def _diffs(root: Path, shas: Sequence[str], env: Mapping[str, str] | None = None
     """Each commit's `-M -U3` diff against its first parent, in one git process."""
     if not shas:
         return {}
-    out = _git(root, "log", "--no-walk=unsorted", "--stdin", "-p", "-M", "-U3", "--no-color", "--no-ext-diff",
+    out = git_text(root, "log", "--no-walk=unsorted", "--stdin", "-p", "-M", "-U3", "--no-color", "--no-ext-diff",
                "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--format=%x1e%H",
                stdin="\n".join(shas) + "\n", env=env)
     diffs = {}
