@@ -162,7 +162,11 @@ def test_the_ranking_objective_learns_the_order_inside_commits_not_their_levels(
     table = LineTable(NAMES, features, repo, commit, np.zeros(len(x)), np.array(["a"] * len(x)), y, y, y,
                       np.where(y == 1, "modified", "survived"), np.zeros(len(x), dtype=np.int8))
     pairs, labels, weights = pr_train.pair_differences(np.c_[x], y, commit, repo)
-    assert len(pairs) == 2 * len(labels[labels == 1]) and np.isclose(weights.sum(), len(weights))
+    # each commit gives min(40, positives x negatives) pairs, each once as drawn (label 1) and once mirrored
+    drawn = sum(min(pr_train.PAIRS_PER_COMMIT, int(y[commit == c].sum()) * int((y[commit == c] == 0).sum()))
+                for c in np.unique(commit))
+    assert int(labels.sum()) == drawn and len(pairs) == 2 * drawn and np.allclose(pairs[:drawn], -pairs[drawn:])
+    assert np.isclose(weights.sum(), len(weights))
     ranked = pr_train.fit(table, ("length",), "target", pairwise=True)
     assert ranked.coef[0] > 0 and ranked.intercept == 0.0
     from scoring.metrics import within_groups
