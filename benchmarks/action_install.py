@@ -36,8 +36,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache",
-                              ".ruff_cache", ".mypy_cache")
+SKIP = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    "dist",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+)
 
 
 def step(name: str, command: list[str], env: dict[str, str], timings: dict[str, float]) -> str:
@@ -62,13 +71,23 @@ def run_once(action: Path, home: Path, caches: Path, env: dict[str, str]) -> dic
         step("restore", ["tar", "-I", "zstd", "-xf", str(archive), "-C", str(home)], env, timings)
     else:
         step("install", [*script, "install"], env, timings)
-        step("save", ["tar", "-I", "zstd -T0", "-cf", str(archive), "-C", str(home), "venv", "models"], env,
-             timings)
-    load = ("import time; t = time.perf_counter(); from bot.config import load_settings; "
-            "from scoring.registry import load_scorer; load_scorer(load_settings(None).model); "
-            "print(f'{time.perf_counter() - t:.2f}')")
-    step("load", [outputs["venv"] + "/bin/python", "-c", load], {**env, "HF_HUB_OFFLINE": "1",
-                                                                   "REDLINE_CACHE_DIR": outputs["models"]}, timings)
+        step(
+            "save",
+            ["tar", "-I", "zstd -T0", "-cf", str(archive), "-C", str(home), "venv", "models"],
+            env,
+            timings,
+        )
+    load = (
+        "import time; t = time.perf_counter(); from bot.config import load_settings; "
+        "from scoring.registry import load_scorer; load_scorer(load_settings(None).model); "
+        "print(f'{time.perf_counter() - t:.2f}')"
+    )
+    step(
+        "load",
+        [outputs["venv"] + "/bin/python", "-c", load],
+        {**env, "HF_HUB_OFFLINE": "1", "REDLINE_CACHE_DIR": outputs["models"]},
+        timings,
+    )
     timings["hit"] = float(hit)
     timings["archive_mb"] = archive.stat().st_size / 1e6
     return timings
@@ -76,8 +95,12 @@ def run_once(action: Path, home: Path, caches: Path, env: dict[str, str]) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scorer", choices=("default", "probe"), default="default",
-                        help="what the reviewed repository's configuration asks for")
+    parser.add_argument(
+        "--scorer",
+        choices=("default", "probe"),
+        default="default",
+        help="what the reviewed repository's configuration asks for",
+    )
     parser.add_argument("--runs", type=int, default=1, help="cold + warm pairs to run")
     parser.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu")
     parser.add_argument("--pip-retries", default="0")
@@ -87,16 +110,27 @@ def main() -> None:
         workspace = Path(tmp) / "workspace"  # the user's repository: no .github/redline.yml
         workspace.mkdir()
         shutil.copytree(ROOT, action, ignore=SKIP)
-        env = {**os.environ, "REDLINE_HOME": str(home), "PYTHON": shutil.which("python3") or "python3",
-               "TORCH_INDEX": args.torch_index, "PIP_RETRIES": args.pip_retries, "PIP_NO_CACHE_DIR": "1",
-               "HF_HUB_OFFLINE": "1", "GITHUB_WORKSPACE": str(workspace)}
+        env = {
+            **os.environ,
+            "REDLINE_HOME": str(home),
+            "PYTHON": shutil.which("python3") or "python3",
+            "TORCH_INDEX": args.torch_index,
+            "PIP_RETRIES": args.pip_retries,
+            "PIP_NO_CACHE_DIR": "1",
+            "HF_HUB_OFFLINE": "1",
+            "GITHUB_WORKSPACE": str(workspace),
+        }
         for name in ("GITHUB_OUTPUT", "REDLINE_MODEL", "REDLINE_PROBE", "REDLINE_PR_MODEL"):
             env.pop(name, None)
         if args.scorer == "probe":
             env["REDLINE_PR_MODEL"] = "probe"
-        print(f"{platform.node()}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-              f"python {platform.python_version()}, scorer {args.scorer}")
-        print(f"{'run':<6}{'key':>7}{'restore':>9}{'install':>9}{'save':>7}{'load':>7}{'total':>8}{'cache MB':>10}")
+        print(
+            f"{platform.node()}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+            f"python {platform.python_version()}, scorer {args.scorer}"
+        )
+        print(
+            f"{'run':<6}{'key':>7}{'restore':>9}{'install':>9}{'save':>7}{'load':>7}{'total':>8}{'cache MB':>10}"
+        )
         for _ in range(args.runs):
             shutil.rmtree(caches, ignore_errors=True)
             caches.mkdir()
@@ -104,8 +138,10 @@ def main() -> None:
                 t = run_once(action, home, caches, env)
                 assert t["hit"] == (kind == "warm"), "the warm run must hit the cache the cold run saved"
                 total = sum(t.get(k, 0.0) for k in ("key", "restore", "install", "save", "load"))
-                print(f"{kind:<6}{t['key']:>7.1f}{t.get('restore', 0):>9.1f}{t.get('install', 0):>9.1f}"
-                      f"{t.get('save', 0):>7.1f}{t['load']:>7.1f}{total:>8.1f}{t['archive_mb']:>10.0f}")
+                print(
+                    f"{kind:<6}{t['key']:>7.1f}{t.get('restore', 0):>9.1f}{t.get('install', 0):>9.1f}"
+                    f"{t.get('save', 0):>7.1f}{t['load']:>7.1f}{total:>8.1f}{t['archive_mb']:>10.0f}"
+                )
 
 
 if __name__ == "__main__":

@@ -25,12 +25,18 @@ from scoring.cache import cache_root
 from scoring.metrics import auc, ece
 from scoring.pr_model import load_pr_model
 from training.wild.learn import (
-    MIN_POSITIVES, Learned, RepoLines, learn, shrunk_fit, standardised, start_weights,
+    MIN_POSITIVES,
+    Learned,
+    RepoLines,
+    learn,
+    shrunk_fit,
+    standardised,
+    start_weights,
 )
 from training.wild.loro import DATE_SPLIT, _earlier
 from training.wild.pr_train import calibrated_model, families_of, out_of_fold_logits
-from training.wild.table import LineTable, _key, load_table
 from training.wild.reader import wild_files
+from training.wild.table import LineTable, _key, load_table
 
 LABEL = "target"
 TARGET_GAIN, TARGET_WORST, TARGET_ECE = 0.03, -0.02, 0.03
@@ -85,8 +91,19 @@ def judge(table: LineTable, repo: str) -> Row:
         z = standardised(start, learning.columns(names))
         b, b0 = shrunk_fit(z, learning.target.astype(float), *start_weights(start), best)
         best_auc = auc(standardised(start, x) @ b + b0, y)
-    return Row(repo, len(learning), int(learning.target.sum()), len(later), int(y.sum()),
-               auc(p_start, y), auc(p_repo, y), ece(p_start, y), ece(p_repo, y), learned, best_auc)
+    return Row(
+        repo,
+        len(learning),
+        int(learning.target.sum()),
+        len(later),
+        int(y.sum()),
+        auc(p_start, y),
+        auc(p_repo, y),
+        ece(p_start, y),
+        ece(p_repo, y),
+        learned,
+        best_auc,
+    )
 
 
 def _f(value: float, signed: bool = False) -> str:
@@ -130,11 +147,16 @@ def markdown(rows: list[Row], seconds: float) -> str:
         lines.append(
             f"| {r.repo} | {r.early_lines:,} ({r.early_positives}) | {r.later_lines:,} ({r.later_positives}) | "
             f"{_shrinkage(r.learned)} | "
-            f"{_f(r.shipped_auc)} | {_f(r.repo_auc)} | {_f(r.gain, True)} | {_f(r.shipped_ece)} | {_f(r.repo_ece)} | {_f(r.best_auc)} |")
+            f"{_f(r.shipped_auc)} | {_f(r.repo_auc)} | {_f(r.gain, True)} | {_f(r.shipped_ece)} | {_f(r.repo_ece)} | {_f(r.best_auc)} |"
+        )
     verdict = [
         ("mean AUC gain", f"{_f(mean_gain, True)}", f">= +{TARGET_GAIN}", mean_gain >= TARGET_GAIN),
-        ("worst repository", f"{_f(worst.gain, True) if worst else '–'} ({worst.repo if worst else '–'})",
-         f">= {TARGET_WORST}", bool(worst and worst.gain >= TARGET_WORST)),
+        (
+            "worst repository",
+            f"{_f(worst.gain, True) if worst else '–'} ({worst.repo if worst else '–'})",
+            f">= {TARGET_WORST}",
+            bool(worst and worst.gain >= TARGET_WORST),
+        ),
         ("mean ECE, repository model", _f(ece_repo), f"<= {TARGET_ECE}", ece_repo <= TARGET_ECE),
     ]
     lines += [
@@ -149,7 +171,10 @@ def markdown(rows: list[Row], seconds: float) -> str:
         "",
         "| figure | measured | target | met |",
         "|---|---|---|---|",
-        *[f"| {name} | {value} | {target} | {'yes' if ok else 'no'} |" for name, value, target, ok in verdict],
+        *[
+            f"| {name} | {value} | {target} | {'yes' if ok else 'no'} |"
+            for name, value, target, ok in verdict
+        ],
         "",
         LEARN_COMMAND,
     ]
@@ -158,7 +183,9 @@ def markdown(rows: list[Row], seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=Path("docs/learn.md"), help="markdown section to write")
+    parser.add_argument(
+        "--output", type=Path, default=Path("docs/learn.md"), help="markdown section to write"
+    )
     parser.add_argument("--repo", action="append", help="only this repository (repeatable)")
     args = parser.parse_args()
     cache = cache_root() / "wild"
@@ -170,10 +197,12 @@ def main() -> None:
     for repo in args.repo or table.repos:
         row = judge(table, repo)
         rows.append(row)
-        print(f"{repo:40s} early {row.early_lines:6d} ({row.early_positives:4d}) later {row.later_lines:6d} "
-              f"({row.later_positives:4d})  AUC {_f(row.shipped_auc)} -> {_f(row.repo_auc)} "
-              f"({_f(row.gain, True)}; best forced {_f(row.best_auc)})  ECE {_f(row.shipped_ece)} -> {_f(row.repo_ece)}  {row.learned.reason}",
-              flush=True)
+        print(
+            f"{repo:40s} early {row.early_lines:6d} ({row.early_positives:4d}) later {row.later_lines:6d} "
+            f"({row.later_positives:4d})  AUC {_f(row.shipped_auc)} -> {_f(row.repo_auc)} "
+            f"({_f(row.gain, True)}; best forced {_f(row.best_auc)})  ECE {_f(row.shipped_ece)} -> {_f(row.repo_ece)}  {row.learned.reason}",
+            flush=True,
+        )
     text = markdown(rows, time.perf_counter() - started)
     print(text)
     args.output.write_text(text, encoding="utf-8")

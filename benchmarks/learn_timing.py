@@ -66,15 +66,18 @@ def fast_import_stream(commits: int, seed: int = 0) -> bytes:
         path = rng.choice(sorted(files))
         text = files[path]
         if rng.random() < AI_SHARE:
-            text[len(text):] = [_line(rng) for _ in range(rng.randint(3, 12))]
-            who, message = "Dev <dev@example.com>", f"feature {step}\n\nCo-authored-by: Claude <noreply@anthropic.com>\n"
+            text[len(text) :] = [_line(rng) for _ in range(rng.randint(3, 12))]
+            who, message = (
+                "Dev <dev@example.com>",
+                f"feature {step}\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+            )
         elif rng.random() < 0.5 and len(text) > 4:
             for _ in range(rng.randint(1, 3)):
                 k = rng.randrange(max(2, len(text) - 20), len(text))
                 text[k] = text[k] + f"  # fixed {step}"
             who, message = "Reviewer <rev@example.com>", f"fix {step}\n"
         else:
-            text[len(text):] = [_line(rng) for _ in range(rng.randint(1, 5))]
+            text[len(text) :] = [_line(rng) for _ in range(rng.randint(1, 5))]
             who, message = "Dev <dev@example.com>", f"change {step}\n"
         if len(text) > 400:  # keep files small: start the module afresh
             files[path] = text = [f'"""{path}"""', ""]
@@ -87,8 +90,11 @@ def build(where: Path, commits: int, seed: int = 0) -> Path:
         shutil.rmtree(where)
     where.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(where)], check=True)
-    subprocess.run(["git", "-C", str(where), "fast-import", "--quiet"], input=fast_import_stream(commits, seed),
-                   check=True)
+    subprocess.run(
+        ["git", "-C", str(where), "fast-import", "--quiet"],
+        input=fast_import_stream(commits, seed),
+        check=True,
+    )
     subprocess.run(["git", "-C", str(where), "checkout", "-q", "main"], check=True)
     return where
 
@@ -102,8 +108,12 @@ def main() -> None:
     repo = build(args.where, args.commits)
     print(f"built {args.commits} commits in {repo} in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bot", "learn", "--repo", str(repo)], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "learn", "--repo", str(repo)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     print(done.stdout + done.stderr)
     print(f"redline learn: {seconds:.1f} s for {args.commits} commits (exit {done.returncode})")

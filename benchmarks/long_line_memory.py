@@ -78,7 +78,9 @@ def main() -> None:
     if args.command == "score" and done.returncode == 0:
         report = json.loads(done.stdout)
         row = report["lines"][3]
-        print(f"line 4: probability {row['probability']}, tokens {row['tokens']}, skipped {row.get('skipped')}")
+        print(
+            f"line 4: probability {row['probability']}, tokens {row['tokens']}, skipped {row.get('skipped')}"
+        )
     else:
         print(done.stdout[-1500:])
     if done.returncode not in (0, 1):

@@ -27,7 +27,6 @@ from scoring.pr_features import ChangeSize, Family, file_features
 from training.wild.pr_train import COST_FILE, FEATURE_SETS, families_of
 from training.wild.reader import read_rows, wild_files
 
-
 # Families timed alone as well, keyed "family: <name>": added after the candidate sets were, so a selection that
 # adds them has their cost to add to a set's.
 FAMILIES_ALONE = (Family.LINE, Family.STATIC, Family.STRUCTURE, Family.RELATIVE)
@@ -51,8 +50,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=400, help="wild rows sampled for the pure features")
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
-    parser.add_argument("--commits", type=int, default=10, help="recent commits of --repo whose history is read")
-    parser.add_argument("--out", type=Path, default=COST_FILE, help="where the per-candidate costs are written")
+    parser.add_argument(
+        "--commits", type=int, default=10, help="recent commits of --repo whose history is read"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=COST_FILE, help="where the per-candidate costs are written"
+    )
     args = parser.parse_args()
 
     rows = [r for path in wild_files() for r in read_rows(path)]
@@ -61,6 +64,7 @@ def main() -> None:
     lines = sum(len(r["added_lines"]) for r in sample)  # type: ignore[arg-type]
     load = os.getloadavg()
     print(f"load: {load[0]:.2f} (1-minute); {len(sample)} wild rows, {lines:,} added lines")
+
     def timed(families: tuple[Family, ...]) -> float:
         best = float("inf")
         for _ in range(3):  # the fastest of three: the machine is shared
@@ -73,7 +77,9 @@ def main() -> None:
             best = min(best, time.perf_counter() - started)
         return 1000 * best / lines * 1000
 
-    pure = {families: timed(families) for families in {_without_history(names) for names in FEATURE_SETS.values()}}
+    pure = {
+        families: timed(families) for families in {_without_history(names) for names in FEATURE_SETS.values()}
+    }
     # Each family alone, for families no candidate set names yet (they cost their own work over the rows).
     alone = {f"family: {family}": timed((family,)) for family in FAMILIES_ALONE}
 
@@ -82,30 +88,44 @@ def main() -> None:
     started = time.perf_counter()
     for sha in shas:
         parent = _git(args.repo, "rev-parse", f"{sha}^").strip()
-        diffs = [d for d in parse(_git(args.repo, "diff", "-M", parent, sha, "--", "*.py")) if d.hunks and not d.skip]
+        diffs = [
+            d
+            for d in parse(_git(args.repo, "diff", "-M", parent, sha, "--", "*.py"))
+            if d.hunks and not d.skip
+        ]
         when = datetime.fromtimestamp(int(_git(args.repo, "show", "-s", "--format=%ct", sha)), UTC)
         repository_histories(args.repo, parent, diffs, when)
         files += len(diffs)
         history_lines += sum(len(d.added) for d in diffs)
     seconds = time.perf_counter() - started
     history = 1000 * seconds / max(1, history_lines) * 1000
-    print(f"{'history (git)':32s} {history:9.1f} ms per 1,000 lines "
-          f"({1000 * seconds / max(1, files):.0f} ms per file; {files} files, {history_lines:,} lines, "
-          f"{len(shas)} commits of {args.repo.name})")
+    print(
+        f"{'history (git)':32s} {history:9.1f} ms per 1,000 lines "
+        f"({1000 * seconds / max(1, files):.0f} ms per file; {files} files, {history_lines:,} lines, "
+        f"{len(shas)} commits of {args.repo.name})"
+    )
 
     costs = {}
     for name, names in FEATURE_SETS.items():
-        costs[name] = pure[_without_history(names)] + (history if Family.HISTORY in families_of(names) else 0.0)
+        costs[name] = pure[_without_history(names)] + (
+            history if Family.HISTORY in families_of(names) else 0.0
+        )
         print(f"{name:32s} {costs[name]:9.1f} ms per 1,000 lines")
     for name, cost in alone.items():
         costs[name] = cost
         print(f"{name:32s} {cost:9.1f} ms per 1,000 lines (this family alone)")
-    args.out.write_text(json.dumps({
-        "ms_per_1000_lines": {k: round(v, 1) for k, v in costs.items()},
-        "measured": f"python benchmarks/pr_feature_cost.py: pure features on {len(sample)} wild rows "
-                    f"({lines:,} lines), history on the last {len(shas)} commits of {_who(args.repo)} ({files} files); "
-                    f"load {load[0]:.2f} at the start, {datetime.now(UTC):%Y-%m-%d}",
-    }, indent=1) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "ms_per_1000_lines": {k: round(v, 1) for k, v in costs.items()},
+                "measured": f"python benchmarks/pr_feature_cost.py: pure features on {len(sample)} wild rows "
+                f"({lines:,} lines), history on the last {len(shas)} commits of {_who(args.repo)} ({files} files); "
+                f"load {load[0]:.2f} at the start, {datetime.now(UTC):%Y-%m-%d}",
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(f"wrote {args.out}")
 
 

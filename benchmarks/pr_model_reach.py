@@ -29,11 +29,16 @@ def main() -> None:
     features = table.columns(model.names)
     comment = model.comment_threshold
     print(f"{model.version} on {len(table):,} wild lines of {len(table.repos)} repositories")
-    for what, prior in ((f"training rate {model.base_rate:.3f}", None), (f"repository prior {args.prior}", args.prior)):
+    for what, prior in (
+        (f"training rate {model.base_rate:.3f}", None),
+        (f"repository prior {args.prior}", args.prior),
+    ):
         p = model.probabilities(features, prior=prior)
         share = {t: float((p >= t).mean()) for t in (comment, DEFAULT_GATE_THRESHOLD) if t is not None}
-        print(f"{what}: highest line probability {p.max():.2f}; "
-              + ", ".join(f"{100 * s:.1f} % of lines at or above {t:.3f}" for t, s in share.items()))
+        print(
+            f"{what}: highest line probability {p.max():.2f}; "
+            + ", ".join(f"{100 * s:.1f} % of lines at or above {t:.3f}" for t, s in share.items())
+        )
 
 
 if __name__ == "__main__":

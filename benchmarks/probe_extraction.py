@@ -13,8 +13,8 @@ import time
 
 import torch
 
-from scoring.probe.features import token_features
 from scoring.card import ProbeConfig
+from scoring.probe.features import token_features
 from scoring.probe.supervisor import load_supervisor
 from scoring.windows import tokenize
 from training.probe.features import ALL_EXTRAS, EXTRACT_LAYERS
@@ -32,13 +32,17 @@ def main() -> None:
     texts = [tokenize(supervisor.tokenizer, e.text) for e in examples]
     intents = [e.intent for e in examples]
     tokens = sum(t.n_tokens for t in texts)
-    for name, config in (("layer 15 only", ProbeConfig(layers=(15,))),
-                         ("layers 15+22 + LM statistics", ProbeConfig(layers=EXTRACT_LAYERS, extra_features=ALL_EXTRAS))):
+    for name, config in (
+        ("layer 15 only", ProbeConfig(layers=(15,))),
+        ("layers 15+22 + LM statistics", ProbeConfig(layers=EXTRACT_LAYERS, extra_features=ALL_EXTRAS)),
+    ):
         started = time.perf_counter()
         token_features(supervisor, texts, intents, config)
         seconds = time.perf_counter() - started
-        print(f"{name:32s} {tokens} code tokens in {seconds:6.1f} s = {tokens / seconds:6.0f} tokens/s "
-              f"({args.threads} thread(s), {args.windows} windows)")
+        print(
+            f"{name:32s} {tokens} code tokens in {seconds:6.1f} s = {tokens / seconds:6.0f} tokens/s "
+            f"({args.threads} thread(s), {args.windows} windows)"
+        )
 
 
 if __name__ == "__main__":

@@ -84,8 +84,8 @@ def load_scorer(probe: str | None):  # type: ignore[no-untyped-def]
     import torch
 
     from scoring.calibration import PlattCalibrator
-    from scoring.probe.features import WindowConfig
     from scoring.card import ProbeCard, ProbeConfig
+    from scoring.probe.features import WindowConfig
     from scoring.probe.span_probe import SpanProbe
     from scoring.probe.supervisor import load_supervisor, tokenizer_hash
 
@@ -126,12 +126,24 @@ def push_one_line(root: Path, amend: bool, text: str) -> None:
     repo.index.add(["module_4.py"])
     if amend:
         message = repo.head.commit.message
-        repo.git.commit("--amend", "-m", message, "--no-verify", env={"GIT_AUTHOR_NAME": "Ada",
-                        "GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_NAME": "Ada",
-                        "GIT_COMMITTER_EMAIL": "ada@example.com"})
+        repo.git.commit(
+            "--amend",
+            "-m",
+            message,
+            "--no-verify",
+            env={
+                "GIT_AUTHOR_NAME": "Ada",
+                "GIT_AUTHOR_EMAIL": "ada@example.com",
+                "GIT_COMMITTER_NAME": "Ada",
+                "GIT_COMMITTER_EMAIL": "ada@example.com",
+            },
+        )
     else:
-        repo.index.commit("Restart the total\n\nCo-authored-by: Claude <noreply@anthropic.com>", author=actor,
-                          committer=actor)
+        repo.index.commit(
+            "Restart the total\n\nCo-authored-by: Claude <noreply@anthropic.com>",
+            author=actor,
+            committer=actor,
+        )
 
 
 def child_review(scorer_kind: str, root: Path, probe: str | None, threads: int | None) -> dict[str, object]:
@@ -170,20 +182,31 @@ def child_review(scorer_kind: str, root: Path, probe: str | None, threads: int |
     outcome = review(snapshot, lambda: scorer, settings)
     done, cpu_done = time.perf_counter(), time.process_time()
     out: dict[str, object] = {
-        "scorer": kind, "coverage": outcome.coverage.line(), "load_s": loaded - started,
-        "snapshot_s": snapped - loaded, "review_s": done - snapped, "review_timings_s": outcome.timings_s,
-        "cpu_s": cpu_done - cpu_started, "scored_lines": outcome.coverage.scored_lines,
-        "peak_rss_mb": peak_rss_mb(), "load": load(),
+        "scorer": kind,
+        "coverage": outcome.coverage.line(),
+        "load_s": loaded - started,
+        "snapshot_s": snapped - loaded,
+        "review_s": done - snapped,
+        "review_timings_s": outcome.timings_s,
+        "cpu_s": cpu_done - cpu_started,
+        "scored_lines": outcome.coverage.scored_lines,
+        "peak_rss_mb": peak_rss_mb(),
+        "load": load(),
     }
     if scorer_kind != "probe":
         return out
     first = scorer.report
     out["first_tokens_forwarded"] = first.forwarded
     out["reread_share"] = first.reread_share
-    out["work"] = {k: getattr(first, k) for k in ("windows", "skipped", "cached", "forwarded", "prefix", "overlap", "needed")}
+    out["work"] = {
+        k: getattr(first, k)
+        for k in ("windows", "skipped", "cached", "forwarded", "prefix", "overlap", "needed")
+    }
     scorer.supervisor.forward = forward
-    for name, amend, line in (("amended", True, "    running = 0  # restart\n"),
-                              ("new_commit", False, "    running = 1  # restart\n")):
+    for name, amend, line in (
+        ("amended", True, "    running = 0  # restart\n"),
+        ("new_commit", False, "    running = 1  # restart\n"),
+    ):
         push_one_line(root, amend, line)
         snapshot = local_snapshot(root, "main", "feature")
         scorer.report = WorkReport()
@@ -198,13 +221,17 @@ def child_review(scorer_kind: str, root: Path, probe: str | None, threads: int |
     import torch
     from transformers import AutoModelForCausalLM
 
-    full = AutoModelForCausalLM.from_pretrained(scorer.supervisor.model.name_or_path, dtype=torch.float32).eval()
+    full = AutoModelForCausalLM.from_pretrained(
+        scorer.supervisor.model.name_or_path, dtype=torch.float32
+    ).eval()
     plain = time.perf_counter()
     with torch.inference_mode():
         for ids, mask in recorded:
             rows = max(1, 4096 // int(ids.shape[1]))  # type: ignore[attr-defined]
             for i in range(0, int(ids.shape[0]), rows):  # type: ignore[attr-defined]
-                full(input_ids=ids[i : i + rows], attention_mask=mask[i : i + rows], output_hidden_states=True)  # type: ignore[index]
+                full(
+                    input_ids=ids[i : i + rows], attention_mask=mask[i : i + rows], output_hidden_states=True
+                )  # type: ignore[index]
     out["plain_forward_s"] = time.perf_counter() - plain
     out["load_after_plain"] = load()
     return out
@@ -225,10 +252,16 @@ def cold_start(kind: str) -> dict[str, object]:
         "'rss': int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]) / 1024}))"
     )
     spawned = time.time()
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    return {"first_score_s": data["first"] - spawned, "torch_imported": data["torch"], "peak_rss_mb": data["rss"],
-            "load": load()}
+    return {
+        "first_score_s": data["first"] - spawned,
+        "torch_imported": data["torch"],
+        "peak_rss_mb": data["rss"],
+        "load": load(),
+    }
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,7 +272,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1000, help="AI-added lines in the PR")
     parser.add_argument("--scorer", choices=("pr", "probe", "both"), default="both")
     parser.add_argument("--probe", help="probe directory (default: the shipped probe, else an untrained one)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: the cores this process may use)")
+    parser.add_argument(
+        "--threads", type=int, help="torch CPU threads (default: the cores this process may use)"
+    )
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start processes")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--repo", help=argparse.SUPPRESS)
@@ -248,7 +283,9 @@ def main() -> None:
         print(json.dumps(child_review(args.child, Path(args.repo), args.probe, args.threads)))
         return
     kinds = ["pr", "probe"] if args.scorer == "both" else [args.scorer]
-    print(f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs, affinity {len(os.sched_getaffinity(0))}; {load()}")
+    print(
+        f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs, affinity {len(os.sched_getaffinity(0))}; {load()}"
+    )
     for kind in [] if args.no_cold else kinds:
         print(f"cold start, {kind}: {json.dumps(cold_start(kind))}", flush=True)
     for kind in kinds:
@@ -266,11 +303,15 @@ def main() -> None:
         print(f"review, {kind}: {json.dumps(figures, indent=1)}", flush=True)
         if kind == "probe":
             for name in ("amended", "new_commit"):
-                print(f"  re-review after a one-line push ({name}) / first review: "
-                      f"{figures[f're_review_{name}_tokens_forwarded'] / figures['first_tokens_forwarded']:.1%} of "
-                      f"the tokens, {figures[f're_review_{name}_s'] / figures['review_s']:.1%} of the wall")
-            print(f"  plain transformers forward of the same windows / redline's review: "
-                  f"{figures['plain_forward_s'] / figures['review_s']:.2f}x")
+                print(
+                    f"  re-review after a one-line push ({name}) / first review: "
+                    f"{figures[f're_review_{name}_tokens_forwarded'] / figures['first_tokens_forwarded']:.1%} of "
+                    f"the tokens, {figures[f're_review_{name}_s'] / figures['review_s']:.1%} of the wall"
+                )
+            print(
+                f"  plain transformers forward of the same windows / redline's review: "
+                f"{figures['plain_forward_s'] / figures['review_s']:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--probe", help="probe directory (default: the shipped probe)")
     args = parser.parse_args()
 
+    from scoring.card import ProbeConfig
     from scoring.probe.features import (
         STATISTICS,
         WindowConfig,
@@ -80,18 +81,19 @@ def main() -> None:
         plan_jobs,
         token_features,
     )
-    from scoring.card import ProbeConfig
     from scoring.probe.span_probe import DEFAULT_PROBE_DIR, load_probe
-    from scoring.static import STATIC_FEATURES
     from scoring.probe.supervisor import load_supervisor, set_threads
+    from scoring.static import STATIC_FEATURES
     from scoring.windows import tokenize
 
     _, card = load_probe(Path(args.probe) if args.probe else DEFAULT_PROBE_DIR)
     shipped = card.probe_config
     window = WindowConfig(**card.window)
     threads = set_threads()
-    print(f"{os.cpu_count()} CPUs, {threads} torch threads (affinity); probe {card.version}: layers "
-          f"{list(shipped.layers)}, LM head {needs_lm_head(shipped)}, extras {len(shipped.extra_features)}; {load()}")
+    print(
+        f"{os.cpu_count()} CPUs, {threads} torch threads (affinity); probe {card.version}: layers "
+        f"{list(shipped.layers)}, LM head {needs_lm_head(shipped)}, extras {len(shipped.extra_features)}; {load()}"
+    )
     gflops = gemm_gflops()
     print(f"fp32 GEMM: {gflops:.0f} GFLOP/s ({threads} threads)  [{load()}]")
 
@@ -110,21 +112,27 @@ def main() -> None:
     run_tokens = int(mask.sum())
     prefix = sum(j.prefix for j in jobs)
     context = float(np.mean([len(j.input_ids) for j in jobs])) / 2
-    print(f"text: {text.n_tokens} tokens, {lines} lines, in {len(jobs)} windows of <= {window.size} tokens; "
-          f"tokens run {run_tokens}: intent prefix {prefix} ({prefix / run_tokens:.1%}), overlap "
-          f"{sum(j.window.own_start - j.window.start for j in jobs)} "
-          f"({sum(j.window.own_start - j.window.start for j in jobs) / run_tokens:.1%}) re-read context")
+    print(
+        f"text: {text.n_tokens} tokens, {lines} lines, in {len(jobs)} windows of <= {window.size} tokens; "
+        f"tokens run {run_tokens}: intent prefix {prefix} ({prefix / run_tokens:.1%}), overlap "
+        f"{sum(j.window.own_start - j.window.start for j in jobs)} "
+        f"({sum(j.window.own_start - j.window.start for j in jobs) / run_tokens:.1%}) re-read context"
+    )
 
     def plain() -> None:
         with torch.inference_mode():
             for i in range(0, len(jobs), 4):
-                supervisor.model(input_ids=ids[i : i + 4], attention_mask=mask[i : i + 4], output_hidden_states=True)
+                supervisor.model(
+                    input_ids=ids[i : i + 4], attention_mask=mask[i : i + 4], output_hidden_states=True
+                )
 
     base_s = timed(plain)
     base_flops = run_tokens * flops_per_token(config, config.num_hidden_layers, context, lm_head=True)
-    print(f"baseline: transformers, {config.num_hidden_layers} layers + LM head, hidden states: "
-          f"{text.n_tokens / base_s:.0f} scored tokens/s, {base_flops / base_s / 1e9:.0f} GFLOP/s = "
-          f"{base_flops / base_s / 1e9 / gflops:.0%} of roofline  [{load()}]")
+    print(
+        f"baseline: transformers, {config.num_hidden_layers} layers + LM head, hidden states: "
+        f"{text.n_tokens / base_s:.0f} scored tokens/s, {base_flops / base_s / 1e9:.0f} GFLOP/s = "
+        f"{base_flops / base_s / 1e9 / gflops:.0%} of roofline  [{load()}]"
+    )
 
     def features(probe_config: ProbeConfig) -> float:
         return timed(lambda: token_features(supervisor, [text], [INTENT], probe_config, window, batch_size=8))
@@ -132,15 +140,19 @@ def main() -> None:
     ours_s = features(shipped)
     deepest = config.num_hidden_layers if needs_lm_head(shipped) else max(shipped.layers)
     ours_flops = run_tokens * flops_per_token(config, deepest, context, lm_head=needs_lm_head(shipped))
-    print(f"redline, shipped probe ({deepest} layers{' + LM head' if needs_lm_head(shipped) else ''} + "
-          f"static): {text.n_tokens / ours_s:.0f} scored tokens/s, {ours_flops / ours_s / 1e9:.0f} GFLOP/s = "
-          f"{ours_flops / ours_s / 1e9 / gflops:.0%} of roofline; baseline / redline = {base_s / ours_s:.2f}x  "
-          f"[{load()}]")
+    print(
+        f"redline, shipped probe ({deepest} layers{' + LM head' if needs_lm_head(shipped) else ''} + "
+        f"static): {text.n_tokens / ours_s:.0f} scored tokens/s, {ours_flops / ours_s / 1e9:.0f} GFLOP/s = "
+        f"{ours_flops / ours_s / 1e9 / gflops:.0%} of roofline; baseline / redline = {base_s / ours_s:.2f}x  "
+        f"[{load()}]"
+    )
 
     per_k = 1000 / lines * 1000  # seconds over this text -> ms per 1,000 lines
     families = {
         "layer 15 only (paper probe)": ProbeConfig(layers=(15,)),
-        f"layers up to {max(shipped.layers)} ({'+'.join(map(str, shipped.layers))})": ProbeConfig(layers=shipped.layers),
+        f"layers up to {max(shipped.layers)} ({'+'.join(map(str, shipped.layers))})": ProbeConfig(
+            layers=shipped.layers
+        ),
         "layers + LM head (surprisal, entropy: all 30 layers + head)": ProbeConfig(
             layers=shipped.layers, extra_features=("surprisal", "entropy")
         ),
@@ -152,9 +164,13 @@ def main() -> None:
     static = [n for n in shipped.extra_features if n in STATIC_FEATURES]
     static_s = timed(lambda: [STATIC_FEATURES[n](text) for n in static])
     print(f"  static features ({len(static)}: {', '.join(static[:4])}, ...): {static_s * per_k:.0f} ms")
-    head_only = timed(lambda: supervisor._token_statistics(torch.randn(1, 1024, config.hidden_size), ids[:1, :1024]))
-    print(f"  LM head alone (1,024 positions, chunks of 256): {head_only * 1000:.0f} ms "
-          f"= {head_only / 1024 * text.n_tokens * per_k:.0f} ms per 1,000 lines  [{load()}]")
+    head_only = timed(
+        lambda: supervisor._token_statistics(torch.randn(1, 1024, config.hidden_size), ids[:1, :1024])
+    )
+    print(
+        f"  LM head alone (1,024 positions, chunks of 256): {head_only * 1000:.0f} ms "
+        f"= {head_only / 1024 * text.n_tokens * per_k:.0f} ms per 1,000 lines  [{load()}]"
+    )
     print(f"statistics computed: {STATISTICS}")
 
 

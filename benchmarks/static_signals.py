@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from scoring.metrics import auc
-from scoring.static import FEATURES, STATIC_FEATURES, analyse
 from scoring.probe.supervisor import load_tokenizer
+from scoring.static import FEATURES, STATIC_FEATURES, analyse
 from scoring.windows import tokenize
 from training.data.dataset import load_dataset
 from training.probe.features import from_program
@@ -46,9 +46,11 @@ def main() -> None:
     analyses = [analyse.__wrapped__(item.text) for item in items]  # uncached: the real cost
     seconds = time.perf_counter() - started
     n_lines = sum(len(a.values["parses"]) for a in analyses)
-    print(f"{len(items)} labelled programs, {n_lines} lines: analyse {seconds:.2f} s "
-          f"({1000 * seconds / len(items):.2f} ms/program); parses {np.mean([a.parses for a in analyses]):.3f}, "
-          f"whole module {np.mean([a.whole_module for a in analyses]):.3f}")
+    print(
+        f"{len(items)} labelled programs, {n_lines} lines: analyse {seconds:.2f} s "
+        f"({1000 * seconds / len(items):.2f} ms/program); parses {np.mean([a.parses for a in analyses]):.3f}, "
+        f"whole module {np.mean([a.whole_module for a in analyses]):.3f}"
+    )
 
     tokenizer = load_tokenizer()
     texts = [tokenize(tokenizer, item.text) for item in items]
@@ -59,8 +61,10 @@ def main() -> None:
             STATIC_FEATURES[name](text)
     seconds = time.perf_counter() - started
     n_tokens = sum(t.n_tokens for t in texts)
-    print(f"all {len(FEATURES)} token features (parse included): {seconds:.2f} s for {n_tokens} tokens "
-          f"({n_tokens / seconds:,.0f} tokens/s)")
+    print(
+        f"all {len(FEATURES)} token features (parse included): {seconds:.2f} s for {n_tokens} tokens "
+        f"({n_tokens / seconds:,.0f} tokens/s)"
+    )
 
     def line_table(keep):  # type: ignore[no-untyped-def]
         values = {name: [] for name in (*FEATURES, REFERENCE, "fold")}
@@ -93,8 +97,12 @@ def main() -> None:
             on = values[name] > 0
             rate_on = y[on].mean() if on.any() else float("nan")
             rate_off = y[~on].mean() if (~on).any() else float("nan")
-            print(f"| {name} | {auc(values[name], y):.3f} | {on.mean():.3f} | {rate_on:.3f} | {rate_off:.3f} |")
-        print(f"| all static features, logistic regression, 5-fold by problem | {cross_validated_auc(values, y):.3f} |")
+            print(
+                f"| {name} | {auc(values[name], y):.3f} | {on.mean():.3f} | {rate_on:.3f} | {rate_off:.3f} |"
+            )
+        print(
+            f"| all static features, logistic regression, 5-fold by problem | {cross_validated_auc(values, y):.3f} |"
+        )
     wild()
 
 
@@ -103,8 +111,10 @@ def wild() -> None:
 
     examples = [e for e in load_wild() if e.path.endswith(".py")]
     results = [analyse(e.text) for e in examples]
-    print(f"\nin the wild: {len(examples)} .py windows; parse {np.mean([r.parses for r in results]):.3f}, "
-          f"as a whole module {np.mean([r.whole_module for r in results]):.3f}")
+    print(
+        f"\nin the wild: {len(examples)} .py windows; parse {np.mean([r.parses for r in results]):.3f}, "
+        f"as a whole module {np.mean([r.whole_module for r in results]):.3f}"
+    )
     values: dict[str, list[float]] = {n: [] for n in FEATURES}
     labels = []
     for example, result in zip(examples, results):

@@ -29,8 +29,11 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET = "load-test-secret"
-PAYLOAD = Path(os.environ.get("REDLINE_GITHUB_FIXTURES", REPO_ROOT.parent / "shared" / "github")) / "webhooks" / \
-    "pull_request.synchronize.json"
+PAYLOAD = (
+    Path(os.environ.get("REDLINE_GITHUB_FIXTURES", REPO_ROOT.parent / "shared" / "github"))
+    / "webhooks"
+    / "pull_request.synchronize.json"
+)
 
 
 def free_port() -> int:
@@ -74,24 +77,55 @@ def main() -> None:
         raise SystemExit("redis-server not found (apt-get install redis-server)")
     work = Path(tempfile.mkdtemp(prefix="redline-load-"))
     redis_port, web_port = free_port(), free_port()
-    processes = [subprocess.Popen([redis_bin, "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(work),
-                                   "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)]
-    env = {**os.environ, "REDLINE_WEBHOOK_SECRET": SECRET, "REDLINE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-           "REDLINE_DATABASE_URL": f"sqlite:///{work / 'redline.db'}"}
-    processes.append(subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(web_port),
-                                       "--log-level", "warning"], env=env, cwd=REPO_ROOT))
+    processes = [
+        subprocess.Popen(
+            [
+                redis_bin,
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(work),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+    ]
+    env = {
+        **os.environ,
+        "REDLINE_WEBHOOK_SECRET": SECRET,
+        "REDLINE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "REDLINE_DATABASE_URL": f"sqlite:///{work / 'redline.db'}",
+    }
+    processes.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", str(web_port), "--log-level", "warning"],
+            env=env,
+            cwd=REPO_ROOT,
+        )
+    )
     try:
         url = f"http://127.0.0.1:{web_port}"
         wait_for(url + "/healthz")
         items = deliveries(args.deliveries)
         session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=args.concurrency, pool_maxsize=args.concurrency)
+        adapter = requests.adapters.HTTPAdapter(
+            pool_connections=args.concurrency, pool_maxsize=args.concurrency
+        )
         session.mount("http://", adapter)
 
         def send(item: tuple[str, bytes]) -> tuple[int, float]:
             delivery, body = item
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
-                       "X-GitHub-Delivery": delivery, "X-Hub-Signature-256": signature(SECRET, body)}
+            headers = {
+                "Content-Type": "application/json",
+                "X-GitHub-Event": "pull_request",
+                "X-GitHub-Delivery": delivery,
+                "X-Hub-Signature-256": signature(SECRET, body),
+            }
             started = time.perf_counter()
             try:
                 status = session.post(url + "/webhook", data=body, headers=headers, timeout=30).status_code
@@ -114,7 +148,9 @@ def main() -> None:
         print(f"tasks in the review queue {queued}")
         print(f"lost deliveries          {len(items) - queued}  (sent but not queued)")
         print(f"throughput               {len(items) / elapsed:.0f} deliveries/s ({elapsed:.2f} s)")
-        print(f"latency ms               p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {latencies_ms[-1]:.1f}")
+        print(
+            f"latency ms               p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {latencies_ms[-1]:.1f}"
+        )
     finally:
         for process in reversed(processes):
             process.terminate()

@@ -23,8 +23,8 @@ from scoring.cache import cache_root
 from scoring.probe.span_probe import DEFAULT_PROBE_DIR
 from scoring.probe.supervisor import load_supervisor
 from training.probe.experiment import load_shipped
-from training.wild.supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
 from training.wild.loro_report import with_supervisor_block
+from training.wild.supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
 from training.wild.table import load_table
 
 
@@ -43,22 +43,36 @@ def main() -> None:
     parser.add_argument("--wild-dir", type=Path, default=None, help="wild data directory (default: data dir)")
     parser.add_argument("--probe", type=Path, default=DEFAULT_PROBE_DIR, help="the MIAP probe run zero-shot")
     parser.add_argument("--out", type=Path, default=Path("/tmp/supervisor_section.md"))
-    parser.add_argument("--docs", type=Path, default=Path(__file__).resolve().parents[1] / "docs",
-                        help="the docs folder whose evaluation.md receives the section")
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "docs",
+        help="the docs folder whose evaluation.md receives the section",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
     table = load_table(args.wild_dir, cache_dir=cache_root() / "wild")
     sample = sample_commits(args.wild_dir, args.commits, args.seed)
-    print(f"{len(table.repos)} repositories; sample: {args.commits} commits per repository, {len(sample)} "
-          f"files, {sum(len(s.added) for s in sample):,} added lines", flush=True)
+    print(
+        f"{len(table.repos)} repositories; sample: {args.commits} commits per repository, {len(sample)} "
+        f"files, {sum(len(s.added) for s in sample):,} added lines",
+        flush=True,
+    )
     supervisor = load_supervisor(None, lm_head=True)
     shipped = load_shipped(args.probe, supervisor)
     if shipped is None:
         raise SystemExit(f"no probe trained on this supervisor in {args.probe}")
     load_before = _load()
-    result, _ = run(table, sample, supervisor, shipped.probe, args.commits, load=load_before,
-                    progress=lambda message: print(message, flush=True))
+    result, _ = run(
+        table,
+        sample,
+        supervisor,
+        shipped.probe,
+        args.commits,
+        load=load_before,
+        progress=lambda message: print(message, flush=True),
+    )
     result.cost["load"] = f"{load_before} (start of the pass), {_load()} (end)"
 
     labels = list(result.auc)

@@ -31,12 +31,16 @@ from tests.app.deliveries import WEBHOOK_SECRET, pr_delivery, send  # noqa: E402
 from tests.app.github_app import APP_SLUG, REPO, add_ai_pull, private_key_pem  # noqa: E402
 from tests.fakes import FakeGitHub  # noqa: E402
 
-FUNCTION = "def total_{k}(values):\n    running = 0\n    for value in values:\n        running += value * {k}\n" \
+FUNCTION = (
+    "def total_{k}(values):\n    running = 0\n    for value in values:\n        running += value * {k}\n"
     "    return running\n\n"
+)
 
 
 def code(lines: int, seed: int) -> str:
-    rows = "".join(FUNCTION.format(k=seed * 1000 + k) for k in range(lines // 6 + 1)).splitlines(keepends=True)
+    rows = "".join(FUNCTION.format(k=seed * 1000 + k) for k in range(lines // 6 + 1)).splitlines(
+        keepends=True
+    )
     return "".join(rows[:lines])
 
 
@@ -52,13 +56,20 @@ def main() -> None:
     args = parser.parse_args()
     from fastapi.testclient import TestClient
 
-    with tempfile.TemporaryDirectory() as tmp, redis_server(Path(tmp)) as (redis_url, _), \
-            FakeGitHub(login=f"{APP_SLUG}[bot]") as github:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        redis_server(Path(tmp)) as (redis_url, _),
+        FakeGitHub(login=f"{APP_SLUG}[bot]") as github,
+    ):
         env = {
-            "REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET, "REDLINE_APP_ID": "82994",
-            "REDLINE_APP_PRIVATE_KEY": private_key_pem(), "REDLINE_GITHUB_API_URL": github.base_url,
-            "REDLINE_GITHUB_THROTTLE": "false", "REDLINE_DATABASE_URL": f"sqlite:///{Path(tmp) / 'redline.db'}",
-            "REDLINE_REDIS_URL": redis_url, "REDLINE_TASK_TIME_LIMIT_S": "300",
+            "REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "REDLINE_APP_ID": "82994",
+            "REDLINE_APP_PRIVATE_KEY": private_key_pem(),
+            "REDLINE_GITHUB_API_URL": github.base_url,
+            "REDLINE_GITHUB_THROTTLE": "false",
+            "REDLINE_DATABASE_URL": f"sqlite:///{Path(tmp) / 'redline.db'}",
+            "REDLINE_REDIS_URL": redis_url,
+            "REDLINE_TASK_TIME_LIMIT_S": "300",
             "REDLINE_REPORT_DIR": str(Path(tmp) / "reports"),
         }
         settings = AppSettings.from_env(env)
@@ -76,8 +87,12 @@ def main() -> None:
                 add_ai_pull(github, number, head, code(args.lines, number))
                 keys.append(ReviewKey(REPO, number, head))
             for key in keys:
-                assert send(client, "pull_request", pr_delivery("pull_request.opened", key.number, key.head_sha)
-                            ).status_code == 202
+                assert (
+                    send(
+                        client, "pull_request", pr_delivery("pull_request.opened", key.number, key.head_sha)
+                    ).status_code
+                    == 202
+                )
             return keys
 
         def wait(keys: list[ReviewKey], timeout_s: float, pool: Workers) -> None:
@@ -98,8 +113,11 @@ def main() -> None:
                 seconds = time.monotonic() - started
             finally:
                 pool.stop_all()
-            print(f"{count} worker process(es): {args.pulls} reviews in {seconds:.1f} s = "
-                  f"{args.pulls / seconds * 60:.0f} reviews/min  [{load()}]", flush=True)
+            print(
+                f"{count} worker process(es): {args.pulls} reviews in {seconds:.1f} s = "
+                f"{args.pulls / seconds * 60:.0f} reviews/min  [{load()}]",
+                flush=True,
+            )
         store.close()
 
 

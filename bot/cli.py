@@ -31,7 +31,9 @@ COMMANDS: tuple[Entry, ...] = (
     ),
     Entry("score", "bot.commands.score", "score", REVIEW, "Score every line of a file with the probe."),
     Entry("prior", "training.cli", "prior_command", REVIEW, "Estimate the share of AI lines people edit."),
-    Entry("learn", "bot.commands.learn", "learn", REVIEW, "Fit this repository's own model from its AI commits."),
+    Entry(
+        "learn", "bot.commands.learn", "learn", REVIEW, "Fit this repository's own model from its AI commits."
+    ),
     Entry("serve", "bot.commands.app", "serve", APP, "Run the webhook endpoint."),
     Entry("worker", "bot.commands.app", "worker", APP, "Run a Celery worker: reviews, outcomes, reports."),
     Entry("report", "bot.commands.app", "report", APP, "Build the weekly calibration report now."),
@@ -77,7 +79,7 @@ class RedlineGroup(click.Group):
             raise UserError(str(error)) from error
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as error:  # noqa: BLE001 - the last boundary before a user's terminal
+        except Exception as error:
             if os.environ.get("REDLINE_DEBUG"):
                 raise
             raise UserError(

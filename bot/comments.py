@@ -51,7 +51,9 @@ class Coverage:
             files_scored=len({ln.path for ln in scored}),
             human_lines=sum(ln.status is LineStatus.NOT_AI for ln in lines),
             skipped=tuple(sorted(skipped.items())),
-            untrained_languages=tuple(sorted({ln.untrained_language for ln in scored if ln.untrained_language})),
+            untrained_languages=tuple(
+                sorted({ln.untrained_language for ln in scored if ln.untrained_language})
+            ),
         )
 
     def line(self) -> str:
@@ -123,8 +125,10 @@ def in_hundred(probability: float) -> str:
 
 def meaning(probability: float) -> str:
     """One sentence: what the probability is a probability of, as a frequency."""
-    return (f"{in_hundred(probability).capitalize()} AI-written lines that score like this have their content "
-            f"changed by a person within 90 days ({TARGET_EXCLUDES}).")
+    return (
+        f"{in_hundred(probability).capitalize()} AI-written lines that score like this have their content "
+        f"changed by a person within 90 days ({TARGET_EXCLUDES})."
+    )
 
 
 def comment_body(finding: LineScore, fp: str, docs_url: str, probe_version: str) -> str:

@@ -15,7 +15,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from scoring.attribution import DEFAULT_BRANCH_PREFIXES, DEFAULT_LABELS, DetectMode, Rules
-from scoring.decisions import DEFAULT_COMMENT_THRESHOLD, DEFAULT_GATE_THRESHOLD, DEFAULT_MAX_COMMENTS, Thresholds
+from scoring.decisions import (
+    DEFAULT_COMMENT_THRESHOLD,
+    DEFAULT_GATE_THRESHOLD,
+    DEFAULT_MAX_COMMENTS,
+    Thresholds,
+)
 from scoring.errors import ConfigError
 
 CONFIG_PATH = ".github/redline.yml"
@@ -105,12 +110,15 @@ class Settings(_Section):
     calibration: CalibrationSettings = CalibrationSettings()
     report: ReportSettings = ReportSettings()
 
-    def decision_thresholds(self, card_comment_threshold: float | None = None,
-                            card_gate_threshold: float | None = None) -> Thresholds:
+    def decision_thresholds(
+        self, card_comment_threshold: float | None = None, card_gate_threshold: float | None = None
+    ) -> Thresholds:
         """The decision knobs; an unset threshold falls back to the model card's, then to the built-in default."""
         comment, gate = self.thresholds.comment, self.thresholds.gate
         if comment is None:
-            comment = card_comment_threshold if card_comment_threshold is not None else DEFAULT_COMMENT_THRESHOLD
+            comment = (
+                card_comment_threshold if card_comment_threshold is not None else DEFAULT_COMMENT_THRESHOLD
+            )
         if gate is None:
             gate = card_gate_threshold if card_gate_threshold is not None else DEFAULT_GATE_THRESHOLD
         return Thresholds(comment=comment, gate=gate, max_comments=self.comments.max)
@@ -231,7 +239,7 @@ def _parse_yaml(config_text: str | None) -> dict[str, Any]:
     if config_text is None or not config_text.strip():
         return {}
     try:
-        data = yaml.load(config_text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(config_text, Loader=_StrictLoader)
     except yaml.YAMLError as error:
         raise ConfigError(_clip(f"{CONFIG_PATH} is not valid YAML: {error}", MAX_ERROR_CHARS)) from None
     if data is None:

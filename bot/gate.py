@@ -23,8 +23,14 @@ EXIT_GATE_FAILED = 1
 EXIT_ERROR = 2
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "reviewed: the gate passed, or is neutral (redline could not score; the reason is printed)"),
-    (EXIT_GATE_FAILED, "the gate failed: an AI-written hunk reached the gate threshold (0 with --no-fail-on-gate)"),
-    (EXIT_ERROR, "nothing was reviewed: a usage error or redline's own (no repository, unknown ref, bad config)"),
+    (
+        EXIT_GATE_FAILED,
+        "the gate failed: an AI-written hunk reached the gate threshold (0 with --no-fail-on-gate)",
+    ),
+    (
+        EXIT_ERROR,
+        "nothing was reviewed: a usage error or redline's own (no repository, unknown ref, bad config)",
+    ),
 )
 
 
@@ -45,9 +51,7 @@ def decide(
     """Line verdicts and the gate for one review; the override label (default `redline:accept-risk`)
     on the PR accepts the risk."""
     override = settings.gate.override_label.lower() in {label.lower() for label in labels}
-    return decide_all(
-        lines, hunks, knobs, gate_enabled=settings.gate.enabled, override=override, error=error
-    )
+    return decide_all(lines, hunks, knobs, gate_enabled=settings.gate.enabled, override=override, error=error)
 
 
 def title(gate: GateDecision) -> str:

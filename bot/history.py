@@ -57,7 +57,12 @@ _GIT_TIMEOUT_S = 300
 # A user's or repository's config must not change what is measured: log.follow would turn a one-path log
 # into --follow, and signatures would start gpg for every commit. Paths with glob characters are paths.
 _GIT_CONFIG = (
-    "-c", "core.quotePath=false", "-c", "log.follow=false", "-c", "log.showSignature=false",
+    "-c",
+    "core.quotePath=false",
+    "-c",
+    "log.follow=false",
+    "-c",
+    "log.showSignature=false",
     "--literal-pathspecs",
 )
 
@@ -71,7 +76,11 @@ def _git(repo: Path, *args: str) -> bytes:
     try:
         done = subprocess.run(
             ["git", "-C", str(repo), *_GIT_CONFIG, *args],
-            capture_output=True, stdin=subprocess.DEVNULL, env=env, timeout=_GIT_TIMEOUT_S, check=False,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=_GIT_TIMEOUT_S,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise _GitFailed(f"git {args[0]}: {error}") from error
@@ -195,8 +204,16 @@ def _file_commits(repo: Path, parent: str, pre_path: str, t: float) -> tuple[int
     """(commits in 90 days, commits in 365 days, distinct author emails in 365 days) of pre_path."""
     year, quarter = t - 365 * DAY_S, t - 90 * DAY_S
     raw = _git(
-        repo, "log", "-z", "--full-history", "--no-merges", f"--max-age={math.ceil(year)}",
-        "--format=%ct%n%ae", parent, "--", pre_path,
+        repo,
+        "log",
+        "-z",
+        "--full-history",
+        "--no-merges",
+        f"--max-age={math.ceil(year)}",
+        "--format=%ct%n%ae",
+        parent,
+        "--",
+        pre_path,
     )
     times: list[int] = []
     emails: set[str] = set()
@@ -212,8 +229,15 @@ def _file_commits(repo: Path, parent: str, pre_path: str, t: float) -> tuple[int
 
 def _file_added_at(repo: Path, parent: str, pre_path: str) -> int | None:
     raw = _git(
-        repo, "log", "--full-history", "--diff-filter=A", "--no-renames", "--format=%ct", parent,
-        "--", pre_path,
+        repo,
+        "log",
+        "--full-history",
+        "--diff-filter=A",
+        "--no-renames",
+        "--format=%ct",
+        parent,
+        "--",
+        pre_path,
     )
     stamps = [int(s) for s in raw.split()]
     return min(stamps) if stamps else None

@@ -25,7 +25,6 @@ from bot.snapshot import Snapshot, github_config_text, github_snapshot
 from scoring.errors import ConfigError, GitHubError, GitHubResponseError
 from scoring.registry import ScorerProtocol
 
-
 CONFIG_DOCS_URL = "https://github.com/redline-review/redline/blob/main/docs/configuration.md"
 
 
@@ -49,7 +48,9 @@ class PullContext:
     existing: tuple[ExistingComment, ...]
 
 
-def fetch_pull(client: GitHubClient, repo: str, number: int, head_sha: str | None = None) -> PullContext | None:
+def fetch_pull(
+    client: GitHubClient, repo: str, number: int, head_sha: str | None = None
+) -> PullContext | None:
     """The PR's context; None when `head_sha` is given and the PR's head has moved on."""
     pull = pulls.get_pull(client, repo, number)
     if head_sha is not None and pull.head_sha != head_sha:
@@ -68,8 +69,15 @@ def post_neutral(client: GitHubClient, repo: str, head_sha: str, why: str, summa
     """A neutral `redline` check run saying why there is no review, so a required check does not wait
     forever. Best effort: the reason given is the error to report, not a failure to post it."""
     with contextlib.suppress(GitHubError):
-        checks.create_check_run(client, repo, name=CHECK_NAME, head_sha=head_sha, conclusion="neutral",
-                                title=f"redline did not review: {why}", summary=summary)
+        checks.create_check_run(
+            client,
+            repo,
+            name=CHECK_NAME,
+            head_sha=head_sha,
+            conclusion="neutral",
+            title=f"redline did not review: {why}",
+            summary=summary,
+        )
 
 
 def _no_reporters(settings: Settings) -> Sequence[Reporter]:
@@ -100,20 +108,31 @@ def review_pull(
         context = fetch_pull(client, repo, number, head_sha)
     except RepositoryConfigError as error:
         if check_run:
-            post_neutral(client, repo, error.head_sha, f"invalid {CONFIG_PATH}",
-                         f"{error}\n\nFix `{CONFIG_PATH}` on `{error.branch}` (the default branch); every key "
-                         f"and its default: {CONFIG_DOCS_URL}. The next push is reviewed with the fixed file.")
+            post_neutral(
+                client,
+                repo,
+                error.head_sha,
+                f"invalid {CONFIG_PATH}",
+                f"{error}\n\nFix `{CONFIG_PATH}` on `{error.branch}` (the default branch); every key "
+                f"and its default: {CONFIG_DOCS_URL}. The next push is reviewed with the fixed file.",
+            )
         raise
     except GitHubResponseError as error:  # asking again gets the same answer: say so on the PR
         if check_run and head_sha is not None:
-            post_neutral(client, repo, head_sha, "GitHub's answer could not be read",
-                         f"{error}\n\nThe next push is reviewed again.")
+            post_neutral(
+                client,
+                repo,
+                head_sha,
+                "GitHub's answer could not be read",
+                f"{error}\n\nThe next push is reviewed again.",
+            )
         raise
     if context is None:
         return None
     settings = context.settings
     reporters: list[Reporter] = [
-        *more_reporters(settings), PullRequestReviewReporter(client, repo, number, context.snapshot.files)
+        *more_reporters(settings),
+        PullRequestReviewReporter(client, repo, number, context.snapshot.files),
     ]
     if check_run:
         reporters.append(CheckRunReporter(client, repo, key=check_run_key))

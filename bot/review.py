@@ -101,30 +101,59 @@ def review(
     history = histories(snapshot, selected) if scorer is not None and scorer.reads_history else {}
     context = ChangeContext.of(selected, history, settings.model.repo_edit_rate)
     scored = score(
-        selected, snapshot.files, snapshot.texts, scorer, intents(snapshot, attributions),
-        error=error, time_budget_s=time_budget_s, elapsed=lambda: clock() - started, progress=progress,
+        selected,
+        snapshot.files,
+        snapshot.texts,
+        scorer,
+        intents(snapshot, attributions),
+        error=error,
+        time_budget_s=time_budget_s,
+        elapsed=lambda: clock() - started,
+        progress=progress,
         context=context,
     )
     timings["score_s"] = clock() - started - timings["load_s"]
 
     knobs = gate_rules.thresholds(settings, card)
-    decision = gate_rules.decide(scored.lines, scored.hunks, settings, knobs, snapshot.pull.labels, scored.error)
+    decision = gate_rules.decide(
+        scored.lines, scored.hunks, settings, knobs, snapshot.pull.labels, scored.error
+    )
     coverage = Coverage.of(snapshot.files, scored.lines)
     probe_version = scorer.probe_version if scorer is not None else NO_PROBE
     review_plan = plan(
-        decision, existing, bot_login=bot_login, probe_version=probe_version, coverage=coverage,
-        head_sha=snapshot.head_sha, docs_url=settings.comments.docs_url,
+        decision,
+        existing,
+        bot_login=bot_login,
+        probe_version=probe_version,
+        coverage=coverage,
+        head_sha=snapshot.head_sha,
+        docs_url=settings.comments.docs_url,
     )
     timings["total_s"] = clock() - started
 
     outcome = ReviewOutcome(
-        snapshot.source, snapshot.head_sha, probe_version,
+        snapshot.source,
+        snapshot.head_sha,
+        probe_version,
         scorer.fingerprint if scorer is not None else NO_PROBE,
         scorer.calibration if scorer is not None else CalibrationSource.SHIPPED,
-        scored.lines, scored.hunks, decision, coverage, review_plan, scored.error, (), timings,
+        scored.lines,
+        scored.hunks,
+        decision,
+        coverage,
+        review_plan,
+        scored.error,
+        (),
+        timings,
     )
-    log.info("review %s: %s; gate %s; %d comments; %.1f s", snapshot.source, coverage.line(),
-             decision.gate.conclusion.value, len(review_plan.new), timings["total_s"])
+    log.info(
+        "review %s: %s; gate %s; %d comments; %.1f s",
+        snapshot.source,
+        coverage.line(),
+        decision.gate.conclusion.value,
+        len(review_plan.new),
+        timings["total_s"],
+    )
     return _report(outcome, reporters)
 
 
@@ -153,7 +182,9 @@ def _report(outcome: ReviewOutcome, reporters: Sequence[Reporter]) -> ReviewOutc
             log.warning("reporter %s failed: %s", type(reporter).__name__, failure)
             errors.append(f"{type(reporter).__name__}: {failure}")
             retryable = retryable or (isinstance(failure, GitHubError) and failure.transient)
-    return replace(outcome, reporter_errors=tuple(errors), reporter_retryable=retryable) if errors else outcome
+    return (
+        replace(outcome, reporter_errors=tuple(errors), reporter_retryable=retryable) if errors else outcome
+    )
 
 
 def intents(snapshot: Snapshot, attributions: dict[tuple[str, int], Attribution]) -> dict[str, str]:

@@ -10,8 +10,20 @@ import enum
 from collections.abc import Callable
 
 from sqlalchemy import (
-    BigInteger, Boolean, Connection, DateTime, Float, ForeignKey, Integer, String, Text,
-    UniqueConstraint, func, insert, inspect, select,
+    BigInteger,
+    Boolean,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    inspect,
+    select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -107,7 +119,9 @@ class ScoredLineRow(Base):
     logit: Mapped[float | None] = mapped_column(Float, nullable=True)
     probe_version: Mapped[str] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(200))
-    calibration: Mapped[str] = mapped_column(String(32))  # "shipped" or "repository": which made `probability`
+    calibration: Mapped[str] = mapped_column(
+        String(32)
+    )  # "shipped" or "repository": which made `probability`
     commented: Mapped[bool] = mapped_column(Boolean)
 
 
@@ -156,7 +170,9 @@ class RepositoryModelRow(Base):
     __tablename__ = "repository_models"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
-    version: Mapped[str] = mapped_column(String(400))  # the model card's version, stored with each scored line
+    version: Mapped[str] = mapped_column(
+        String(400)
+    )  # the model card's version, stored with each scored line
     model: Mapped[str] = mapped_column(Text)  # the PR model's JSON (scoring.pr_model's to_dict)
     n_lines: Mapped[int] = mapped_column(Integer)
     positives: Mapped[int] = mapped_column(Integer)
@@ -188,7 +204,9 @@ def _add_after_merge_fates_v2(connection: Connection) -> None:
     for column in OutcomeRow.__table__.columns:
         if column.name.startswith("after_") and column.name not in present:
             kind = column.type.compile(dialect=connection.dialect)
-            connection.exec_driver_sql(f"ALTER TABLE {OutcomeRow.__tablename__} ADD COLUMN {column.name} {kind}")
+            connection.exec_driver_sql(
+                f"ALTER TABLE {OutcomeRow.__tablename__} ADD COLUMN {column.name} {kind}"
+            )
 
 
 def _widen_numbers_v3(connection: Connection) -> None:
@@ -211,7 +229,11 @@ def _add_repository_models_v4(connection: Connection) -> None:
 # Append-only: a shipped migration is never edited. A schema change edits the models above AND appends
 # a migration that takes a version-(n-1) database there (tests/app/test_store.py compares the two).
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
-    _create_v1, _add_after_merge_fates_v2, _widen_numbers_v3, _add_repository_models_v4)
+    _create_v1,
+    _add_after_merge_fates_v2,
+    _widen_numbers_v3,
+    _add_repository_models_v4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -226,7 +248,8 @@ def migrate(engine: Engine) -> int:
         raise ConfigError(
             f"the database has redline's tables ({', '.join(found)}) but no schema version: it was made by a "
             "redline older than versioned migrations, which cannot bring it up to date; move it aside (or "
-            "point REDLINE_DATABASE_URL at a new database) and let redline create a fresh one")
+            "point REDLINE_DATABASE_URL at a new database) and let redline create a fresh one"
+        )
     SchemaVersionRow.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
     with engine.begin() as connection:
         current = connection.scalar(select(func.max(SchemaVersionRow.version))) or 0

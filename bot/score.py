@@ -31,8 +31,12 @@ class ChangeContext:
     prior: float | None = None
 
     @classmethod
-    def of(cls, lines: Sequence[LineScore], histories: Mapping[str, FileHistory | None] | None = None,
-           prior: float | None = None) -> ChangeContext:
+    def of(
+        cls,
+        lines: Sequence[LineScore],
+        histories: Mapping[str, FileHistory | None] | None = None,
+        prior: float | None = None,
+    ) -> ChangeContext:
         chosen = [ln for ln in lines if ln.status is LineStatus.TO_SCORE]
         return cls(ChangeSize(len({ln.path for ln in chosen}), len(chosen)), histories or {}, prior)
 
@@ -85,7 +89,9 @@ def score(
             continue
         try:
             change = FileChange(diffs[path], context.size, context.histories.get(path), context.prior)
-            file_scored, file_hunks = _score_file(scorer, change, texts.get(path), file_lines, intents.get(path, ""))
+            file_scored, file_hunks = _score_file(
+                scorer, change, texts.get(path), file_lines, intents.get(path, "")
+            )
         except RedlineError as failure:
             settled += _unscored(file_lines, f"scoring failed: {failure}")
             continue
@@ -120,7 +126,10 @@ def _score_file(
     spans = [Span.lines(n) for n in chosen] + [Span.lines(a, b) for a, b in ranges]
     scores = scorer.score(text, spans, intent=intent or None, mode=CalibrationMode.PR, change=change)
     by_line = dict(zip(chosen, scores[: len(chosen)], strict=True))
-    hunks = [ScoredHunk(f.path, a, b, s.probability) for (a, b), s in zip(ranges, scores[len(chosen) :], strict=True)]
+    hunks = [
+        ScoredHunk(f.path, a, b, s.probability)
+        for (a, b), s in zip(ranges, scores[len(chosen) :], strict=True)
+    ]
     out = []
     for ln in lines:
         s = by_line.get(ln.line) if ln.status is LineStatus.TO_SCORE else None
@@ -132,6 +141,14 @@ def _score_file(
             out.append(replace(ln, status=LineStatus.NO_TOKENS))
         else:
             hunk = next((h for h in hunks if h.start <= ln.line <= h.end), None)
-            out.append(replace(ln, status=LineStatus.SCORED, probability=s.probability, logit=s.logit, hunk=hunk,
-                               reasons=s.reasons))
+            out.append(
+                replace(
+                    ln,
+                    status=LineStatus.SCORED,
+                    probability=s.probability,
+                    logit=s.logit,
+                    hunk=hunk,
+                    reasons=s.reasons,
+                )
+            )
     return out, hunks

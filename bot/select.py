@@ -110,8 +110,14 @@ def select(
                 status = LineStatus.TO_SCORE if attribution.ai else LineStatus.NOT_AI
             lines.append(
                 LineScore(
-                    f.path, n, text=added.text, ai=attribution.ai, why=attribution.reason, status=status,
-                    reason=reason or "", untrained_language=untrained,
+                    f.path,
+                    n,
+                    text=added.text,
+                    ai=attribution.ai,
+                    why=attribution.reason,
+                    status=status,
+                    reason=reason or "",
+                    untrained_language=untrained,
                 )
             )
     return tuple(lines)

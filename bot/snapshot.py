@@ -230,8 +230,13 @@ def github_snapshot(
     """
     repo, number = pr.repo, pr.number
     files = tuple(
-        _file_diff(f.filename, f.patch, status=f.status, previous_path=f.previous_filename,
-                   max_added_lines=max_added_lines)
+        _file_diff(
+            f.filename,
+            f.patch,
+            status=f.status,
+            previous_path=f.previous_filename,
+            max_added_lines=max_added_lines,
+        )
         for f in pulls.list_files(client, repo, number)
     )
     commits = tuple(

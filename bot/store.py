@@ -14,21 +14,31 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from sqlalchemy import Connection, and_, create_engine, event, func, or_, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.feedback.types import AfterMerge, Fate, GateRecord, OutcomeLine
 from bot.schema import (
-    CalibrationRow, DeliveryRow, InstallationRow, OutcomeRow, PullRequestRow, RepositoryModelRow, RepositoryRow,
-    ReportIssueRow, ReviewRow, ReviewStatus, ScoredLineRow, migrate, utcnow,
+    CalibrationRow,
+    DeliveryRow,
+    InstallationRow,
+    OutcomeRow,
+    PullRequestRow,
+    ReportIssueRow,
+    RepositoryModelRow,
+    RepositoryRow,
+    ReviewRow,
+    ReviewStatus,
+    ScoredLineRow,
+    migrate,
+    utcnow,
 )
 from scoring import target
 from scoring.errors import ConfigError, RedlineError
@@ -123,8 +133,9 @@ class ReviewRecord:
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (a task's retry carries it while the database is down); NaN becomes null."""
         data = dataclasses.asdict(self)
-        data["lines"] = [{k: _finite(v) if isinstance(v, float) else v for k, v in ln.items()}
-                         for ln in data["lines"]]
+        data["lines"] = [
+            {k: _finite(v) if isinstance(v, float) else v for k, v in ln.items()} for ln in data["lines"]
+        ]
         return data
 
     @classmethod
@@ -179,8 +190,11 @@ class Store:
         url = url or default_database_url()
         try:
             sqlite = make_url(url).get_backend_name() == "sqlite"
-            engine = create_engine(url, **_engine_options(make_url(url).get_dialect().driver, sqlite, timeout_s),
-                                   pool_pre_ping=not sqlite)
+            engine = create_engine(
+                url,
+                **_engine_options(make_url(url).get_dialect().driver, sqlite, timeout_s),
+                pool_pre_ping=not sqlite,
+            )
             if sqlite:
                 event.listen(engine, "connect", _sqlite_connect)
                 event.listen(engine, "begin", _sqlite_begin)
@@ -196,9 +210,8 @@ class Store:
 
     def ping(self) -> None:
         """Raise StoreUnavailable if the database cannot be reached."""
-        with _unavailable_as_error():
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("SELECT 1")
+        with _unavailable_as_error(), self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -218,7 +231,11 @@ class Store:
         """Remember a delivery; False when it was seen before (a redelivery to ignore)."""
         try:
             with self._transaction() as s:
-                s.add(DeliveryRow(delivery_id=delivery_id, event=event_name, action=action, received_at=utcnow()))
+                s.add(
+                    DeliveryRow(
+                        delivery_id=delivery_id, event=event_name, action=action, received_at=utcnow()
+                    )
+                )
         except IntegrityError:
             return False
         return True
@@ -238,8 +255,11 @@ class Store:
             row = s.get(InstallationRow, installation_id)
             if row is not None:
                 row.deleted_at = utcnow()
-            s.execute(update(RepositoryRow).where(RepositoryRow.installation_id == installation_id)
-                      .values(active=False))
+            s.execute(
+                update(RepositoryRow)
+                .where(RepositoryRow.installation_id == installation_id)
+                .values(active=False)
+            )
 
     def set_repositories_active(self, installation_id: int, repos: Sequence[str], active: bool) -> None:
         with self._transaction() as s:
@@ -249,13 +269,18 @@ class Store:
     def active_repositories(self) -> list[tuple[str, int | None]]:
         """(full name, installation id) of every repository the App is installed on."""
         with self._transaction() as s:
-            rows = s.execute(select(RepositoryRow.full_name, RepositoryRow.installation_id)
-                             .where(RepositoryRow.active).order_by(RepositoryRow.full_name))
+            rows = s.execute(
+                select(RepositoryRow.full_name, RepositoryRow.installation_id)
+                .where(RepositoryRow.active)
+                .order_by(RepositoryRow.full_name)
+            )
             return [(name, inst) for name, inst in rows]
 
     # -- reviews ----------------------------------------------------------------------------------------
 
-    def claim_review(self, key: ReviewKey, task_id: str, lease_s: float, installation_id: int | None = None) -> Claim:
+    def claim_review(
+        self, key: ReviewKey, task_id: str, lease_s: float, installation_id: int | None = None
+    ) -> Claim:
         """Take the right to run the review of `key`.
 
         DONE if it already finished (a repeated task must not post twice); BUSY if another task holds
@@ -270,9 +295,17 @@ class Store:
                     row = self._find_review(s, key)
                     if row is None:
                         pr = self._pull_request(s, key.repo, key.number, installation_id)
-                        s.add(ReviewRow(pull_request_id=pr.id, head_sha=key.head_sha, task_id=task_id,
-                                        status=ReviewStatus.RUNNING, attempts=1, created_at=now,
-                                        lease_until=lease_until))
+                        s.add(
+                            ReviewRow(
+                                pull_request_id=pr.id,
+                                head_sha=key.head_sha,
+                                task_id=task_id,
+                                status=ReviewStatus.RUNNING,
+                                attempts=1,
+                                created_at=now,
+                                lease_until=lease_until,
+                            )
+                        )
                         return Claim.CLAIMED
                     if row.status == ReviewStatus.DONE:
                         return Claim.DONE
@@ -285,8 +318,12 @@ class Store:
                     claimed = s.execute(
                         update(ReviewRow)
                         .where(ReviewRow.id == row.id, ReviewRow.status != ReviewStatus.DONE, claimable)
-                        .values(status=ReviewStatus.RUNNING, task_id=task_id, lease_until=lease_until,
-                                attempts=ReviewRow.attempts + 1)
+                        .values(
+                            status=ReviewStatus.RUNNING,
+                            task_id=task_id,
+                            lease_until=lease_until,
+                            attempts=ReviewRow.attempts + 1,
+                        )
                     ).rowcount
                     return Claim.CLAIMED if claimed else Claim.BUSY
             except IntegrityError:
@@ -301,10 +338,18 @@ class Store:
             if row.status == ReviewStatus.DONE:
                 return
             s.add_all(
-                ScoredLineRow(review_id=row.id, path=ln.path, line=ln.line, content=ln.content,
-                              probability=_finite(ln.probability), logit=_finite(ln.logit),
-                              probe_version=record.probe_version, fingerprint=record.fingerprint,
-                              calibration=record.calibration, commented=ln.commented)
+                ScoredLineRow(
+                    review_id=row.id,
+                    path=ln.path,
+                    line=ln.line,
+                    content=ln.content,
+                    probability=_finite(ln.probability),
+                    logit=_finite(ln.logit),
+                    probe_version=record.probe_version,
+                    fingerprint=record.fingerprint,
+                    calibration=record.calibration,
+                    commented=ln.commented,
+                )
                 for ln in record.lines
             )
             row.status, row.finished_at, row.error = ReviewStatus.DONE, utcnow(), None
@@ -325,8 +370,12 @@ class Store:
     def pull_requests_at(self, repo: str, head_sha: str) -> list[int]:
         """Numbers of the PRs of `repo` reviewed at `head_sha` (a check_run event names only the SHA)."""
         with self._transaction() as s:
-            rows = s.scalars(select(PullRequestRow.number).join(ReviewRow).join(RepositoryRow)
-                             .where(RepositoryRow.full_name == repo, ReviewRow.head_sha == head_sha))
+            rows = s.scalars(
+                select(PullRequestRow.number)
+                .join(ReviewRow)
+                .join(RepositoryRow)
+                .where(RepositoryRow.full_name == repo, ReviewRow.head_sha == head_sha)
+            )
             return sorted(set(rows))
 
     def finished_reviews(self, repo: str, number: int) -> list[StoredReview]:
@@ -335,23 +384,45 @@ class Store:
             pr = self._find_pull_request(s, repo, number)
             if pr is None:
                 return []
-            reviews = s.scalars(select(ReviewRow).where(ReviewRow.pull_request_id == pr.id,
-                                                        ReviewRow.status == ReviewStatus.DONE)
-                                .order_by(ReviewRow.finished_at, ReviewRow.id)).all()
+            reviews = s.scalars(
+                select(ReviewRow)
+                .where(ReviewRow.pull_request_id == pr.id, ReviewRow.status == ReviewStatus.DONE)
+                .order_by(ReviewRow.finished_at, ReviewRow.id)
+            ).all()
             result = []
             for review in reviews:
-                lines = s.scalars(select(ScoredLineRow).where(ScoredLineRow.review_id == review.id)
-                                  .order_by(ScoredLineRow.id)).all()
-                result.append(StoredReview(
-                    review.head_sha, review.created_at, review.gate_conclusion, review.gate_overridden,
-                    tuple(StoredLine(ln.path, ln.line, ln.content, ln.probability, ln.logit, ln.commented, id=ln.id)
-                          for ln in lines)))
+                lines = s.scalars(
+                    select(ScoredLineRow)
+                    .where(ScoredLineRow.review_id == review.id)
+                    .order_by(ScoredLineRow.id)
+                ).all()
+                result.append(
+                    StoredReview(
+                        review.head_sha,
+                        review.created_at,
+                        review.gate_conclusion,
+                        review.gate_overridden,
+                        tuple(
+                            StoredLine(
+                                ln.path, ln.line, ln.content, ln.probability, ln.logit, ln.commented, id=ln.id
+                            )
+                            for ln in lines
+                        ),
+                    )
+                )
             return result
 
     # -- outcomes, calibration, report ------------------------------------------------------------------
 
-    def record_outcomes(self, repo: str, number: int, merged: bool, final_head_sha: str,
-                        fates: Sequence[tuple[int, Fate]], closed_at: dt.datetime | None = None) -> None:
+    def record_outcomes(
+        self,
+        repo: str,
+        number: int,
+        merged: bool,
+        final_head_sha: str,
+        fates: Sequence[tuple[int, Fate]],
+        closed_at: dt.datetime | None = None,
+    ) -> None:
         """Close a PR and store the fate of each tracked line; re-running replaces earlier outcomes."""
         with self._transaction() as s:
             pr = self._pull_request(s, repo, number, None)
@@ -375,7 +446,8 @@ class Store:
                 row.after_kind, row.after_editor = fate.kind.value, fate.editor.value if fate.editor else None
                 row.after_commit, row.after_days = fate.commit, fate.days
                 row.after_files, row.after_added, row.after_deleted = (
-                    (size.files, size.added, size.deleted) if size else (None, None, None))
+                    (size.files, size.added, size.deleted) if size else (None, None, None)
+                )
                 row.after_sweeping, row.after_target = fate.sweeping, fate.is_target
                 row.after_window_ended, row.after_recorded_at = after.window_ended, utcnow()
 
@@ -384,17 +456,30 @@ class Store:
         was never read, then those still pending (untouched, window not ended) from the oldest merge on; at
         most `limit`. Lines edited or deleted inside their PR never reached the default branch."""
         unread = OutcomeRow.after_kind.is_(None)
-        pending = and_(OutcomeRow.after_kind == target.EditKind.SURVIVED.value,
-                       OutcomeRow.after_window_ended.is_not(True))
+        pending = and_(
+            OutcomeRow.after_kind == target.EditKind.SURVIVED.value,
+            OutcomeRow.after_window_ended.is_not(True),
+        )
         query = (
-            select(ScoredLineRow.id, PullRequestRow.number, ReviewRow.head_sha, ScoredLineRow.path, ScoredLineRow.line)
+            select(
+                ScoredLineRow.id,
+                PullRequestRow.number,
+                ReviewRow.head_sha,
+                ScoredLineRow.path,
+                ScoredLineRow.line,
+            )
             .join(OutcomeRow, OutcomeRow.scored_line_id == ScoredLineRow.id)
             .join(ReviewRow, ScoredLineRow.review_id == ReviewRow.id)
             .join(PullRequestRow, ReviewRow.pull_request_id == PullRequestRow.id)
             .join(RepositoryRow, PullRequestRow.repo_id == RepositoryRow.id)
-            .where(RepositoryRow.full_name == repo, PullRequestRow.merged.is_(True), OutcomeRow.fate == Fate.KEPT.value,
-                   PullRequestRow.closed_at >= closed_since, ScoredLineRow.probability.is_not(None),
-                   or_(unread, pending))
+            .where(
+                RepositoryRow.full_name == repo,
+                PullRequestRow.merged.is_(True),
+                OutcomeRow.fate == Fate.KEPT.value,
+                PullRequestRow.closed_at >= closed_since,
+                ScoredLineRow.probability.is_not(None),
+                or_(unread, pending),
+            )
             .order_by(unread.desc(), PullRequestRow.closed_at, ScoredLineRow.id)
             .limit(limit)
         )
@@ -404,31 +489,56 @@ class Store:
     def outcome_lines(self, repo: str | None, since: dt.datetime, until: dt.datetime) -> list[OutcomeLine]:
         """Scored lines with an outcome whose PR closed in [since, until); unscored lines are left out."""
         query = (
-            select(RepositoryRow.full_name, PullRequestRow.number, ScoredLineRow.probability, ScoredLineRow.logit,
-                   ScoredLineRow.probe_version, ScoredLineRow.calibration, ScoredLineRow.commented,
-                   OutcomeRow.fate, OutcomeRow.merged, PullRequestRow.closed_at, OutcomeRow)
+            select(
+                RepositoryRow.full_name,
+                PullRequestRow.number,
+                ScoredLineRow.probability,
+                ScoredLineRow.logit,
+                ScoredLineRow.probe_version,
+                ScoredLineRow.calibration,
+                ScoredLineRow.commented,
+                OutcomeRow.fate,
+                OutcomeRow.merged,
+                PullRequestRow.closed_at,
+                OutcomeRow,
+            )
             .join(ScoredLineRow, OutcomeRow.scored_line_id == ScoredLineRow.id)
             .join(ReviewRow, ScoredLineRow.review_id == ReviewRow.id)
             .join(PullRequestRow, ReviewRow.pull_request_id == PullRequestRow.id)
             .join(RepositoryRow, PullRequestRow.repo_id == RepositoryRow.id)
-            .where(PullRequestRow.closed_at >= since, PullRequestRow.closed_at < until,
-                   ScoredLineRow.probability.is_not(None), ScoredLineRow.logit.is_not(None))
+            .where(
+                PullRequestRow.closed_at >= since,
+                PullRequestRow.closed_at < until,
+                ScoredLineRow.probability.is_not(None),
+                ScoredLineRow.logit.is_not(None),
+            )
             .order_by(OutcomeRow.id)
         )
         if repo is not None:
             query = query.where(RepositoryRow.full_name == repo)
         with self._transaction() as s:
-            return [OutcomeLine(*r[:7], Fate(r[7]), *r[8:10], after=_after_merge(r[10])) for r in s.execute(query)]
+            return [
+                OutcomeLine(*r[:7], Fate(r[7]), *r[8:10], after=_after_merge(r[10])) for r in s.execute(query)
+            ]
 
     def gate_records(self, repo: str, since: dt.datetime, until: dt.datetime) -> list[GateRecord]:
         """The last finished review of every PR of `repo` reviewed in [since, until)."""
         with self._transaction() as s:
             rows = s.execute(
-                select(PullRequestRow.number, ReviewRow.gate_conclusion, ReviewRow.gate_overridden,
-                       PullRequestRow.merged)
-                .join(ReviewRow).join(RepositoryRow)
-                .where(RepositoryRow.full_name == repo, ReviewRow.status == ReviewStatus.DONE,
-                       ReviewRow.finished_at >= since, ReviewRow.finished_at < until)
+                select(
+                    PullRequestRow.number,
+                    ReviewRow.gate_conclusion,
+                    ReviewRow.gate_overridden,
+                    PullRequestRow.merged,
+                )
+                .join(ReviewRow)
+                .join(RepositoryRow)
+                .where(
+                    RepositoryRow.full_name == repo,
+                    ReviewRow.status == ReviewStatus.DONE,
+                    ReviewRow.finished_at >= since,
+                    ReviewRow.finished_at < until,
+                )
                 .order_by(ReviewRow.finished_at, ReviewRow.id)
             ).all()
         last = {number: (conclusion, overridden, merged) for number, conclusion, overridden, merged in rows}
@@ -437,33 +547,73 @@ class Store:
     def count_scored(self, repo: str, since: dt.datetime, until: dt.datetime) -> tuple[int, int]:
         """(scored lines, distinct PRs) of finished reviews of `repo` in [since, until)."""
         with self._transaction() as s:
-            base = (select(ScoredLineRow.id).join(ReviewRow).join(PullRequestRow).join(RepositoryRow)
-                    .where(RepositoryRow.full_name == repo, ReviewRow.finished_at >= since,
-                           ReviewRow.finished_at < until, ScoredLineRow.probability.is_not(None)))
+            base = (
+                select(ScoredLineRow.id)
+                .join(ReviewRow)
+                .join(PullRequestRow)
+                .join(RepositoryRow)
+                .where(
+                    RepositoryRow.full_name == repo,
+                    ReviewRow.finished_at >= since,
+                    ReviewRow.finished_at < until,
+                    ScoredLineRow.probability.is_not(None),
+                )
+            )
             lines = s.scalar(select(func.count()).select_from(base.subquery())) or 0
-            prs = s.scalar(
-                select(func.count(func.distinct(PullRequestRow.id))).join(ReviewRow).join(RepositoryRow)
-                .where(RepositoryRow.full_name == repo, ReviewRow.status == ReviewStatus.DONE,
-                       ReviewRow.finished_at >= since, ReviewRow.finished_at < until)) or 0
+            prs = (
+                s.scalar(
+                    select(func.count(func.distinct(PullRequestRow.id)))
+                    .join(ReviewRow)
+                    .join(RepositoryRow)
+                    .where(
+                        RepositoryRow.full_name == repo,
+                        ReviewRow.status == ReviewStatus.DONE,
+                        ReviewRow.finished_at >= since,
+                        ReviewRow.finished_at < until,
+                    )
+                )
+                or 0
+            )
             return int(lines), int(prs)
 
     def save_calibration(self, repo: str, probe_version: str, params_json: str, n_lines: int) -> None:
         with self._transaction() as s:
-            s.add(CalibrationRow(repo_id=self._repo(s, repo, None).id, probe_version=probe_version,
-                                 params=params_json, n_lines=n_lines, fitted_at=utcnow()))
+            s.add(
+                CalibrationRow(
+                    repo_id=self._repo(s, repo, None).id,
+                    probe_version=probe_version,
+                    params=params_json,
+                    n_lines=n_lines,
+                    fitted_at=utcnow(),
+                )
+            )
 
     def latest_calibration(self, repo: str, probe_version: str) -> str | None:
         """The JSON params of the newest per-repository calibration for this probe version, if any."""
         with self._transaction() as s:
-            return s.scalar(select(CalibrationRow.params).join(RepositoryRow)
-                            .where(RepositoryRow.full_name == repo, CalibrationRow.probe_version == probe_version)
-                            .order_by(CalibrationRow.fitted_at.desc(), CalibrationRow.id.desc()).limit(1))
+            return s.scalar(
+                select(CalibrationRow.params)
+                .join(RepositoryRow)
+                .where(RepositoryRow.full_name == repo, CalibrationRow.probe_version == probe_version)
+                .order_by(CalibrationRow.fitted_at.desc(), CalibrationRow.id.desc())
+                .limit(1)
+            )
 
-    def save_repository_model(self, repo: str, version: str, model_json: str, n_lines: int, positives: int) -> None:
+    def save_repository_model(
+        self, repo: str, version: str, model_json: str, n_lines: int, positives: int
+    ) -> None:
         """Store `repo`'s newly learnt PR model; reviews of `repo` use the newest one."""
         with self._transaction() as s:
-            s.add(RepositoryModelRow(repo_id=self._repo(s, repo, None).id, version=version, model=model_json,
-                                     n_lines=n_lines, positives=positives, learned_at=utcnow()))
+            s.add(
+                RepositoryModelRow(
+                    repo_id=self._repo(s, repo, None).id,
+                    version=version,
+                    model=model_json,
+                    n_lines=n_lines,
+                    positives=positives,
+                    learned_at=utcnow(),
+                )
+            )
 
     def repository_model_version(self, repo: str) -> str | None:
         """The version of `repo`'s newest learnt model, if any (cheap: reviews ask it every time)."""
@@ -473,25 +623,36 @@ class Store:
     def repository_model(self, repo: str) -> tuple[str, str] | None:
         """`repo`'s newest learnt model as (version, JSON), if any."""
         with self._transaction() as s:
-            row = s.execute(self._newest_model(repo, RepositoryModelRow.version, RepositoryModelRow.model)).first()
+            row = s.execute(
+                self._newest_model(repo, RepositoryModelRow.version, RepositoryModelRow.model)
+            ).first()
             return None if row is None else (row[0], row[1])
 
     @staticmethod
     def _newest_model(repo: str, *columns: Any) -> Any:
-        return (select(*columns).join(RepositoryRow).where(RepositoryRow.full_name == repo)
-                .order_by(RepositoryModelRow.learned_at.desc(), RepositoryModelRow.id.desc()).limit(1))
+        return (
+            select(*columns)
+            .join(RepositoryRow)
+            .where(RepositoryRow.full_name == repo)
+            .order_by(RepositoryModelRow.learned_at.desc(), RepositoryModelRow.id.desc())
+            .limit(1)
+        )
 
     def report_issue(self, repo: str, week: str) -> int | None:
         """The number of the issue that holds `repo`'s report for `week`, if one was filed."""
         with self._transaction() as s:
-            return s.scalar(select(ReportIssueRow.issue_number).join(RepositoryRow)
-                            .where(RepositoryRow.full_name == repo, ReportIssueRow.week == week))
+            return s.scalar(
+                select(ReportIssueRow.issue_number)
+                .join(RepositoryRow)
+                .where(RepositoryRow.full_name == repo, ReportIssueRow.week == week)
+            )
 
     def save_report_issue(self, repo: str, week: str, issue_number: int) -> None:
         with self._transaction() as s:
             repo_id = self._repo(s, repo, None).id
-            row = s.scalar(select(ReportIssueRow)
-                           .where(ReportIssueRow.repo_id == repo_id, ReportIssueRow.week == week))
+            row = s.scalar(
+                select(ReportIssueRow).where(ReportIssueRow.repo_id == repo_id, ReportIssueRow.week == week)
+            )
             if row is None:
                 s.add(ReportIssueRow(repo_id=repo_id, week=week, issue_number=issue_number))
             else:
@@ -510,10 +671,15 @@ class Store:
             row.installation_id = installation_id
         return row
 
-    def _pull_request(self, s: Session, repo: str, number: int, installation_id: int | None) -> PullRequestRow:
+    def _pull_request(
+        self, s: Session, repo: str, number: int, installation_id: int | None
+    ) -> PullRequestRow:
         repo_row = self._repo(s, repo, installation_id)
-        row = s.scalar(select(PullRequestRow).where(PullRequestRow.repo_id == repo_row.id,
-                                                    PullRequestRow.number == number))
+        row = s.scalar(
+            select(PullRequestRow).where(
+                PullRequestRow.repo_id == repo_row.id, PullRequestRow.number == number
+            )
+        )
         if row is None:
             row = PullRequestRow(repo_id=repo_row.id, number=number)
             s.add(row)
@@ -522,13 +688,23 @@ class Store:
 
     @staticmethod
     def _find_pull_request(s: Session, repo: str, number: int) -> PullRequestRow | None:
-        return s.scalar(select(PullRequestRow).join(RepositoryRow)
-                        .where(RepositoryRow.full_name == repo, PullRequestRow.number == number))
+        return s.scalar(
+            select(PullRequestRow)
+            .join(RepositoryRow)
+            .where(RepositoryRow.full_name == repo, PullRequestRow.number == number)
+        )
 
     def _find_review(self, s: Session, key: ReviewKey) -> ReviewRow | None:
         pr = self._find_pull_request(s, key.repo, key.number)
-        return None if pr is None else s.scalar(
-            select(ReviewRow).where(ReviewRow.pull_request_id == pr.id, ReviewRow.head_sha == key.head_sha))
+        return (
+            None
+            if pr is None
+            else s.scalar(
+                select(ReviewRow).where(
+                    ReviewRow.pull_request_id == pr.id, ReviewRow.head_sha == key.head_sha
+                )
+            )
+        )
 
     def _review(self, s: Session, key: ReviewKey) -> ReviewRow:
         row = self._find_review(s, key)
@@ -544,10 +720,18 @@ def _shown(url: str) -> str:
 def _after_merge(row: OutcomeRow) -> AfterMerge | None:
     if row.after_kind is None:
         return None
-    size = (None if row.after_files is None else
-            target.CommitSize(row.after_files, row.after_added or 0, row.after_deleted or 0))
-    fate = target.Fate(target.EditKind(row.after_kind), target.editor_of(row.after_editor or ""), size,
-                       row.after_days, row.after_commit)
+    size = (
+        None
+        if row.after_files is None
+        else target.CommitSize(row.after_files, row.after_added or 0, row.after_deleted or 0)
+    )
+    fate = target.Fate(
+        target.EditKind(row.after_kind),
+        target.editor_of(row.after_editor or ""),
+        size,
+        row.after_days,
+        row.after_commit,
+    )
     return AfterMerge(fate, bool(row.after_window_ended))
 
 

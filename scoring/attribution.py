@@ -111,9 +111,7 @@ class Rules:
             # RecursionError for groups nested thousands deep.
             except (regex.error, OverflowError, RecursionError) as error:
                 shown = pattern if len(pattern) <= 80 else pattern[:79] + "…"  # a message, not the file
-                raise ConfigError(
-                    f"AI detection pattern {shown!r} is not a valid regex: {error}"
-                ) from error
+                raise ConfigError(f"AI detection pattern {shown!r} is not a valid regex: {error}") from error
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,9 @@ class PlattCalibrator:
     intercept: float = 0.0
 
     @classmethod
-    def fit(cls, logits: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None) -> PlattCalibrator:
+    def fit(
+        cls, logits: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
+    ) -> PlattCalibrator:
         from sklearn.linear_model import LogisticRegression
 
         x, y = _finite(logits, labels)
@@ -75,8 +77,11 @@ class IsotonicCalibrator:
         return np.interp(np.asarray(logits, dtype=np.float64), self.knots_logit, self.knots_probability)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "isotonic", "knots_logit": list(self.knots_logit),
-                "knots_probability": list(self.knots_probability)}
+        return {
+            "kind": "isotonic",
+            "knots_logit": list(self.knots_logit),
+            "knots_probability": list(self.knots_probability),
+        }
 
 
 def calibrator_from_dict(data: dict[str, Any]) -> PlattCalibrator | IsotonicCalibrator:

@@ -37,8 +37,13 @@ class ProbeConfig:
         return len(self.layers) * supervisor_hidden + len(self.extra_features)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layers": list(self.layers), "hidden": self.hidden, "pooling": str(self.pooling),
-                "dropout": self.dropout, "extra_features": list(self.extra_features)}
+        return {
+            "layers": list(self.layers),
+            "hidden": self.hidden,
+            "pooling": str(self.pooling),
+            "dropout": self.dropout,
+            "extra_features": list(self.extra_features),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProbeConfig:

@@ -188,4 +188,3 @@ def decide(
     )
     gate = decide_gate(hunks, thresholds, enabled=gate_enabled, override=override, error=error)
     return Decision(line_decisions, gate)
-

@@ -102,7 +102,10 @@ PHRASES: dict[str, tuple[str | None, str | None]] = {
     "rel_length_added": ("long for this change", "short for this change"),
     "rel_tokens_added": ("dense for this change", "sparse for this change"),
     "rel_indent_added": ("deeper than the rest of this change", "shallower than the rest of this change"),
-    "rel_length_rank": ("among the longest lines this change adds", "among the shortest lines this change adds"),
+    "rel_length_rank": (
+        "among the longest lines this change adds",
+        "among the shortest lines this change adds",
+    ),
 }
 
 
@@ -120,8 +123,14 @@ def standardised(names: Sequence[str], mean: np.ndarray, scale: np.ndarray, row:
     return (scaled(np.asarray(row, dtype=float).reshape(1, -1), names)[0] - mean) / scale
 
 
-def reasons(names: Sequence[str], mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, row: np.ndarray,
-            limit: int = REASONS) -> tuple[Reason, ...]:
+def reasons(
+    names: Sequence[str],
+    mean: np.ndarray,
+    scale: np.ndarray,
+    coef: np.ndarray,
+    row: np.ndarray,
+    limit: int = REASONS,
+) -> tuple[Reason, ...]:
     """The features that raised this row's log-odds most (coef × z against the training average, z = 0),
     strongest first, each phrase said once."""
     z = standardised(names, mean, scale, row)

@@ -154,8 +154,10 @@ def reliability_bins(
         groups = [(np.nonzero(index == b)[0], b / n_bins, (b + 1) / n_bins) for b in range(n_bins)]
     else:
         order = np.argsort(p, kind="mergesort")
-        groups = [(part, float(p[part].min()), float(p[part].max()))
-                  for part in np.array_split(order, min(n_bins, p.size))]
+        groups = [
+            (part, float(p[part].min()), float(p[part].max()))
+            for part in np.array_split(order, min(n_bins, p.size))
+        ]
     return [
         ReliabilityBin(float(lo), float(hi), int(idx.size), float(p[idx].mean()), float(y[idx].mean()))
         for idx, lo, hi in groups
@@ -256,8 +258,9 @@ class WithinGroup:
         return self.top_k / self.random_k if self.random_k > 0 else float("nan")
 
 
-def within_groups(scores: ArrayLike, labels: ArrayLike, groups: Sequence[object] | NDArray[np.generic],
-                  k: int = 3) -> WithinGroup:
+def within_groups(
+    scores: ArrayLike, labels: ArrayLike, groups: Sequence[object] | NDArray[np.generic], k: int = 3
+) -> WithinGroup:
     """AUC and top-k precision inside each group, averaged over groups (ties in a top k broken by position).
 
     >>> within_groups([0.9, 0.1, 0.2, 0.8], [1, 0, 0, 1], ["a", "a", "b", "b"], k=1)

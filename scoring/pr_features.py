@@ -101,36 +101,89 @@ _CONFIG_PATH = re.compile(r"(^|/)(settings|config|conf|constants)[^/]*\.py$|(^|/
 FEATURES: dict[Family, tuple[str, ...]] = {
     Family.LINE: ("length", "tokens", "indent", "blank", *(f"kind_{name}" for name, _ in _KINDS)),
     Family.DIFF: (
-        "run_length", "run_position", "hunk_added", "hunk_removed", "hunk_index", "hunks", "file_added",
-        "file_lines", "share_added", "position_in_file", "new_file", "renamed", "test_file", "docs_file",
-        "config_file", "package_init",
+        "run_length",
+        "run_position",
+        "hunk_added",
+        "hunk_removed",
+        "hunk_index",
+        "hunks",
+        "file_added",
+        "file_lines",
+        "share_added",
+        "position_in_file",
+        "new_file",
+        "renamed",
+        "test_file",
+        "docs_file",
+        "config_file",
+        "package_init",
     ),
     Family.CHANGE: ("change_files", "change_added"),
     Family.HISTORY: (
-        "file_commits_90d", "file_commits_365d", "file_authors_365d", "file_age_days",
-        "line_age_above_days", "line_age_below_days", "neighbour_changes_365d",
-        "no_line_above", "no_line_below",
+        "file_commits_90d",
+        "file_commits_365d",
+        "file_authors_365d",
+        "file_age_days",
+        "line_age_above_days",
+        "line_age_below_days",
+        "neighbour_changes_365d",
+        "no_line_above",
+        "no_line_below",
     ),
     Family.STATIC: tuple(f"static_{name}" for name in static.FEATURES),
-    Family.STRUCTURE: tuple(f"struct_{name}" for name in (
-        "parses", *static.STRUCTURE_LINE, *static.STRUCTURE_TOKENS, "in_function", *static.STRUCTURE_FUNCTION,
-        "function_added",
-    )),
+    Family.STRUCTURE: tuple(
+        f"struct_{name}"
+        for name in (
+            "parses",
+            *static.STRUCTURE_LINE,
+            *static.STRUCTURE_TOKENS,
+            "in_function",
+            *static.STRUCTURE_FUNCTION,
+            "function_added",
+        )
+    ),
     Family.RELATIVE: (
-        "rel_length_file", "rel_tokens_file", "rel_indent_file", "rel_length_added", "rel_tokens_added",
-        "rel_indent_added", "rel_length_rank",
+        "rel_length_file",
+        "rel_tokens_file",
+        "rel_indent_file",
+        "rel_length_added",
+        "rel_tokens_added",
+        "rel_indent_added",
+        "rel_length_rank",
     ),
 }
 # Counts and ages span orders of magnitude: the model reads log(1 + x) of these.
-LOG_SCALED = frozenset({
-    "length", "tokens", "indent", "run_length", "hunk_added", "hunk_removed", "hunk_index", "hunks",
-    "file_added", "file_lines", "change_files", "change_added", "file_commits_90d", "file_commits_365d",
-    "file_authors_365d", "file_age_days", "line_age_above_days", "line_age_below_days",
-    "neighbour_changes_365d",
-    *(f"struct_{name}" for name in (*static.STRUCTURE_LINE, *static.STRUCTURE_TOKENS, *static.STRUCTURE_FUNCTION)),
-})
+LOG_SCALED = frozenset(
+    {
+        "length",
+        "tokens",
+        "indent",
+        "run_length",
+        "hunk_added",
+        "hunk_removed",
+        "hunk_index",
+        "hunks",
+        "file_added",
+        "file_lines",
+        "change_files",
+        "change_added",
+        "file_commits_90d",
+        "file_commits_365d",
+        "file_authors_365d",
+        "file_age_days",
+        "line_age_above_days",
+        "line_age_below_days",
+        "neighbour_changes_365d",
+        *(
+            f"struct_{name}"
+            for name in (*static.STRUCTURE_LINE, *static.STRUCTURE_TOKENS, *static.STRUCTURE_FUNCTION)
+        ),
+    }
+)
 INDENT_TAB = 4  # columns a tab counts for when finding a file's indentation unit
-INDENT_UNIT_SHARE = 0.02  # an indentation unit is the smallest indent on at least this share of indented lines
+INDENT_UNIT_SHARE = (
+    0.02  # an indentation unit is the smallest indent on at least this share of indented lines
+)
 
 
 def feature_names(families: Sequence[Family]) -> tuple[str, ...]:
@@ -154,7 +207,13 @@ def _line_features(text: str) -> list[float]:
     stripped = text.strip()
     indent = len(text) - len(text.lstrip(" \t"))
     kinds = [float(bool(pattern.search(stripped))) for _, pattern in _KINDS]
-    return [float(len(stripped)), float(len(_TOKEN.findall(stripped))), float(indent), float(not stripped), *kinds]
+    return [
+        float(len(stripped)),
+        float(len(_TOKEN.findall(stripped))),
+        float(indent),
+        float(not stripped),
+        *kinds,
+    ]
 
 
 def _indent_columns(text: str) -> int:
@@ -176,6 +235,7 @@ def _relative(text_lines: Sequence[str], lines: Sequence[int]) -> dict[int, list
     line's percentile rank of length among those added lines (0.5 where none). Every value is a difference
     or a rank within one file, so it reads alike in a terse and a verbose code base. Relatives to the PR
     would need every file of the PR at once, which file_features does not see; they are left out."""
+
     def measures(text: str) -> tuple[float, float, int]:
         stripped = text.strip()
         return math.log1p(len(stripped)), math.log1p(len(_TOKEN.findall(stripped))), _indent_columns(text)
@@ -213,11 +273,16 @@ def _structure_row(text: str, number: int, tree: static.Structure, added: Sequen
     k = number - 1
     first, last = int(tree.function_first[k]), int(tree.function_last[k])
     # `added` is sorted: the function is the PR's own when every line of its span is an added line.
-    whole_added = float(first > 0 and bisect.bisect_right(added, last) - bisect.bisect_left(added, first)
-                        == last - first + 1)
+    whole_added = float(
+        first > 0 and bisect.bisect_right(added, last) - bisect.bisect_left(added, first) == last - first + 1
+    )
     return [
-        1.0, *(float(tree.values[name][k]) for name in static.STRUCTURE_LINE), *static.token_structure(text),
-        float(first > 0), *(float(tree.values[name][k]) for name in static.STRUCTURE_FUNCTION), whole_added,
+        1.0,
+        *(float(tree.values[name][k]) for name in static.STRUCTURE_LINE),
+        *static.token_structure(text),
+        float(first > 0),
+        *(float(tree.values[name][k]) for name in static.STRUCTURE_FUNCTION),
+        whole_added,
     ]
 
 
@@ -249,12 +314,18 @@ def file_features(
     n_lines = max(1, len(text_lines))
     path = diff.path.lower()
     file_level = [
-        float(len(diff.hunks)), float(len(lines)), float(len(text_lines)), len(lines) / n_lines,
+        float(len(diff.hunks)),
+        float(len(lines)),
+        float(len(text_lines)),
+        len(lines) / n_lines,
     ]
     kind_of_file = [
-        float(diff.change is ChangeKind.ADDED), float(diff.change is ChangeKind.RENAMED),
-        float(bool(_TEST_PATH.search(path))), float(bool(_DOCS_PATH.search(path))),
-        float(bool(_CONFIG_PATH.search(path))), float(path.endswith("__init__.py")),
+        float(diff.change is ChangeKind.ADDED),
+        float(diff.change is ChangeKind.RENAMED),
+        float(bool(_TEST_PATH.search(path))),
+        float(bool(_DOCS_PATH.search(path))),
+        float(bool(_CONFIG_PATH.search(path))),
+        float(path.endswith("__init__.py")),
     ]
     # Joined on "\n" so that the syntax tree's line numbers are text_lines' own (a last empty line has none).
     ast_values = static.analyse("\n".join(text_lines)).values if Family.STATIC in families else {}
@@ -270,8 +341,15 @@ def file_features(
             first, last = runs[number]
             index, hunk_added, hunk_removed = hunk_of[number]
             row += [
-                float(last - first + 1), (number - first) / max(1, last - first), float(hunk_added),
-                float(hunk_removed), float(index), *file_level[:3], file_level[3], number / n_lines, *kind_of_file,
+                float(last - first + 1),
+                (number - first) / max(1, last - first),
+                float(hunk_added),
+                float(hunk_removed),
+                float(index),
+                *file_level[:3],
+                file_level[3],
+                number / n_lines,
+                *kind_of_file,
             ]
         if Family.CHANGE in families:
             row += [float(change.files), float(change.added_lines)]
@@ -280,15 +358,23 @@ def file_features(
             above = _history_value(h.line_age_above_days, k)
             below = _history_value(h.line_age_below_days, k)
             row += [
-                float(h.file_commits_90d), float(h.file_commits_365d), float(h.file_authors_365d),
-                float(h.file_age_days), above, below, _history_value(h.neighbour_changes_365d, k),
-                float(above < 0), float(below < 0),
+                float(h.file_commits_90d),
+                float(h.file_commits_365d),
+                float(h.file_authors_365d),
+                float(h.file_age_days),
+                above,
+                below,
+                _history_value(h.neighbour_changes_365d, k),
+                float(above < 0),
+                float(below < 0),
             ]
         if Family.STATIC in families:
             inside = number <= analysed
             row += [float(ast_values[name][number - 1]) if inside else 0.0 for name in static.FEATURES]
         if tree is not None:
-            row += _structure_row(text_lines[number - 1] if number <= len(text_lines) else "", number, tree, lines)
+            row += _structure_row(
+                text_lines[number - 1] if number <= len(text_lines) else "", number, tree, lines
+            )
         if Family.RELATIVE in families:
             row += relative[number]
         rows.append(row)

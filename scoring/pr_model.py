@@ -42,12 +42,17 @@ class HunkModel:
     def design(max_log_odds: np.ndarray, mean_log_odds: np.ndarray, lines: np.ndarray) -> np.ndarray:
         return np.column_stack([max_log_odds, mean_log_odds, np.log(np.maximum(lines, 1.0))])
 
-    def probabilities(self, max_log_odds: np.ndarray, mean_log_odds: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    def probabilities(
+        self, max_log_odds: np.ndarray, mean_log_odds: np.ndarray, lines: np.ndarray
+    ) -> np.ndarray:
         return sigmoid(self.design(max_log_odds, mean_log_odds, lines) @ self.coef + self.intercept)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"coef": self.coef.tolist(), "intercept": self.intercept,
-                "inputs": ["max line log-odds", "mean line log-odds", "log(lines)"]}
+        return {
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "inputs": ["max line log-odds", "mean line log-odds", "log(lines)"],
+        }
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,9 @@ class PRModel:
         if self.hunk is None or len(p) == 1:
             return float(p.max())
         z = logit(p)
-        return float(self.hunk.probabilities(np.array([z.max()]), np.array([z.mean()]), np.array([len(p)]))[0])
+        return float(
+            self.hunk.probabilities(np.array([z.max()]), np.array([z.mean()]), np.array([len(p)]))[0]
+        )
 
     def reasons(self, row: np.ndarray) -> tuple[Reason, ...]:
         """What raised one row's (columns: `names`) probability most, in words (`scoring.explain`)."""
@@ -130,15 +137,21 @@ class PRModel:
 def pr_model_from_dict(data: dict[str, Any]) -> PRModel:
     try:
         if data.get("format_version") != FORMAT_VERSION:
-            raise ProbeError(f"PR model format {data.get('format_version')!r}; this redline reads {FORMAT_VERSION}")
+            raise ProbeError(
+                f"PR model format {data.get('format_version')!r}; this redline reads {FORMAT_VERSION}"
+            )
         families = tuple(Family(f) for f in data["families"])
         names = tuple(str(n) for n in data["features"])
         if not set(names) <= set(feature_names(families)):
             raise ProbeError("the PR model reads features this redline does not compute: retrain it")
         calibration = data["calibration"]
         model = PRModel(
-            families, names, np.asarray(data["mean"], float), np.asarray(data["scale"], float),
-            np.asarray(data["coef"], float), float(data["intercept"]),
+            families,
+            names,
+            np.asarray(data["mean"], float),
+            np.asarray(data["scale"], float),
+            np.asarray(data["coef"], float),
+            float(data["intercept"]),
             PlattCalibrator(float(calibration["slope"]), float(calibration["intercept"])),
             float(data["base_rate"]),
             {k: v for k, v in data.items() if k not in _WEIGHT_KEYS},
@@ -151,8 +164,20 @@ def pr_model_from_dict(data: dict[str, Any]) -> PRModel:
     return model
 
 
-_WEIGHT_KEYS = frozenset({"format_version", "families", "features", "mean", "scale", "coef", "intercept",
-                          "calibration", "base_rate", "hunk_model"})
+_WEIGHT_KEYS = frozenset(
+    {
+        "format_version",
+        "families",
+        "features",
+        "mean",
+        "scale",
+        "coef",
+        "intercept",
+        "calibration",
+        "base_rate",
+        "hunk_model",
+    }
+)
 
 
 def _hunk_model(data: dict[str, Any] | None) -> HunkModel | None:

@@ -25,7 +25,9 @@ PR_MODEL_FINGERPRINT = "pr-model (no supervisor)"
 def _as_new_file(path: str, text: str, lines: Sequence[int]) -> FileDiff:
     """A diff that adds `lines` of `text` to an empty file: what a scorer sees of text without a diff."""
     rows = text.splitlines()
-    added = tuple(DiffLine(LineKind.ADDED, rows[n - 1], None, n) for n in sorted(set(lines)) if 1 <= n <= len(rows))
+    added = tuple(
+        DiffLine(LineKind.ADDED, rows[n - 1], None, n) for n in sorted(set(lines)) if 1 <= n <= len(rows)
+    )
     return FileDiff(path, None, ChangeKind.ADDED, (Hunk(0, 0, 1, len(rows), added),) if added else ())
 
 
@@ -36,10 +38,16 @@ class PRScorer:
         self.model = model
         decisions = dict(model.card.get("decisions", {}))
         self._card = ProbeCard(
-            version=model.version, supervisor={}, tokenizer_hash="", config={}, input_size=len(model.names),
-            window={}, calibration={"pr": model.calibration.to_dict()},
+            version=model.version,
+            supervisor={},
+            tokenizer_hash="",
+            config={},
+            input_size=len(model.names),
+            window={},
+            calibration={"pr": model.calibration.to_dict()},
             training_data={"languages": ["python"], "corpus": "in-the-wild edits (data/wild)"},
-            metrics=dict(model.card.get("evaluation", {})), decisions=decisions,
+            metrics=dict(model.card.get("evaluation", {})),
+            decisions=decisions,
         )
 
     @classmethod
@@ -67,7 +75,11 @@ class PRScorer:
         return Family.HISTORY in self.model.families
 
     def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
+        self,
+        text: str,
+        spans: Sequence[Span],
+        intent: str | None = None,
+        mode: CalibrationMode = CalibrationMode.PR,
         change: FileChange | None = None,
     ) -> list[SpanScore]:
         """Probabilities for line spans of `text`; `intent` is not read (the model does not read prose)."""
@@ -77,8 +89,9 @@ class PRScorer:
         wanted = [n for span in spans for n in range(span.start, span.end + 1)]
         if change is None:
             change = FileChange(_as_new_file("file.py", text, wanted), ChangeSize(1, len(set(wanted))))
-        lines, features = file_features(change.diff, text.splitlines(), change.size, change.history,
-                                        self.model.families)
+        lines, features = file_features(
+            change.diff, text.splitlines(), change.size, change.history, self.model.families
+        )
         by_line: dict[int, tuple[float, float]] = {}
         reasons: dict[int, tuple[str, ...]] = {}
         if lines:
@@ -87,8 +100,11 @@ class PRScorer:
             probabilities = self.model.probabilities(columns, prior=change.prior)
             by_line = {n: (float(p), float(z)) for n, p, z in zip(lines, probabilities, logits, strict=True)}
             single = {span.start for span in spans if span.start == span.end}
-            reasons = {n: tuple(r.phrase for r in self.model.reasons(row))
-                       for n, row in zip(lines, columns, strict=True) if n in single}
+            reasons = {
+                n: tuple(r.phrase for r in self.model.reasons(row))
+                for n, row in zip(lines, columns, strict=True)
+                if n in single
+            }
         out = []
         for span in spans:
             found = [by_line[n] for n in range(span.start, span.end + 1) if n in by_line]
@@ -98,6 +114,13 @@ class PRScorer:
             p, z = max(found)
             if len(found) > 1:  # a hunk: P(some line of it gets the target edit)
                 p = self.model.hunk_probability([q for q, _ in found])
-            out.append(SpanScore(span, p, z, len(found), reasons=reasons.get(span.start, ())
-                                 if span.start == span.end else ()))
+            out.append(
+                SpanScore(
+                    span,
+                    p,
+                    z,
+                    len(found),
+                    reasons=reasons.get(span.start, ()) if span.start == span.end else (),
+                )
+            )
         return out

@@ -61,8 +61,12 @@ class ScorerProtocol(Protocol):
     def reads_history(self) -> bool: ...
 
     def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None,
-        mode: CalibrationMode = CalibrationMode.PR, change: FileChange | None = None,
+        self,
+        text: str,
+        spans: Sequence[Span],
+        intent: str | None = None,
+        mode: CalibrationMode = CalibrationMode.PR,
+        change: FileChange | None = None,
     ) -> list[SpanScore]: ...
 
 
@@ -99,8 +103,9 @@ class ModelChoice:
     probe: str | None = None
 
     @classmethod
-    def of(cls, names: ModelNames, supervisor: str | None = None,
-           probe: str | Path | None = None) -> ModelChoice:
+    def of(
+        cls, names: ModelNames, supervisor: str | None = None, probe: str | Path | None = None
+    ) -> ModelChoice:
         """The choice `names` make, with a supervisor or probe given for this run (--model, --probe) first."""
         return cls(names.pr_model, supervisor or names.supervisor, str(probe) if probe else names.probe)
 
@@ -129,8 +134,9 @@ def require_probe_extra() -> None:
         )
 
 
-def load_probe_scorer(supervisor: str | None = None, probe: str | Path | None = None,
-                      window_cache: Path | None = None) -> ProbeScorerProtocol:
+def load_probe_scorer(
+    supervisor: str | None = None, probe: str | Path | None = None, window_cache: Path | None = None
+) -> ProbeScorerProtocol:
     """The supervisor probe: the shipped probe (or `probe`) on its supervisor (or `supervisor`), keeping its
     window outputs in `window_cache` on disk (else $REDLINE_HIDDEN_CACHE_DIR, else in memory)."""
     require_probe_extra()

@@ -26,8 +26,18 @@ DEPTH_SCALE_BLOCKS = 4.0  # ast_depth = enclosing blocks / 4: unit range for ord
 WINDOW_TRIM_LINES = 3  # lines a window of a file may cut mid-statement at either end
 CACHE_TEXTS = 8  # token_features asks for every feature of one text in a row: parse it once
 # Names every module can load without binding them; the rest of the builtins come from the interpreter.
-IMPLICIT_NAMES = frozenset({"__file__", "__builtins__", "__annotations__", "__path__", "__cached__",
-                            "__class__", "__qualname__", "__module__"})
+IMPLICIT_NAMES = frozenset(
+    {
+        "__file__",
+        "__builtins__",
+        "__annotations__",
+        "__path__",
+        "__cached__",
+        "__class__",
+        "__qualname__",
+        "__module__",
+    }
+)
 KNOWN_NAMES = IMPLICIT_NAMES | frozenset(dir(builtins))
 BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
@@ -158,8 +168,9 @@ def _open_blocks(lines: list[str]) -> list[str]:
     return [f"{level}if 1:" for level in levels]
 
 
-def _fill(tree: ast.Module, offset: int, values: dict[str, np.ndarray], n_lines: int,
-          resolve_names: bool) -> None:
+def _fill(
+    tree: ast.Module, offset: int, values: dict[str, np.ndarray], n_lines: int, resolve_names: bool
+) -> None:
     def mark(name: str, lines: Iterable[int], value: float = 1.0) -> None:
         for line in lines:
             if 1 <= line + offset <= n_lines:
@@ -205,8 +216,12 @@ def _statements(body: list[ast.stmt], depth: int) -> Iterator[tuple[ast.stmt, in
         yield statement, depth
         for name in BODY_FIELDS:
             children = getattr(statement, name, None) or []
-            elif_ = (name == "orelse" and len(children) == 1 and isinstance(children[0], ast.If)
-                     and children[0].col_offset == statement.col_offset)
+            elif_ = (
+                name == "orelse"
+                and len(children) == 1
+                and isinstance(children[0], ast.If)
+                and children[0].col_offset == statement.col_offset
+            )
             for child in children:
                 if isinstance(child, ast.stmt):
                     yield from _statements([child], depth if elif_ else depth + 1)
@@ -280,8 +295,12 @@ class _Scopes:
         """For a node that opens a scope: its parts, each with the scope it is evaluated in."""
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             arguments = node.args
-            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                     *(a for a in (arguments.vararg, arguments.kwarg) if a)]
+            every = [
+                *arguments.posonlyargs,
+                *arguments.args,
+                *arguments.kwonlyargs,
+                *(a for a in (arguments.vararg, arguments.kwarg) if a),
+            ]
             outer: list[ast.AST] = [*arguments.defaults, *(d for d in arguments.kw_defaults if d)]
             if not isinstance(node, ast.Lambda):
                 scope.bound.add(node.name)
@@ -352,8 +371,12 @@ class _Scopes:
         if self.star_import:
             return []
         module_bound = self._module_bound()
-        return [line for scope in _subtree(self.module) for name, line in scope.loads
-                if not self._resolves(name, scope, module_bound)]
+        return [
+            line
+            for scope in _subtree(self.module)
+            for name, line in scope.loads
+            if not self._resolves(name, scope, module_bound)
+        ]
 
     @staticmethod
     def _resolves(name: str, scope: _Scope, module_bound: set[str]) -> bool:
@@ -379,8 +402,11 @@ class _Scopes:
                 continue  # module and class names are read from outside
             read = {name for inner in _subtree(scope) for name, _ in inner.loads}
             skip = scope.declared_global | scope.declared_nonlocal
-            lines += [line for name, line in scope.assignments
-                      if name not in read and name not in skip and not name.startswith("_")]
+            lines += [
+                line
+                for name, line in scope.assignments
+                if name not in read and name not in skip and not name.startswith("_")
+            ]
         return lines
 
 
@@ -397,8 +423,20 @@ def _subtree(scope: _Scope) -> Iterator[_Scope]:
 STRUCTURE_LINE = ("control", "calls", "writes", "depth")
 STRUCTURE_FUNCTION = ("function_branches", "function_lines", "function_depth", "function_params")
 STRUCTURE_TOKENS = ("tokens", "name_mean", "name_max", "volume")
-CONTROL_NODES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.TryStar, ast.With, ast.AsyncWith,
-                 ast.BoolOp, ast.Compare, ast.IfExp, ast.Match)
+CONTROL_NODES = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.TryStar,
+    ast.With,
+    ast.AsyncWith,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Match,
+)
 BRANCH_NODES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.BoolOp, ast.match_case)
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 WRITE_NODES = (ast.Name, ast.Attribute, ast.Subscript)
@@ -443,8 +481,9 @@ def structure(text: str) -> Structure:
         except RecursionError:
             pass
     zeros = np.zeros(n_lines, dtype=np.int64)
-    return Structure(False, {name: np.zeros(n_lines) for name in (*STRUCTURE_LINE, *STRUCTURE_FUNCTION)},
-                     zeros, zeros)
+    return Structure(
+        False, {name: np.zeros(n_lines) for name in (*STRUCTURE_LINE, *STRUCTURE_FUNCTION)}, zeros, zeros
+    )
 
 
 def _structure(tree: ast.Module, n_lines: int) -> Structure:
@@ -460,16 +499,25 @@ def _structure(tree: ast.Module, n_lines: int) -> Structure:
                 # An except handler's or a match case's body is one block in, as in _statements.
                 if not children or name in ("handlers", "cases"):
                     continue
-                elif_ = (name == "orelse" and len(children) == 1 and isinstance(children[0], ast.If)
-                         and children[0].col_offset == getattr(node, "col_offset", -1))
+                elif_ = (
+                    name == "orelse"
+                    and len(children) == 1
+                    and isinstance(children[0], ast.If)
+                    and children[0].col_offset == getattr(node, "col_offset", -1)
+                )
                 if not elif_:
                     depth[_first_line(children[0]) : _last_line(children[-1]) + 1] += 1
             if isinstance(node, FUNCTION_NODES):
                 first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
                 last = min(node.end_lineno or node.lineno, n_lines)
                 arguments = node.args
-                params = (len(arguments.posonlyargs) + len(arguments.args) + len(arguments.kwonlyargs)
-                          + (arguments.vararg is not None) + (arguments.kwarg is not None))
+                params = (
+                    len(arguments.posonlyargs)
+                    + len(arguments.args)
+                    + len(arguments.kwonlyargs)
+                    + (arguments.vararg is not None)
+                    + (arguments.kwarg is not None)
+                )
                 owner[first : last + 1] = len(functions)
                 functions.append((first, last, params))
     for node in nodes:
@@ -497,8 +545,12 @@ def _structure(tree: ast.Module, n_lines: int) -> Structure:
         function_values["function_params"][mine] = params
         first_of[mine], last_of[mine] = first, last
     values |= function_values
-    return Structure(True, {name: array[1 : n_lines + 1] for name, array in values.items()},
-                     first_of[1 : n_lines + 1], last_of[1 : n_lines + 1])
+    return Structure(
+        True,
+        {name: array[1 : n_lines + 1] for name, array in values.items()},
+        first_of[1 : n_lines + 1],
+        last_of[1 : n_lines + 1],
+    )
 
 
 def _first_line(node: ast.AST) -> int:

@@ -32,8 +32,10 @@ FOCUSED_MAX_LINES = 1000  # added + deleted lines of the editing commit
 MOVE_MIN_CHARS = 12  # shorter lines (")", "else:", "return None") recur anywhere in a large commit
 _FORMAT_DROP = re.compile(r"[\s,()\[\]{}\\]")
 
-TARGET_MEANING = ("the probability that a person changes this line's content within 90 days of the merge "
-                  "(not a move, a re-format, a merge or a sweeping change)")
+TARGET_MEANING = (
+    "the probability that a person changes this line's content within 90 days of the merge "
+    "(not a move, a re-format, a merge or a sweeping change)"
+)
 TARGET_EXCLUDES = "moves, re-formats, merges and sweeping refactors do not count"
 
 
@@ -102,8 +104,13 @@ class Fate:
         if not self.touched:
             return "survived"
         scope = {None: "", True: " in a sweeping commit", False: " in a focused commit"}[self.sweeping]
-        who = {Editor.HUMAN: " by a person", Editor.AI: " by an AI agent", Editor.BOT: " by a bot"}.get(
-            self.editor, "") if self.editor else ""
+        who = (
+            {Editor.HUMAN: " by a person", Editor.AI: " by an AI agent", Editor.BOT: " by a bot"}.get(
+                self.editor, ""
+            )
+            if self.editor
+            else ""
+        )
         return f"{self.kind.value}{scope}{who}"
 
 
@@ -113,8 +120,13 @@ def is_target(kind: EditKind, editor: Editor | None, size: CommitSize | None, da
     Focused deletions do not count: a hunk that only removes lines says the code was no longer wanted,
     not what was wrong with it, and most of them remove whole blocks (docs/evaluation.md has the counts).
     """
-    return (kind is EditKind.MODIFIED and editor is Editor.HUMAN and size is not None and not size.sweeping
-            and (days is None or days <= WINDOW_DAYS))
+    return (
+        kind is EditKind.MODIFIED
+        and editor is Editor.HUMAN
+        and size is not None
+        and not size.sweeping
+        and (days is None or days <= WINDOW_DAYS)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +177,9 @@ def _format_key(lines: Iterable[str]) -> str:
     return _FORMAT_DROP.sub("", "".join(lines)).replace('"', "'")
 
 
-def classify_edit(text: str, path: str, hunks: Sequence[CommitHunk], is_merge: bool = False
-                  ) -> tuple[EditKind, float | None]:
+def classify_edit(
+    text: str, path: str, hunks: Sequence[CommitHunk], is_merge: bool = False
+) -> tuple[EditKind, float | None]:
     """The kind of the edit that removed the line `text` of `path`, from the editing commit's hunks, and for
     `modified` how similar the closest added line of its hunk is (difflib ratio; 1.0 nearly unchanged)."""
     if is_merge:

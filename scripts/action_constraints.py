@@ -42,7 +42,9 @@ def core_closure() -> dict[str, list[Requirement]]:
             continue
         seen.add(key)
         if name == "redline":
-            lines = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+            lines = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+                "dependencies"
+            ]
         else:
             lines = distribution(name).requires or []
         for line in lines:

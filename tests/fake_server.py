@@ -74,13 +74,13 @@ def handler_for(dispatch: Callable[[FakeRequest], FakeResponse]) -> type[BaseHTT
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             body = json.loads(raw) if raw else None
             try:
-                response = dispatch(
-                    FakeRequest(self.command, parts.path, query, dict(self.headers), body)
-                )
+                response = dispatch(FakeRequest(self.command, parts.path, query, dict(self.headers), body))
             except Exception as error:  # a bug in a handler must show up in the test, not hang it
                 response = FakeResponse(500, {"message": f"FakeGitHub handler failed: {error!r}"})
-            payload = response.body if isinstance(response.body, bytes) else (
-                b"" if response.body is None else json.dumps(response.body).encode()
+            payload = (
+                response.body
+                if isinstance(response.body, bytes)
+                else (b"" if response.body is None else json.dumps(response.body).encode())
             )
             self.send_response(response.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -107,10 +107,20 @@ class FakeGitHub:
             self.contents[(pull.repo, path, pull.head_sha)] = data
         return pull
 
-    def fail(self, method: str, path_regex: str, status: int, *, times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None) -> None:
+    def fail(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         """Answer the next `times` requests matching method + path regex with `status`."""
-        self._failures.append([method.upper(), re.compile(path_regex), status, times, headers or {}, body, False])
+        self._failures.append(
+            [method.upper(), re.compile(path_regex), status, times, headers or {}, body, False]
+        )
 
     def lose_response(self, method: str, path_regex: str, status: int = 502, *, times: int = 1) -> None:
         """Do what the next `times` matching requests ask (create the review, the check run) but answer
@@ -273,29 +283,45 @@ class FakeGitHub:
     def _issue_json(self, issue: dict[str, Any]) -> dict[str, Any]:
         body = self.rewrite(recorded("issues.create"))
         label = {"id": 1, "node_id": "x", "url": "", "color": "ffffff", "default": False, "description": None}
-        body.update(number=issue["number"], title=issue["title"], body=issue["body"], state=issue["state"],
-                    labels=[{**label, "name": n} for n in issue["labels"]],
-                    url=f"{self.base_url}/repos/{issue['repo']}/issues/{issue['number']}")
+        body.update(
+            number=issue["number"],
+            title=issue["title"],
+            body=issue["body"],
+            state=issue["state"],
+            labels=[{**label, "name": n} for n in issue["labels"]],
+            url=f"{self.base_url}/repos/{issue['repo']}/issues/{issue['number']}",
+        )
         body.pop("pull_request", None)
         return body
 
     def _list_issues(self, request: FakeRequest, owner: str, repo: str) -> FakeResponse:
         wanted = set(filter(None, request.query.get("labels", "").split(",")))
         state = request.query.get("state", "open")  # GitHub lists open issues unless asked otherwise
-        items = [self._issue_json(i) for i in self.issues
-                 if i["repo"] == f"{owner}/{repo}" and wanted <= set(i["labels"]) and state in ("all", i["state"])]
+        items = [
+            self._issue_json(i)
+            for i in self.issues
+            if i["repo"] == f"{owner}/{repo}" and wanted <= set(i["labels"]) and state in ("all", i["state"])
+        ]
         return self._paginate(request, items)
 
     def _create_issue(self, request: FakeRequest, owner: str, repo: str) -> FakeResponse:
         body = request.body or {}
-        issue = {"repo": f"{owner}/{repo}", "number": next(self._issue_numbers), "title": body["title"],
-                 "body": body.get("body", ""), "labels": list(body.get("labels", [])), "state": "open"}
+        issue = {
+            "repo": f"{owner}/{repo}",
+            "number": next(self._issue_numbers),
+            "title": body["title"],
+            "body": body.get("body", ""),
+            "labels": list(body.get("labels", [])),
+            "state": "open",
+        }
         self.issues.append(issue)
         return FakeResponse(201, self._issue_json(issue))
 
     def _issue(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:
         """GET or PATCH (title, body, state) one issue."""
-        issue = next((i for i in self.issues if i["repo"] == f"{owner}/{repo}" and i["number"] == int(number)), None)
+        issue = next(
+            (i for i in self.issues if i["repo"] == f"{owner}/{repo}" and i["number"] == int(number)), None
+        )
         if issue is None:
             raise NotFound
         if request.method == "PATCH":
@@ -377,14 +403,19 @@ class FakeGitHub:
 
     def _list_reviews(self, request: FakeRequest, owner: str, repo: str, number: str) -> FakeResponse:
         pull = self._pull(owner, repo, number)
-        items = [self._public(r) for r in self.reviews if r["repo"] == pull.repo and r["number"] == pull.number]
+        items = [
+            self._public(r) for r in self.reviews if r["repo"] == pull.repo and r["number"] == pull.number
+        ]
         return self._paginate(request, items)
 
     def _list_check_runs(self, request: FakeRequest, owner: str, repo: str, ref: str) -> FakeResponse:
         """The runs on commit `ref`, newest first, filtered by check_name (filter=latest: one per name)."""
         name = request.query.get("check_name")
-        runs = [r for r in reversed(self.check_runs)
-                if r["repo"] == f"{owner}/{repo}" and r["head_sha"] == ref and name in (None, r["name"])]
+        runs = [
+            r
+            for r in reversed(self.check_runs)
+            if r["repo"] == f"{owner}/{repo}" and r["head_sha"] == ref and name in (None, r["name"])
+        ]
         if request.query.get("filter", "latest") == "latest":
             runs = list({r["name"]: r for r in reversed(runs)}.values())[::-1]
         public = [{k: v for k, v in r.items() if k not in ("repo", "annotations")} for r in runs]

@@ -14,12 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-AUDITED = [ROOT / "action.yml", *sorted((ROOT / ".github" / "workflows").glob("*.yml")),
-           *sorted((ROOT / "examples" / "workflows").rglob("*.yml"))]
+AUDITED = [
+    ROOT / "action.yml",
+    *sorted((ROOT / ".github" / "workflows").glob("*.yml")),
+    *sorted((ROOT / "examples" / "workflows").rglob("*.yml")),
+]
 # The findings we keep, each ignored on its line with the reason beside it and in docs/action.md.
 ACCEPTED = {
-    ("dangerous-triggers", "examples/workflows/fork-safe/redline-post.yml"):
-        "nothing from the fork is checked out or\n  # run",
+    (
+        "dangerous-triggers",
+        "examples/workflows/fork-safe/redline-post.yml",
+    ): "nothing from the fork is checked out or\n  # run",
     # redline's own workflows run the checked-out action under test; `./` works on every runner
     ("self-repository", ".github/workflows/redline.yml"): "the checked-out redline under test",
     ("self-repository", ".github/workflows/redline-report.yml"): "the checked-out redline under test",
@@ -33,9 +38,22 @@ def _zizmor(*args: str) -> list[dict]:
     if not binary.exists():
         pytest.fail("zizmor is not installed: it is in the test extra (pip install -e '.[test]')")
     # Files, not directories: zizmor collects only .github/workflows from a directory, not examples/.
-    done = subprocess.run([str(binary), "--offline", "--no-config", "--format", "json", "--no-exit-codes", *args,
-                           *(str(p.relative_to(ROOT)) for p in AUDITED)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            str(binary),
+            "--offline",
+            "--no-config",
+            "--format",
+            "json",
+            "--no-exit-codes",
+            *args,
+            *(str(p.relative_to(ROOT)) for p in AUDITED),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -58,7 +76,7 @@ def test_the_only_ignored_findings_are_the_accepted_ones_and_each_says_why():
     for ident, path, _ in findings:
         lines = (ROOT / path).read_text().splitlines()
         [line] = [n for n, text in enumerate(lines) if f"# zizmor: ignore[{ident}]" in text]
-        reason = "\n".join(lines[max(0, line - 5):line + 1])
+        reason = "\n".join(lines[max(0, line - 5) : line + 1])
         assert ACCEPTED[(ident, path)] in reason, "the justification sits on or above the ignored line"
     docs = (ROOT / "docs" / "action.md").read_text()
     assert "`dangerous-triggers`" in docs and "tests/test_audit.py" in docs
@@ -70,13 +88,14 @@ USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", re.M)
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 
 
-@pytest.mark.parametrize("path", [*AUDITED, *DOCS],
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", [*AUDITED, *DOCS], ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_action_is_pinned_by_commit_with_its_release_in_a_comment(path):
     for ref, rest in USES.findall(path.read_text()):
         if ref.startswith(("./", "$/")):
             continue  # this repository, at the commit that runs
-        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"{path.name}: {ref} is not pinned by commit"
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), (
+            f"{path.name}: {ref} is not pinned by commit"
+        )
         assert re.match(r"\s+# v\d+(\.\d+)*\b", rest), f"{path.name}: {ref} has no '# vX.Y' comment"
 
 
@@ -90,9 +109,11 @@ def test_checkouts_keep_no_credentials():
 def test_the_example_workflows_rerun_the_check_when_a_label_changes():
     import yaml
 
-    for path in [ROOT / "examples" / "workflows" / "redline.yml",
-                 ROOT / "examples" / "workflows" / "fork-safe" / "redline-pr.yml",
-                 ROOT / ".github" / "workflows" / "redline.yml"]:
+    for path in [
+        ROOT / "examples" / "workflows" / "redline.yml",
+        ROOT / "examples" / "workflows" / "fork-safe" / "redline-pr.yml",
+        ROOT / ".github" / "workflows" / "redline.yml",
+    ]:
         trigger = yaml.safe_load(path.read_text())[True]["pull_request"]  # YAML 1.1 reads `on` as True
         assert {"opened", "synchronize", "reopened", "labeled", "unlabeled"} <= set(trigger["types"]), path
 
@@ -103,14 +124,23 @@ RELEASE_PIN = re.compile(r"redline-review/redline@([0-9a-f]{40})\"?\s+# v?(\d+\.
 def test_release_pins_name_a_commit_of_this_repository_at_that_version_without_tags():
     """A pin works from a plain clone: the commit is in the history (tags are not in every clone), and its
     pyproject.toml is the version the comment names."""
-    pages = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md",
-             *sorted((ROOT / "examples" / "workflows").rglob("*.yml"))]
+    pages = [
+        *sorted((ROOT / "docs").glob("*.md")),
+        ROOT / "README.md",
+        *sorted((ROOT / "examples" / "workflows").rglob("*.yml")),
+    ]
     pins = {pin for page in pages for pin in RELEASE_PIN.findall(page.read_text())}
     assert pins, "no release pin found"
-    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True,
-                             text=True).stdout.strip() == "true"
+    shallow = (
+        subprocess.run(
+            ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        == "true"
+    )
     for sha, version in pins:
-        shown = subprocess.run(["git", "show", f"{sha}:pyproject.toml"], cwd=ROOT, capture_output=True, text=True)
+        shown = subprocess.run(
+            ["git", "show", f"{sha}:pyproject.toml"], cwd=ROOT, capture_output=True, text=True
+        )
         if shown.returncode != 0 and shallow:
             pytest.skip(f"{sha} is not in this shallow clone")
         assert shown.returncode == 0, f"{sha} is not a commit of this repository"
@@ -120,8 +150,12 @@ def test_release_pins_name_a_commit_of_this_repository_at_that_version_without_t
 
 
 def test_action_constraints_pin_every_dependency_of_the_core():
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "action_constraints.py"), "--check"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "action_constraints.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr + "\nre-run scripts/action_constraints.py"
 
 
@@ -131,12 +165,22 @@ def test_every_install_of_the_action_is_held_to_the_constraints_and_they_are_in_
     code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
     assert code.count("pip install") == 1, "every install goes through pip=(), which carries the constraints"
     action = tmp_path / "action"
-    shutil.copytree(ROOT, action, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info",
-                                                                "tests", "docs", ".hypothesis", "benchmarks"))
+    shutil.copytree(
+        ROOT,
+        action,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "__pycache__", "*.egg-info", "tests", "docs", ".hypothesis", "benchmarks"
+        ),
+    )
 
     def key() -> str:
-        done = subprocess.run(["bash", str(action / "scripts" / "action_install.sh"), "key"], capture_output=True,
-                              text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(action)})
+        done = subprocess.run(
+            ["bash", str(action / "scripts" / "action_install.sh"), "key"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(action)},
+        )
         return dict(line.split("=", 1) for line in done.stdout.splitlines())["key"]
 
     first = key()

@@ -34,7 +34,17 @@ def _repository(path: Path) -> Path:
     _git(path, "add", ".")
     _git(path, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-q", "-m", "base")
     (path / "calc.py").write_text("def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n")
-    _git(path, "-c", "user.name=Dev (aider)", "-c", "user.email=dev@example.com", "commit", "-q", "-am", "feat: sub")
+    _git(
+        path,
+        "-c",
+        "user.name=Dev (aider)",
+        "-c",
+        "user.email=dev@example.com",
+        "commit",
+        "-q",
+        "-am",
+        "feat: sub",
+    )
     return path
 
 
@@ -44,23 +54,37 @@ def test_every_user_command_runs_on_the_core_install(tmp_path: Path) -> None:
     shutil.copytree(ROOT, source, ignore=_skip)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(source)],
-                             capture_output=True, text=True, timeout=900)
+    install = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(source)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert install.returncode == 0, install.stderr[-3000:]
-    freeze = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True)
-    assert not {"torch", "transformers", "safetensors"} & {line.split("==")[0].lower() for line in
-                                                          freeze.stdout.splitlines()}
+    freeze = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True
+    )
+    assert not {"torch", "transformers", "safetensors"} & {
+        line.split("==")[0].lower() for line in freeze.stdout.splitlines()
+    }
     repo = _repository(tmp_path / "checkout")
     code = tmp_path / "code.py"
     code.write_text("x = 1\n")
-    env = {**os.environ, "HOME": str(tmp_path), "REDLINE_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "REDLINE_CACHE_DIR": str(tmp_path / "cache"),
+        "TMPDIR": str(tmp_path),
+    }
     for name in [n for n in env if n.startswith(("REDLINE_", "GITHUB_"))]:
         if name != "REDLINE_CACHE_DIR":
             del env[name]
     redline = str(venv / "bin" / "redline")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([redline, *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+        done = subprocess.run(
+            [redline, *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+        )
         said = done.stdout + done.stderr
         assert "Traceback" not in said and "internal error" not in said, (args, said)
         return done

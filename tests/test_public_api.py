@@ -9,11 +9,31 @@ import sys
 import scoring
 
 PINNED = [
-    "CalibrationMode", "HiddenStateCache", "IsotonicCalibrator", "ModelChoice", "PRScorer", "PlattCalibrator",
-    "ProbeCard", "ProbeConfig",
-    "RedlineError", "Scorer", "ScorerProtocol", "Span", "SpanIndex", "SpanProbe", "SpanScore", "Supervisor",
-    "TokenizedText", "WindowConfig", "load_probe", "load_supervisor", "load_tokenizer", "save_probe",
-    "load_scorer", "token_features", "tokenize",
+    "CalibrationMode",
+    "HiddenStateCache",
+    "IsotonicCalibrator",
+    "ModelChoice",
+    "PRScorer",
+    "PlattCalibrator",
+    "ProbeCard",
+    "ProbeConfig",
+    "RedlineError",
+    "Scorer",
+    "ScorerProtocol",
+    "Span",
+    "SpanIndex",
+    "SpanProbe",
+    "SpanScore",
+    "Supervisor",
+    "TokenizedText",
+    "WindowConfig",
+    "load_probe",
+    "load_supervisor",
+    "load_tokenizer",
+    "save_probe",
+    "load_scorer",
+    "token_features",
+    "tokenize",
 ]
 
 

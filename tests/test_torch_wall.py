@@ -46,8 +46,12 @@ def test_no_module_outside_the_wall_imports_torch_or_transformers() -> None:
     names = modules()
     assert "bot.cli" in names and "scoring.registry" in names and "training.wild.pr_train" in names
     assert not [n for n in names if n.startswith("scoring.probe")]
-    result = subprocess.run([sys.executable, "-c", CHECK.format(heavy=HEAVY, names=names)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK.format(heavy=HEAVY, names=names)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {}
 
 
@@ -65,8 +69,14 @@ print(json.dumps({{"exit": result.exit_code, "loaded": [h for h in {heavy!r} if 
 def test_redline_serve_starts_without_importing_torch(tmp_path) -> None:
     """The web process never scores (issue 24, item 12: it used to import torch, 324 MB): building the app as
     `redline serve` does, store and broker client included, loads none of the probe's stack."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "REDLINE_WEBHOOK_SECRET": "s",
-           "REDLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'redline.db'}", "REDLINE_REDIS_URL": "redis://127.0.0.1:1/0"}
-    result = subprocess.run([sys.executable, "-c", SERVE.format(heavy=HEAVY)], capture_output=True, text=True,
-                            env=env, check=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "REDLINE_WEBHOOK_SECRET": "s",
+        "REDLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'redline.db'}",
+        "REDLINE_REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE.format(heavy=HEAVY)], capture_output=True, text=True, env=env, check=True
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"exit": 0, "loaded": []}

@@ -17,7 +17,6 @@ import numpy as np
 from training.data.problems import Benchmark
 from training.wild.mining import WINDOW_DAYS
 
-
 DATA_DIR_OPTION = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -66,7 +65,9 @@ def sources_command(data_dir: Path | None, show_all: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output directory (default: <user cache>/redline/datasets/<name>).",
 )
-@click.option("--benchmarks", default=",".join(Benchmark), show_default=True, help="Comma-separated benchmarks.")
+@click.option(
+    "--benchmarks", default=",".join(Benchmark), show_default=True, help="Comma-separated benchmarks."
+)
 @click.option(
     "--problems", default="", help="Comma-separated problem ids to restrict to, e.g. humaneval/0,mbpp/2."
 )
@@ -75,10 +76,15 @@ def sources_command(data_dir: Path | None, show_all: bool) -> None:
     type=int,
     help="Label at most N programs per problem (round-robin over generators).",
 )
-@click.option("--strong-oracle-only", is_flag=True,
-              help="Only problems with extra oracle inputs (HumanEval+/MBPP+); drops ClassEval, APPS, TransCoder.")
 @click.option(
-    "--max-inputs", default=200, show_default=True,
+    "--strong-oracle-only",
+    is_flag=True,
+    help="Only problems with extra oracle inputs (HumanEval+/MBPP+); drops ClassEval, APPS, TransCoder.",
+)
+@click.option(
+    "--max-inputs",
+    default=200,
+    show_default=True,
     help="Extra inputs per problem in the oracle (HumanEval-ET, then HumanEval+/MBPP+).",
 )
 @click.option(
@@ -275,28 +281,48 @@ SHIPPED_PROBE_SHOWN = "scoring/probes/default"  # scoring.probe.span_probe.DEFAU
 
 def _data_options(command: click.Command) -> click.Command:
     options = [
-        click.option("--dataset", type=click.Path(path_type=Path), default="~/.cache/redline/datasets/miap",
-                     show_default=True, help="Built MIAP dataset directory (`redline data build`)."),
-        click.option("--programs", type=int, default=None,
-                     help="Use at most this many MIAP programs (whole problems, seeded). Default: all."),
-        click.option("--wild-commits", type=int, default=100, show_default=True,
-                     help="AI commits drawn per date split of the in-the-wild data (0: leave it out)."),
-        click.option("--model", envvar="REDLINE_MODEL", default=None,
-                     help="Supervisor: Hugging Face id or local path (default: embedded SmolLM2)."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling and training."),
+        click.option(
+            "--dataset",
+            type=click.Path(path_type=Path),
+            default="~/.cache/redline/datasets/miap",
+            show_default=True,
+            help="Built MIAP dataset directory (`redline data build`).",
+        ),
+        click.option(
+            "--programs",
+            type=int,
+            default=None,
+            help="Use at most this many MIAP programs (whole problems, seeded). Default: all.",
+        ),
+        click.option(
+            "--wild-commits",
+            type=int,
+            default=100,
+            show_default=True,
+            help="AI commits drawn per date split of the in-the-wild data (0: leave it out).",
+        ),
+        click.option(
+            "--model",
+            envvar="REDLINE_MODEL",
+            default=None,
+            help="Supervisor: Hugging Face id or local path (default: embedded SmolLM2).",
+        ),
+        click.option(
+            "--seed", type=int, default=0, show_default=True, help="Seed for sampling and training."
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _plan(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int):  # noqa: ANN202
+def _plan(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int):
     from training.probe.experiment import DataPlan
 
     return DataPlan(dataset, programs, wild_commits, model, seed)
 
 
-def _corpora(plan):  # noqa: ANN001, ANN202
+def _corpora(plan):
     """(supervisor, MIAP corpus or None, earlier wild corpus or None, later wild corpus or None)."""
     from training.probe.experiment import load_miap, load_wild_split, open_supervisor, prepare
 
@@ -311,25 +337,44 @@ def _corpora(plan):  # noqa: ANN001, ANN202
     for name, corpus in (("MIAP", miap), ("wild earlier", earlier), ("wild later", later)):
         if corpus is not None:
             r = corpus.report
-            click.echo(f"{name}: {r.texts} texts, {r.tokens} code tokens, {r.seconds:.0f} s, "
-                       f"{r.tokens_per_second:.0f} tokens/s (cache hits count as instant)")
+            click.echo(
+                f"{name}: {r.texts} texts, {r.tokens} code tokens, {r.seconds:.0f} s, "
+                f"{r.tokens_per_second:.0f} tokens/s (cache hits count as instant)"
+            )
     return supervisor, miap, earlier, later
 
 
 @click.command()
 @_data_options
-@click.option("--config", "config_name", default="selected", show_default=True,
-              help="'paper' (training/probe/configs/paper.toml), 'selected' (choose among configs/search.toml on "
-                   "a validation split of the training data), or a .toml path.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, show_default=SHIPPED_PROBE_SHOWN,
-              help="Directory to write probe.safetensors + probe.json into.")
-def train(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int,
-          config_name: str, out: Path | None) -> None:
+@click.option(
+    "--config",
+    "config_name",
+    default="selected",
+    show_default=True,
+    help="'paper' (training/probe/configs/paper.toml), 'selected' (choose among configs/search.toml on "
+    "a validation split of the training data), or a .toml path.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    show_default=SHIPPED_PROBE_SHOWN,
+    help="Directory to write probe.safetensors + probe.json into.",
+)
+def train(
+    dataset: Path,
+    programs: int | None,
+    wild_commits: int,
+    model: str | None,
+    seed: int,
+    config_name: str,
+    out: Path | None,
+) -> None:
     """Train the probe on the MIAP dataset (or, without one, on the earlier in-the-wild split)."""
     from scoring.errors import DataSourceError
     from scoring.probe.span_probe import DEFAULT_PROBE_DIR
-    from training.probe.report_text import dataset_build
     from training.probe.experiment import choose_config, save, train_shipped
+    from training.probe.report_text import dataset_build
     from training.probe.train import load_candidates, load_preset
 
     started = time.perf_counter()
@@ -338,37 +383,56 @@ def train(dataset: Path, programs: int | None, wild_commits: int, model: str | N
     supervisor, miap, earlier, later = _corpora(plan)
     corpus, pr_corpus = (miap, earlier) if miap is not None else (earlier, None)
     if corpus is None:
-        raise DataSourceError("no training data: build the MIAP dataset (`redline data build`) or keep --wild-commits")
+        raise DataSourceError(
+            "no training data: build the MIAP dataset (`redline data build`) or keep --wild-commits"
+        )
     candidates = load_candidates() if config_name == "selected" else [load_preset(config_name)]
     config = choose_config(candidates, corpus, seed)
     source = "MIAP dataset" if miap is not None else "in-the-wild data, earlier split"
-    description = {"corpus": source, "texts": len(corpus.encoded), "dataset": str(dataset),
-                   "programs_cap": programs, "wild_commits_per_split": wild_commits, "config_option": config_name,
-                   "scored_lines": int(sum(len(e.item.lines) for e in corpus.encoded)),
-                   "dataset_build": dataset_build(dataset) if miap is not None else {}}
-    shipped = train_shipped(supervisor, config, corpus, pr_corpus, description,
-                            version=f"{re.sub('[^a-z0-9]+', '-', config.name.lower())}-{time.strftime('%Y%m%d')}",
-                            held_out=later if miap is not None else None)
+    description = {
+        "corpus": source,
+        "texts": len(corpus.encoded),
+        "dataset": str(dataset),
+        "programs_cap": programs,
+        "wild_commits_per_split": wild_commits,
+        "config_option": config_name,
+        "scored_lines": int(sum(len(e.item.lines) for e in corpus.encoded)),
+        "dataset_build": dataset_build(dataset) if miap is not None else {},
+    }
+    shipped = train_shipped(
+        supervisor,
+        config,
+        corpus,
+        pr_corpus,
+        description,
+        version=f"{re.sub('[^a-z0-9]+', '-', config.name.lower())}-{time.strftime('%Y%m%d')}",
+        held_out=later if miap is not None else None,
+    )
     if miap is None:  # trained on the wild split itself: its out-of-fold calibration is the PR one
         shipped.card.calibration = {"pr": shipped.card.calibration["benchmark"]}
     save(shipped, out)
-    click.echo(f"probe {shipped.card.version} ({config.name}) written to {out}; training "
-               f"{shipped.seconds:.0f} s, whole command {time.perf_counter() - started:.0f} s")
+    click.echo(
+        f"probe {shipped.card.version} ({config.name}) written to {out}; training "
+        f"{shipped.seconds:.0f} s, whole command {time.perf_counter() - started:.0f} s"
+    )
     click.echo(json.dumps(shipped.card.calibration, indent=None))
     if shipped.card.decisions:
         click.echo(json.dumps(shipped.card.decisions, indent=1))
 
 
 WILD_DIR_OPTION = click.option(
-    "--wild-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Folder of wild repository files (default: wild/ in the data directory, $REDLINE_DATA_DIR).")
+    "--wild-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of wild repository files (default: wild/ in the data directory, $REDLINE_DATA_DIR).",
+)
 
 
 def _wild_flag(wild_dir: Path | None) -> str:
     return f" --wild-dir {wild_dir}" if wild_dir else ""
 
 
-def _loro(wild_dir: Path | None):  # noqa: ANN202
+def _loro(wild_dir: Path | None):
     from scoring.cache import cache_root
     from training.wild.ship import run_loro
     from training.wild.table import load_table
@@ -378,18 +442,30 @@ def _loro(wild_dir: Path | None):  # noqa: ANN202
     started = time.perf_counter()
     reports = run_loro(table, progress=lambda repo: click.echo(f"  held out: {repo}", err=True))
     for label, report in reports.items():
-        click.echo(f"{label}: mean AUC PR model {report.mean('PR model', lambda r: r.summary.auc):.3f}, "
-                   f"model-free baseline {report.mean('model-free baseline', lambda r: r.summary.auc):.3f} "
-                   f"({time.perf_counter() - started:.0f} s)")
+        click.echo(
+            f"{label}: mean AUC PR model {report.mean('PR model', lambda r: r.summary.auc):.3f}, "
+            f"model-free baseline {report.mean('model-free baseline', lambda r: r.summary.auc):.3f} "
+            f"({time.perf_counter() - started:.0f} s)"
+        )
     return reports, table
 
 
 @click.command(name="train-pr")
 @WILD_DIR_OPTION
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              show_default="scoring/probes/pr/pr_model.json", help="Where the PR model's card is written.")
-@click.option("--docs", type=click.Path(path_type=Path), default=REPO_ROOT / "docs", show_default=True,
-              help="Where evaluation.md's PR-model section and its figure are written.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    show_default="scoring/probes/pr/pr_model.json",
+    help="Where the PR model's card is written.",
+)
+@click.option(
+    "--docs",
+    type=click.Path(path_type=Path),
+    default=REPO_ROOT / "docs",
+    show_default=True,
+    help="Where evaluation.md's PR-model section and its figure are written.",
+)
 def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
     """Train the PR model on every wild repository, after judging it leave-one-repository-out."""
     from scoring.pr_model import DEFAULT_PR_MODEL
@@ -403,22 +479,48 @@ def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
     if out is None:  # the shipped model: the README and docs/review.md quote its card
         write_blocks(model.to_dict(), REPO_ROOT)
     decisions = model.card["decisions"]
-    click.echo(f"wrote {out or DEFAULT_PR_MODEL}: features {model.card['selection']['chosen']}, comment threshold "
-               f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on the training "
-               "lines)")
+    click.echo(
+        f"wrote {out or DEFAULT_PR_MODEL}: features {model.card['selection']['chosen']}, comment threshold "
+        f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on the training "
+        "lines)"
+    )
 
 
 @click.command(name="eval")
 @_data_options
-@click.option("--probe", type=click.Path(path_type=Path), default=None, show_default=SHIPPED_PROBE_SHOWN,
-              help="The shipped probe evaluated zero-shot in the wild.")
-@click.option("--docs", type=click.Path(path_type=Path), default=REPO_ROOT / "docs", show_default=True,
-              help="Where evaluation.md and figures/ are written.")
-@click.option("--part", type=click.Choice(["all", "pr", "miap"]), default="all", show_default=True,
-              help="pr: the PR model leave-one-repository-out (first section); miap: the benchmark probe.")
+@click.option(
+    "--probe",
+    type=click.Path(path_type=Path),
+    default=None,
+    show_default=SHIPPED_PROBE_SHOWN,
+    help="The shipped probe evaluated zero-shot in the wild.",
+)
+@click.option(
+    "--docs",
+    type=click.Path(path_type=Path),
+    default=REPO_ROOT / "docs",
+    show_default=True,
+    help="Where evaluation.md and figures/ are written.",
+)
+@click.option(
+    "--part",
+    type=click.Choice(["all", "pr", "miap"]),
+    default="all",
+    show_default=True,
+    help="pr: the PR model leave-one-repository-out (first section); miap: the benchmark probe.",
+)
 @WILD_DIR_OPTION
-def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str | None, seed: int,
-             probe: Path | None, docs: Path, part: str, wild_dir: Path | None) -> None:
+def evaluate(
+    dataset: Path,
+    programs: int | None,
+    wild_commits: int,
+    model: str | None,
+    seed: int,
+    probe: Path | None,
+    docs: Path,
+    part: str,
+    wild_dir: Path | None,
+) -> None:
     """Compare baselines and models on identical folds; write docs/evaluation.md (PR model section first)."""
     if part in ("all", "pr"):
         reports, table = _loro(wild_dir)
@@ -429,9 +531,9 @@ def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str 
     if part == "pr":
         return
     from scoring.probe.span_probe import DEFAULT_PROBE_DIR
+    from training.probe.experiment import load_shipped
     from training.probe.report import Results, evaluate_miap, evaluate_wild, render, save_figures
     from training.probe.report_text import context, targets
-    from training.probe.experiment import load_shipped
     from training.probe.train import load_candidates, load_preset
 
     started = time.perf_counter()
@@ -446,8 +548,11 @@ def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str 
         results.notes.append(f"No MIAP dataset at {dataset}: the benchmark sections are missing.")
     if earlier is not None and later is not None:
         shipped = load_shipped(probe, supervisor)
-        best = next((c for c in candidates if c.name == shipped.config.name), candidates[-1]) if shipped else (
-            candidates[-1])
+        best = (
+            next((c for c in candidates if c.name == shipped.config.name), candidates[-1])
+            if shipped
+            else (candidates[-1])
+        )
         evaluate_wild(shipped, earlier, later, paper, best, results)
     figures = save_figures(results, docs / "figures")
     prose = context(plan, miap, earlier, later, probe) | {"targets": targets(results)}
@@ -460,26 +565,43 @@ def evaluate(dataset: Path, programs: int | None, wild_commits: int, model: str 
         click.echo(title)
         for r in rows:
             if r.method in {"paper probe", "selected probe"} and r.scaling.value == "Platt":
-                click.echo(f"  {r.method:15s} {r.population:58s} AUC {r.auc_interval.point:.3f}  "
-                           f"BSS {r.summary.bss:.3f}  ECE {r.summary.ece_width:.3f}")
+                click.echo(
+                    f"  {r.method:15s} {r.population:58s} AUC {r.auc_interval.point:.3f}  "
+                    f"BSS {r.summary.bss:.3f}  ECE {r.summary.ece_width:.3f}"
+                )
     for name, where, s in results.wild:
         if "PR calibration" in name and "hunks" not in name:
             click.echo(f"  wild {name}: AUC {s.auc:.3f}  BSS {s.bss:.3f}  ECE {s.ece_width:.3f}")
     for name, r in results.replays:
-        click.echo(f"  replay {name}: hit rate {r.comment_hit_rate:.3f} vs base rate {r.base_rate:.3f}, "
-                   f"{r.comments_per_commit:.2f} comments/commit, gate failures {r.gate_failure_rate:.3f}")
+        click.echo(
+            f"  replay {name}: hit rate {r.comment_hit_rate:.3f} vs base rate {r.base_rate:.3f}, "
+            f"{r.comments_per_commit:.2f} comments/commit, gate failures {r.gate_failure_rate:.3f}"
+        )
 
 
 @click.command("mine")
 @click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Rows go here (.jsonl.gz); an existing file is resumed, not overwritten.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Rows go here (.jsonl.gz); an existing file is resumed, not overwritten.",
+)
 @click.option("--days", default=WINDOW_DAYS, show_default=True, help="Window of later history per AI commit.")
-@click.option("--ext", "extensions", multiple=True, default=(".py",), show_default=True,
-              help="File name endings to label (repeatable).")
-@click.option("--pattern", "patterns", multiple=True, help="Extra AI-detection regex (as ai.patterns in config).")
-def mine_command(repository: Path, out: Path, days: int, extensions: tuple[str, ...],
-                 patterns: tuple[str, ...]) -> None:
+@click.option(
+    "--ext",
+    "extensions",
+    multiple=True,
+    default=(".py",),
+    show_default=True,
+    help="File name endings to label (repeatable).",
+)
+@click.option(
+    "--pattern", "patterns", multiple=True, help="Extra AI-detection regex (as ai.patterns in config)."
+)
+def mine_command(
+    repository: Path, out: Path, days: int, extensions: tuple[str, ...], patterns: tuple[str, ...]
+) -> None:
     """Label which lines AI-authored commits of REPOSITORY added and whether later commits edited them."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -488,8 +610,10 @@ def mine_command(repository: Path, out: Path, days: int, extensions: tuple[str, 
 
     done = done_rows(out)
     rows = edited = lines = 0
-    with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress, \
-            gzip.open(out, "at", encoding="utf-8") as handle:
+    with (
+        Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress,
+        gzip.open(out, "at", encoding="utf-8") as handle,
+    ):
         task = progress.add_task("mining", total=None)
         for row in mine(repository, Rules(extra_patterns=patterns), days, extensions, done):
             handle.write(json.dumps(row) + "\n")
@@ -503,7 +627,9 @@ def mine_command(repository: Path, out: Path, days: int, extensions: tuple[str, 
 @click.command("prior")
 @click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--days", default=WINDOW_DAYS, show_default=True, help="Window of later history per commit.")
-@click.option("--pattern", "patterns", multiple=True, help="Extra AI-detection regex (as ai.patterns in config).")
+@click.option(
+    "--pattern", "patterns", multiple=True, help="Extra AI-detection regex (as ai.patterns in config)."
+)
 def prior_command(repository: Path, days: int, patterns: tuple[str, ...]) -> None:
     """Estimate REPOSITORY's share of AI-written lines that people edit later: the PR model's repo prior.
 
@@ -517,13 +643,21 @@ def prior_command(repository: Path, days: int, patterns: tuple[str, ...]) -> Non
 
     training_rate = load_pr_model().base_rate
     source = "AI commits"
-    labels = [v for row in mine(repository, Rules(extra_patterns=patterns), days)
-              for v in row["labels_edited_by_human"]]  # type: ignore[union-attr]
+    labels = [
+        v
+        for row in mine(repository, Rules(extra_patterns=patterns), days)
+        for v in row["labels_edited_by_human"]
+    ]  # type: ignore[union-attr]
     if not labels:
         source = "commits (no AI commit found)"
-        labels = [v for row in mine(repository, Rules(extra_patterns=("(?s).",)), days)
-                  for v in row["labels_edited_by_human"]]  # type: ignore[union-attr]
+        labels = [
+            v
+            for row in mine(repository, Rules(extra_patterns=("(?s).",)), days)
+            for v in row["labels_edited_by_human"]
+        ]  # type: ignore[union-attr]
     rate = estimate_prior(np.asarray(labels, dtype=float), training_rate)
-    click.echo(f"{len(labels)} added lines of {source}, {int(sum(labels))} edited by a person within {days} days; "
-               f"estimate {rate:.3f} (shrunk toward the training rate {training_rate:.3f})")
+    click.echo(
+        f"{len(labels)} added lines of {source}, {int(sum(labels))} edited by a person within {days} days; "
+        f"estimate {rate:.3f} (shrunk toward the training rate {training_rate:.3f})"
+    )
     click.echo(f"put in .github/redline.yml:\nmodel:\n  repo_edit_rate: {rate:.3f}")

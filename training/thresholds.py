@@ -37,9 +37,13 @@ COMMENT_THRESHOLD_RULE = (
 )
 
 
-def choose_comment_threshold(probabilities: np.ndarray, labels: np.ndarray, lift: float = TARGET_LIFT,
-                             min_share: float = MIN_COMMENTED_SHARE,
-                             max_fallback_share: float = MAX_FALLBACK_SHARE) -> ThresholdChoice:
+def choose_comment_threshold(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    lift: float = TARGET_LIFT,
+    min_share: float = MIN_COMMENTED_SHARE,
+    max_fallback_share: float = MAX_FALLBACK_SHARE,
+) -> ThresholdChoice:
     """The lowest calibrated probability, at or above the base rate, whose comments (lines at or above it) hit
     `lift` x the base rate while commenting on at least `min_share` of lines; failing that, the best hit rate
     at or above the base rate on `min_share` to `max_fallback_share` of lines (if no threshold fits, the best
@@ -55,12 +59,22 @@ def choose_comment_threshold(probabilities: np.ndarray, labels: np.ndarray, lift
     counts = np.arange(1, p.size + 1)[last_of_tie]
     hit_rates, thresholds = hits[last_of_tie] / counts, ranked[last_of_tie]
     base = float(y.mean())
-    enough = counts >= min(p.size, max(1, int(np.ceil(min_share * p.size))))  # commenting on all always counts
+    enough = counts >= min(
+        p.size, max(1, int(np.ceil(min_share * p.size)))
+    )  # commenting on all always counts
     target = enough & (hit_rates >= lift * base) & (thresholds >= base) if base > 0 else np.zeros_like(enough)
     modest = enough & (counts <= max(1, int(np.ceil(max_fallback_share * p.size)))) & (thresholds >= base)
     fallback = modest if modest.any() else enough
-    pick = int(np.nonzero(target)[0][-1]) if target.any() else int(np.argmax(np.where(fallback, hit_rates, -1.0)))
-    return ThresholdChoice(threshold=float(thresholds[pick]), hit_rate=float(hit_rates[pick]), base_rate=base,
-                           share_commented=float(counts[pick] / p.size),
-                           lift=float(hit_rates[pick] / base) if base > 0 else float("nan"),
-                           met_target=bool(target.any()))
+    pick = (
+        int(np.nonzero(target)[0][-1])
+        if target.any()
+        else int(np.argmax(np.where(fallback, hit_rates, -1.0)))
+    )
+    return ThresholdChoice(
+        threshold=float(thresholds[pick]),
+        hit_rate=float(hit_rates[pick]),
+        base_rate=base,
+        share_commented=float(counts[pick] / p.size),
+        lift=float(hit_rates[pick] / base) if base > 0 else float("nan"),
+        met_target=bool(target.any()),
+    )

@@ -28,10 +28,15 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self._deliveries = Counter("redline_webhook_deliveries", "Webhook deliveries by event and outcome.",
-                                   ("event", "outcome"), registry=self.registry)
-        self._seconds = Counter("redline_webhook_seconds", "Time spent answering deliveries.",
-                                registry=self.registry)
+        self._deliveries = Counter(
+            "redline_webhook_deliveries",
+            "Webhook deliveries by event and outcome.",
+            ("event", "outcome"),
+            registry=self.registry,
+        )
+        self._seconds = Counter(
+            "redline_webhook_seconds", "Time spent answering deliveries.", registry=self.registry
+        )
 
     def count(self, event: str | None, outcome: str, seconds: float) -> None:
         """Count one answered delivery; `event` None when the request was not authenticated."""

@@ -43,36 +43,67 @@ class ReviewResult:
 def record_of(outcome: ReviewOutcome) -> ReviewRecord:
     """The store's view of a review: every scored AI-written line, its raw logit and whether it is commented."""
     lines = tuple(
-        LineRecord(d.line.path, d.line.line, d.line.text, d.line.probability, d.line.logit,
-                   d.verdict is LineVerdict.COMMENT)
+        LineRecord(
+            d.line.path,
+            d.line.line,
+            d.line.text,
+            d.line.probability,
+            d.line.logit,
+            d.verdict is LineVerdict.COMMENT,
+        )
         for d in outcome.decision.lines
         if d.line.ai and d.line.status is LineStatus.SCORED
     )
     gate = outcome.gate
     overridden = gate.conclusion is GateConclusion.SUCCESS and bool(gate.blocking)
-    return ReviewRecord(outcome.probe_version, outcome.fingerprint, gate.conclusion.value, overridden, lines,
-                        outcome.calibration)
+    return ReviewRecord(
+        outcome.probe_version,
+        outcome.fingerprint,
+        gate.conclusion.value,
+        overridden,
+        lines,
+        outcome.calibration,
+    )
 
 
-def review_head(client: GitHubClient, repo: str, number: int, head_sha: str,
-                scorer: Callable[[Settings], ScorerProtocol], bot_login: str,
-                time_budget_s: float, job: str | None = None) -> ReviewResult | None:
+def review_head(
+    client: GitHubClient,
+    repo: str,
+    number: int,
+    head_sha: str,
+    scorer: Callable[[Settings], ScorerProtocol],
+    bot_login: str,
+    time_budget_s: float,
+    job: str | None = None,
+) -> ReviewResult | None:
     """Review the PR if its head is still `head_sha` (None: a newer push superseded this job).
 
     `scorer` chooses the repository's scorer from its settings; if loading it fails, the review still
     posts its neutral outcome (bot.review turns the error into the gate's reason). `job` (the task id, kept
     across retries and redeliveries) keys the check run, so a retried job reuses the run it posted.
     """
-    outcome = review_pull(client, repo, number, scorer, bot_login=bot_login, head_sha=head_sha,
-                          time_budget_s=time_budget_s, check_run_key=job)
+    outcome = review_pull(
+        client,
+        repo,
+        number,
+        scorer,
+        bot_login=bot_login,
+        head_sha=head_sha,
+        time_budget_s=time_budget_s,
+        check_run_key=job,
+    )
     return None if outcome is None else ReviewResult(outcome, record_of(outcome))
 
 
-def pull_outcomes(client: GitHubClient, repo: str, final_sha: str, reviews: Sequence[StoredReview]) -> dict[int, Fate]:
+def pull_outcomes(
+    client: GitHubClient, repo: str, final_sha: str, reviews: Sequence[StoredReview]
+) -> dict[int, Fate]:
     """Follow every line scored at its first review through the later reviewed heads to `final_sha`."""
     heads, paths = [], set()
     for stored in reviews:
         paths |= {ln.path for ln in stored.lines}
         lines = tuple(TrackedLine(ln.id, ln.path, ln.line) for ln in stored.lines)
-        heads.append(ReviewedHead(stored.head_sha, pulls.file_texts(client, repo, stored.head_sha, paths), lines))
+        heads.append(
+            ReviewedHead(stored.head_sha, pulls.file_texts(client, repo, stored.head_sha, paths), lines)
+        )
     return track(heads, pulls.file_texts(client, repo, final_sha, paths))

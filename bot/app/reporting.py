@@ -27,14 +27,14 @@ from typing import Any
 
 import platformdirs
 
+from bot.app.settings import AppSettings
+from bot.config import Settings
 from bot.feedback import report
 from bot.feedback.clone import auth_env, sync_clone
 from bot.feedback.fates import GitHistory, HistoryError
 from bot.feedback.learn_data import Learner, mine
 from bot.feedback.merged import Branch, MergedLine, merged_fates
 from bot.feedback.types import AfterMerge
-from bot.app.settings import AppSettings
-from bot.config import Settings
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.issues import close_earlier_reports, upsert_report_issue
@@ -63,8 +63,9 @@ def report_dir(settings: AppSettings) -> Path:
     return settings.report_dir or Path(platformdirs.user_data_dir("redline")) / "reports"
 
 
-def publish(built: report.Report, client: GitHubClient | None, settings: AppSettings,
-            known_issue: int | None = None) -> Published:
+def publish(
+    built: report.Report, client: GitHubClient | None, settings: AppSettings, known_issue: int | None = None
+) -> Published:
     """Write the PNG and, with a client, create or update the week's issue and close the earlier ones.
     Nothing to report (no line had an outcome): no PNG, no issue."""
     if built.nothing_to_report:
@@ -74,8 +75,9 @@ def publish(built: report.Report, client: GitHubClient | None, settings: AppSett
     body = report.render_markdown(built, png_name=png.name)
     if client is None:
         return Published(body, png, None)
-    issue = upsert_report_issue(client, built.repo, built.title, body, known=known_issue,
-                                key=f"{report.TITLE} {built.week}")
+    issue = upsert_report_issue(
+        client, built.repo, built.title, body, known=known_issue, key=f"{report.TITLE} {built.week}"
+    )
     return Published(body, png, issue, tuple(close_earlier_reports(client, built.repo, keep=issue)))
 
 
@@ -92,8 +94,16 @@ def repository_settings(client: GitHubClient, repo: str, branch: str) -> Setting
         return load_settings(None)
 
 
-def read_fates(store: Store, client: GitHubClient, settings: AppSettings, repo: str, branch: str, rules: Rules,
-               token: str, now: dt.datetime) -> str | None:
+def read_fates(
+    store: Store,
+    client: GitHubClient,
+    settings: AppSettings,
+    repo: str,
+    branch: str,
+    rules: Rules,
+    token: str,
+    now: dt.datetime,
+) -> str | None:
     """Read the fates after merge of `repo`'s stored lines that have none yet, or are pending, from its clone
     in the cache (`branch` fetched; editors classified by `rules`), and store them. None when done; else why nothing was read (logged; the report says it).
 
@@ -108,9 +118,13 @@ def read_fates(store: Store, client: GitHubClient, settings: AppSettings, repo: 
         history = GitHistory(_clone(client, settings, repo, branch, token), rules, auth_env(token))
         merges = {n: pulls.merge_commit(client, repo, n) for n in sorted({a.number for a in awaiting})}
         scored_text = functools.cache(lambda sha, path: _text(client, repo, sha, path))
-        fates = merged_fates(Branch(history, history.branch(branch)),
-                             [MergedLine(a.id, a.head_sha, merges[a.number], a.path, a.line) for a in awaiting],
-                             scored_text, now, deadline)
+        fates = merged_fates(
+            Branch(history, history.branch(branch)),
+            [MergedLine(a.id, a.head_sha, merges[a.number], a.path, a.line) for a in awaiting],
+            scored_text,
+            now,
+            deadline,
+        )
     except (HistoryError, GitHubError) as error:
         log.warning("fates after merge of %s not read: %s", repo, error)
         return f"the repository's history could not be read ({error})"
@@ -118,8 +132,13 @@ def read_fates(store: Store, client: GitHubClient, settings: AppSettings, repo: 
     for key, error in failed.items():
         log.warning("no fate after merge for scored line %d of %s: %s", key, repo, error)
     store.record_after_merge([(key, f) for key, f in fates.items() if isinstance(f, AfterMerge)])
-    log.info("fates after merge of %s: %d read, %d failed, %d left for the next run", repo,
-             len(fates) - len(failed), len(failed), len(awaiting) - len(fates))
+    log.info(
+        "fates after merge of %s: %d read, %d failed, %d left for the next run",
+        repo,
+        len(fates) - len(failed),
+        len(failed),
+        len(awaiting) - len(fates),
+    )
     return None
 
 
@@ -131,8 +150,17 @@ def _clone(client: GitHubClient, settings: AppSettings, repo: str, branch: str, 
     return sync_clone(cache, repo, url, branch, token)
 
 
-def learn_model(store: Store, client: GitHubClient, settings: AppSettings, repo: str, branch: str, rules: Rules,
-                token: str, now: dt.datetime, learn: Learner) -> str | None:
+def learn_model(
+    store: Store,
+    client: GitHubClient,
+    settings: AppSettings,
+    repo: str,
+    branch: str,
+    rules: Rules,
+    token: str,
+    now: dt.datetime,
+    learn: Learner,
+) -> str | None:
     """Learn `repo`'s own PR model from its clone (the default branch's AI commits, their lines' fates as of
     `now`) within `learn_budget_s`, and store it unless the shipped model stays or it is the stored one.
     Returns the stored version, else None. Any failure is logged and leaves the last stored model: a report
@@ -140,10 +168,17 @@ def learn_model(store: Store, client: GitHubClient, settings: AppSettings, repo:
     started = time.monotonic()
     try:
         clone = _clone(client, settings, repo, branch, token)
-        mined = mine(clone, load_pr_model().families, until=now, branch=branch, rules=rules, env=auth_env(token),
-                     deadline=started + settings.learn_budget_s)
+        mined = mine(
+            clone,
+            load_pr_model().families,
+            until=now,
+            branch=branch,
+            rules=rules,
+            env=auth_env(token),
+            deadline=started + settings.learn_budget_s,
+        )
         learned = learn(mined, repo)
-    except Exception as error:  # noqa: BLE001 -- whatever went wrong, the report goes on with the last model
+    except Exception as error:
         log.warning("repository model of %s not learnt (the last stored one stays): %s", repo, error)
         return None
     if learned.model is None:
@@ -153,10 +188,17 @@ def learn_model(store: Store, client: GitHubClient, settings: AppSettings, repo:
     if store.repository_model_version(repo) == version:
         log.info("repository model of %s: unchanged (%s)", repo, version)
         return None
-    store.save_repository_model(repo, version, json.dumps(learned.model.to_dict(), sort_keys=True),
-                                learned.lines, learned.positives)
-    log.info("repository model of %s: stored %s from %d lines (%d target) in %.0f s", repo, version,
-             learned.lines, learned.positives, time.monotonic() - started)
+    store.save_repository_model(
+        repo, version, json.dumps(learned.model.to_dict(), sort_keys=True), learned.lines, learned.positives
+    )
+    log.info(
+        "repository model of %s: stored %s from %d lines (%d target) in %.0f s",
+        repo,
+        version,
+        learned.lines,
+        learned.positives,
+        time.monotonic() - started,
+    )
     return version
 
 
@@ -165,9 +207,17 @@ def _text(client: GitHubClient, repo: str, sha: str, path: str) -> str | None:
     return None if data is None else data.decode("utf-8", "replace")
 
 
-def file_report(store: Store, client: GitHubClient | None, settings: AppSettings, repo: str,
-                since: dt.datetime, until: dt.datetime, write: bool = True, token: str | None = None,
-                learn: Learner | None = None) -> dict[str, Any]:
+def file_report(
+    store: Store,
+    client: GitHubClient | None,
+    settings: AppSettings,
+    repo: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    write: bool = True,
+    token: str | None = None,
+    learn: Learner | None = None,
+) -> dict[str, Any]:
     """Build, draw and (with a client) file the report of `repo` for [since, until) from the store, after
     reading the fates after merge it lacks (with a client and the token that clones the repository) and,
     given `learn` and with REDLINE_LEARN on, learning and storing the repository's own model.
@@ -194,16 +244,38 @@ def file_report(store: Store, client: GitHubClient | None, settings: AppSettings
     versions = collections.Counter(o.probe_version for o in everything)
     current = versions.most_common(1)[0][0] if versions else None
     history = [o for o in everything if o.merged and o.probe_version == current]
-    built = report.build(repo, since, until, outcomes, store.gate_records(repo, since, until), lines_scored,
-                         prs_scored, history=history, include_unmerged=settings.include_unmerged,
-                         unread_reason=unread_reason)
+    built = report.build(
+        repo,
+        since,
+        until,
+        outcomes,
+        store.gate_records(repo, since, until),
+        lines_scored,
+        prs_scored,
+        history=history,
+        include_unmerged=settings.include_unmerged,
+        unread_reason=unread_reason,
+    )
     recalibration = built.recalibration
-    saved = (write and settings.recalibrate and recalibration is not None and recalibration.applied
-             and current is not None)
+    saved = (
+        write
+        and settings.recalibrate
+        and recalibration is not None
+        and recalibration.applied
+        and current is not None
+    )
     if saved and recalibration is not None and current is not None:
         store.save_calibration(repo, current, json.dumps(recalibration.params), recalibration.n_lines)
     published = publish(built, client, settings, store.report_issue(repo, built.week))
     if write and published.issue is not None:
         store.save_report_issue(repo, built.week, published.issue)
-    return {"repo": repo, "week": built.week, "lines": built.n_lines, "issue": published.issue,
-            "png": str(published.png or ""), "recalibrated": saved, "repository_model": learnt, "body": published.body}
+    return {
+        "repo": repo,
+        "week": built.week,
+        "lines": built.n_lines,
+        "issue": published.issue,
+        "png": str(published.png or ""),
+        "recalibrated": saved,
+        "repository_model": learnt,
+        "body": published.body,
+    }

@@ -21,7 +21,9 @@ class PayloadError(RedlineError):
 
 class JobKind(enum.StrEnum):
     REVIEW = "review"  # review a PR head (queue: review)
-    RERUN = "rerun"  # a check run's "Re-run" button: review again whatever PRs sit at that head (queue: review)
+    RERUN = (
+        "rerun"  # a check run's "Re-run" button: review again whatever PRs sit at that head (queue: review)
+    )
     OUTCOMES = "outcomes"  # a PR closed: record what became of its scored lines (queue: review)
     INSTALL = "install"  # installation or repository list changed: bookkeeping in the web process
     UNINSTALL = "uninstall"
@@ -63,7 +65,9 @@ def _get(payload: Mapping[str, Any], *path: str) -> Any:
 def _str(payload: Mapping[str, Any], *path: str) -> str:
     value = _get(payload, *path)
     if not isinstance(value, str) or not value or len(value) > MAX_NAME_CHARS:
-        raise PayloadError(f"payload field {'.'.join(path)} must be a string of 1 to {MAX_NAME_CHARS} characters")
+        raise PayloadError(
+            f"payload field {'.'.join(path)} must be a string of 1 to {MAX_NAME_CHARS} characters"
+        )
     return value
 
 
@@ -116,8 +120,15 @@ def _pull_request(action: str | None, payload: Mapping[str, Any]) -> Job | None:
         if pull.get("draft") is True:
             return None  # drafts are reviewed once marked ready (ready_for_review)
         if action in LABEL_ACTIONS:
-            return Job(JobKind.RERUN, {"repo": repo, "head_sha": head_sha, "installation_id": base["installation_id"],
-                                       "numbers": [number]})
+            return Job(
+                JobKind.RERUN,
+                {
+                    "repo": repo,
+                    "head_sha": head_sha,
+                    "installation_id": base["installation_id"],
+                    "numbers": [number],
+                },
+            )
         return Job(JobKind.REVIEW, base)
     if action == "closed":
         merged = pull.get("merged") is True
@@ -137,26 +148,35 @@ def route(event: str, payload: Mapping[str, Any]) -> Job | None:
     if event == "check_run" and action == "rerequested":
         check_run = _mapping(payload, "check_run")
         listed = _list(check_run, "pull_requests") if check_run.get("pull_requests") is not None else []
-        return Job(JobKind.RERUN, {
-            "repo": _str(payload, "repository", "full_name"),
-            "head_sha": _sha(check_run, "head_sha"),
-            "installation_id": _installation(payload),
-            "numbers": [_int(pull, "number") for pull in listed],
-        })
+        return Job(
+            JobKind.RERUN,
+            {
+                "repo": _str(payload, "repository", "full_name"),
+                "head_sha": _sha(check_run, "head_sha"),
+                "installation_id": _installation(payload),
+                "numbers": [_int(pull, "number") for pull in listed],
+            },
+        )
     if event == "installation":
         installation_id, account = _installation(payload), _str(payload, "installation", "account", "login")
         if action in ("created", "new_permissions_accepted", "unsuspend"):
             repos = _repo_names(payload, "repositories") if "repositories" in payload else []
-            return Job(JobKind.INSTALL, {"installation_id": installation_id, "account": account, "repos": repos})
+            return Job(
+                JobKind.INSTALL, {"installation_id": installation_id, "account": account, "repos": repos}
+            )
         if action in ("deleted", "suspend"):
             return Job(JobKind.UNINSTALL, {"installation_id": installation_id})
         return None
     if event == "installation_repositories":
         installation_id = _installation(payload)
         if action == "added":
-            return Job(JobKind.REPOS_ADDED, {"installation_id": installation_id,
-                                             "repos": _repo_names(payload, "repositories_added")})
+            return Job(
+                JobKind.REPOS_ADDED,
+                {"installation_id": installation_id, "repos": _repo_names(payload, "repositories_added")},
+            )
         if action == "removed":
-            return Job(JobKind.REPOS_REMOVED, {"installation_id": installation_id,
-                                               "repos": _repo_names(payload, "repositories_removed")})
+            return Job(
+                JobKind.REPOS_REMOVED,
+                {"installation_id": installation_id, "repos": _repo_names(payload, "repositories_removed")},
+            )
     return None

@@ -109,7 +109,9 @@ class AppSettings:
             clone_dir=Path(clone_dir) if clone_dir else None,
             clone_url=env.get("REDLINE_CLONE_URL") or None,
             report_max_lines=_int(env, "REDLINE_REPORT_MAX_LINES", DEFAULT_REPORT_MAX_LINES),
-            report_history_budget_s=_int(env, "REDLINE_REPORT_HISTORY_BUDGET_S", DEFAULT_REPORT_HISTORY_BUDGET_S),
+            report_history_budget_s=_int(
+                env, "REDLINE_REPORT_HISTORY_BUDGET_S", DEFAULT_REPORT_HISTORY_BUDGET_S
+            ),
             allowed_models=_names(env.get("REDLINE_ALLOWED_MODELS")) or DEFAULT_ALLOWED_MODELS,
             learn=_bool(env, "REDLINE_LEARN", True),
             learn_budget_s=_int(env, "REDLINE_LEARN_BUDGET_S", DEFAULT_LEARN_BUDGET_S),
@@ -124,7 +126,9 @@ class AppSettings:
         """The report schedule as (minute, hour, day of month, month, day of week)."""
         parts = self.report_schedule.split()
         if len(parts) != 5:
-            raise ConfigError(f"REDLINE_REPORT_SCHEDULE must be a 5-field cron line, got {self.report_schedule!r}")
+            raise ConfigError(
+                f"REDLINE_REPORT_SCHEDULE must be a 5-field cron line, got {self.report_schedule!r}"
+            )
         return parts[0], parts[1], parts[2], parts[3], parts[4]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import logging
 import threading
@@ -22,14 +21,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
 
 from bot.app.pipeline import load_scorer, pull_outcomes, review_head
-from bot.pull_review import post_neutral
 from bot.app.routes import Job, JobKind
 from bot.app.settings import ANY_MODEL, DEFAULT_BROKER_TIMEOUT_S, AppSettings
 from bot.config import Settings, load_settings
-from bot.github.auth import AppAuth
-from bot.github.client import GitHubClient
 from bot.feedback.learn_data import Learner
 from bot.feedback.recalibration import RecalibratedScorer
+from bot.github.auth import AppAuth
+from bot.github.client import GitHubClient
+from bot.pull_review import post_neutral
 from bot.store import Claim, ReviewKey, ReviewRecord, Store, StoreUnavailable
 from scoring.errors import ConfigError, GitHubError, ModelLoadError, RedlineError
 from scoring.registry import DEFAULT, PROBE, ModelChoice, ScorerProtocol
@@ -38,7 +37,11 @@ log = logging.getLogger(__name__)
 
 REVIEW_QUEUE = "review"
 REPORT_QUEUE = "report"
-TASK_NAMES = {JobKind.REVIEW: "redline.review", JobKind.RERUN: "redline.rerun", JobKind.OUTCOMES: "redline.outcomes"}
+TASK_NAMES = {
+    JobKind.REVIEW: "redline.review",
+    JobKind.RERUN: "redline.rerun",
+    JobKind.OUTCOMES: "redline.outcomes",
+}
 REPORT_TASK = "redline.report"
 WEEKLY_TASK = "redline.weekly_reports"
 MAX_BACKOFF_S = 3600.0
@@ -87,7 +90,9 @@ class Runtime:
         with self._lock:
             if self._auth is None:
                 s = self.settings
-                self._auth = AppAuth(s.app_id, s.private_key, base_url=s.github_api_url, throttle=s.github_throttle)
+                self._auth = AppAuth(
+                    s.app_id, s.private_key, base_url=s.github_api_url, throttle=s.github_throttle
+                )
             return self._auth
 
     def _operator_model(self) -> ModelChoice | None:
@@ -110,15 +115,25 @@ class Runtime:
         derived from the shipped one, so always allowed; built once per (repository, version), so the
         next week's model is picked up by the next review."""
         choice = None if self.settings.scorer else ModelChoice.of(repo_settings.model)
-        if (choice is not None and choice != self._operator_model()
-                and (refused := refused_model(choice, self.settings.allowed_models)) is not None):
+        if (
+            choice is not None
+            and choice != self._operator_model()
+            and (refused := refused_model(choice, self.settings.allowed_models)) is not None
+        ):
             raise ModelLoadError(
                 f"this App does not load the model {refused!r} that .github/redline.yml names: the operator "
-                f"allows only {', '.join(self.settings.allowed_models)} (REDLINE_ALLOWED_MODELS, docs/app.md)")
+                f"allows only {', '.join(self.settings.allowed_models)} (REDLINE_ALLOWED_MODELS, docs/app.md)"
+            )
         key: ModelChoice | tuple[str, str] | None = choice
         built: ScorerProtocol | None = None
-        if (repo is not None and self.settings.learn and choice is not None and not choice.uses_probe
-                and choice.pr_model == DEFAULT and (version := self.store.repository_model_version(repo))):
+        if (
+            repo is not None
+            and self.settings.learn
+            and choice is not None
+            and not choice.uses_probe
+            and choice.pr_model == DEFAULT
+            and (version := self.store.repository_model_version(repo))
+        ):
             key = (repo, version)
             if key not in self._scorers:  # read before taking the lock: the store's property takes it too
                 key, built = self._repository_scorer(repo, choice)
@@ -132,8 +147,9 @@ class Runtime:
             self._scorers.move_to_end(key)
             return scorer
 
-    def _repository_scorer(self, repo: str, choice: ModelChoice) -> tuple[ModelChoice | tuple[str, str],
-                                                                          ScorerProtocol | None]:
+    def _repository_scorer(
+        self, repo: str, choice: ModelChoice
+    ) -> tuple[ModelChoice | tuple[str, str], ScorerProtocol | None]:
         """The key and PR scorer of `repo`'s newest stored model; `choice` (nothing built) if it is gone."""
         from scoring.pr_model import pr_model_from_dict
         from scoring.pr_scorer import PRScorer
@@ -178,14 +194,27 @@ def refused_model(choice: ModelChoice, allowed: Sequence[str]) -> str | None:
 
 def _store_retry(task: Task, settings: AppSettings, error: StoreUnavailable, **options: Any) -> BaseException:
     """The retry for a database that is down or locked: backoff, the message kept, up to STORE_MAX_RETRIES."""
-    log.warning("the store is unavailable (%s); retrying in %.0f s", error,
-                backoff_s(settings, task.request.retries))
-    return task.retry(exc=error, countdown=backoff_s(settings, task.request.retries),  # type: ignore[no-any-return]
-                      max_retries=max(settings.max_retries, STORE_MAX_RETRIES), **options)
+    log.warning(
+        "the store is unavailable (%s); retrying in %.0f s", error, backoff_s(settings, task.request.retries)
+    )
+    return task.retry(
+        exc=error,
+        countdown=backoff_s(settings, task.request.retries),  # type: ignore[no-any-return]
+        max_retries=max(settings.max_retries, STORE_MAX_RETRIES),
+        **options,
+    )
 
 
-def _review(task: Task, runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int,
-            force: bool = False, finish: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _review(
+    task: Task,
+    runtime: Runtime,
+    repo: str,
+    number: int,
+    head_sha: str,
+    installation_id: int,
+    force: bool = False,
+    finish: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Claim, review, post and record one PR head. A store that is unavailable before the review is posted
     retries the whole task (nothing was posted); once posted, the retry carries the record in `finish` and
     only stores it."""
@@ -214,8 +243,9 @@ class _Posted(Exception):
         self.record, self.error = record, error
 
 
-def _claim_and_review(task: Task, runtime: Runtime, key: ReviewKey, installation_id: int,
-                      force: bool) -> dict[str, Any]:
+def _claim_and_review(
+    task: Task, runtime: Runtime, key: ReviewKey, installation_id: int, force: bool
+) -> dict[str, Any]:
     store, settings = runtime.store, runtime.settings
     repo, number, head_sha = key.repo, key.number, key.head_sha
     job = task.request.id or f"direct-{head_sha}"
@@ -232,17 +262,28 @@ def _claim_and_review(task: Task, runtime: Runtime, key: ReviewKey, installation
             raise _StoreDown(error) from error
 
     try:
-        result = review_head(runtime.client(installation_id), repo, number, head_sha, scorer,
-                             runtime.auth.bot_login(),
-                             time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s,
-                             job=f"{job}:{number}")
+        result = review_head(
+            runtime.client(installation_id),
+            repo,
+            number,
+            head_sha,
+            scorer,
+            runtime.auth.bot_login(),
+            time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s,
+            job=f"{job}:{number}",
+        )
     except SoftTimeLimitExceeded:
         if claim is not Claim.DONE:
             store.fail_review(key, "the task time limit ran out")
         with contextlib.suppress(RedlineError):  # minting the token may fail too; the timeout is the news
-            post_neutral(runtime.client(installation_id), repo, head_sha, "the time limit ran out",
-                         f"The review did not finish within the worker's limit of {settings.task_time_limit_s} s "
-                         "(REDLINE_TASK_TIME_LIMIT_S). The next push is reviewed again.")
+            post_neutral(
+                runtime.client(installation_id),
+                repo,
+                head_sha,
+                "the time limit ran out",
+                f"The review did not finish within the worker's limit of {settings.task_time_limit_s} s "
+                "(REDLINE_TASK_TIME_LIMIT_S). The next push is reviewed again.",
+            )
         return {"status": "timed out"}
     except GitHubError as error:
         if claim is not Claim.DONE:
@@ -276,15 +317,18 @@ def _claim_and_review(task: Task, runtime: Runtime, key: ReviewKey, installation
     return {"status": "reviewed", "lines": len(result.record.lines), "gate": result.record.gate_conclusion}
 
 
-def _outcomes(runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int,
-              merged: bool) -> dict[str, Any]:
+def _outcomes(
+    runtime: Runtime, repo: str, number: int, head_sha: str, installation_id: int, merged: bool
+) -> dict[str, Any]:
     reviews = runtime.store.finished_reviews(repo, number)
     fates = pull_outcomes(runtime.client(installation_id), repo, head_sha, reviews) if reviews else {}
     runtime.store.record_outcomes(repo, number, merged, head_sha, sorted(fates.items()))
     return {"status": "recorded", "lines": len(fates), "merged": merged}
 
 
-def create_celery(settings: AppSettings, runtime: Runtime | None = None, learn: Learner | None = None) -> Celery:
+def create_celery(
+    settings: AppSettings, runtime: Runtime | None = None, learn: Learner | None = None
+) -> Celery:
     """The Celery app with its queues, reliability settings, beat schedule and tasks. `learn`: the weekly
     report's repository-model learner (bot.commands.learn.repository_learner, given by `redline worker`)."""
     runtime = runtime or Runtime(settings)
@@ -302,25 +346,51 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None, learn: 
         task_default_queue=REVIEW_QUEUE,
         task_routes={REPORT_TASK: {"queue": REPORT_QUEUE}, WEEKLY_TASK: {"queue": REPORT_QUEUE}},
         timezone="UTC",
-        beat_schedule={"weekly-calibration-report": {
-            "task": WEEKLY_TASK,
-            "schedule": crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month,
-                                day_of_week=day_of_week),
-        }},
+        beat_schedule={
+            "weekly-calibration-report": {
+                "task": WEEKLY_TASK,
+                "schedule": crontab(
+                    minute=minute,
+                    hour=hour,
+                    day_of_month=day_of_month,
+                    month_of_year=month,
+                    day_of_week=day_of_week,
+                ),
+            }
+        },
     )
     app.conf.redline_runtime = runtime
     retry_options = {"bind": True, "acks_late": True, "max_retries": settings.max_retries}
 
     @app.task(name=TASK_NAMES[JobKind.REVIEW], **retry_options)
-    def review_task(self: Task, repo: str, number: int, head_sha: str, installation_id: int,
-                    delivery: str | None = None, finish: dict[str, Any] | None = None) -> dict[str, Any]:
-        log.info("review %s#%s at %s (delivery %s, attempt %d)", repo, number, head_sha[:7], delivery,
-                 self.request.retries + 1)
+    def review_task(
+        self: Task,
+        repo: str,
+        number: int,
+        head_sha: str,
+        installation_id: int,
+        delivery: str | None = None,
+        finish: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        log.info(
+            "review %s#%s at %s (delivery %s, attempt %d)",
+            repo,
+            number,
+            head_sha[:7],
+            delivery,
+            self.request.retries + 1,
+        )
         return _review(self, runtime, repo, number, head_sha, installation_id, finish=finish)
 
     @app.task(name=TASK_NAMES[JobKind.RERUN], **retry_options)
-    def rerun_task(self: Task, repo: str, head_sha: str, installation_id: int, numbers: Sequence[int] = (),
-                   delivery: str | None = None) -> list[dict[str, Any]]:
+    def rerun_task(
+        self: Task,
+        repo: str,
+        head_sha: str,
+        installation_id: int,
+        numbers: Sequence[int] = (),
+        delivery: str | None = None,
+    ) -> list[dict[str, Any]]:
         try:
             targets = list(numbers) or runtime.store.pull_requests_at(repo, head_sha)
         except StoreUnavailable as error:
@@ -328,8 +398,15 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None, learn: 
         return [_review(self, runtime, repo, n, head_sha, installation_id, force=True) for n in targets]
 
     @app.task(name=TASK_NAMES[JobKind.OUTCOMES], **retry_options)
-    def outcomes_task(self: Task, repo: str, number: int, head_sha: str, installation_id: int, merged: bool,
-                      delivery: str | None = None) -> dict[str, Any]:
+    def outcomes_task(
+        self: Task,
+        repo: str,
+        number: int,
+        head_sha: str,
+        installation_id: int,
+        merged: bool,
+        delivery: str | None = None,
+    ) -> dict[str, Any]:
         try:
             return _outcomes(runtime, repo, number, head_sha, installation_id, merged)
         except StoreUnavailable as error:
@@ -340,16 +417,25 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None, learn: 
             raise
 
     @app.task(name=REPORT_TASK, **retry_options)
-    def report_task(self: Task, repo: str, installation_id: int | None = None, until: str | None = None,
-                    days: int = 7) -> dict[str, Any]:
+    def report_task(
+        self: Task, repo: str, installation_id: int | None = None, until: str | None = None, days: int = 7
+    ) -> dict[str, Any]:
         from bot.app.reporting import file_report
 
         end = dt.datetime.fromisoformat(until) if until else dt.datetime.now(dt.UTC)
         try:
             client = runtime.client(installation_id) if installation_id is not None else None
             token = runtime.auth.token(installation_id).token if installation_id is not None else None
-            result = file_report(runtime.store, client, settings, repo, end - dt.timedelta(days=days), end,
-                                 token=token, learn=learn)
+            result = file_report(
+                runtime.store,
+                client,
+                settings,
+                repo,
+                end - dt.timedelta(days=days),
+                end,
+                token=token,
+                learn=learn,
+            )
             return {k: v for k, v in result.items() if k != "body"}
         except GitHubError as error:
             if is_transient(error):
@@ -360,7 +446,9 @@ def create_celery(settings: AppSettings, runtime: Runtime | None = None, learn: 
     def weekly_task(self: Task) -> int:
         repos = runtime.store.active_repositories()
         for repo, installation_id in repos:
-            report_task.apply_async(kwargs={"repo": repo, "installation_id": installation_id}, queue=REPORT_QUEUE)
+            report_task.apply_async(
+                kwargs={"repo": repo, "installation_id": installation_id}, queue=REPORT_QUEUE
+            )
         return len(repos)
 
     return app
@@ -378,8 +466,11 @@ def enqueuer(app: Celery, timeout_s: float = DEFAULT_BROKER_TIMEOUT_S) -> Callab
         broker_pool_acquire_timeout=timeout_s,
         # Without a socket timeout a publish to a Redis that accepts connections but never answers
         # (stopped, overloaded, half-open connection) waits forever.
-        broker_transport_options={**app.conf.broker_transport_options, "socket_timeout": timeout_s,
-                                  "socket_connect_timeout": timeout_s},
+        broker_transport_options={
+            **app.conf.broker_transport_options,
+            "socket_timeout": timeout_s,
+            "socket_connect_timeout": timeout_s,
+        },
     )
 
     def enqueue(job: Job, delivery: str) -> None:

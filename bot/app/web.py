@@ -58,8 +58,9 @@ def signature(secret: str, body: bytes) -> str:
 def verify(secret: str, body: bytes, header: str | None) -> bool:
     # Compared as bytes: the header is whatever the sender wrote, and compare_digest raises on a
     # non-ASCII str instead of answering False.
-    return header is not None and hmac.compare_digest(signature(secret, body).encode(),
-                                                      header.encode("utf-8", "surrogatepass"))
+    return header is not None and hmac.compare_digest(
+        signature(secret, body).encode(), header.encode("utf-8", "surrogatepass")
+    )
 
 
 def parse(body: bytes) -> Any:
@@ -97,8 +98,9 @@ class Answer:
         return self.status not in (401, 408, 413)
 
     def response(self) -> JSONResponse:
-        extra = {key: value for key, value in (("detail", self.detail), ("job", self.job))
-                 if value is not None}
+        extra = {
+            key: value for key, value in (("detail", self.detail), ("job", self.job)) if value is not None
+        }
         # After a 408 or 413 the rest of the body is unread: closing the connection stops the sender,
         # where keep-alive would have the server read (and drop) all of it.
         headers = {"Connection": "close"} if self.status in (408, 413) else None
@@ -129,9 +131,14 @@ def _bookkeeping(store: Store, job: Job) -> None:
         store.set_repositories_active(args["installation_id"], args["repos"], job.kind is JobKind.REPOS_ADDED)
 
 
-def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: float = ANSWER_WITHIN_S,
-               broker_cooldown_s: float = BROKER_COOLDOWN_S,
-               read_body_within_s: float = READ_BODY_WITHIN_S) -> FastAPI:
+def create_app(
+    secret: str,
+    store: Store,
+    enqueue: Enqueue,
+    answer_within_s: float = ANSWER_WITHIN_S,
+    broker_cooldown_s: float = BROKER_COOLDOWN_S,
+    read_body_within_s: float = READ_BODY_WITHIN_S,
+) -> FastAPI:
     """The ASGI app. `enqueue` hands a job to the workers (tasks.enqueuer in production)."""
     if not secret:
         raise ValueError("a webhook secret is required")
@@ -149,8 +156,11 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
 
     def handle(event: str, delivery: str, body: bytes, signature_header: str | None) -> Answer:
         if not verify(secret, body, signature_header):
-            return Answer(401, "bad signature",
-                          "X-Hub-Signature-256 is not the body's HMAC-SHA256 with the webhook secret")
+            return Answer(
+                401,
+                "bad signature",
+                "X-Hub-Signature-256 is not the body's HMAC-SHA256 with the webhook secret",
+            )
         if not event or not delivery:
             return Answer(400, "missing headers", "X-GitHub-Event and X-GitHub-Delivery are required")
         if not _DELIVERY_ID.fullmatch(delivery):
@@ -200,7 +210,9 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
         with anyio.move_on_after(read_body_within_s) as reading:
             body = await read_limited(request, MAX_PAYLOAD_BYTES)
         if reading.cancelled_caught:
-            answer = Answer(408, "body too slow", f"the body was not received within {read_body_within_s:.0f} s")
+            answer = Answer(
+                408, "body too slow", f"the body was not received within {read_body_within_s:.0f} s"
+            )
         elif body is None:
             answer = Answer(413, "too large", f"payloads are limited to {MAX_PAYLOAD_BYTES} bytes")
         else:
@@ -210,8 +222,14 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
                     # running at the deadline finishes on its own: it either queues the job (then a
                     # redelivery is a duplicate) or forgets the delivery (then it is accepted).
                     answer = await anyio.to_thread.run_sync(
-                        handle, event, headers.get("x-github-delivery", ""), body,
-                        headers.get(SIGNATURE_HEADER), abandon_on_cancel=True, limiter=threads)
+                        handle,
+                        event,
+                        headers.get("x-github-delivery", ""),
+                        body,
+                        headers.get(SIGNATURE_HEADER),
+                        abandon_on_cancel=True,
+                        limiter=threads,
+                    )
             except TimeoutError:
                 log.error("no answer for a %s delivery within %s s", event[:40], answer_within_s)
                 answer = Answer(503, "timed out", "redline could not answer in time; redeliver later")
@@ -224,7 +242,9 @@ def create_app(secret: str, store: Store, enqueue: Enqueue, answer_within_s: flo
             with anyio.fail_after(answer_within_s):
                 await anyio.to_thread.run_sync(store.ping, abandon_on_cancel=True)
         except Exception as error:  # the probe must answer, not crash: a load balancer reads the status
-            return JSONResponse({"status": "store unavailable", "detail": type(error).__name__}, status_code=503)
+            return JSONResponse(
+                {"status": "store unavailable", "detail": type(error).__name__}, status_code=503
+            )
         return JSONResponse({"status": "ok"})
 
     @app.get("/metrics")

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from bot.feedback.learn_data import Learner, MinedLines, RepositoryModel
 
 
-def fit(mined: MinedLines, name: str, min_positives: int | None = None, digest: bool = False) -> RepositoryModel:
+def fit(
+    mined: MinedLines, name: str, min_positives: int | None = None, digest: bool = False
+) -> RepositoryModel:
     """The repository model of `mined` (None where the shipped model stays), its version
     `<shipped>+repo.<name>`, with `.<hash of its weights>` after it when `digest` (the App: a new weekly model
     gets a new version, an unchanged one keeps it)."""
@@ -38,15 +40,26 @@ def fit(mined: MinedLines, name: str, min_positives: int | None = None, digest: 
         return RepositoryModel(None, learned.reason, len(lines), learned.positives)
     version = f"{shipped.version}+repo.{name}"
     if digest:
-        weights = {k: v for k, v in learned.model.to_dict().items()
-                   if k in ("coef", "intercept", "calibration", "mean", "scale", "features")}
+        weights = {
+            k: v
+            for k, v in learned.model.to_dict().items()
+            if k in ("coef", "intercept", "calibration", "mean", "scale", "features")
+        }
         version += "." + hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()[:10]
-    card = {**learned.model.card, "version": version,
-            "repository_model": {"repository": name, "branch": mined.branch, "base_model": shipped.version,
-                                 "learned_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                 **learned.card}}
-    return RepositoryModel(dataclasses.replace(learned.model, card=card), learned.reason, len(lines),
-                           learned.positives)
+    card = {
+        **learned.model.card,
+        "version": version,
+        "repository_model": {
+            "repository": name,
+            "branch": mined.branch,
+            "base_model": shipped.version,
+            "learned_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **learned.card,
+        },
+    }
+    return RepositoryModel(
+        dataclasses.replace(learned.model, card=card), learned.reason, len(lines), learned.positives
+    )
 
 
 def repository_learner() -> Learner:
@@ -55,10 +68,20 @@ def repository_learner() -> Learner:
 
 
 @click.command("learn")
-@click.option("--repo", "repo_path", default=".", show_default=True, type=click.Path(file_okay=False),
-              help="Local git repository whose default branch's AI commits to learn from.")
-@click.option("--min-positives", type=click.IntRange(min=1), default=None,
-              help="Target lines a repository needs before its model moves (default: training.wild.learn's 50).")
+@click.option(
+    "--repo",
+    "repo_path",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Local git repository whose default branch's AI commits to learn from.",
+)
+@click.option(
+    "--min-positives",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Target lines a repository needs before its model moves (default: training.wild.learn's 50).",
+)
 def learn(repo_path: str, min_positives: int | None) -> None:
     """Fit the repository's own PR model: the shipped weights moved toward its AI lines' fates only as far as
     its later commits support; written to <git dir>/redline/pr_model.json, which `redline review` then uses.
@@ -74,15 +97,21 @@ def learn(repo_path: str, min_positives: int | None) -> None:
     with learn_progress(sys.stderr.isatty()) as progress:
         mined = mine(repo_path, shipped.families, progress=progress, history=file_history)
     learned = fit(mined, mined.name, min_positives)
-    click.echo(f"{mined.name} ({mined.branch}): {mined.ai_commits} AI commits of {mined.commits}, "
-               f"{learned.lines} lines with a known fate ({learned.positives} target), {mined.pending} pending, "
-               f"{mined.unread} unread.")
+    click.echo(
+        f"{mined.name} ({mined.branch}): {mined.ai_commits} AI commits of {mined.commits}, "
+        f"{learned.lines} lines with a known fate ({learned.positives} target), {mined.pending} pending, "
+        f"{mined.unread} unread."
+    )
     click.echo(learned.reason)
     path = repository_model_path(repo_path)
     if learned.model is None:
-        click.echo(f"Nothing written; reviews use the shipped model {shipped.version}."
-                   + (f" ({path} from an earlier learn is still there.)" if path.is_file() else ""))
+        click.echo(
+            f"Nothing written; reviews use the shipped model {shipped.version}."
+            + (f" ({path} from an earlier learn is still there.)" if path.is_file() else "")
+        )
         return
     learned.model.save(path)
-    click.echo(f"Wrote the repository model {learned.model.version} to {path} "
-               f"({time.perf_counter() - started:.1f} s); `redline review` in this repository uses it.")
+    click.echo(
+        f"Wrote the repository model {learned.model.version} to {path} "
+        f"({time.perf_counter() - started:.1f} s); `redline review` in this repository uses it."
+    )

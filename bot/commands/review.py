@@ -24,9 +24,9 @@ from bot.reporters.output import JsonReporter, Show, progress_bar
 from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
 from bot.review import review as run_review
+from bot.worktree import STAGED
 from scoring.cache import review_window_dir
 from scoring.errors import ConfigError, RedlineError
-from bot.worktree import STAGED
 from scoring.registry import ModelChoice, ScorerProtocol, load_scorer, with_repository_model
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"

@@ -40,18 +40,32 @@ def read_text(path: Path) -> tuple[str, bool]:
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--lines", "ranges", multiple=True, metavar="A-B", help="Also score these line ranges as spans.")
+@click.option(
+    "--lines", "ranges", multiple=True, metavar="A-B", help="Also score these line ranges as spans."
+)
 @click.option("--intent", help="What the code is meant to do (task text, PR title); read before the code.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the coloured gutter.")
-@click.option("--model", envvar="REDLINE_MODEL", help="Supervisor: Hugging Face id or local path (default: the probe's).")
+@click.option(
+    "--model",
+    envvar="REDLINE_MODEL",
+    help="Supervisor: Hugging Face id or local path (default: the probe's).",
+)
 @click.option("--probe", envvar="REDLINE_PROBE", type=click.Path(path_type=Path), help="Probe directory.")
 @click.option(
-    "--mode", type=click.Choice([m.value for m in CalibrationMode]), default=CalibrationMode.PR.value,
-    show_default=True, help="Which calibration: pr (a person edits it later) or benchmark (MIAP repair).",
+    "--mode",
+    type=click.Choice([m.value for m in CalibrationMode]),
+    default=CalibrationMode.PR.value,
+    show_default=True,
+    help="Which calibration: pr (a person edits it later) or benchmark (MIAP repair).",
 )
 def score(
-    file: Path, ranges: tuple[str, ...], intent: str | None, as_json: bool, model: str | None,
-    probe: Path | None, mode: str,
+    file: Path,
+    ranges: tuple[str, ...],
+    intent: str | None,
+    as_json: bool,
+    model: str | None,
+    probe: Path | None,
+    mode: str,
 ) -> None:
     """Score every line of FILE (and any --lines ranges) with the probe."""
     from rich.console import Console
@@ -73,7 +87,9 @@ def score(
             raise UserError(str(error)) from error
     used = scorer.calibration_for(CalibrationMode(mode))
     if replaced:
-        err.print(f"[yellow]{file} is not valid UTF-8; undecodable bytes were replaced before scoring[/yellow]")
+        err.print(
+            f"[yellow]{file} is not valid UTF-8; undecodable bytes were replaced before scoring[/yellow]"
+        )
     lines = text.splitlines()
     if as_json:
         click.echo(json.dumps(_as_json(file, scorer.probe_version, used, lines, scores, n_lines), indent=2))
@@ -81,8 +97,9 @@ def score(
     _print_gutter(Console(), file, lines, scores, n_lines, used)
 
 
-def _as_json(file: Path, version: str, mode: CalibrationMode, lines: list[str], scores: list[SpanScore],
-             n_lines: int) -> dict[str, object]:
+def _as_json(
+    file: Path, version: str, mode: CalibrationMode, lines: list[str], scores: list[SpanScore], n_lines: int
+) -> dict[str, object]:
     def number(value: float) -> float | None:
         return None if value != value else round(value, 6)  # nan -> null
 
@@ -91,9 +108,14 @@ def _as_json(file: Path, version: str, mode: CalibrationMode, lines: list[str], 
         "probe_version": version,
         "probability_means": MEANING[mode],
         "lines": [
-            {"line": s.span.start, "probability": number(s.probability), "logit": number(s.logit),
-             "tokens": s.n_tokens, "skipped": s.skipped,
-             "text": lines[s.span.start - 1] if s.span.start <= len(lines) else ""}
+            {
+                "line": s.span.start,
+                "probability": number(s.probability),
+                "logit": number(s.logit),
+                "tokens": s.n_tokens,
+                "skipped": s.skipped,
+                "text": lines[s.span.start - 1] if s.span.start <= len(lines) else "",
+            }
             for s in scores[:n_lines]
         ],
         "spans": [
@@ -109,8 +131,14 @@ def _colour(probability: float) -> str:
     return "red" if probability >= 0.5 else "yellow" if probability >= 0.25 else "green"
 
 
-def _print_gutter(console, file: Path, lines: list[str], scores: list[SpanScore], n_lines: int,  # type: ignore[no-untyped-def]
-                  mode: CalibrationMode) -> None:
+def _print_gutter(
+    console,
+    file: Path,
+    lines: list[str],
+    scores: list[SpanScore],
+    n_lines: int,  # type: ignore[no-untyped-def]
+    mode: CalibrationMode,
+) -> None:
     from rich.text import Text
 
     from bot.reporters.local import shorten

@@ -31,8 +31,11 @@ def auth_env(token: str | None) -> dict[str, str]:
     if not token:
         return {}
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
-            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"}
+    return {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraHeader",
+        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+    }
 
 
 def clone_path(cache: Path, repo: str) -> Path:
@@ -52,8 +55,20 @@ def sync_clone(cache: Path, repo: str, url: str, branch: str, token: str | None)
         cache.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=cache))
         try:
-            _git(staging.parent, token, env, "clone", "--bare", "--filter=blob:none", "--no-tags",
-                 "--single-branch", f"--branch={branch}", "--", url, str(staging / "clone"))
+            _git(
+                staging.parent,
+                token,
+                env,
+                "clone",
+                "--bare",
+                "--filter=blob:none",
+                "--no-tags",
+                "--single-branch",
+                f"--branch={branch}",
+                "--",
+                url,
+                str(staging / "clone"),
+            )
             (staging / "clone").rename(path)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -65,13 +80,21 @@ def sync_clone(cache: Path, repo: str, url: str, branch: str, token: str | None)
 def _git(cwd: Path, token: str | None, extra: Mapping[str, str], *args: str) -> None:
     env = {**os.environ, **extra, "GIT_TERMINAL_PROMPT": "0"}
     try:
-        done = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, env=env,
-                              stdin=subprocess.DEVNULL, timeout=_FETCH_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(cwd), *args],
+            capture_output=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            timeout=_FETCH_TIMEOUT_S,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise HistoryError(_scrub(f"git {args[0]}: {error}", token)) from None
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise HistoryError(_scrub(f"git {args[0]} failed: {lines[-1] if lines else f'exit {done.returncode}'}", token))
+        raise HistoryError(
+            _scrub(f"git {args[0]} failed: {lines[-1] if lines else f'exit {done.returncode}'}", token)
+        )
 
 
 def _scrub(message: str, token: str | None) -> str:

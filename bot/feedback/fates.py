@@ -34,8 +34,17 @@ BOT_IDENTITY = re.compile(r"\[bot\]|dependabot|renovate|pre-commit-ci|github-act
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _GIT_TIMEOUT_S = 300
 _SAFE = (
-    "-c", "core.quotePath=false", "-c", "core.fsmonitor=false", "-c", "diff.external=",
-    "-c", "log.showSignature=false", "-c", "log.follow=false", "--literal-pathspecs",
+    "-c",
+    "core.quotePath=false",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "log.follow=false",
+    "--literal-pathspecs",
 )
 
 
@@ -134,13 +143,21 @@ def git_text(repo: Path, *args: str, env: Mapping[str, str] | None = None, stdin
     env = {**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     feed = {"stdin": subprocess.DEVNULL} if stdin is None else {"input": stdin.encode()}
     try:
-        done = subprocess.run(["git", "-C", str(repo), *_SAFE, *args], capture_output=True, env=env,
-                              timeout=_GIT_TIMEOUT_S, check=False, **feed)  # type: ignore[call-overload]
+        done = subprocess.run(
+            ["git", "-C", str(repo), *_SAFE, *args],
+            capture_output=True,
+            env=env,
+            timeout=_GIT_TIMEOUT_S,
+            check=False,
+            **feed,
+        )  # type: ignore[call-overload]
     except (OSError, subprocess.TimeoutExpired) as error:
         raise HistoryError(f"git {args[0]} in {repo}: {error}") from error
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise HistoryError(f"git {args[0]} failed in {repo}: {message[-1] if message else f'exit {done.returncode}'}")
+        raise HistoryError(
+            f"git {args[0]} failed in {repo}: {message[-1] if message else f'exit {done.returncode}'}"
+        )
     return done.stdout.decode("utf-8", "replace")
 
 
@@ -174,13 +191,16 @@ class GitHistory:
         return self._run("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def committed_at(self, ref: str) -> dt.datetime:
-        return dt.datetime.fromtimestamp(int(self._run("log", "-1", "--format=%ct", ref, "--").strip()), dt.UTC)
+        return dt.datetime.fromtimestamp(
+            int(self._run("log", "-1", "--format=%ct", ref, "--").strip()), dt.UTC
+        )
 
     def window_end(self, commit: str, branch: str, until: dt.datetime) -> str:
         """The last first-parent commit of `branch` committed by `until` that has `commit` in its history;
         `commit` itself when there is none yet."""
-        end = self._run("rev-list", "-1", "--first-parent", f"--before={until.isoformat()}",
-                   branch, "--").strip()
+        end = self._run(
+            "rev-list", "-1", "--first-parent", f"--before={until.isoformat()}", branch, "--"
+        ).strip()
         if not end:
             return commit
         try:
@@ -191,12 +211,25 @@ class GitHistory:
 
     def last_seen(self, commit: str, end: str, path: str, lines: Sequence[int]) -> dict[int, str]:
         ranges = [arg for n in lines for arg in ("-L", f"{n},{n}")]
-        return parse_reverse_blame(self._run("blame", "--reverse", "-w", "--porcelain", "--no-textconv",
-                                        "--ignore-revs-file=", *ranges, f"{commit}..{end}", "--", path))
+        return parse_reverse_blame(
+            self._run(
+                "blame",
+                "--reverse",
+                "-w",
+                "--porcelain",
+                "--no-textconv",
+                "--ignore-revs-file=",
+                *ranges,
+                f"{commit}..{end}",
+                "--",
+                path,
+            )
+        )
 
     def _child(self, survivor: str, end: str) -> str | None:
-        return first_child(survivor, self._run("log", "--ancestry-path", "--format=%H %ct %P",
-                                          f"{survivor}..{end}", "--"))
+        return first_child(
+            survivor, self._run("log", "--ancestry-path", "--format=%H %ct %P", f"{survivor}..{end}", "--")
+        )
 
     def text(self, commit: str, path: str) -> list[str]:
         return self._run("show", "--no-textconv", f"{commit}:{path}").split("\n")
@@ -204,16 +237,35 @@ class GitHistory:
     def _editor(self, sha: str) -> EditorCommit:
         fields = self._run("log", "-1", "--format=%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B", sha, "--")
         full, parents, author, committer, time, message = fields.split("\x00", 5)
-        diff = self._run("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U0",
-                    "--src-prefix=a/", "--dst-prefix=b/", f"{sha}^", sha)
+        diff = self._run(
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "-M",
+            "-U0",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            f"{sha}^",
+            sha,
+        )
         numstat = self._run("diff", "--numstat", "-M", "--no-ext-diff", "--no-textconv", f"{sha}^", sha)
-        return EditorCommit(full, CommitInfo(full, author, committer, message), tuple(parents.split()),
-                            dt.datetime.fromtimestamp(int(time), dt.UTC), parse_numstat(numstat),
-                            tuple(target.commit_hunks(diff)))
+        return EditorCommit(
+            full,
+            CommitInfo(full, author, committer, message),
+            tuple(parents.split()),
+            dt.datetime.fromtimestamp(int(time), dt.UTC),
+            parse_numstat(numstat),
+            tuple(target.commit_hunks(diff)),
+        )
 
 
 def after_merge_fates(
-    history: GitHistory, commit: str, lines: Sequence[TrackedLine], branch: str, until: dt.datetime,
+    history: GitHistory,
+    commit: str,
+    lines: Sequence[TrackedLine],
+    branch: str,
+    until: dt.datetime,
 ) -> dict[int, target.Fate | HistoryError]:
     """The first edit of each of `lines` (as they sit in `commit`) on `branch` up to `until`, by key.
 
@@ -234,15 +286,22 @@ def after_merge_fates(
     return results
 
 
-def _path_fates(history: GitHistory, commit: str, end: str, since: dt.datetime, path: str,
-                lines: Sequence[TrackedLine]) -> Mapping[int, target.Fate | HistoryError]:
+def _path_fates(
+    history: GitHistory, commit: str, end: str, since: dt.datetime, path: str, lines: Sequence[TrackedLine]
+) -> Mapping[int, target.Fate | HistoryError]:
     results: dict[int, target.Fate | HistoryError] = {}
     try:
         texts = history.text(commit, path)
-        found = [ln for ln in lines if 0 < ln.line <= len(texts)
-                 and texts[ln.line - 1].rstrip("\r") == ln.text.rstrip("\r")]
-        seen = {} if end == commit or not found else history.last_seen(commit, end, path,
-                                                                          sorted({ln.line for ln in found}))
+        found = [
+            ln
+            for ln in lines
+            if 0 < ln.line <= len(texts) and texts[ln.line - 1].rstrip("\r") == ln.text.rstrip("\r")
+        ]
+        seen = (
+            {}
+            if end == commit or not found
+            else history.last_seen(commit, end, path, sorted({ln.line for ln in found}))
+        )
     except HistoryError as error:
         return {line.key: error for line in lines}
     for line in lines:
@@ -252,8 +311,9 @@ def _path_fates(history: GitHistory, commit: str, end: str, since: dt.datetime, 
         survivor = seen.get(line.line, end)
         try:
             editor = None if survivor == end else history.child(survivor, end)
-            results[line.key] = fate_of(line, None if editor is None else history.editor(editor), since,
-                                        history.rules)
+            results[line.key] = fate_of(
+                line, None if editor is None else history.editor(editor), since, history.rules
+            )
         except HistoryError as error:
             results[line.key] = error
     return results

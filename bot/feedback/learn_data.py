@@ -106,28 +106,60 @@ def _environ(env: Mapping[str, str] | None) -> dict[str, str] | None:
 
 def _commits(root: Path, branch: str, env: Mapping[str, str] | None = None) -> list[_Commit]:
     """The branch's non-merge commits with a parent, oldest first."""
-    out = git_text(root, "log", "--no-merges", "--reverse", "--format=%x1e%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B",
-               branch, "--", env=env)
+    out = git_text(
+        root,
+        "log",
+        "--no-merges",
+        "--reverse",
+        "--format=%x1e%H%x00%P%x00%an <%ae>%x00%cn <%ce>%x00%ct%x00%B",
+        branch,
+        "--",
+        env=env,
+    )
     commits = []
     for record in out.split(_RECORD)[1:]:
         sha, parents, author, committer, when, message = record.split(_FIELD, 5)
         if parents.split():
-            commits.append(_Commit(sha, tuple(parents.split()), CommitInfo(sha, author, committer, message.rstrip("\n")),
-                                   float(when)))
+            commits.append(
+                _Commit(
+                    sha,
+                    tuple(parents.split()),
+                    CommitInfo(sha, author, committer, message.rstrip("\n")),
+                    float(when),
+                )
+            )
     return commits
 
 
 def _is_ai(commit: _Commit, rules: Rules) -> bool:
-    return rules.mode is DetectMode.ALL or (rules.mode is DetectMode.DETECT and classify_commit(commit.info, rules).ai)
+    return rules.mode is DetectMode.ALL or (
+        rules.mode is DetectMode.DETECT and classify_commit(commit.info, rules).ai
+    )
 
 
-def _diffs(root: Path, shas: Sequence[str], env: Mapping[str, str] | None = None) -> dict[str, list[FileDiff]]:
+def _diffs(
+    root: Path, shas: Sequence[str], env: Mapping[str, str] | None = None
+) -> dict[str, list[FileDiff]]:
     """Each commit's `-M -U3` diff against its first parent, in one git process."""
     if not shas:
         return {}
-    out = git_text(root, "log", "--no-walk=unsorted", "--stdin", "-p", "-M", "-U3", "--no-color", "--no-ext-diff",
-               "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--format=%x1e%H",
-               stdin="\n".join(shas) + "\n", env=env)
+    out = git_text(
+        root,
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "-p",
+        "-M",
+        "-U3",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--format=%x1e%H",
+        stdin="\n".join(shas) + "\n",
+        env=env,
+    )
     diffs = {}
     for record in out.split(_RECORD)[1:]:
         sha, _, patch = record.partition("\n")
@@ -139,8 +171,12 @@ class _Blobs:
     """Files at commits through one `git cat-file --batch` process."""
 
     def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
-        self.process = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=_environ(env))
+        self.process = subprocess.Popen(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_environ(env),
+        )
 
     def lines(self, sha: str, path: str) -> list[str] | None:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -165,8 +201,13 @@ class _ListedHistory(GitHistory):
 
     def __init__(self, repo: Path, rules: Rules, branch: str, env: Mapping[str, str] | None = None) -> None:
         super().__init__(repo, rules, env)
-        rows = [row.split() for row in self._run("rev-list", "--first-parent", "--reverse", "--format=%ct",
-                                                  branch, "--").split("\n") if row.strip()]
+        rows = [
+            row.split()
+            for row in self._run(
+                "rev-list", "--first-parent", "--reverse", "--format=%ct", branch, "--"
+            ).split("\n")
+            if row.strip()
+        ]
         # rev-list --format prints "commit <sha>" then the format line
         chain = [(rows[k][1], int(rows[k + 1][0])) for k in range(0, len(rows) - 1, 2)]
         self.position = {sha: k for k, (sha, _) in enumerate(chain)}
@@ -174,7 +215,9 @@ class _ListedHistory(GitHistory):
         self.monotonic = all(a <= b for a, b in zip(self.times, self.times[1:], strict=False))
         self.branch_name = branch
         self.time_of: dict[str, int] = {}
-        self.texts: dict[tuple[str, str], list[str]] = {}  # (commit, path) -> the file, as read for its features
+        self.texts: dict[
+            tuple[str, str], list[str]
+        ] = {}  # (commit, path) -> the file, as read for its features
 
     def text(self, commit: str, path: str) -> list[str]:
         known = self.texts.get((commit, path))
@@ -201,8 +244,14 @@ def learn_progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("reading AI commits and their lines' fates", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -211,11 +260,17 @@ class OutOfTime(RedlineError):
     """`mine` ran past its deadline (the App's REDLINE_LEARN_BUDGET_S)."""
 
 
-def mine(path: str | Path, families: Sequence[Family], until: dt.datetime | None = None,
-         progress: Callable[[int, int], None] | None = None,
-         history: Callable[[str | Path, str, FileDiff, dt.datetime], FileHistory | None] | None = None,
-         branch: str | None = None, rules: Rules | None = None, env: Mapping[str, str] | None = None,
-         deadline: float | None = None) -> MinedLines:
+def mine(
+    path: str | Path,
+    families: Sequence[Family],
+    until: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    history: Callable[[str | Path, str, FileDiff, dt.datetime], FileHistory | None] | None = None,
+    branch: str | None = None,
+    rules: Rules | None = None,
+    env: Mapping[str, str] | None = None,
+    deadline: float | None = None,
+) -> MinedLines:
     """The labelled AI lines of the repository at `path`'s default branch, their fates read as of `until`
     (default: now). `history` computes a file's history (bot.history.file_history) when `families` has
     HISTORY; without it such a model reads every file as one without history.
@@ -256,18 +311,25 @@ def mine(path: str | Path, families: Sequence[Family], until: dt.datetime | None
                     continue
                 files.append((diff, text))
                 fates_history.texts[(commit.sha, diff.path)] = text
-            added = sum(line.kind is LineKind.ADDED for diff, _ in files for h in diff.hunks for line in h.lines)
+            added = sum(
+                line.kind is LineKind.ADDED for diff, _ in files for h in diff.hunks for line in h.lines
+            )
             if not files or added > MAX_COMMIT_ADDED_LINES:
                 continue
             size, blocks, tracked = ChangeSize(len(files), added), [], []
             for diff, text in files:
                 when = dt.datetime.fromtimestamp(commit.time, dt.UTC)
-                file_history = (history(root, commit.parents[0], diff, when)
-                                if history is not None and Family.HISTORY in families else None)
+                file_history = (
+                    history(root, commit.parents[0], diff, when)
+                    if history is not None and Family.HISTORY in families
+                    else None
+                )
                 lines, matrix = file_features(diff, text, size, file_history, families)
                 blocks.append(matrix)
-                tracked += [TrackedLine(len(tracked) + k, diff.path, n, text[n - 1] if n <= len(text) else "")
-                            for k, n in enumerate(lines)]
+                tracked += [
+                    TrackedLine(len(tracked) + k, diff.path, n, text[n - 1] if n <= len(text) else "")
+                    for k, n in enumerate(lines)
+                ]
             prepared.append((commit, blocks, tracked))
     finally:
         blobs.close()
@@ -305,5 +367,16 @@ def mine(path: str | Path, families: Sequence[Family], until: dt.datetime | None
                 times.append(commit.time)
             if progress:
                 progress(done, len(prepared))
-    return MinedLines(root.name, branch, families, np.array(rows).reshape(-1, width), np.array(target, dtype=int),
-                      np.array(shas, dtype=str), np.array(times, dtype=float), len(commits), len(ai), pending, unread)
+    return MinedLines(
+        root.name,
+        branch,
+        families,
+        np.array(rows).reshape(-1, width),
+        np.array(target, dtype=int),
+        np.array(shas, dtype=str),
+        np.array(times, dtype=float),
+        len(commits),
+        len(ai),
+        pending,
+        unread,
+    )

@@ -53,17 +53,26 @@ def default_branch(repo: git.Repo) -> str:
     return "HEAD"
 
 
-def ai_commits(repo: git.Repo, branch: str, settings: Settings, since: dt.datetime,
-               until: dt.datetime) -> Iterator[git.Commit]:
+def ai_commits(
+    repo: git.Repo, branch: str, settings: Settings, since: dt.datetime, until: dt.datetime
+) -> Iterator[git.Commit]:
     """Non-merge commits of `branch` committed in [since, until) that the review's rules call AI-written."""
     rules = settings.attribution_rules()
     for commit in repo.iter_commits(branch, no_merges=True, since=since.isoformat(), until=until.isoformat()):
         if not commit.parents or not since <= commit.committed_datetime < until:
             continue
-        message = commit.message if isinstance(commit.message, str) else commit.message.decode("utf-8", "replace")
-        info = CommitInfo(commit.hexsha, f"{commit.author.name} <{commit.author.email}>",
-                          f"{commit.committer.name} <{commit.committer.email}>", message)
-        if rules.mode is DetectMode.ALL or (rules.mode is DetectMode.DETECT and classify_commit(info, rules).ai):
+        message = (
+            commit.message if isinstance(commit.message, str) else commit.message.decode("utf-8", "replace")
+        )
+        info = CommitInfo(
+            commit.hexsha,
+            f"{commit.author.name} <{commit.author.email}>",
+            f"{commit.committer.name} <{commit.committer.email}>",
+            message,
+        )
+        if rules.mode is DetectMode.ALL or (
+            rules.mode is DetectMode.DETECT and classify_commit(info, rules).ai
+        ):
             yield commit
 
 
@@ -78,24 +87,53 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
     history = GitHistory(root, settings.attribution_rules())
     lines: list[OutcomeLine] = []
     commits = unread = 0
-    for number, commit in enumerate(reversed(list(ai_commits(repo, branch, settings, since, until))), start=1):
-        snapshot = local_snapshot(root, commit.parents[0].hexsha, commit.hexsha,
-                                  max_added_lines=settings.languages.max_added_lines_per_file)
+    for number, commit in enumerate(
+        reversed(list(ai_commits(repo, branch, settings, since, until))), start=1
+    ):
+        snapshot = local_snapshot(
+            root,
+            commit.parents[0].hexsha,
+            commit.hexsha,
+            max_added_lines=settings.languages.max_added_lines_per_file,
+        )
         outcome = review(snapshot, lambda: scorer, settings)
         scored = [d for d in outcome.decision.lines if d.line.status is LineStatus.SCORED]
         committed = commit.committed_datetime.astimezone(dt.UTC)
         window = committed + dt.timedelta(days=WINDOW_DAYS)
-        fates = after_merge_fates(history, commit.hexsha,
-                                  [TrackedLine(i, d.line.path, d.line.line, d.line.text) for i, d in enumerate(scored)],
-                                  branch, min(window, until))
+        fates = after_merge_fates(
+            history,
+            commit.hexsha,
+            [TrackedLine(i, d.line.path, d.line.line, d.line.text) for i, d in enumerate(scored)],
+            branch,
+            min(window, until),
+        )
         commits += 1
         for i, d in enumerate(scored):
             fate = fates.get(i)
             if isinstance(fate, HistoryError) or fate is None:
-                log.warning("no fate after merge for %s:%d of %s: %s", d.line.path, d.line.line, commit.hexsha[:7], fate)
+                log.warning(
+                    "no fate after merge for %s:%d of %s: %s",
+                    d.line.path,
+                    d.line.line,
+                    commit.hexsha[:7],
+                    fate,
+                )
                 unread += 1
-            lines.append(OutcomeLine(
-                root.name, number, d.line.probability, d.line.logit, outcome.probe_version, outcome.calibration,
-                d.verdict is LineVerdict.COMMENT, None, True, committed,
-                None if isinstance(fate, HistoryError) or fate is None else AfterMerge(fate, until >= window)))
+            lines.append(
+                OutcomeLine(
+                    root.name,
+                    number,
+                    d.line.probability,
+                    d.line.logit,
+                    outcome.probe_version,
+                    outcome.calibration,
+                    d.verdict is LineVerdict.COMMENT,
+                    None,
+                    True,
+                    committed,
+                    None
+                    if isinstance(fate, HistoryError) or fate is None
+                    else AfterMerge(fate, until >= window),
+                )
+            )
     return LocalOutcomes(root.name, branch, commits, tuple(lines), unread)

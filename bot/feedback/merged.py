@@ -46,8 +46,13 @@ class Branch:
     ref: str
 
 
-def merged_fates(branch: Branch, lines: Sequence[MergedLine], scored_texts: ScoredTexts, now: dt.datetime,
-                 deadline: float = float("inf")) -> dict[int, AfterMerge | HistoryError]:
+def merged_fates(
+    branch: Branch,
+    lines: Sequence[MergedLine],
+    scored_texts: ScoredTexts,
+    now: dt.datetime,
+    deadline: float = float("inf"),
+) -> dict[int, AfterMerge | HistoryError]:
     """Each line's fate after merge as of `now`, by key. A merge commit is started only before `deadline`
     (time.monotonic()); the lines of those not started are left out of the answer, to be read next time."""
     by_merge: dict[str | None, list[MergedLine]] = {}
@@ -58,14 +63,17 @@ def merged_fates(branch: Branch, lines: Sequence[MergedLine], scored_texts: Scor
         if time.monotonic() >= deadline:
             break
         if merge is None:
-            results.update((ln.key, HistoryError("GitHub named no merge commit for its pull request")) for ln in group)
+            results.update(
+                (ln.key, HistoryError("GitHub named no merge commit for its pull request")) for ln in group
+            )
             continue
         results.update(_merge_fates(branch, merge, group, scored_texts, now))
     return results
 
 
-def _merge_fates(branch: Branch, merge: str, lines: Sequence[MergedLine], scored_texts: ScoredTexts,
-                 now: dt.datetime) -> dict[int, AfterMerge | HistoryError]:
+def _merge_fates(
+    branch: Branch, merge: str, lines: Sequence[MergedLine], scored_texts: ScoredTexts, now: dt.datetime
+) -> dict[int, AfterMerge | HistoryError]:
     history = branch.history
     results: dict[int, AfterMerge | HistoryError] = {}
     try:
@@ -94,14 +102,18 @@ def _place(history: GitHistory, merge: str, line: MergedLine, scored_texts: Scor
             raise HistoryError(f"{line.path} at {line.scored_in[:7]} could not be read")
         number = map_lines(scored, "\n".join(merged)).moved.get(line.line)
     if number is None or not 0 < number <= len(merged):
-        raise HistoryError(f"{line.path}:{line.line} of {line.scored_in[:7]} is not in the merge commit {merge[:7]}")
+        raise HistoryError(
+            f"{line.path}:{line.line} of {line.scored_in[:7]} is not in the merge commit {merge[:7]}"
+        )
     return TrackedLine(line.key, line.path, number, merged[number - 1])
 
 
 def checkout_branch(checkout: Path | None, name: str, rules: Rules) -> Branch:
     """The default branch `name` in a workflow's checkout, or a HistoryError saying what the checkout lacks."""
     if checkout is None:
-        raise HistoryError("no git checkout of the repository (actions/checkout with fetch-depth: 0 before redline)")
+        raise HistoryError(
+            "no git checkout of the repository (actions/checkout with fetch-depth: 0 before redline)"
+        )
     history = GitHistory(checkout, rules)
     if history.shallow():
         raise HistoryError("the checkout is shallow (actions/checkout needs fetch-depth: 0)")

@@ -15,8 +15,8 @@ import numpy as np
 from bot.feedback.types import OutcomeLine
 from scoring import metrics
 from scoring.calibration import PlattCalibrator, calibrate, calibrator_from_dict
-from scoring.pr_features import FileChange
 from scoring.card import ProbeCard
+from scoring.pr_features import FileChange
 from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 
@@ -54,12 +54,17 @@ def recalibrate(history: Sequence[OutcomeLine], seed: int = 0) -> Recalibration 
     logits = np.array([o.logit for o in history], dtype=np.float64)
     y = np.array([float(bool(o.target)) for o in history], dtype=np.float64)
     positives = int(y.sum())
-    if len(history) < MIN_RECALIBRATION_LINES or min(positives, len(history) - positives) < MIN_RECALIBRATION_CLASS:
+    if (
+        len(history) < MIN_RECALIBRATION_LINES
+        or min(positives, len(history) - positives) < MIN_RECALIBRATION_CLASS
+    ):
         return None
     current = np.array([o.probability for o in history], dtype=np.float64)
     # Out-of-fold predictions, folds grouped by PR so one PR's lines never sit on both sides.
     prs = sorted({(o.repo, o.number) for o in history})
-    fold_of_pr = dict(zip(prs, np.random.default_rng(seed).permutation(len(prs)) % RECALIBRATION_FOLDS, strict=True))
+    fold_of_pr = dict(
+        zip(prs, np.random.default_rng(seed).permutation(len(prs)) % RECALIBRATION_FOLDS, strict=True)
+    )
     fold = np.array([fold_of_pr[(o.repo, o.number)] for o in history])
     refit = np.full(len(history), np.nan)
     for k in range(RECALIBRATION_FOLDS):
@@ -70,9 +75,13 @@ def recalibrate(history: Sequence[OutcomeLine], seed: int = 0) -> Recalibration 
     brier_current, brier_refit = metrics.brier(current[ok], y[ok]), metrics.brier(refit[ok], y[ok])
     final = PlattCalibrator.fit(logits, y)
     return Recalibration(
-        n_lines=len(history), positives=positives, params=final.to_dict(),
-        brier_current_cv=brier_current, brier_refit_cv=brier_refit,
-        ece_current_cv=metrics.ece(current[ok], y[ok]), ece_refit_cv=metrics.ece(refit[ok], y[ok]),
+        n_lines=len(history),
+        positives=positives,
+        params=final.to_dict(),
+        brier_current_cv=brier_current,
+        brier_refit_cv=brier_refit,
+        ece_current_cv=metrics.ece(current[ok], y[ok]),
+        ece_refit_cv=metrics.ece(refit[ok], y[ok]),
         applied=brier_refit < brier_current,
     )
 
@@ -106,7 +115,11 @@ class RecalibratedScorer:
         return self.inner.reads_history
 
     def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
+        self,
+        text: str,
+        spans: Sequence[Span],
+        intent: str | None = None,
+        mode: CalibrationMode = CalibrationMode.PR,
         change: FileChange | None = None,
     ) -> list[SpanScore]:
         scores = self.inner.score(text, spans, intent, mode, change=change)

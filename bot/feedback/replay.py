@@ -36,8 +36,15 @@ from scoring.types import LineStatus
 log = logging.getLogger(__name__)
 
 
-def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerProtocol,
-                settings: Settings, branch: Branch | None = None, now: dt.datetime | None = None) -> list[OutcomeLine]:
+def replay_pull(
+    client: GitHubClient,
+    repo: str,
+    pr: MergedPull,
+    scorer: ScorerProtocol,
+    settings: Settings,
+    branch: Branch | None = None,
+    now: dt.datetime | None = None,
+) -> list[OutcomeLine]:
     """Outcome lines of one merged PR: each AI commit's added lines, scored and decided as of that commit, and
     with `branch` their fates after merge as of `now` (a line whose history cannot be read has none)."""
     rules = settings.attribution_rules()
@@ -52,17 +59,28 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
         attribution = pull_attribution if pull_attribution.ai else classify_commit(info, rules)
         if not attribution.ai:
             continue
-        files = [parse_file_patch(name, patch) for name, patch in pulls.commit_patches(client, repo, commit.sha)]
-        selected = select(files, {(f.path, a.new_line or 0): attribution for f in files for a in f.added},
-                          settings, trained)
+        files = [
+            parse_file_patch(name, patch) for name, patch in pulls.commit_patches(client, repo, commit.sha)
+        ]
+        selected = select(
+            files, {(f.path, a.new_line or 0): attribution for f in files for a in f.added}, settings, trained
+        )
         texts = {}
         for path in {ln.path for ln in selected if ln.status is LineStatus.TO_SCORE}:
             data = pulls.file_text(client, repo, path, commit.sha)
             if data is not None:
                 texts[path] = data.decode("utf-8", "replace")
         intent = "\n\n".join(p for p in (pr.title, pr.body, commit.message.strip()) if p)[:MAX_INTENT_CHARS]
-        result = score(selected, files, texts, scorer, dict.fromkeys(texts, intent), error=None,
-                       time_budget_s=float("inf"), elapsed=lambda: 0.0)
+        result = score(
+            selected,
+            files,
+            texts,
+            scorer,
+            dict.fromkeys(texts, intent),
+            error=None,
+            time_budget_s=float("inf"),
+            elapsed=lambda: 0.0,
+        )
         decision = gate_rules.decide(result.lines, result.hunks, settings, knobs, pr.labels)
         tracked = []
         for d in decision.lines:
@@ -71,28 +89,54 @@ def replay_pull(client: GitHubClient, repo: str, pr: MergedPull, scorer: ScorerP
                 scored[line_id] = (d.line.probability, d.line.logit, d.verdict is LineVerdict.COMMENT)
                 tracked.append(TrackedLine(line_id, d.line.path, d.line.line))
         paths |= set(texts)
-        heads.append(ReviewedHead(commit.sha, pulls.file_texts(client, repo, commit.sha, paths), tuple(tracked)))
+        heads.append(
+            ReviewedHead(commit.sha, pulls.file_texts(client, repo, commit.sha, paths), tuple(tracked))
+        )
     if not heads:
         return []
     fates = track(heads, pulls.file_texts(client, repo, pr.head_sha, paths))
     after: dict[int, AfterMerge | HistoryError] = {}
     if branch is not None:
         texts = {(h.sha, path): text for h in heads for path, text in h.files.items()}
-        kept = [MergedLine(t.id, h.sha, pr.merge_commit_sha, t.path, t.line)
-                for h in heads for t in h.lines if fates.get(t.id) is Fate.KEPT]
-        after = merged_fates(branch, kept, lambda sha, path: texts.get((sha, path)), now or dt.datetime.now(dt.UTC))
+        kept = [
+            MergedLine(t.id, h.sha, pr.merge_commit_sha, t.path, t.line)
+            for h in heads
+            for t in h.lines
+            if fates.get(t.id) is Fate.KEPT
+        ]
+        after = merged_fates(
+            branch, kept, lambda sha, path: texts.get((sha, path)), now or dt.datetime.now(dt.UTC)
+        )
     for error in (a for a in after.values() if isinstance(a, HistoryError)):
         log.warning("no fate after merge for a line of %s#%d: %s", repo, pr.number, error)
     known = {i: a for i, a in after.items() if isinstance(a, AfterMerge)}
     return [
-        OutcomeLine(repo, pr.number, p, z, scorer.probe_version, scorer.calibration, commented, fates[i], True,
-                    pr.merged_at, after=known.get(i))
+        OutcomeLine(
+            repo,
+            pr.number,
+            p,
+            z,
+            scorer.probe_version,
+            scorer.calibration,
+            commented,
+            fates[i],
+            True,
+            pr.merged_at,
+            after=known.get(i),
+        )
         for i, (p, z, commented) in scored.items()
     ]
 
 
-def replay(client: GitHubClient, repo: str, scorer: ScorerProtocol, settings: Settings, since: dt.datetime,
-           until: dt.datetime, branch: Branch | None = None) -> Iterator[tuple[MergedPull, list[OutcomeLine]]]:
+def replay(
+    client: GitHubClient,
+    repo: str,
+    scorer: ScorerProtocol,
+    settings: Settings,
+    since: dt.datetime,
+    until: dt.datetime,
+    branch: Branch | None = None,
+) -> Iterator[tuple[MergedPull, list[OutcomeLine]]]:
     """(PR, its outcome lines) for every PR of `repo` merged in [since, until); with `branch` the lines carry
     their fates after merge as of `until`."""
     for pr in pulls.merged_pulls(client, repo, since, until):

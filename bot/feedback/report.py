@@ -22,7 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.feedback.recalibration import MIN_RECALIBRATION_CLASS, MIN_RECALIBRATION_LINES, Recalibration, recalibrate
+from bot.feedback.recalibration import (
+    MIN_RECALIBRATION_CLASS,
+    MIN_RECALIBRATION_LINES,
+    Recalibration,
+    recalibrate,
+)
 from bot.feedback.types import GateRecord, OutcomeLine
 from scoring import metrics, target
 from scoring.metrics import Interval, ReliabilityBin
@@ -55,7 +60,9 @@ class Rates:
 
 def rates(lines: Sequence[OutcomeLine], label: Callable[[OutcomeLine], bool | None]) -> Rates:
     known = [(o.commented, bool(label(o))) for o in lines if label(o) is not None]
-    return Rates(len(known), sum(e for _, e in known), sum(c for c, _ in known), sum(c and e for c, e in known))
+    return Rates(
+        len(known), sum(e for _, e in known), sum(c for c, _ in known), sum(c and e for c, e in known)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +102,9 @@ class Report:
     gated_prs: int
     gate_failures: int
     gate_overrides: int
-    repository_calibrated_share: float  # share of lines whose probability came from a repository recalibration
+    repository_calibrated_share: (
+        float  # share of lines whose probability came from a repository recalibration
+    )
     recalibration: Recalibration | None
     branch: str | None = None  # a local checkout's report: its AI commits on this branch stand in for PRs
     unread_reason: str | None = None  # why this run read no fates after merge (no clone, no checkout), if so
@@ -148,9 +157,17 @@ def _drift(p: np.ndarray, y: np.ndarray) -> float:
 def _fate_counts(lines: Sequence[OutcomeLine]) -> tuple[tuple[FateCount, ...], int]:
     fates = [o.after.fate for o in lines if o.after is not None and not o.after.pending]
     kinds = [k for k in target.EditKind if k is not target.EditKind.SURVIVED]
-    return (tuple(FateCount(k, sum(f.kind is k and f.sweeping is False for f in fates),
-                            sum(f.kind is k and f.sweeping is True for f in fates)) for k in kinds),
-            sum(not f.touched for f in fates))
+    return (
+        tuple(
+            FateCount(
+                k,
+                sum(f.kind is k and f.sweeping is False for f in fates),
+                sum(f.kind is k and f.sweeping is True for f in fates),
+            )
+            for k in kinds
+        ),
+        sum(not f.touched for f in fates),
+    )
 
 
 def build(
@@ -181,25 +198,49 @@ def build(
     groups = np.array([f"{o.repo}#{o.number}" for o in labelled], dtype=object)
 
     def interval(metric: object) -> Interval:
-        return metrics.bootstrap_interval(metric, p, y, groups=groups,  # type: ignore[arg-type]
-                                          n_resamples=BOOTSTRAP_RESAMPLES, seed=seed)
+        return metrics.bootstrap_interval(
+            metric,
+            p,
+            y,
+            groups=groups,  # type: ignore[arg-type]
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            seed=seed,
+        )
 
     fates, survived = _fate_counts(used)
     return Report(
-        repo=repo, since=since, until=until, lines_scored=lines_scored, prs_scored=prs_scored,
+        repo=repo,
+        since=since,
+        until=until,
+        lines_scored=lines_scored,
+        prs_scored=prs_scored,
         prs_closed=len({(r, n) for r, n, _ in closed}),
         prs_unmerged_excluded=0 if include_unmerged else len({(r, n) for r, n, m in closed if not m}),
-        n_lines=len(used), measured=sum(o.after is not None for o in used),
+        n_lines=len(used),
+        measured=sum(o.after is not None for o in used),
         pending=sum(o.after is not None and o.after.pending for o in used),
-        target=rates(used, lambda o: o.target), touched=rates(used, lambda o: o.after.touched if o.after else None),
+        target=rates(used, lambda o: o.target),
+        touched=rates(used, lambda o: o.after.touched if o.after else None),
         in_pr=rates(used, lambda o: o.edited),
-        auc=interval(metrics.auc), bss=interval(metrics.brier_skill_score), ece=interval(metrics.ece),
-        ece_mass=metrics.ece(p, y, strategy=metrics.BinStrategy.MASS), drift=interval(_drift),
-        bins=tuple(metrics.reliability_bins(p, y)), fates=fates, survived=survived,
-        gated_prs=len(gates), gate_failures=sum(g.conclusion == "failure" for g in gates),
+        auc=interval(metrics.auc),
+        bss=interval(metrics.brier_skill_score),
+        ece=interval(metrics.ece),
+        ece_mass=metrics.ece(p, y, strategy=metrics.BinStrategy.MASS),
+        drift=interval(_drift),
+        bins=tuple(metrics.reliability_bins(p, y)),
+        fates=fates,
+        survived=survived,
+        gated_prs=len(gates),
+        gate_failures=sum(g.conclusion == "failure" for g in gates),
         gate_overrides=sum(g.overridden for g in gates),
-        repository_calibrated_share=(sum(o.calibration != CalibrationSource.SHIPPED for o in used) / len(used)) if used else 0.0,
-        recalibration=recalibrate(history, seed=seed), branch=branch, unread_reason=unread_reason,
+        repository_calibrated_share=(
+            sum(o.calibration != CalibrationSource.SHIPPED for o in used) / len(used)
+        )
+        if used
+        else 0.0,
+        recalibration=recalibrate(history, seed=seed),
+        branch=branch,
+        unread_reason=unread_reason,
     )
 
 
@@ -229,9 +270,15 @@ def merge_sparse_bins(bins: Sequence[ReliabilityBin], min_lines: int = MIN_BIN_L
     merged = []
     for group in groups:
         n = sum(b.count for b in group)
-        merged.append(ReliabilityBin(group[0].lower, group[-1].upper, n,
-                                     sum(b.mean_predicted * b.count for b in group) / n,
-                                     sum(b.observed_rate * b.count for b in group) / n))
+        merged.append(
+            ReliabilityBin(
+                group[0].lower,
+                group[-1].upper,
+                n,
+                sum(b.mean_predicted * b.count for b in group) / n,
+                sum(b.observed_rate * b.count for b in group) / n,
+            )
+        )
     return merged
 
 
@@ -245,28 +292,38 @@ def verdict(r: Report) -> str:
     if r.nothing_to_report:
         return "Nothing to report: no line redline scored had an outcome in this period."
     if r.n_target == 0:
-        return (f"No line's fate after merge is known yet: {r.pending} pending (nobody has changed them and "
-                f"their 90 days have not passed), {r.n_lines - r.measured} not read from the repository's "
-                f"history. Inside their pull requests, {r.in_pr.comment_events} of {r.in_pr.comments} "
-                "commented lines were edited.")
+        return (
+            f"No line's fate after merge is known yet: {r.pending} pending (nobody has changed them and "
+            f"their 90 days have not passed), {r.n_lines - r.measured} not read from the repository's "
+            f"history. Inside their pull requests, {r.in_pr.comment_events} of {r.in_pr.comments} "
+            "commented lines were edited."
+        )
     if r.comments >= MIN_COMMENTS_FOR_VERDICT and 0 < r.base_rate < 1:
         lift = r.hit_rate / r.base_rate
         chance = binomial_tail(r.comment_hits, r.comments, r.base_rate)
-        seen = (f"a person changed the content of {r.comment_hits} of {r.comments} commented lines within 90 "
-                f"days ({r.hit_rate:.0%}), against {r.base_rate:.0%} of all AI-written lines")
+        seen = (
+            f"a person changed the content of {r.comment_hits} of {r.comments} commented lines within 90 "
+            f"days ({r.hit_rate:.0%}), against {r.base_rate:.0%} of all AI-written lines"
+        )
         if lift > 1 and chance < SIGNIFICANCE:
             first = f"Comments were right {lift:.1f}× as often as a random AI-written line: {seen}."
         else:
-            first = (f"Comments were no better than chance: {seen}. Raise `thresholds.comment` or turn "
-                     "comments off (`comments.max: 0`) until a report shows a lift.")
+            first = (
+                f"Comments were no better than chance: {seen}. Raise `thresholds.comment` or turn "
+                "comments off (`comments.max: 0`) until a report shows a lift."
+            )
     else:
         auc = r.auc
         better = not math.isnan(auc.low) and auc.low > 0.5
-        ranking = (f"the probabilities {'ranked' if better else 'did not rank'} lines people changed above "
-                   f"the others better than chance (AUC {_ci(auc)})")
-        first = (f"Too few commented lines to judge the comments ({r.comments}, at least "
-                 f"{MIN_COMMENTS_FOR_VERDICT} needed); over all {r.n_target} AI-written lines whose fate is "
-                 f"known, {ranking}.")
+        ranking = (
+            f"the probabilities {'ranked' if better else 'did not rank'} lines people changed above "
+            f"the others better than chance (AUC {_ci(auc)})"
+        )
+        first = (
+            f"Too few commented lines to judge the comments ({r.comments}, at least "
+            f"{MIN_COMMENTS_FOR_VERDICT} needed); over all {r.n_target} AI-written lines whose fate is "
+            f"known, {ranking}."
+        )
     drift, predicted, changed = r.drift, _fmt(r.drift.point + r.base_rate, 2), _fmt(r.base_rate, 2)
     if math.isnan(drift.low) or drift.low <= 0 <= drift.high:
         second = f"On average the probabilities held ({predicted} predicted, {changed} of lines changed)."
@@ -282,16 +339,18 @@ def mermaid_chart(bins: Sequence[ReliabilityBin]) -> str:
     labels = ", ".join(f'"{b.lower:.2f}-{b.upper:.2f} (n={b.count})"' for b in bins)
     observed = ", ".join(f"{b.observed_rate:.3f}" for b in bins)
     predicted = ", ".join(f"{b.mean_predicted:.3f}" for b in bins)
-    return "\n".join([
-        "```mermaid",
-        "xychart-beta",
-        '    title "Reliability: observed rate of the target (bars) vs mean predicted (line)"',
-        f'    x-axis "predicted probability" [{labels}]',
-        '    y-axis "rate" 0 --> 1',
-        f"    bar [{observed}]",
-        f"    line [{predicted}]",
-        "```",
-    ])
+    return "\n".join(
+        [
+            "```mermaid",
+            "xychart-beta",
+            '    title "Reliability: observed rate of the target (bars) vs mean predicted (line)"',
+            f'    x-axis "predicted probability" [{labels}]',
+            '    y-axis "rate" 0 --> 1',
+            f"    bar [{observed}]",
+            f"    line [{predicted}]",
+            "```",
+        ]
+    )
 
 
 def _rate(value: float, events: int, lines: int) -> str:
@@ -303,18 +362,26 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
     r = report
     period = f"{r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC"
     bins = merge_sparse_bins(r.bins)
-    labels = [("**target**: a person changed its content within 90 days", r.target),
-              ("any later commit touched it (the older, looser label)", r.touched),
-              ("edited inside the PR, before merge", r.in_pr)]
+    labels = [
+        ("**target**: a person changed its content within 90 days", r.target),
+        ("any later commit touched it (the older, looser label)", r.touched),
+        ("edited inside the PR, before merge", r.in_pr),
+    ]
     if r.branch is None:
-        data = ("lines of the pull requests that closed in it, followed on the default branch for 90 days after "
-                "the merge")
-        units = [f"| lines scored / PRs reviewed | {r.lines_scored} / {r.prs_scored} |",
-                 f"| PRs closed | {r.prs_closed} ({r.prs_unmerged_excluded} unmerged, left out) |"]
+        data = (
+            "lines of the pull requests that closed in it, followed on the default branch for 90 days after "
+            "the merge"
+        )
+        units = [
+            f"| lines scored / PRs reviewed | {r.lines_scored} / {r.prs_scored} |",
+            f"| PRs closed | {r.prs_closed} ({r.prs_unmerged_excluded} unmerged, left out) |",
+        ]
     else:
-        data = (f"lines added by the AI commits of `{r.branch}` committed in it, each reviewed as a change of its "
-                "own and followed on that branch for 90 days (a local checkout: no pull request, so no edits "
-                "inside one and no gate)")
+        data = (
+            f"lines added by the AI commits of `{r.branch}` committed in it, each reviewed as a change of its "
+            "own and followed on that branch for 90 days (a local checkout: no pull request, so no edits "
+            "inside one and no gate)"
+        )
         units = [f"| AI commits reviewed / lines scored | {r.prs_scored} / {r.lines_scored} |"]
     out = [
         f"**{verdict(r)}**",
@@ -338,8 +405,11 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         "",
         "| what counts as a hit | commented lines (hit rate) | all lines (base rate) |",
         "|---|---|---|",
-        *(f"| {name} | {_rate(x.hit_rate, x.comment_events, x.comments)} | "
-          f"{_rate(x.base_rate, x.events, x.lines)} |" for name, x in labels),
+        *(
+            f"| {name} | {_rate(x.hit_rate, x.comment_events, x.comments)} | "
+            f"{_rate(x.base_rate, x.events, x.lines)} |"
+            for name, x in labels
+        ),
         "",
         f"### Calibration against the target ({r.n_target} lines with the target known)",
         "",
@@ -368,23 +438,34 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         "",
     ]
     if bins:
-        out += ["### Reliability diagram", "",
-                "Where the bars meet the line, a probability can be taken at its word. Bins of the 10 "
-                f"equal-width ones with fewer than {MIN_BIN_LINES} lines are merged with their neighbours.",
-                "", mermaid_chart(bins), ""]
+        out += [
+            "### Reliability diagram",
+            "",
+            "Where the bars meet the line, a probability can be taken at its word. Bins of the 10 "
+            f"equal-width ones with fewer than {MIN_BIN_LINES} lines are merged with their neighbours.",
+            "",
+            mermaid_chart(bins),
+            "",
+        ]
         out += ["| predicted bin | lines | mean predicted | observed |", "|---|---|---|---|"]
-        out += [f"| {b.lower:.2f}-{b.upper:.2f} | {b.count} | {b.mean_predicted:.3f} | "
-                f"{b.observed_rate:.3f} |" for b in bins]
+        out += [
+            f"| {b.lower:.2f}-{b.upper:.2f} | {b.count} | {b.mean_predicted:.3f} | {b.observed_rate:.3f} |"
+            for b in bins
+        ]
         out.append("")
     if png_name:
         out += [f"The same diagram as a picture: `{png_name}`.", ""]
     out += ["### Per-repository recalibration", ""]
     rc = r.recalibration
     if rc is None:
-        out.append(f"Not fitted yet: it needs {MIN_RECALIBRATION_LINES} lines with the target known and "
-                   f"{MIN_RECALIBRATION_CLASS} of each outcome.")
+        out.append(
+            f"Not fitted yet: it needs {MIN_RECALIBRATION_LINES} lines with the target known and "
+            f"{MIN_RECALIBRATION_CLASS} of each outcome."
+        )
     else:
-        outcome = "applied from now on" if rc.applied else "not applied (it did not beat the calibration in use)"
+        outcome = (
+            "applied from now on" if rc.applied else "not applied (it did not beat the calibration in use)"
+        )
         out += [
             f"Platt scaling fitted on {rc.n_lines} lines ({rc.positives} changed by a person): {outcome}.",
             f"Out-of-fold Brier {_fmt(rc.brier_current_cv)} in use vs {_fmt(rc.brier_refit_cv)} refit; "
@@ -410,19 +491,41 @@ def write_png(report: Report, path: Path) -> Path:
         sizes = [30 + 250 * b.count / max(b.count for b in bins) for b in bins]
         ax.plot(x, y, color="tab:red", linewidth=1)
         full = [b.count >= MIN_BIN_LINES for b in bins]
-        ax.scatter([v for v, f in zip(x, full) if f], [v for v, f in zip(y, full) if f],
-                   s=[s for s, f in zip(sizes, full) if f], color="tab:red", label="bin (area ~ lines)")
+        ax.scatter(
+            [v for v, f in zip(x, full) if f],
+            [v for v, f in zip(y, full) if f],
+            s=[s for s, f in zip(sizes, full) if f],
+            color="tab:red",
+            label="bin (area ~ lines)",
+        )
         if not all(full):
-            ax.scatter([v for v, f in zip(x, full) if not f], [v for v, f in zip(y, full) if not f],
-                       s=[s for s, f in zip(sizes, full) if not f], facecolors="none", edgecolors="tab:red",
-                       label=f"bin with < {MIN_BIN_LINES} lines")
+            ax.scatter(
+                [v for v, f in zip(x, full) if not f],
+                [v for v, f in zip(y, full) if not f],
+                s=[s for s, f in zip(sizes, full) if not f],
+                facecolors="none",
+                edgecolors="tab:red",
+                label=f"bin with < {MIN_BIN_LINES} lines",
+            )
         for b in bins:
-            ax.annotate(f"n={b.count}", (b.mean_predicted, b.observed_rate), textcoords="offset points",
-                        xytext=(6, -10), fontsize=8)
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="redline's probability that a person changes the line in 90 days",
-           ylabel="share of those lines a person changed")
-    ax.set_title(f"Did redline's probabilities hold? {report.repo}, {report.week}\n"
-                 f"{report.n_target} AI-written lines with the target known", fontsize=10)
+            ax.annotate(
+                f"n={b.count}",
+                (b.mean_predicted, b.observed_rate),
+                textcoords="offset points",
+                xytext=(6, -10),
+                fontsize=8,
+            )
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        xlabel="redline's probability that a person changes the line in 90 days",
+        ylabel="share of those lines a person changed",
+    )
+    ax.set_title(
+        f"Did redline's probabilities hold? {report.repo}, {report.week}\n"
+        f"{report.n_target} AI-written lines with the target known",
+        fontsize=10,
+    )
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

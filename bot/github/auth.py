@@ -42,8 +42,10 @@ class AppAuth:
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         if not app_id or not private_key:
-            raise ConfigError("the GitHub App needs an app id and a private key "
-                              "(REDLINE_APP_ID, REDLINE_APP_PRIVATE_KEY or REDLINE_APP_PRIVATE_KEY_PATH)")
+            raise ConfigError(
+                "the GitHub App needs an app id and a private key "
+                "(REDLINE_APP_ID, REDLINE_APP_PRIVATE_KEY or REDLINE_APP_PRIVATE_KEY_PATH)"
+            )
         self.base_url = base_url
         self._throttle = throttle
         self._clock = clock
@@ -52,7 +54,9 @@ class AppAuth:
         except (ValueError, TypeError, UnsupportedAlgorithm) as error:
             raise ConfigError(f"the GitHub App private key is not a usable PEM key: {error}") from error
         pacing = {} if throttle else {"seconds_between_requests": 0, "seconds_between_writes": 0}
-        self._integration = GithubIntegration(auth=Auth.AppAuth(app_id, private_key), base_url=base_url, **pacing)
+        self._integration = GithubIntegration(
+            auth=Auth.AppAuth(app_id, private_key), base_url=base_url, **pacing
+        )
         self._tokens: dict[int, InstallationToken] = {}
         self._login: str | None = None
         self._lock = threading.Lock()
@@ -68,8 +72,9 @@ class AppAuth:
                 grant = self._integration.get_access_token(installation_id)
             except GithubException as error:
                 message = error.data.get("message", "") if isinstance(error.data, dict) else ""
-                raise GitHubError(f"cannot get a token for installation {installation_id}: {message}",
-                                  error.status) from error
+                raise GitHubError(
+                    f"cannot get a token for installation {installation_id}: {message}", error.status
+                ) from error
             expires = grant.expires_at if grant.expires_at.tzinfo else grant.expires_at.replace(tzinfo=dt.UTC)
             fresh = InstallationToken(grant.token, expires)
             self._tokens[installation_id] = fresh

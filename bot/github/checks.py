@@ -110,7 +110,8 @@ def find_check_run(client: GitHubClient, repo: str, head_sha: str, name: str, ex
     inside `client.call`)."""
     url = f"{client.base_url}/repos/{repo}/commits/{head_sha}/check-runs"
     _, page = client.github.requester.requestJsonAndCheck(
-        "GET", url, parameters={"check_name": name, "filter": "all", "per_page": 100})
+        "GET", url, parameters={"check_name": name, "filter": "all", "per_page": 100}
+    )
     runs = page.get("check_runs") if isinstance(page, dict) else None
     if not isinstance(runs, list):
         raise TypeError(f"check runs of {head_sha[:7]} are {type(runs).__name__}, not a list")

@@ -104,7 +104,9 @@ class GitHubClient:
                 return request()
             except MALFORMED_RESPONSE_ERRORS as error:
                 detail = f"{type(error).__name__}: {error}"[:MAX_DETAIL_CHARS]
-                raise GitHubResponseError(f"GitHub {what}: the answer is not what the API documents ({detail})") from error
+                raise GitHubResponseError(
+                    f"GitHub {what}: the answer is not what the API documents ({detail})"
+                ) from error
             except (GithubException, requests.RequestException) as error:
                 delay = self._retry_delay(error, attempt)
                 if delay is None or attempt == self.retry.attempts:
@@ -113,8 +115,9 @@ class GitHubClient:
                 self.sleep(delay)
         raise AssertionError("unreachable")  # the loop always returns or raises
 
-    def create(self, what: str, post: Callable[[], T], find: Callable[[], T | None], *,
-               look_first: bool = False) -> T:
+    def create(
+        self, what: str, post: Callable[[], T], find: Callable[[], T | None], *, look_first: bool = False
+    ) -> T:
         """`call` for a request that creates something (a review, a check run): a retry first asks `find`
         whether the failed attempt created it anyway (GitHub did the work but the answer was a 502 or came
         after the timeout) and returns that instead of creating a second one. `look_first` asks before the
@@ -145,12 +148,16 @@ class GitHubClient:
         items: list[dict[str, Any]] = []
         while url is not None and (max_items is None or len(items) < max_items):
             if url in seen or len(seen) == MAX_PAGES:
-                why = "comes back to a page already read" if url in seen else f"goes on past {MAX_PAGES} pages"
+                why = (
+                    "comes back to a page already read" if url in seen else f"goes on past {MAX_PAGES} pages"
+                )
                 raise GitHubResponseError(f"GitHub's pagination of {path} {why}")
             seen.add(url)
             headers, page = self.github.requester.requestJsonAndCheck("GET", url)
             if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
-                shape = "a list holding a non-object" if isinstance(page, list) else f"a {type(page).__name__}"
+                shape = (
+                    "a list holding a non-object" if isinstance(page, list) else f"a {type(page).__name__}"
+                )
                 raise GitHubResponseError(f"GitHub answered {path} with {shape}, not a list of objects")
             items.extend(page)
             url = _next_link(headers.get("link", ""))

@@ -15,6 +15,7 @@ REPORT_LABEL = "redline-report"
 
 def _find_by_title(client: GitHubClient, repo: str, title: str) -> int | None:
     """The report issue whose title is `title` or starts with it (the week), open or closed."""
+
     def fetch() -> int | None:
         for issue in client.repo(repo).get_issues(state="all", labels=[REPORT_LABEL]):
             if (issue.title == title or issue.title.startswith(title + " ")) and issue.pull_request is None:
@@ -24,8 +25,9 @@ def _find_by_title(client: GitHubClient, repo: str, title: str) -> int | None:
     return client.call(f"list report issues of {repo}", fetch)
 
 
-def upsert_report_issue(client: GitHubClient, repo: str, title: str, body: str, known: int | None = None,
-                        key: str | None = None) -> int:
+def upsert_report_issue(
+    client: GitHubClient, repo: str, title: str, body: str, known: int | None = None, key: str | None = None
+) -> int:
     """File the report as issue `title`, or update it in place; returns the issue number.
 
     `known` is the number the store remembers for this week (App mode); without one (Action mode) the
@@ -35,6 +37,7 @@ def upsert_report_issue(client: GitHubClient, repo: str, title: str, body: str, 
     number = known if known is not None else _find_by_title(client, repo, key or title)
     body = body[:MAX_BODY_CHARS]
     if number is not None:
+
         def update() -> int:
             client.repo(repo).get_issue(number).edit(title=title, body=body)
             return number
@@ -53,6 +56,7 @@ def upsert_report_issue(client: GitHubClient, repo: str, title: str, body: str, 
 def close_earlier_reports(client: GitHubClient, repo: str, keep: int) -> list[int]:
     """Close the open report issues filed before `keep` (this week's); returns the numbers closed.
     Re-running an old week updates its issue and closes nothing newer."""
+
     def close() -> list[int]:
         closed = []
         for issue in client.repo(repo).get_issues(state="open", labels=[REPORT_LABEL]):

@@ -130,8 +130,12 @@ def list_files(client: GitHubClient, repo: str, number: int) -> list[PullFile]:
     def fetch() -> list[PullFile]:
         files = client.pages(f"/repos/{repo}/pulls/{number}/files", max_items=MAX_FILES_PER_PULL)
         return [
-            PullFile(_field(f, "filename", str), _field(f, "status", str), _optional(f, "patch", str),
-                     _optional(f, "previous_filename", str))
+            PullFile(
+                _field(f, "filename", str),
+                _field(f, "status", str),
+                _optional(f, "patch", str),
+                _optional(f, "previous_filename", str),
+            )
             for f in files
         ]
 
@@ -188,7 +192,9 @@ def file_text(client: GitHubClient, repo: str, path: str, ref: str) -> bytes | N
         if isinstance(content, list) or content.type != "file":
             return None
         if content.encoding == "none" or (not content.content and content.size):
-            raise FileTooLarge(f"{path} at {ref[:7]} is {content.size} bytes: GitHub's contents API sends no text")
+            raise FileTooLarge(
+                f"{path} at {ref[:7]} is {content.size} bytes: GitHub's contents API sends no text"
+            )
         return base64.b64decode(content.content) if content.content else b""
 
     return client.call(f"get {path}@{ref[:7]} of {repo}", fetch)
@@ -208,14 +214,16 @@ def list_review_comments(client: GitHubClient, repo: str, number: int) -> list[R
         comments = []
         for c in client.pages(f"/repos/{repo}/pulls/{number}/comments"):
             user = _optional(c, "user", dict)
-            comments.append(ReviewComment(
-                id=_field(c, "id", int),
-                path=_field(c, "path", str),
-                line=_optional(c, "line", int),
-                body=_optional(c, "body", str) or "",
-                user_login=_field(user, "login", str) if user else "",
-                in_reply_to=_optional(c, "in_reply_to_id", int),
-            ))
+            comments.append(
+                ReviewComment(
+                    id=_field(c, "id", int),
+                    path=_field(c, "path", str),
+                    line=_optional(c, "line", int),
+                    body=_optional(c, "body", str) or "",
+                    user_login=_field(user, "login", str) if user else "",
+                    in_reply_to=_optional(c, "in_reply_to_id", int),
+                )
+            )
         return comments
 
     return client.call(f"list review comments of {repo}#{number}", fetch)
@@ -303,10 +311,19 @@ def merged_pulls(client: GitHubClient, repo: str, since: dt.datetime, until: dt.
                 break  # updated before the period: merged before it too
             if pr.merged_at is None or not since <= _aware(pr.merged_at) < until:
                 continue
-            found.append(MergedPull(pr.number, pr.title or "", pr.body or "", pr.head.sha,
-                                    pr.user.login if pr.user else "", pr.head.ref,
-                                    tuple(label.name for label in pr.labels), _aware(pr.merged_at),
-                                    pr.merge_commit_sha))
+            found.append(
+                MergedPull(
+                    pr.number,
+                    pr.title or "",
+                    pr.body or "",
+                    pr.head.sha,
+                    pr.user.login if pr.user else "",
+                    pr.head.ref,
+                    tuple(label.name for label in pr.labels),
+                    _aware(pr.merged_at),
+                    pr.merge_commit_sha,
+                )
+            )
         return sorted(found, key=lambda p: p.merged_at)
 
     return client.call(f"list merged PRs of {repo}", fetch)

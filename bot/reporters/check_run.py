@@ -47,7 +47,11 @@ def annotations(outcome: ReviewOutcome) -> list[Annotation]:
 
 class CheckRunReporter:
     def __init__(
-        self, client: GitHubClient, repo: str, name: str = CHECK_NAME, details_url: str | None = None,
+        self,
+        client: GitHubClient,
+        repo: str,
+        name: str = CHECK_NAME,
+        details_url: str | None = None,
         key: str | None = None,
     ) -> None:
         """`key`: the check run's external id, the same for every attempt of one job (the App's task id);

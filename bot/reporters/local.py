@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.rule import Rule
 from rich.table import Table
 
@@ -99,11 +99,15 @@ class TerminalReporter:
             self.console.print(f"{escape(title)}: no AI-written line was scored.")
         self.console.print(Markdown(outcome.plan.summary))
         style = GATE_STYLE[outcome.gate.conclusion]
-        self.console.print(f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {escape(outcome.gate.reason)}")
+        self.console.print(
+            f"[{style}]gate: {outcome.gate.conclusion.value}[/] — {escape(outcome.gate.reason)}"
+        )
         if self.workflow_commands:
             for d in flagged:
                 message = f"probability {d.line.probability:.2f} that a person changes this line ({meaning(d.line.probability)})"
-                print(workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline"))
+                print(
+                    workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline")
+                )
 
 
 def print_sample_comment(console: Console, outcome: ReviewOutcome, docs_url: str) -> None:

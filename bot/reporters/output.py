@@ -49,8 +49,11 @@ class Show:
         return cls(kind, n or DEFAULT_TOP)
 
     def describe(self) -> str:
-        return {"flagged": "lines at or above the comment threshold", "all": "every AI-written line",
-                "top": f"the {self.n} riskiest scored AI-written lines"}[self.kind]
+        return {
+            "flagged": "lines at or above the comment threshold",
+            "all": "every AI-written line",
+            "top": f"the {self.n} riskiest scored AI-written lines",
+        }[self.kind]
 
 
 def _riskiest_first(decisions: list[LineDecision]) -> list[LineDecision]:
@@ -136,8 +139,14 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("loading the supervisor", total=None)
 
         def update(done: int, total: int) -> None:

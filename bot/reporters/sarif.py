@@ -74,4 +74,6 @@ class SarifReporter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(sarif_document(outcome, self.docs_url), indent=2))
         except OSError as error:
-            raise RedlineError(f"cannot write the SARIF file {self.path}: {error.strerror or error}") from error
+            raise RedlineError(
+                f"cannot write the SARIF file {self.path}: {error.strerror or error}"
+            ) from error

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from scoring.probe.cache import HiddenStateCache, WindowCache
-from scoring.errors import ProbeError
 from scoring.card import ProbeConfig
-from scoring.static import STATIC_FEATURES
+from scoring.errors import ProbeError
+from scoring.probe.cache import HiddenStateCache, WindowCache
 from scoring.probe.supervisor import Supervisor
+from scoring.static import STATIC_FEATURES
 from scoring.windows import TokenizedText, Window, intent_prefix, plan_windows
 
 STATISTICS = ("logprobs", "entropy")
@@ -121,10 +121,19 @@ def plan_jobs(
                     continue
                 part = Window(part.start, part.own_start + int(hits[-1]) + 1, part.own_start)
                 offset = len(prefix) - part.start
-                positions = tuple(int(i) + offset for i in np.flatnonzero(wanted[part.own_start : part.end]) + part.own_start)
+                positions = tuple(
+                    int(i) + offset
+                    for i in np.flatnonzero(wanted[part.own_start : part.end]) + part.own_start
+                )
             if report is not None:
-                report.needed += int(wanted[part.own_start : part.end].sum()) if wanted is not None else part.end - part.own_start
-            jobs.append(_Job(index, part, tuple(prefix) + text.ids[part.start : part.end], len(prefix), positions))
+                report.needed += (
+                    int(wanted[part.own_start : part.end].sum())
+                    if wanted is not None
+                    else part.end - part.own_start
+                )
+            jobs.append(
+                _Job(index, part, tuple(prefix) + text.ids[part.start : part.end], len(prefix), positions)
+            )
     return jobs
 
 
@@ -148,7 +157,9 @@ def token_features(
     """
     unknown = [n for n in config.extra_features if n not in TEXT_FEATURES and n not in LM_FEATURES]
     if unknown:
-        raise ProbeError(f"unknown extra features {unknown}; known: {sorted(TEXT_FEATURES) + sorted(LM_FEATURES)}")
+        raise ProbeError(
+            f"unknown extra features {unknown}; known: {sorted(TEXT_FEATURES) + sorted(LM_FEATURES)}"
+        )
     stats = needs_lm_head(config)
     keys: list[int | str] = [*config.layers, *(STATISTICS if stats else ())]
     jobs = plan_jobs(supervisor, texts, intents, window, needed, report)
@@ -169,8 +180,10 @@ def token_features(
                 statistics[job.text][name][rows] = np.nan_to_num(arrays[name][keep], nan=0.0)
     for out, text, stat in zip(outputs, texts, statistics):
         for column, name in enumerate(config.extra_features, start=width):
-            out[:, column] = -stat[LM_FEATURES[name]] if name == "surprisal" else (
-                stat[LM_FEATURES[name]] if name in LM_FEATURES else TEXT_FEATURES[name](text)
+            out[:, column] = (
+                -stat[LM_FEATURES[name]]
+                if name == "surprisal"
+                else (stat[LM_FEATURES[name]] if name in LM_FEATURES else TEXT_FEATURES[name](text))
             )
     return outputs
 
@@ -228,15 +241,18 @@ def _run(
         output = supervisor.forward(ids, mask, layers, logprobs=stats, positions=positions if stats else None)
         for row, position in enumerate(batch):
             n = len(jobs[position].input_ids)
-            arrays: dict[int | str, np.ndarray] = {k: output.hidden[k][row, :n].float().numpy() for k in layers}
+            arrays: dict[int | str, np.ndarray] = {
+                k: output.hidden[k][row, :n].float().numpy() for k in layers
+            }
             if stats:
                 assert output.logprobs is not None and output.entropy is not None
                 arrays["logprobs"] = output.logprobs[row, :n].numpy()
                 arrays["entropy"] = output.entropy[row, :n].numpy()
             if cache is not None:
                 arrays = {
-                    key: cache.put(_key(cache, supervisor.fingerprint, key, jobs[position]), array)
-                    .astype(np.float32)
+                    key: cache.put(_key(cache, supervisor.fingerprint, key, jobs[position]), array).astype(
+                        np.float32
+                    )
                     for key, array in arrays.items()
                 }
             results[position] = arrays

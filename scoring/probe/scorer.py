@@ -43,7 +43,6 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-
 class Scorer:
     def __init__(
         self,
@@ -163,15 +162,25 @@ class Scorer:
         # Only the tokens some span reads: windows and LM-head positions no span needs are not run.
         needed = mask.any(0) if self.fast else None
         (features,) = token_features(
-            self.supervisor, [capped.text], [intent], self.probe.config, self.window, self.cache,
-            needed=[needed], report=self.report,
+            self.supervisor,
+            [capped.text],
+            [intent],
+            self.probe.config,
+            self.window,
+            self.cache,
+            needed=[needed],
+            report=self.report,
         )
         with torch.inference_mode():
             logits = self.probe(torch.from_numpy(features), SpanIndex.from_mask(mask))
         return logits.double().numpy(), mask.sum(1), skipped
 
     def score(
-        self, text: str, spans: Sequence[Span], intent: str | None = None, mode: CalibrationMode = CalibrationMode.PR,
+        self,
+        text: str,
+        spans: Sequence[Span],
+        intent: str | None = None,
+        mode: CalibrationMode = CalibrationMode.PR,
         change: FileChange | None = None,
     ) -> list[SpanScore]:
         """Calibrated probabilities for `spans` of `text`, read with `intent` (task, PR title/body, commits).

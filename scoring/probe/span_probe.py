@@ -42,7 +42,6 @@ class SpanIndex:
         rows, cols = mask_tensor.nonzero(as_tuple=True)
         return cls(rows, cols, int(mask_tensor.shape[0]))
 
-
     @classmethod
     def concat(cls, indices: list[SpanIndex], token_counts: list[int]) -> SpanIndex:
         """One index over texts laid end to end (their features concatenated in the same order)."""

@@ -86,7 +86,9 @@ class Supervisor:
         self.layers = _decoder_layers(model)
         self.n_layers = len(self.layers)
         self.hidden_size = int(model.config.hidden_size)
-        self.has_lm_head = hasattr(model, "get_output_embeddings") and model.get_output_embeddings() is not None
+        self.has_lm_head = (
+            hasattr(model, "get_output_embeddings") and model.get_output_embeddings() is not None
+        )
         self.max_tokens_per_call = MAX_TOKENS_PER_CALL
         # Work done, for tests and benchmarks: model calls and the tokens (rows x length, padding included)
         # they read.
@@ -124,7 +126,10 @@ class Supervisor:
             return self._forward(input_ids, attention_mask, layers, logprobs, positions)
         parts = [
             self._forward(
-                input_ids[i : i + rows], attention_mask[i : i + rows], layers, logprobs,
+                input_ids[i : i + rows],
+                attention_mask[i : i + rows],
+                layers,
+                logprobs,
                 None if positions is None else positions[i : i + rows],
             )
             for i in range(0, int(input_ids.shape[0]), rows)
@@ -147,7 +152,9 @@ class Supervisor:
         if not wanted or wanted[0] < 0 or wanted[-1] > self.n_layers:
             raise ModelLoadError(f"probe layers {wanted} are outside this supervisor's 0..{self.n_layers}")
         if logprobs and not self.has_lm_head:
-            raise ModelLoadError("token log-probabilities need the LM head; load the supervisor with lm_head=True")
+            raise ModelLoadError(
+                "token log-probabilities need the LM head; load the supervisor with lm_head=True"
+            )
         captured: dict[int, torch.Tensor] = {}
         deepest = wanted[-1]
         hooks = []
@@ -191,7 +198,9 @@ class Supervisor:
         head = self.model.get_output_embeddings()
         softcap = getattr(self.model.config, "final_logit_softcapping", None)
         batch, length = int(ids.shape[0]), int(ids.shape[1])
-        wanted = torch.ones((batch, length), dtype=torch.bool) if positions is None else positions.bool().clone()
+        wanted = (
+            torch.ones((batch, length), dtype=torch.bool) if positions is None else positions.bool().clone()
+        )
         wanted[:, 0] = False
         rows, targets = wanted.nonzero(as_tuple=True)
         logprobs = torch.full((batch, length), float("nan"))
@@ -217,7 +226,9 @@ def _decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
     raise ModelLoadError(f"cannot find the decoder layers of {type(model).__name__}")
 
 
-def load_supervisor(model: str | None = None, max_layer: int | None = None, lm_head: bool = False) -> Supervisor:
+def load_supervisor(
+    model: str | None = None, max_layer: int | None = None, lm_head: bool = False
+) -> Supervisor:
     """Load a supervisor: `None` or "smollm2" for the embedded default, else a Hugging Face id or local path.
 
     With `max_layer` and no `lm_head`, only the embedding and the first `max_layer` decoder layers are
@@ -302,7 +313,7 @@ def _hub_revision(model_id: str) -> str:
 
         snapshot = Path(snapshot_download(model_id, local_files_only=True))
         return snapshot.name
-    except Exception:  # noqa: BLE001 - any failure means "not in the local cache"; loading reports it
+    except Exception:
         return "unresolved"
 
 
@@ -332,9 +343,13 @@ def _convert_gguf(gguf: Path, directory: Path) -> None:
     Console(stderr=True).print(f"[dim]redline: converting {gguf.name} into {directory} (once)[/dim]")
     try:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        quantised = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        quantised = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+        )
     except ImportError as error:
-        raise ModelLoadError(f"reading GGUF files needs the gguf package: pip install gguf ({error})") from error
+        raise ModelLoadError(
+            f"reading GGUF files needs the gguf package: pip install gguf ({error})"
+        ) from error
     # save_pretrained refuses a GGUF-loaded model: rebuild it from a clean config and copy the weights.
     config = quantised.config
     if hasattr(config, "quantization_config"):
@@ -386,5 +401,7 @@ def _directory_digest(path: Path) -> str:
 def tokenizer_hash(tokenizer: Any) -> str:
     """A digest of the tokenizer's full definition: a probe is only valid on the tokens it was trained on."""
     backend = getattr(tokenizer, "backend_tokenizer", None) or getattr(tokenizer, "_tokenizer", None)
-    definition = backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    definition = (
+        backend.to_str() if backend is not None else json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    )
     return hashlib.sha256(definition.encode()).hexdigest()[:16]

@@ -14,10 +14,10 @@ import numpy as np
 import torch
 
 from scoring.calibration import PlattCalibrator
-from scoring.probe.features import WindowConfig, needs_lm_head, token_features
 from scoring.card import ProbeCard, ProbeConfig
-from scoring.probe.span_probe import SpanIndex, SpanProbe
+from scoring.probe.features import WindowConfig, needs_lm_head, token_features
 from scoring.probe.scorer import Scorer
+from scoring.probe.span_probe import SpanIndex, SpanProbe
 from scoring.probe.supervisor import Supervisor, tokenizer_hash
 from scoring.types import Span
 from scoring.windows import span_mask, tokenize
@@ -43,7 +43,10 @@ def tiny_tokenizer():  # type: ignore[no-untyped-def]
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=400, show_progress=False, special_tokens=["<s>", "</s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        vocab_size=400,
+        show_progress=False,
+        special_tokens=["<s>", "</s>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     backend.train_from_iterator(CORPUS * 20, trainer)
     return PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>")
@@ -54,18 +57,36 @@ def tiny_supervisor(lm_head: bool = False, layers: int = 4) -> Supervisor:
 
     tokenizer = tiny_tokenizer()
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=layers,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
     )
     torch.manual_seed(0)
     model = (LlamaForCausalLM if lm_head else LlamaModel)(config)
-    return Supervisor(model, tokenizer, fingerprint="tiny-random-llama:seed0:float32", name="tiny-random-llama")
+    return Supervisor(
+        model, tokenizer, fingerprint="tiny-random-llama:seed0:float32", name="tiny-random-llama"
+    )
 
 
 NAMES = ["value", "items", "total", "count", "result", "index", "name", "data", "node", "left"]
-TEMPLATES = ["{a} = {b} + 1", "return {a}", "if {a} > {b}:", "for {a} in {b}:", "{a}.append({b})",
-             "print({a}, {b})", "{a} = [{b}]", "while {a}:", "del {a}", "{a} += {b}"]
+TEMPLATES = [
+    "{a} = {b} + 1",
+    "return {a}",
+    "if {a} > {b}:",
+    "for {a} in {b}:",
+    "{a}.append({b})",
+    "print({a}, {b})",
+    "{a} = [{b}]",
+    "while {a}:",
+    "del {a}",
+    "{a} += {b}",
+]
 
 
 def planted_examples(n: int, seed: int = 0) -> list[tuple[str, list[int]]]:
@@ -97,7 +118,9 @@ def tiny_scorer(
         supervisor = tiny_supervisor(lm_head=needs_lm_head(config))
     examples = planted_examples(48)
     texts = [tokenize(supervisor.tokenizer, text) for text, _ in examples]
-    features = [torch.from_numpy(f) for f in token_features(supervisor, texts, [None] * len(texts), config, window)]
+    features = [
+        torch.from_numpy(f) for f in token_features(supervisor, texts, [None] * len(texts), config, window)
+    ]
     masks = [span_mask(t, [Span.lines(i + 1) for i in range(t.n_lines)]) for t in texts]
     labels = [torch.tensor(y, dtype=torch.float32) for _, y in examples]
     probe = SpanProbe(config, features[0].shape[1])

@@ -64,9 +64,21 @@ def redis_server(directory: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         pytest.skip("redis-server not found (apt-get install redis-server); the test command installs it")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "",
-         "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port, process)
@@ -90,9 +102,16 @@ def serve_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, subproc
     with open(log, "wb") as out:
         process = subprocess.Popen(
             app_command("web", "--log-level", "warning"),
-            env={**os.environ, **env, "PYTHON": sys.executable, "REDLINE_HOST": "127.0.0.1",
-                 "REDLINE_PORT": str(port)},
-            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={
+                **os.environ,
+                **env,
+                "PYTHON": sys.executable,
+                "REDLINE_HOST": "127.0.0.1",
+                "REDLINE_PORT": str(port),
+            },
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_for_port(port, process)
@@ -119,7 +138,9 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throw-away PostgreSQL cluster; yields a URL without database name."""
     bindir = _postgres_bin()
     if bindir is None or not (bindir / "initdb").exists():
-        pytest.skip("no PostgreSQL server binary (apt-get install postgresql); the Postgres path is untested here")
+        pytest.skip(
+            "no PostgreSQL server binary (apt-get install postgresql); the Postgres path is untested here"
+        )
     run_as: list[str] = []
     directory = tmp_path_factory.mktemp("postgres")
     if os.geteuid() == 0:  # initdb refuses to run as root: drop to the postgres account if there is one
@@ -132,16 +153,37 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.chown(directory, account.pw_uid, account.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
     data, port = directory / "data", free_port()
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(directory / "log"),
-                    "-w", "start"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(directory / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -188,8 +230,9 @@ def tiny_probe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_env(app_github: FakeGitHub, redis_url: str, tiny_probe_dir: Path,
-            tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def app_env(
+    app_github: FakeGitHub, redis_url: str, tiny_probe_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """REDLINE_* settings shared by the web side (this process) and worker subprocesses."""
     from tests.app.github_app import private_key_pem
 
@@ -222,13 +265,17 @@ class Workers:
         process = subprocess.Popen(
             app_command("worker", "--pool", "solo", "--loglevel", "INFO"),
             env={**os.environ, **self.env, "PYTHON": sys.executable, **extra_env},
-            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.processes.append((process, log))
         return process
 
     def log_text(self) -> str:
-        return "\n".join(path.read_text(errors="replace")[-3000:] for path in sorted(self.logs.glob("worker-*.log")))
+        return "\n".join(
+            path.read_text(errors="replace")[-3000:] for path in sorted(self.logs.glob("worker-*.log"))
+        )
 
     def stop_all(self) -> None:
         for process, log in self.processes:
@@ -270,6 +317,8 @@ def web(app_env: dict[str, str]) -> Iterator[tuple[Any, Store]]:
 
     settings = AppSettings.from_env(app_env)
     store = Store.open(settings.database_url, timeout_s=settings.database_timeout_s)
-    app = create_app(settings.webhook_secret, store, enqueuer(create_celery(settings), settings.broker_timeout_s))
+    app = create_app(
+        settings.webhook_secret, store, enqueuer(create_celery(settings), settings.broker_timeout_s)
+    )
     yield TestClient(app), store
     store.close()

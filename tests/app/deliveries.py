@@ -20,8 +20,9 @@ def webhook_body(name: str) -> bytes:
     return (WEBHOOKS / f"{name}.json").read_bytes()
 
 
-def webhook_headers(event: str, body: bytes, delivery: str | None = None,
-                    secret: str = WEBHOOK_SECRET) -> dict[str, str]:
+def webhook_headers(
+    event: str, body: bytes, delivery: str | None = None, secret: str = WEBHOOK_SECRET
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "X-GitHub-Event": event,

@@ -13,10 +13,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from scoring.probe.span_probe import load_probe, save_probe
 from scoring.probe.scorer import Scorer
-from scoring.registry import ScorerProtocol
+from scoring.probe.span_probe import load_probe, save_probe
 from scoring.probe.testing import tiny_scorer, tiny_supervisor
+from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 
 STALL_S = 300
@@ -48,8 +48,14 @@ class _StallOnce:
         self.calibration = inner.calibration
         self.reads_history = inner.reads_history
 
-    def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
-              mode: CalibrationMode = CalibrationMode.PR, change: object = None) -> list[SpanScore]:
+    def score(
+        self,
+        text: str,
+        spans: Sequence[Span],
+        intent: str | None = None,
+        mode: CalibrationMode = CalibrationMode.PR,
+        change: object = None,
+    ) -> list[SpanScore]:
         try:
             self.marker.open("x").close()  # exactly one call, across processes, gets to stall
         except FileExistsError:
@@ -67,9 +73,18 @@ class FixedScorer:
     calibration = CalibrationSource.SHIPPED
     reads_history = False
 
-    def score(self, text: str, spans: Sequence[Span], intent: str | None = None,
-              mode: CalibrationMode = CalibrationMode.PR, change: object = None) -> list[SpanScore]:
-        return [SpanScore(span, 0.5, logit, 1) for span, logit in zip(spans, [0.0, 2.0, float("nan")], strict=False)]
+    def score(
+        self,
+        text: str,
+        spans: Sequence[Span],
+        intent: str | None = None,
+        mode: CalibrationMode = CalibrationMode.PR,
+        change: object = None,
+    ) -> list[SpanScore]:
+        return [
+            SpanScore(span, 0.5, logit, 1)
+            for span, logit in zip(spans, [0.0, 2.0, float("nan")], strict=False)
+        ]
 
 
 def fixed() -> FixedScorer:

@@ -24,8 +24,14 @@ class TaskDouble:
         self.request = SimpleNamespace(id=task_id, retries=0, kwargs=dict(kwargs))
         self.retries: list[dict[str, Any]] = []
 
-    def retry(self, *, exc: BaseException | None = None, countdown: float | None = None,
-              kwargs: dict[str, Any] | None = None, max_retries: int | None = None) -> Retry:
+    def retry(
+        self,
+        *,
+        exc: BaseException | None = None,
+        countdown: float | None = None,
+        kwargs: dict[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> Retry:
         self.retries.append({"countdown": countdown, "kwargs": kwargs, "max_retries": max_retries})
         if kwargs is not None:
             self.request.kwargs = dict(kwargs)
@@ -49,9 +55,18 @@ def steady() -> SteadyScorer:
 
 def runtime_on(fake, url: str, opened: bool) -> Runtime:  # type: ignore[no-untyped-def]
     """A worker's Runtime on the fake GitHub and the store at `url`, scoring with `steady`."""
-    runtime = Runtime(AppSettings(app_id="82994", private_key=private_key_pem(), github_api_url=fake.base_url,
-                                  github_throttle=False, database_url=url, scorer="tests.app.task_double:steady",
-                                  task_time_limit_s=120, retry_backoff_s=1))
+    runtime = Runtime(
+        AppSettings(
+            app_id="82994",
+            private_key=private_key_pem(),
+            github_api_url=fake.base_url,
+            github_throttle=False,
+            database_url=url,
+            scorer="tests.app.task_double:steady",
+            task_time_limit_s=120,
+            retry_backoff_s=1,
+        )
+    )
     runtime._auth = AppAuth("82994", private_key_pem(), base_url=fake.base_url, throttle=False)
     if opened:  # SQLite waits 30 s for a lock by default; a short wait keeps the test quick
         runtime._store = Store.open(url, timeout_s=0.5)

@@ -21,8 +21,10 @@ def _review_with_config(fake, runtime, number: int, config: str) -> dict:
     pull = add_ai_pull(fake, number, head)
     fake.contents[(pull.repo, ".github/redline.yml", pull.base_ref)] = config.encode()
     try:
-        task = TaskDouble(f"task-{number}", {"repo": REPO, "number": number, "head_sha": head,
-                                             "installation_id": INSTALLATION})
+        task = TaskDouble(
+            f"task-{number}",
+            {"repo": REPO, "number": number, "head_sha": head, "installation_id": INSTALLATION},
+        )
         result = task.run(runtime)
     finally:
         fake.contents.pop((pull.repo, ".github/redline.yml", pull.base_ref))
@@ -42,18 +44,24 @@ def registry_runtime(app_github, tmp_path, monkeypatch):
     import bot.app.tasks as tasks
 
     real = tasks.load_scorer
-    monkeypatch.setattr(tasks, "load_scorer", lambda factory, names=None: loaded.append(names) or real(factory, names))
+    monkeypatch.setattr(
+        tasks, "load_scorer", lambda factory, names=None: loaded.append(names) or real(factory, names)
+    )
     yield runtime
     runtime.store.close()
 
 
-@pytest.mark.parametrize(("number", "config", "named"), [
-    (611, "model:\n  pr_model: /etc/passwd\n", "/etc/passwd"),
-    (612, "model:\n  supervisor: evil/exfiltrating-model\n", "evil/exfiltrating-model"),
-    (613, "model:\n  probe: /srv/other-tenant/probe\n", "/srv/other-tenant/probe"),
-])
+@pytest.mark.parametrize(
+    ("number", "config", "named"),
+    [
+        (611, "model:\n  pr_model: /etc/passwd\n", "/etc/passwd"),
+        (612, "model:\n  supervisor: evil/exfiltrating-model\n", "evil/exfiltrating-model"),
+        (613, "model:\n  probe: /srv/other-tenant/probe\n", "/srv/other-tenant/probe"),
+    ],
+)
 def test_a_model_the_operator_did_not_allow_is_refused_with_a_neutral_check_run(
-        app_github, registry_runtime, number, config, named):
+    app_github, registry_runtime, number, config, named
+):
     posted = _review_with_config(app_github, registry_runtime, number, config)
     run = posted["run"]
     assert run["conclusion"] == "neutral"
@@ -63,8 +71,9 @@ def test_a_model_the_operator_did_not_allow_is_refused_with_a_neutral_check_run(
     assert posted["reviews"] == []
 
 
-def test_the_shipped_model_is_allowed_by_default_and_an_allowed_path_is_loaded(app_github, registry_runtime,
-                                                                              tmp_path):
+def test_the_shipped_model_is_allowed_by_default_and_an_allowed_path_is_loaded(
+    app_github, registry_runtime, tmp_path
+):
     assert DEFAULT_ALLOWED_MODELS == ("default", "probe")
     posted = _review_with_config(app_github, registry_runtime, 614, "thresholds:\n  comment: 0.5\n")
     assert posted["run"]["conclusion"] != "neutral" and len(registry_runtime.loaded) == 1
@@ -72,8 +81,9 @@ def test_the_shipped_model_is_allowed_by_default_and_an_allowed_path_is_loaded(a
     from tests.app.test_repository_model import flag_everything
 
     own = flag_everything(tmp_path / "pr_model.json")
-    registry_runtime.settings = dataclasses.replace(registry_runtime.settings,
-                                                    allowed_models=("default", str(own)))
+    registry_runtime.settings = dataclasses.replace(
+        registry_runtime.settings, allowed_models=("default", str(own))
+    )
     posted = _review_with_config(app_github, registry_runtime, 615, f"model:\n  pr_model: {own}\n")
     assert posted["run"]["conclusion"] != "neutral" and len(registry_runtime.loaded) == 2
 
@@ -84,7 +94,9 @@ def test_the_setting_is_read_from_the_environment():
     assert AppSettings.from_env(env).allowed_models == ("default", "/models/team.json")
 
 
-def test_what_the_operator_names_in_the_environment_is_allowed(app_github, registry_runtime, tmp_path, monkeypatch):
+def test_what_the_operator_names_in_the_environment_is_allowed(
+    app_github, registry_runtime, tmp_path, monkeypatch
+):
     from tests.app.test_repository_model import flag_everything
 
     own = flag_everything(tmp_path / "pr_model.json")

@@ -29,7 +29,9 @@ def test_tokens_are_per_installation(app_github, key):
 
 
 def test_the_app_posts_as_its_bot_login(app_github, key):
-    assert AppAuth("82994", key, base_url=app_github.base_url, throttle=False).bot_login() == f"{APP_SLUG}[bot]"
+    assert (
+        AppAuth("82994", key, base_url=app_github.base_url, throttle=False).bot_login() == f"{APP_SLUG}[bot]"
+    )
 
 
 def test_the_token_reaches_github_as_the_client_credential(app_github, key):

@@ -10,8 +10,10 @@ from bot.store import LineRecord, ReviewKey, ReviewRecord, Store
 from scoring.errors import ConfigError
 
 
-@pytest.mark.parametrize("text,expected", [("7d", dt.timedelta(days=7)), ("24h", dt.timedelta(hours=24)),
-                                           ("2w", dt.timedelta(weeks=2))])
+@pytest.mark.parametrize(
+    "text,expected",
+    [("7d", dt.timedelta(days=7)), ("24h", dt.timedelta(hours=24)), ("2w", dt.timedelta(weeks=2))],
+)
 def test_since_takes_hours_days_and_weeks(text, expected):
     assert parse_since(text) == expected
 
@@ -33,15 +35,26 @@ def test_report_prints_the_week_from_the_store(tmp_path, monkeypatch):
     store = Store.open(url)
     key = ReviewKey("octo/a", 1, "a" * 40)
     store.claim_review(key, "t", 600)
-    store.finish_review(key, ReviewRecord("p", "f", "success", False, (LineRecord("a.py", 1, "x", 0.7, 0.8, True),)))
+    store.finish_review(
+        key, ReviewRecord("p", "f", "success", False, (LineRecord("a.py", 1, "x", 0.7, 0.8, True),))
+    )
     (review,) = store.finished_reviews("octo/a", 1)
-    store.record_outcomes("octo/a", 1, True, key.head_sha, [(review.lines[0].id, Fate.EDITED)],
-                          dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+    store.record_outcomes(
+        "octo/a",
+        1,
+        True,
+        key.head_sha,
+        [(review.lines[0].id, Fate.EDITED)],
+        dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+    )
     monkeypatch.setenv("REDLINE_DATABASE_URL", url)
     monkeypatch.setenv("REDLINE_REPORT_DIR", str(tmp_path / "reports"))
     result = CliRunner().invoke(cli, ["report", "--repo", "octo/a", "--until", "2026-11-23", "--no-post"])
     assert result.exit_code == 0, result.output
-    assert "| lines with an outcome | 1: 0 with the target known, 0 pending, 1 not read after merge |" in result.output
+    assert (
+        "| lines with an outcome | 1: 0 with the target known, 0 pending, 1 not read after merge |"
+        in result.output
+    )
     assert "| edited inside the PR, before merge | 1.000 (1 of 1) | 1.000 (1 of 1) |" in result.output
     assert "octo/a 2026-W47: 1 lines with outcomes; issue -" in result.output
 
@@ -90,7 +103,9 @@ def test_a_pool_without_time_limits_is_said_in_the_help_on_start_and_in_the_docs
     assert "prefork enforces REDLINE_TASK_TIME_LIMIT_S" in " ".join(help_text.split())
     started = []
     monkeypatch.setattr("celery.Celery.worker_main", lambda self, argv: started.append(argv))
-    result = CliRunner().invoke(worker, ["--pool", "solo"], env={"REDLINE_REDIS_URL": "redis://127.0.0.1:1/0"})
+    result = CliRunner().invoke(
+        worker, ["--pool", "solo"], env={"REDLINE_REDIS_URL": "redis://127.0.0.1:1/0"}
+    )
     assert result.exit_code == 0 and started and "does not enforce REDLINE_TASK_TIME_LIMIT_S" in result.output
     docs = (Path(__file__).resolve().parents[2] / "docs" / "app.md").read_text()
     assert "Only the default `--pool prefork` enforces the time limit" in docs

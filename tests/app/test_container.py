@@ -21,8 +21,12 @@ import yaml
 
 from tests.app.conftest import APP_SCRIPT, REPO_ROOT, app_command
 
-SECRETS = {"REDLINE_WEBHOOK_SECRET": "s3cret", "REDLINE_APP_ID": "12345",
-           "REDLINE_APP_PRIVATE_KEY_FILE": "/secrets/app.pem", "POSTGRES_PASSWORD": "pw"}
+SECRETS = {
+    "REDLINE_WEBHOOK_SECRET": "s3cret",
+    "REDLINE_APP_ID": "12345",
+    "REDLINE_APP_PRIVATE_KEY_FILE": "/secrets/app.pem",
+    "POSTGRES_PASSWORD": "pw",
+}
 
 
 def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -30,8 +34,14 @@ def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     if binary is None:
         pytest.skip("docker-compose not found; the test command installs it (make system-deps)")
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS}
-    return subprocess.run([binary, "-f", str(REPO_ROOT / "compose.yaml"), "config"], env={**clean, **env},
-                          capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    return subprocess.run(
+        [binary, "-f", str(REPO_ROOT / "compose.yaml"), "config"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+    )
 
 
 def test_compose_file_validates_and_wires_the_app_to_redis_and_postgres():
@@ -85,7 +95,9 @@ def test_image_runs_the_script_the_tests_start_processes_with():
     entrypoint = re.search(r'^ENTRYPOINT \["([^"]+)"\]$', dockerfile, re.M)
     assert entrypoint and entrypoint.group(1) == Path(copied.group(2)).name
     assert re.search(r'^CMD \["web"\]$', dockerfile, re.M)
-    assert os.access(APP_SCRIPT, os.X_OK), "the image's ENTRYPOINT runs the script itself: it must be executable"
+    assert os.access(APP_SCRIPT, os.X_OK), (
+        "the image's ENTRYPOINT runs the script itself: it must be executable"
+    )
     assert app_command("web")[1:] == [str(APP_SCRIPT), "web"]
     # the core and the App, no torch (the default PR model is numpy), at the Action's pinned versions
     assert "torch" not in "".join(line for line in dockerfile.splitlines() if line.startswith("RUN pip"))
@@ -96,7 +108,9 @@ def test_image_runs_the_script_the_tests_start_processes_with():
 def test_entrypoint_script_refuses_an_unknown_role():
     done = subprocess.run(["sh", str(APP_SCRIPT), "bogus"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "usage" in done.stderr
-    done = subprocess.run(["sh", str(APP_SCRIPT), "health", "bogus"], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["sh", str(APP_SCRIPT), "health", "bogus"], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2 and "usage" in done.stderr
 
 
@@ -108,11 +122,14 @@ def _engine() -> tuple[str, str]:
         info = subprocess.run([binary, "info"], capture_output=True, text=True, timeout=60)
         if info.returncode != 0:
             continue
-        base = subprocess.run([binary, "pull", "python:3.11-slim"], capture_output=True, text=True, timeout=300)
+        base = subprocess.run(
+            [binary, "pull", "python:3.11-slim"], capture_output=True, text=True, timeout=300
+        )
         if base.returncode != 0:
             return "", f"{binary} cannot pull the base image: {base.stderr.strip()[-200:]}"
-        ran = subprocess.run([binary, "run", "--rm", "python:3.11-slim", "true"], capture_output=True, text=True,
-                             timeout=120)
+        ran = subprocess.run(
+            [binary, "run", "--rm", "python:3.11-slim", "true"], capture_output=True, text=True, timeout=120
+        )
         if ran.returncode != 0:
             return "", f"{binary} cannot run a container: {ran.stderr.strip()[-200:]}"
         return compose, ""
@@ -127,16 +144,32 @@ def test_the_image_builds_and_compose_up_answers_a_signed_webhook(tmp_path):
 
     key = tmp_path / "app.pem"
     key.write_text(private_key_pem())
-    env = {**os.environ, **SECRETS, "REDLINE_APP_PRIVATE_KEY_FILE": str(key),
-           "COMPOSE_PROJECT_NAME": f"redline-test-{os.getpid()}"}
+    env = {
+        **os.environ,
+        **SECRETS,
+        "REDLINE_APP_PRIVATE_KEY_FILE": str(key),
+        "COMPOSE_PROJECT_NAME": f"redline-test-{os.getpid()}",
+    }
     run = [*compose.split(), "-f", str(REPO_ROOT / "compose.yaml")]
     try:
-        subprocess.run([*run, "up", "--build", "-d", "--wait"], env=env, check=True, timeout=1800, cwd=REPO_ROOT)
+        subprocess.run(
+            [*run, "up", "--build", "-d", "--wait"], env=env, check=True, timeout=1800, cwd=REPO_ROOT
+        )
         body = json.dumps({"zen": "Keep it logically awesome.", "hook_id": 1}).encode()
-        signature = "sha256=" + hmac.new(SECRETS["REDLINE_WEBHOOK_SECRET"].encode(), body, hashlib.sha256).hexdigest()
-        request = urllib.request.Request("http://127.0.0.1:8000/webhook", data=body, method="POST", headers={
-            "X-GitHub-Event": "ping", "X-GitHub-Delivery": "compose-1", "X-Hub-Signature-256": signature,
-            "Content-Type": "application/json"})
+        signature = (
+            "sha256=" + hmac.new(SECRETS["REDLINE_WEBHOOK_SECRET"].encode(), body, hashlib.sha256).hexdigest()
+        )
+        request = urllib.request.Request(
+            "http://127.0.0.1:8000/webhook",
+            data=body,
+            method="POST",
+            headers={
+                "X-GitHub-Event": "ping",
+                "X-GitHub-Delivery": "compose-1",
+                "X-Hub-Signature-256": signature,
+                "Content-Type": "application/json",
+            },
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -147,8 +180,14 @@ def test_the_image_builds_and_compose_up_answers_a_signed_webhook(tmp_path):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(2)
-        states = subprocess.run([*run, "ps", "--format", "json"], env=env, capture_output=True, text=True,
-                                timeout=60, cwd=REPO_ROOT).stdout
+        states = subprocess.run(
+            [*run, "ps", "--format", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO_ROOT,
+        ).stdout
         for service in ("web", "worker", "report", "redis", "postgres"):
             assert re.search(rf'"Service":"{service}".*?"Health":"healthy"', states), (service, states)
     finally:

@@ -22,15 +22,18 @@ def _runs(fake, head_sha):
     return [r for r in fake.check_runs if r["head_sha"] == head_sha]
 
 
-@pytest.mark.parametrize(("number", "body"), [(301, {"message": "ok"}), (302, b'[{"filename": "calc.py", "st')])
+@pytest.mark.parametrize(
+    ("number", "body"), [(301, {"message": "ok"}), (302, b'[{"filename": "calc.py", "st')]
+)
 def test_a_malformed_files_answer_gives_a_neutral_check_run_with_the_reason(app_github, number, body):
     pull = add_ai_pull(app_github, number, str(number) * 13 + "3")
     route = f"/repos/{{owner}}/{{repo}}/pulls/{pull.number}/files"
     app_github.route("GET", route)(lambda request, **_: FakeResponse(200, body))
     client = AppAuth("82994", private_key_pem(), base_url=app_github.base_url, throttle=False).client(5)
     with pytest.raises(GitHubResponseError) as raised:
-        review_head(client, REPO, pull.number, pull.head_sha, lambda settings: None, "redline[bot]",
-                    time_budget_s=60)
+        review_head(
+            client, REPO, pull.number, pull.head_sha, lambda settings: None, "redline[bot]", time_budget_s=60
+        )
     assert not is_transient(raised.value)
     [run] = _runs(app_github, pull.head_sha)
     assert run["conclusion"] == "neutral" and "GitHub's answer could not be read" in run["output"]["title"]
@@ -39,9 +42,16 @@ def test_a_malformed_files_answer_gives_a_neutral_check_run_with_the_reason(app_
 
 def test_a_soft_time_limit_gives_a_neutral_check_run_and_a_failed_record(app_github, tmp_path):
     pull = add_ai_pull(app_github, 360, "6" * 40)
-    runtime = Runtime(AppSettings(app_id="82994", private_key=private_key_pem(), github_api_url=app_github.base_url,
-                                  github_throttle=False, database_url=f"sqlite:///{tmp_path / 'r.db'}",
-                                  task_time_limit_s=120))
+    runtime = Runtime(
+        AppSettings(
+            app_id="82994",
+            private_key=private_key_pem(),
+            github_api_url=app_github.base_url,
+            github_throttle=False,
+            database_url=f"sqlite:///{tmp_path / 'r.db'}",
+            task_time_limit_s=120,
+        )
+    )
 
     def out_of_time(repo, settings):
         raise SoftTimeLimitExceeded()

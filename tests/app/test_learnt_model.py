@@ -36,7 +36,9 @@ def origin(tmp_path: Path, ai_commits: int) -> Path:
     work = build(tmp_path / "work", ai_commits)
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(tmp_path / "origin.git")], check=True)
     # the App's clone is blobless: let the origin serve partial clones, as GitHub does
-    subprocess.run(["git", "-C", str(tmp_path / "origin.git"), "config", "uploadpack.allowFilter", "true"], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path / "origin.git"), "config", "uploadpack.allowFilter", "true"], check=True
+    )
     return tmp_path / "origin.git"
 
 
@@ -52,19 +54,32 @@ def client(app_github: FakeGitHub):
 
 
 def settings_for(tmp_path: Path, source: Path, database_url: str, **extra: object) -> AppSettings:
-    return AppSettings(database_url=database_url, report_dir=tmp_path / "reports", clone_dir=tmp_path / "clones",
-                       clone_url=f"file://{source}", **extra)  # type: ignore[arg-type]
+    return AppSettings(
+        database_url=database_url,
+        report_dir=tmp_path / "reports",
+        clone_dir=tmp_path / "clones",
+        clone_url=f"file://{source}",
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def review(runtime: Runtime, client, number: int, head_sha: str):
-    result = review_head(client, REPO, number, head_sha, functools.partial(runtime.scorer_for, REPO),
-                         "redline-test[bot]", time_budget_s=60)
+    result = review_head(
+        client,
+        REPO,
+        number,
+        head_sha,
+        functools.partial(runtime.scorer_for, REPO),
+        "redline-test[bot]",
+        time_budget_s=60,
+    )
     assert result is not None
     return result.outcome
 
 
-def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(store: Store, database_url, client,
-                                                                         app_github, tmp_path):
+def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(
+    store: Store, database_url, client, app_github, tmp_path
+):
     settings = settings_for(tmp_path, origin(tmp_path, 60), database_url)
     shipped = load_pr_model().version
     add_ai_pull(app_github, 81, "8" * 40)
@@ -72,11 +87,15 @@ def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(store: S
     try:
         assert review(runtime, client, 81, "8" * 40).probe_version == shipped  # nothing learnt yet
 
-        result = file_report(store, client, settings, REPO, SINCE, UNTIL, token=TOKEN, learn=repository_learner())
+        result = file_report(
+            store, client, settings, REPO, SINCE, UNTIL, token=TOKEN, learn=repository_learner()
+        )
         version = result["repository_model"]
         assert version is not None and version.startswith(f"{shipped}+repo.{REPO}.")
         assert store.repository_model_version(REPO) == version
-        assert (tmp_path / "clones" / "Codertocat__Hello-World.git" / "HEAD").is_file()  # learnt from the bare clone
+        assert (
+            tmp_path / "clones" / "Codertocat__Hello-World.git" / "HEAD"
+        ).is_file()  # learnt from the bare clone
 
         outcome = review(runtime, client, 81, "8" * 40)
         assert outcome.probe_version == version  # a new (repository, version): picked up without a restart
@@ -84,7 +103,9 @@ def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(store: S
         assert version in run["output"]["summary"]
 
         # The same data again: the same model, nothing new stored.
-        again = file_report(store, client, settings, REPO, SINCE, UNTIL, token=TOKEN, learn=repository_learner())
+        again = file_report(
+            store, client, settings, REPO, SINCE, UNTIL, token=TOKEN, learn=repository_learner()
+        )
         assert again["repository_model"] is None and store.repository_model_version(REPO) == version
 
         # A model the repository's config names is still bounded by the allowlist, stored model or not.
@@ -102,16 +123,18 @@ def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(store: S
         off.store.close()
 
 
-def test_a_learn_that_keeps_the_shipped_model_stores_nothing(store: Store, database_url, client, app_github,
-                                                            tmp_path):
+def test_a_learn_that_keeps_the_shipped_model_stores_nothing(
+    store: Store, database_url, client, app_github, tmp_path
+):
     settings = settings_for(tmp_path, origin(tmp_path, 3), database_url)
     result = file_report(store, client, settings, REPO, SINCE, UNTIL, token=TOKEN, learn=repository_learner())
     assert result["repository_model"] is None
     assert store.repository_model(REPO) is None
 
 
-def test_a_failed_learn_keeps_the_last_model_and_the_report(store: Store, database_url, client, app_github,
-                                                           tmp_path, caplog):
+def test_a_failed_learn_keeps_the_last_model_and_the_report(
+    store: Store, database_url, client, app_github, tmp_path, caplog
+):
     settings = settings_for(tmp_path, origin(tmp_path, 3), database_url)
     store.save_repository_model(REPO, "earlier-model", "{}", 10, 5)
 

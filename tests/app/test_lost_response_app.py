@@ -15,15 +15,18 @@ INSTALLATION = 5
 
 
 def _task(number: int, head: str) -> TaskDouble:
-    return TaskDouble(f"task-{number}", {"repo": REPO, "number": number, "head_sha": head,
-                                         "installation_id": INSTALLATION})
+    return TaskDouble(
+        f"task-{number}", {"repo": REPO, "number": number, "head_sha": head, "installation_id": INSTALLATION}
+    )
 
 
 def _posted(fake, number: int, head: str) -> tuple[int, int, int]:
     """(reviews, review comments, check runs) of the PR."""
-    return (len([r for r in fake.reviews if r["number"] == number]),
-            len([c for c in fake.review_comments if c["number"] == number]),
-            len([r for r in fake.check_runs if r["head_sha"] == head]))
+    return (
+        len([r for r in fake.reviews if r["number"] == number]),
+        len([c for c in fake.review_comments if c["number"] == number]),
+        len([r for r in fake.check_runs if r["head_sha"] == head]),
+    )
 
 
 @pytest.fixture

@@ -27,7 +27,9 @@ SINCE, UNTIL = DAY0 - dt.timedelta(days=1), DAY0 + dt.timedelta(days=91)  # ever
 @pytest.fixture
 def bare(tmp_path):
     story = build_story(tmp_path / "work")
-    subprocess.run(["git", "clone", "-q", "--bare", str(story.path), str(tmp_path / "origin.git")], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(story.path), str(tmp_path / "origin.git")], check=True
+    )
     return tmp_path / "origin.git", story.ai_commit
 
 
@@ -43,7 +45,9 @@ def stored_pull(store: Store, app_github, repo: str, number: int, commit: str) -
     key = ReviewKey(repo, number, commit)
     store.claim_review(key, f"task-{number}", 600)
     texts = APP.split("\n")
-    records = tuple(LineRecord("app.py", n, texts[n - 1], 0.9 if n == 3 else 0.1, 0.0, n == 3) for n in EXPECTED)
+    records = tuple(
+        LineRecord("app.py", n, texts[n - 1], 0.9 if n == 3 else 0.1, 0.0, n == 3) for n in EXPECTED
+    )
     store.finish_review(key, ReviewRecord("probe-1", "tiny", "success", False, records))
     (review,) = store.finished_reviews(repo, number)
     store.record_outcomes(repo, number, True, commit, [(ln.id, Fate.KEPT) for ln in review.lines], DAY0)
@@ -53,16 +57,26 @@ def test_report_leads_with_the_target_measured_in_a_clone(store, client, app_git
     origin, commit = bare
     repo = "octo/fates"
     stored_pull(store, app_github, repo, 41, commit)
-    settings = AppSettings(report_dir=tmp_path / "reports", clone_dir=tmp_path / "clones", clone_url=str(origin))
+    settings = AppSettings(
+        report_dir=tmp_path / "reports", clone_dir=tmp_path / "clones", clone_url=str(origin)
+    )
     with caplog.at_level(logging.DEBUG):
         result = file_report(store, client, settings, repo, SINCE, UNTIL, token=TOKEN)
     (issue,) = [i for i in app_github.issues if i["repo"] == repo]
     body = issue["body"]
     assert issue["number"] == result["issue"]
     assert "| lines with an outcome | 6: 6 with the target known, 0 pending, 0 not read after merge |" in body
-    assert "| **target**: a person changed its content within 90 days | 1.000 (1 of 1) | 0.167 (1 of 6) |" in body
-    for row in ("| modified | 1 | 0 |", "| moved | 1 | 0 |", "| format | 1 | 0 |", "| deleted | 0 | 1 |",
-                "| survived (nobody touched it in 90 days) | 2 | |"):
+    assert (
+        "| **target**: a person changed its content within 90 days | 1.000 (1 of 1) | 0.167 (1 of 6) |"
+        in body
+    )
+    for row in (
+        "| modified | 1 | 0 |",
+        "| moved | 1 | 0 |",
+        "| format | 1 | 0 |",
+        "| deleted | 0 | 1 |",
+        "| survived (nobody touched it in 90 days) | 2 | |",
+    ):
         assert row in body
     assert "not read this time" not in body
     assert (tmp_path / "clones" / "octo__fates.git" / "HEAD").is_file()
@@ -75,7 +89,9 @@ def test_pending_lines_are_read_again_by_a_later_run(store, client, app_github, 
     origin, commit = bare
     repo = "octo/pending"
     stored_pull(store, app_github, repo, 42, commit)
-    settings = AppSettings(report_dir=tmp_path / "reports", clone_dir=tmp_path / "clones", clone_url=str(origin))
+    settings = AppSettings(
+        report_dir=tmp_path / "reports", clone_dir=tmp_path / "clones", clone_url=str(origin)
+    )
     early = DAY0 + dt.timedelta(days=2.5)  # moved and re-formatted by then; the rest still pending
     body = file_report(store, client, settings, repo, SINCE, early, token=TOKEN)["body"]
     assert "| lines with an outcome | 6: 2 with the target known, 4 pending, 0 not read after merge |" in body
@@ -87,14 +103,22 @@ def test_pending_lines_are_read_again_by_a_later_run(store, client, app_github, 
 def test_a_clone_that_fails_still_files_the_report_and_says_why(store, client, app_github, tmp_path, caplog):
     repo = "octo/unreachable"
     stored_pull(store, app_github, repo, 43, "c" * 40)
-    settings = AppSettings(report_dir=tmp_path / "reports", clone_dir=tmp_path / "clones",
-                           clone_url=str(tmp_path / "missing.git"))
+    settings = AppSettings(
+        report_dir=tmp_path / "reports",
+        clone_dir=tmp_path / "clones",
+        clone_url=str(tmp_path / "missing.git"),
+    )
     with caplog.at_level(logging.DEBUG):
         result = file_report(store, client, settings, repo, SINCE, UNTIL, token=TOKEN)
     (issue,) = [i for i in app_github.issues if i["repo"] == repo]
     assert issue["number"] == result["issue"]
-    assert "| lines with an outcome | 6: 0 with the target known, 0 pending, 6 not read after merge |" in issue["body"]
-    assert "Fates after merge were not read this time: the repository's history could not be read (git clone" \
+    assert (
+        "| lines with an outcome | 6: 0 with the target known, 0 pending, 6 not read after merge |"
         in issue["body"]
+    )
+    assert (
+        "Fates after merge were not read this time: the repository's history could not be read (git clone"
+        in issue["body"]
+    )
     assert "fates after merge of octo/unreachable not read" in caplog.text and TOKEN not in caplog.text
     assert not list((tmp_path / "clones").iterdir())  # no half clone left behind

@@ -7,9 +7,9 @@ import pytest
 
 from bot.app.reporting import file_report
 from bot.app.settings import AppSettings
+from bot.feedback.types import AfterMerge, Fate
 from bot.github.auth import AppAuth
 from bot.github.issues import REPORT_LABEL
-from bot.feedback.types import AfterMerge, Fate
 from bot.store import LineRecord, ReviewKey, ReviewRecord, Store
 from scoring import target
 from tests.app.github_app import private_key_pem
@@ -19,26 +19,45 @@ CLOSED = dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC)
 SINCE, UNTIL = dt.datetime(2026, 11, 16, tzinfo=dt.UTC), dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
-def seed(store: Store, number: int, lines: list[tuple[float, bool, bool]], merged: bool = True,
-         gate: str = "success", closed: dt.datetime = CLOSED) -> None:
+def seed(
+    store: Store,
+    number: int,
+    lines: list[tuple[float, bool, bool]],
+    merged: bool = True,
+    gate: str = "success",
+    closed: dt.datetime = CLOSED,
+) -> None:
     """One reviewed PR: (probability, commented, edited) per line, closed at `closed`; an edited line was edited
     inside the PR and then changed by a person after merge (the target), the others survived 90 days."""
     key = ReviewKey(REPO, number, f"{number:040d}")
     store.claim_review(key, f"task-{number}", 600)
-    records = tuple(LineRecord("a.py", i + 1, f"x = {i}", p, 0.0, commented) for i, (p, commented, _) in
-                    enumerate(lines))
+    records = tuple(
+        LineRecord("a.py", i + 1, f"x = {i}", p, 0.0, commented) for i, (p, commented, _) in enumerate(lines)
+    )
     store.finish_review(key, ReviewRecord("probe-1", "tiny", gate, False, records))
     (review,) = store.finished_reviews(REPO, number)
     fates = [(ln.id, Fate.EDITED if edited else Fate.KEPT) for ln, (_, _, edited) in zip(review.lines, lines)]
     store.record_outcomes(REPO, number, merged, key.head_sha, fates, closed)
-    changed = target.Fate(target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(1, 1, 1), 9.0, "c" * 40)
-    store.record_after_merge([(i, AfterMerge(changed if edited else target.Fate(target.EditKind.SURVIVED), True))
-                              for (i, _), (_, _, edited) in zip(fates, lines) if merged])
+    changed = target.Fate(
+        target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(1, 1, 1), 9.0, "c" * 40
+    )
+    store.record_after_merge(
+        [
+            (i, AfterMerge(changed if edited else target.Fate(target.EditKind.SURVIVED), True))
+            for (i, _), (_, _, edited) in zip(fates, lines)
+            if merged
+        ]
+    )
 
 
 @pytest.fixture
 def seeded(store: Store) -> Store:
-    seed(store, 1, [(0.9, True, True), (0.9, True, True), (0.9, True, False), (0.2, False, False)], gate="failure")
+    seed(
+        store,
+        1,
+        [(0.9, True, True), (0.9, True, True), (0.9, True, False), (0.2, False, False)],
+        gate="failure",
+    )
     seed(store, 2, [(0.2, False, True), (0.2, False, False), (0.2, False, False), (0.2, False, False)])
     seed(store, 3, [(0.9, True, False)], merged=False)
     seed(store, 4, [(0.9, True, True)], closed=SINCE - dt.timedelta(days=3))  # last week: not in this report
@@ -58,7 +77,10 @@ def test_report_issue_shows_the_numbers_of_the_known_history(seeded, client, app
     body = issue["body"]
     assert "| lines with an outcome | 8: 8 with the target known, 0 pending, 0 not read after merge |" in body
     assert "| PRs closed | 3 (1 unmerged, left out) |" in body
-    assert "| **target**: a person changed its content within 90 days | 0.667 (2 of 3) | 0.375 (3 of 8) |" in body
+    assert (
+        "| **target**: a person changed its content within 90 days | 0.667 (2 of 3) | 0.375 (3 of 8) |"
+        in body
+    )
     assert "| edited inside the PR, before merge | 0.667 (2 of 3) | 0.375 (3 of 8) |" in body
     ece = float(re.search(r"\| ECE, 10 equal-width bins \| ([0-9.]+)", body).group(1))
     assert ece == pytest.approx(3 / 8 * abs(0.9 - 2 / 3), abs=0.001)
@@ -74,7 +96,10 @@ def test_rerunning_the_week_updates_the_issue_instead_of_filing_another(seeded, 
     second = file_report(seeded, client, settings, REPO, SINCE, UNTIL)
     issues = [i for i in app_github.issues if i["repo"] == REPO]
     assert first["issue"] == second["issue"] and len(issues) == 1
-    assert "| **target**: a person changed its content within 90 days | 0.750 (3 of 4) | 0.444 (4 of 9) |" in issues[0]["body"]
+    assert (
+        "| **target**: a person changed its content within 90 days | 0.750 (3 of 4) | 0.444 (4 of 9) |"
+        in issues[0]["body"]
+    )
 
 
 def test_without_a_store_number_the_issue_is_found_by_its_title(seeded, client, app_github, tmp_path):
@@ -134,12 +159,16 @@ def test_report_enabled_false_in_the_repository_config_files_no_issue(seeded, cl
     config, filed = (REPO, ".github/redline.yml", report_branch(client)), len(app_github.issues)
     app_github.contents[config] = b"report:\n  enabled: false\n"
     try:
-        result = file_report(seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE + later, UNTIL + later)
+        result = file_report(
+            seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE + later, UNTIL + later
+        )
     finally:
         del app_github.contents[config]
     assert result["issue"] is None and result["lines"] == 1  # figures as usual, but nothing filed
     assert len(app_github.issues) == filed
-    enabled = file_report(seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE + later, UNTIL + later)
+    enabled = file_report(
+        seeded, client, AppSettings(report_dir=tmp_path), REPO, SINCE + later, UNTIL + later
+    )
     assert enabled["issue"] is not None and len(app_github.issues) == filed + 1
 
 

@@ -26,26 +26,45 @@ def flag_everything(path: Path) -> Path:
     """A repository's own PR model: every line gets a probability near 0.95 (intercept 3, no weights)."""
     names = feature_names(FAMILIES)
     zeros = np.zeros(len(names))
-    PRModel(FAMILIES, names, zeros, np.ones(len(names)), zeros, 3.0, PlattCalibrator(1.0, 0.0), 0.1,
-            {"version": "repo-own-model", "decisions": {"comment_threshold": 0.9}}).save(path)
+    PRModel(
+        FAMILIES,
+        names,
+        zeros,
+        np.ones(len(names)),
+        zeros,
+        3.0,
+        PlattCalibrator(1.0, 0.0),
+        0.1,
+        {"version": "repo-own-model", "decisions": {"comment_threshold": 0.9}},
+    ).save(path)
     return path
 
 
-def test_each_repository_is_scored_by_the_model_its_config_names(app_github: FakeGitHub, tmp_path,
-                                                                  monkeypatch):
+def test_each_repository_is_scored_by_the_model_its_config_names(
+    app_github: FakeGitHub, tmp_path, monkeypatch
+):
     for name in ("REDLINE_PR_MODEL", "REDLINE_MODEL", "REDLINE_PROBE", "REDLINE_COMMENT_THRESHOLD"):
         monkeypatch.delenv(name, raising=False)
     own = flag_everything(tmp_path / "pr_model.json")
-    runtime = Runtime(AppSettings(database_url=f"sqlite:///{tmp_path / 'redline.db'}",
-                                  allowed_models=("default", str(own))))  # the operator allows this one
+    runtime = Runtime(
+        AppSettings(database_url=f"sqlite:///{tmp_path / 'redline.db'}", allowed_models=("default", str(own)))
+    )  # the operator allows this one
     client = AppAuth("82994", private_key_pem(), base_url=app_github.base_url, throttle=False).client(5)
     configured = add_ai_pull(app_github, 71, "a" * 40)  # the recorded payloads' repository
     app_github.contents[(configured.repo, ".github/redline.yml", configured.base_ref)] = (
-        f"model:\n  pr_model: {own}\nthresholds:\n  comment: 0.5\n".encode())
+        f"model:\n  pr_model: {own}\nthresholds:\n  comment: 0.5\n".encode()
+    )
 
     def review(repo: str, number: int, head_sha: str):
-        result = review_head(client, repo, number, head_sha, functools.partial(runtime.scorer_for, repo),
-                             "redline-test[bot]", time_budget_s=60)
+        result = review_head(
+            client,
+            repo,
+            number,
+            head_sha,
+            functools.partial(runtime.scorer_for, repo),
+            "redline-test[bot]",
+            time_budget_s=60,
+        )
         assert result is not None
         return result.outcome
 

@@ -12,12 +12,21 @@ def payload(name: str) -> dict:
 
 def test_opened_pull_request_is_a_review_of_its_head():
     job = route("pull_request", payload("pull_request.opened"))
-    assert job == Job(JobKind.REVIEW, {"repo": "Codertocat/Hello-World", "number": 2,
-                                       "head_sha": "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "installation_id": 1})
+    assert job == Job(
+        JobKind.REVIEW,
+        {
+            "repo": "Codertocat/Hello-World",
+            "number": 2,
+            "head_sha": "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+            "installation_id": 1,
+        },
+    )
 
 
-@pytest.mark.parametrize("name", ["pull_request.synchronize", "pull_request.reopened",
-                                  "pull_request.ready_for_review.with-installation"])
+@pytest.mark.parametrize(
+    "name",
+    ["pull_request.synchronize", "pull_request.reopened", "pull_request.ready_for_review.with-installation"],
+)
 def test_new_code_on_a_pull_request_is_reviewed(name: str):
     assert route("pull_request", payload(name)).kind is JobKind.REVIEW
 
@@ -43,8 +52,12 @@ def test_installation_events_are_bookkeeping():
     assert route("installation", payload("installation.created")).args["repos"] == ["Codertocat/Hello-World"]
     assert route("installation", payload("installation.deleted")).kind is JobKind.UNINSTALL
     assert route("installation_repositories", payload("installation_repositories.added")).args["repos"] == [
-        "Codertocat/Space"]
-    assert route("installation_repositories", payload("installation_repositories.removed")).kind is JobKind.REPOS_REMOVED
+        "Codertocat/Space"
+    ]
+    assert (
+        route("installation_repositories", payload("installation_repositories.removed")).kind
+        is JobKind.REPOS_REMOVED
+    )
 
 
 @pytest.mark.parametrize("event,name", [("ping", "ping"), ("issue_comment", "issue_comment.created")])
@@ -57,7 +70,9 @@ def test_pull_request_without_installation_is_a_payload_error():
         route("pull_request", payload("pull_request.ready_for_review"))
 
 
-@pytest.mark.parametrize("broken", [[], {"action": "opened"}, {"action": "opened", "pull_request": {"number": "7"}}])
+@pytest.mark.parametrize(
+    "broken", [[], {"action": "opened"}, {"action": "opened", "pull_request": {"number": "7"}}]
+)
 def test_pull_request_missing_fields_is_a_payload_error(broken):
     with pytest.raises(PayloadError):
         route("pull_request", broken)
@@ -69,6 +84,10 @@ def test_a_label_added_or_removed_re_runs_the_review_of_that_pr_s_head(action: s
     job = route("pull_request", labeled)
     pull = labeled["pull_request"]
     assert job is not None and job.kind is JobKind.RERUN
-    assert job.args == {"repo": labeled["repository"]["full_name"], "head_sha": pull["head"]["sha"],
-                        "installation_id": labeled["installation"]["id"], "numbers": [pull["number"]]}
+    assert job.args == {
+        "repo": labeled["repository"]["full_name"],
+        "head_sha": pull["head"]["sha"],
+        "installation_id": labeled["installation"]["id"],
+        "numbers": [pull["number"]],
+    }
     assert route("pull_request", {**labeled, "pull_request": {**pull, "draft": True}}) is None

@@ -34,8 +34,11 @@ def deployment(tmp_path: Path) -> Iterator[tuple[str, redis.Redis, object, Path]
     """(serve URL, a client of its own Redis, that Redis's process, its SQLite file)."""
     database = tmp_path / "redline.db"
     with redis_server(tmp_path) as (redis_url, redis_process):
-        env = {"REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET, "REDLINE_REDIS_URL": redis_url,
-               "REDLINE_DATABASE_URL": f"sqlite:///{database}"}
+        env = {
+            "REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "REDLINE_REDIS_URL": redis_url,
+            "REDLINE_DATABASE_URL": f"sqlite:///{database}",
+        }
         with serve_process(env, tmp_path / "serve.log") as (url, _):
             client = redis.Redis.from_url(redis_url)
             yield url, client, redis_process, database
@@ -44,8 +47,12 @@ def deployment(tmp_path: Path) -> Iterator[tuple[str, redis.Redis, object, Path]
 
 def deliver(url: str, delivery: str, number: int = 1) -> httpx.Response:
     body = pr_delivery("pull_request.synchronize", number, f"{number:040x}")
-    return httpx.post(f"{url}/webhook", content=body, headers=webhook_headers("pull_request", body, delivery),
-                      timeout=GITHUB_TIMEOUT_S)
+    return httpx.post(
+        f"{url}/webhook",
+        content=body,
+        headers=webhook_headers("pull_request", body, delivery),
+        timeout=GITHUB_TIMEOUT_S,
+    )
 
 
 def queued_deliveries(queue: redis.Redis) -> list[str]:
@@ -116,8 +123,11 @@ def _peak_rss_kib(pid: int) -> int:
 def test_an_oversized_chunked_body_is_refused_while_streaming(tmp_path):
     from bot.app.web import MAX_PAYLOAD_BYTES
 
-    env = {"REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET, "REDLINE_REDIS_URL": "redis://127.0.0.1:1/0",
-           "REDLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'redline.db'}"}
+    env = {
+        "REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "REDLINE_REDIS_URL": "redis://127.0.0.1:1/0",
+        "REDLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'redline.db'}",
+    }
     total = 8 * MAX_PAYLOAD_BYTES  # 200 MB, unauthenticated, no Content-Length (chunked)
     chunk = b"x" * (1 << 20)
     sent = 0
@@ -130,8 +140,12 @@ def test_an_oversized_chunked_body_is_refused_while_streaming(tmp_path):
 
     with serve_process(env, tmp_path / "serve.log") as (url, process):
         before = _peak_rss_kib(process.pid)
-        response = httpx.post(f"{url}/webhook", content=body(), timeout=60,
-                              headers={"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "big"})
+        response = httpx.post(
+            f"{url}/webhook",
+            content=body(),
+            timeout=60,
+            headers={"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "big"},
+        )
         grown_mib = (_peak_rss_kib(process.pid) - before) / 1024
     assert response.status_code == 413
     # Refused once the limit was passed, not after the whole body arrived; memory stays near the limit.
@@ -142,14 +156,19 @@ def test_an_oversized_chunked_body_is_refused_while_streaming(tmp_path):
 def test_a_declared_oversized_body_is_refused_before_it_is_read(tmp_path):
     from bot.app.web import MAX_PAYLOAD_BYTES
 
-    env = {"REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET, "REDLINE_REDIS_URL": "redis://127.0.0.1:1/0",
-           "REDLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'redline.db'}"}
+    env = {
+        "REDLINE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "REDLINE_REDIS_URL": "redis://127.0.0.1:1/0",
+        "REDLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'redline.db'}",
+    }
     with serve_process(env, tmp_path / "serve.log") as (url, _):
         port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
             # Content-Length says 200 MB; only the headers are sent, so only a server that checks the
             # declared length before reading can answer.
-            connection.sendall(b"POST /webhook HTTP/1.1\r\nHost: localhost\r\nX-GitHub-Event: ping\r\n"
-                               b"Content-Length: %d\r\n\r\n" % (8 * MAX_PAYLOAD_BYTES))
+            connection.sendall(
+                b"POST /webhook HTTP/1.1\r\nHost: localhost\r\nX-GitHub-Event: ping\r\n"
+                b"Content-Length: %d\r\n\r\n" % (8 * MAX_PAYLOAD_BYTES)
+            )
             status_line = connection.makefile("rb").readline()
     assert status_line.split()[1] == b"413"

@@ -4,8 +4,8 @@ import threading
 import pytest
 import sqlalchemy
 
-from bot.schema import SCHEMA_VERSION, Base
 from bot.feedback.types import AfterMerge, Fate
+from bot.schema import SCHEMA_VERSION, Base
 from bot.store import Claim, LineRecord, ReviewKey, ReviewRecord, ReviewStatus, Store
 from scoring import target
 from scoring.errors import ConfigError
@@ -32,7 +32,9 @@ def test_migrated_schema_matches_the_models(store: Store):
         columns = {c["name"] for c in inspector.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
     with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT max(version) FROM schema_version").scalar() == SCHEMA_VERSION
+        assert (
+            connection.exec_driver_sql("SELECT max(version) FROM schema_version").scalar() == SCHEMA_VERSION
+        )
 
 
 def test_reopening_a_migrated_database_keeps_its_rows(database_url: str):
@@ -73,7 +75,10 @@ def test_finished_review_is_never_claimed_again(store: Store):
     assert store.claim_review(KEY, "task-9", lease_s=600) is Claim.DONE
     assert store.review_status(KEY) is ReviewStatus.DONE
     (review,) = store.finished_reviews(KEY.repo, KEY.number)
-    assert [(ln.line, ln.probability, ln.commented) for ln in review.lines] == [(1, 0.9, True), (2, None, False)]
+    assert [(ln.line, ln.probability, ln.commented) for ln in review.lines] == [
+        (1, 0.9, True),
+        (2, None, False),
+    ]
 
 
 def test_failed_review_can_be_claimed_by_a_retry(store: Store):
@@ -104,11 +109,18 @@ def test_outcomes_join_scored_lines_and_skip_unscored_ones(store: Store):
     store.finish_review(KEY, record(line(1, 0.8, commented=True), line(2, 0.1), line(3, float("nan"))))
     (review,) = store.finished_reviews(KEY.repo, KEY.number)
     ids = [ln.id for ln in review.lines]
-    store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha,
-                          [(ids[0], Fate.EDITED), (ids[1], Fate.KEPT), (ids[2], Fate.DELETED)])
+    store.record_outcomes(
+        KEY.repo,
+        KEY.number,
+        True,
+        KEY.head_sha,
+        [(ids[0], Fate.EDITED), (ids[1], Fate.KEPT), (ids[2], Fate.DELETED)],
+    )
     lines = store.outcome_lines(KEY.repo, *window())
-    assert [(o.probability, o.edited, o.commented, o.merged) for o in lines] == [(0.8, True, True, True),
-                                                                                (0.1, False, False, True)]
+    assert [(o.probability, o.edited, o.commented, o.merged) for o in lines] == [
+        (0.8, True, True, True),
+        (0.1, False, False, True),
+    ]
     # Recording again (a redelivered close) replaces, never duplicates.
     store.record_outcomes(KEY.repo, KEY.number, False, KEY.head_sha, [(ids[0], Fate.KEPT)])
     lines = store.outcome_lines(KEY.repo, *window())
@@ -120,8 +132,12 @@ def test_after_merge_fates_are_kept_next_to_the_in_pr_fate(store: Store):
     store.finish_review(KEY, record(line(1, 0.8, commented=True), line(2, 0.1), line(3, 0.3)))
     ids = [ln.id for ln in store.finished_reviews(KEY.repo, KEY.number)[0].lines]
     store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha, [(i, Fate.KEPT) for i in ids])
-    rewritten = target.Fate(target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(2, 5, 3), 3.5, "c" * 40)
-    swept = target.Fate(target.EditKind.DELETED, target.Editor.BOT, target.CommitSize(50, 49, 1), 4.0, "d" * 40)
+    rewritten = target.Fate(
+        target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(2, 5, 3), 3.5, "c" * 40
+    )
+    swept = target.Fate(
+        target.EditKind.DELETED, target.Editor.BOT, target.CommitSize(50, 49, 1), 4.0, "d" * 40
+    )
     store.record_after_merge([(ids[0], AfterMerge(rewritten, True)), (ids[1], AfterMerge(swept, False))])
     first, second, third = store.outcome_lines(KEY.repo, *window())
     assert first.after == AfterMerge(rewritten, True) and first.target and first.fate is Fate.KEPT
@@ -144,8 +160,11 @@ def test_a_version_1_database_gets_the_after_merge_columns(database_url: str):
         connection.exec_driver_sql(
             "CREATE TABLE outcomes (id INTEGER PRIMARY KEY, scored_line_id INTEGER NOT NULL UNIQUE "
             "REFERENCES scored_lines(id), fate VARCHAR(16) NOT NULL, merged BOOLEAN NOT NULL, "
-            "recorded_at TIMESTAMP WITH TIME ZONE NOT NULL)")
-        connection.execute(sqlalchemy.insert(schema.SchemaVersionRow).values(version=1, applied_at=schema.utcnow()))
+            "recorded_at TIMESTAMP WITH TIME ZONE NOT NULL)"
+        )
+        connection.execute(
+            sqlalchemy.insert(schema.SchemaVersionRow).values(version=1, applied_at=schema.utcnow())
+        )
     engine.dispose()
     migrated = Store.open(database_url)
     test_migrated_schema_matches_the_models(migrated)
@@ -184,7 +203,9 @@ def test_installations_switch_repositories_on_and_off(store: Store):
 def test_latest_calibration_is_per_repository_and_probe_version(store: Store):
     store.save_calibration("octo/a", "probe-1", '{"kind": "platt", "slope": 1.0, "intercept": 0.0}', 300)
     store.save_calibration("octo/a", "probe-1", '{"kind": "platt", "slope": 0.5, "intercept": 0.1}', 400)
-    assert store.latest_calibration("octo/a", "probe-1") == '{"kind": "platt", "slope": 0.5, "intercept": 0.1}'
+    assert (
+        store.latest_calibration("octo/a", "probe-1") == '{"kind": "platt", "slope": 0.5, "intercept": 0.1}'
+    )
     assert store.latest_calibration("octo/a", "probe-2") is None
     assert store.latest_calibration("octo/b", "probe-1") is None
 
@@ -223,8 +244,10 @@ def test_a_locked_store_gives_up_within_its_timeout_and_says_so(database_url: st
     try:
         with holder.engine.connect() as connection:
             if connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("INSERT INTO deliveries (delivery_id, event, received_at) "
-                                           "VALUES ('held', 'ping', '2026-01-01 00:00:00')")
+                connection.exec_driver_sql(
+                    "INSERT INTO deliveries (delivery_id, event, received_at) "
+                    "VALUES ('held', 'ping', '2026-01-01 00:00:00')"
+                )
             else:
                 connection.exec_driver_sql("BEGIN")
                 connection.exec_driver_sql("LOCK TABLE deliveries IN ACCESS EXCLUSIVE MODE")
@@ -263,8 +286,9 @@ def test_a_version_2_database_gets_64_bit_numbers(database_url: str):
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE INTEGER")
         for version in (1, 2):
-            connection.execute(sqlalchemy.insert(schema.SchemaVersionRow).values(version=version,
-                                                                                 applied_at=schema.utcnow()))
+            connection.execute(
+                sqlalchemy.insert(schema.SchemaVersionRow).values(version=version, applied_at=schema.utcnow())
+            )
     engine.dispose()
     migrated = Store.open(database_url)
     try:

@@ -27,12 +27,15 @@ class Outage:
 
     def start(self) -> None:
         if self.url.startswith("sqlite"):
-            self._lock = sqlite3.connect(self.url.removeprefix("sqlite:///"), check_same_thread=False,
-                                         isolation_level=None)
+            self._lock = sqlite3.connect(
+                self.url.removeprefix("sqlite:///"), check_same_thread=False, isolation_level=None
+            )
             self._lock.execute("BEGIN EXCLUSIVE")
         else:
-            self._admin("ALTER DATABASE {name} ALLOW_CONNECTIONS false",
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            self._admin(
+                "ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            )
 
     def stop(self) -> None:
         if self._lock is not None:
@@ -55,16 +58,21 @@ class Outage:
 
 
 def _posted(fake, number: int, head: str) -> tuple[int, int]:
-    return (len([r for r in fake.reviews if r["number"] == number]),
-            len([r for r in fake.check_runs if r["head_sha"] == head]))
+    return (
+        len([r for r in fake.reviews if r["number"] == number]),
+        len([r for r in fake.check_runs if r["head_sha"] == head]),
+    )
 
 
 def _task(number: int, head: str) -> TaskDouble:
-    return TaskDouble(f"task-{number}", {"repo": REPO, "number": number, "head_sha": head,
-                                         "installation_id": INSTALLATION})
+    return TaskDouble(
+        f"task-{number}", {"repo": REPO, "number": number, "head_sha": head, "installation_id": INSTALLATION}
+    )
 
 
-def test_a_store_unavailable_when_the_task_starts_retries_and_reviews_once_it_is_back(app_github, database_url):
+def test_a_store_unavailable_when_the_task_starts_retries_and_reviews_once_it_is_back(
+    app_github, database_url
+):
     number, head = (401, "a1" * 20) if database_url.startswith("sqlite") else (402, "a2" * 20)
     add_ai_pull(app_github, number, head)
     sqlite = database_url.startswith("sqlite")
@@ -116,7 +124,9 @@ def test_a_store_lost_after_the_review_was_posted_records_the_lines_once_it_is_b
         key = ReviewKey(REPO, number, head)
         assert runtime.store.review_status(key) is ReviewStatus.DONE
         (stored,) = runtime.store.finished_reviews(REPO, number)
-        assert task.run(runtime)["status"] == "reviewed"  # a duplicate of the finishing message stores nothing
+        assert (
+            task.run(runtime)["status"] == "reviewed"
+        )  # a duplicate of the finishing message stores nothing
         (again,) = runtime.store.finished_reviews(REPO, number)
     finally:
         outage.stop()

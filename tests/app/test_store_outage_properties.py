@@ -18,8 +18,11 @@ from tests.app.task_double import TaskDouble, runtime_on
 
 INSTALLATION = 5
 _numbers = itertools.count(5000)
-STORE_CALLS = [name for name in dir(Store) if not name.startswith("_") and callable(getattr(Store, name))
-               and name not in ("open", "close")]
+STORE_CALLS = [
+    name
+    for name in dir(Store)
+    if not name.startswith("_") and callable(getattr(Store, name)) and name not in ("open", "close")
+]
 
 
 def _failing_once(store: Store, at: int) -> list[str]:
@@ -49,8 +52,9 @@ def _review_until_done(app_github, url: str, at: int) -> tuple[list[str], int, S
     add_ai_pull(app_github, number, head)
     runtime = runtime_on(app_github, url, opened=True)
     calls = _failing_once(runtime.store, at)
-    task = TaskDouble(f"task-{number}", {"repo": REPO, "number": number, "head_sha": head,
-                                         "installation_id": INSTALLATION})
+    task = TaskDouble(
+        f"task-{number}", {"repo": REPO, "number": number, "head_sha": head, "installation_id": INSTALLATION}
+    )
     for _ in range(5):
         try:
             assert task.run(runtime)["status"] == "reviewed"

@@ -17,8 +17,12 @@ from scoring.errors import GitHubError
 
 
 def test_celery_app_acknowledges_late_and_follows_the_settings():
-    settings = AppSettings(redis_url="redis://127.0.0.1:1/0", task_time_limit_s=300, visibility_timeout_s=900,
-                           report_schedule="30 5 * * 0")
+    settings = AppSettings(
+        redis_url="redis://127.0.0.1:1/0",
+        task_time_limit_s=300,
+        visibility_timeout_s=900,
+        report_schedule="30 5 * * 0",
+    )
     app = create_celery(settings)
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert (app.conf.task_time_limit, app.conf.task_soft_time_limit) == (300, 270)
@@ -51,14 +55,17 @@ def test_every_job_the_web_queues_has_a_task():
 
 
 def test_a_repository_can_keep_the_shipped_calibration_after_a_recalibration_was_fitted(tmp_path):
-    runtime = Runtime(AppSettings(database_url=f"sqlite:///{tmp_path / 'redline.db'}",
-                                  scorer="tests.app.scorers:fixed"))
+    runtime = Runtime(
+        AppSettings(database_url=f"sqlite:///{tmp_path / 'redline.db'}", scorer="tests.app.scorers:fixed")
+    )
     params = {"kind": "platt", "slope": 1.0, "intercept": -2.0}
     runtime.store.save_calibration("octo/a", "probe-1", json.dumps(params), 300)
     try:
         assert runtime.scorer_for("octo/a", load_settings(None, env={})).calibration == "repository"
         opted_out = load_settings("calibration: {recalibrate: false}\n", env={})
         assert runtime.scorer_for("octo/a", opted_out).calibration == "shipped"
-        assert runtime.scorer_for("octo/b", load_settings(None, env={})).calibration == "shipped"  # nothing fitted
+        assert (
+            runtime.scorer_for("octo/b", load_settings(None, env={})).calibration == "shipped"
+        )  # nothing fitted
     finally:
         runtime.store.close()

@@ -28,11 +28,14 @@ def post(client: TestClient, event: str, body: bytes, **headers: str):
 
 def test_signature_matches_githubs_test_vector():
     assert signature("It's a Secret to Everybody", b"Hello, World!") == (
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    )
 
 
 def test_signed_pull_request_is_queued_with_202(client, queued):
-    response = post(client, "pull_request", webhook_body("pull_request.opened"), **{"X-GitHub-Delivery": "d-1"})
+    response = post(
+        client, "pull_request", webhook_body("pull_request.opened"), **{"X-GitHub-Delivery": "d-1"}
+    )
     assert response.status_code == 202
     assert [(job.kind, delivery) for job, delivery in queued] == [(JobKind.REVIEW, "d-1")]
 
@@ -54,7 +57,10 @@ def test_missing_signature_is_401(client):
 def test_body_changed_after_signing_is_401(client):
     body = webhook_body("pull_request.opened")
     headers = webhook_headers("pull_request", body)
-    assert client.post("/webhook", content=body.replace(b"opened", b"closed"), headers=headers).status_code == 401
+    assert (
+        client.post("/webhook", content=body.replace(b"opened", b"closed"), headers=headers).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"action": "opened"}'])
@@ -127,20 +133,28 @@ def test_healthz_and_metrics(client):
 
 # -- /metrics: only what redline chose to count, whatever the headers say --------------------------------
 
+
 def metric_samples(client: TestClient) -> list:
     from prometheus_client.parser import text_string_to_metric_families
 
-    return [sample for family in text_string_to_metric_families(client.get("/metrics").text)
-            for sample in family.samples]
+    return [
+        sample
+        for family in text_string_to_metric_families(client.get("/metrics").text)
+        for sample in family.samples
+    ]
 
 
 def test_unsigned_requests_cannot_forge_or_add_metric_series(client):
     forged = 'x",outcome="queued"} 1e9 #'
-    client.post("/webhook", content=b"{}", headers={"X-GitHub-Event": forged, "X-Hub-Signature-256": "sha256=00"})
+    client.post(
+        "/webhook", content=b"{}", headers={"X-GitHub-Event": forged, "X-Hub-Signature-256": "sha256=00"}
+    )
     for i in range(200):
         client.post("/webhook", content=b"{}", headers={"X-GitHub-Event": f"made-up-{i}"})
     deliveries = [s for s in metric_samples(client) if s.name == "redline_webhook_deliveries_total"]
-    assert {(s.labels["event"], s.labels["outcome"]) for s in deliveries} == {("unauthenticated", "bad signature")}
+    assert {(s.labels["event"], s.labels["outcome"]) for s in deliveries} == {
+        ("unauthenticated", "bad signature")
+    }
     assert sum(s.value for s in deliveries) == 201
     assert "1e9" not in client.get("/metrics").text
 
@@ -149,12 +163,16 @@ def test_signed_deliveries_of_unknown_events_are_counted_as_other(client):
     body = b'{"zen": "Keep it logically awesome."}'
     post(client, 'weird"event\n', body)
     post(client, "issue_comment", body)
-    counted = {(s.labels["event"], s.labels["outcome"]): s.value for s in metric_samples(client)
-               if s.name == "redline_webhook_deliveries_total"}
+    counted = {
+        (s.labels["event"], s.labels["outcome"]): s.value
+        for s in metric_samples(client)
+        if s.name == "redline_webhook_deliveries_total"
+    }
     assert counted == {("other", "ignored"): 2.0}
 
 
 # -- malformed input: a 4xx that says what is wrong, and the delivery stays unseen ---------------------
+
 
 def test_non_ascii_signature_header_is_401(client, queued):
     body = webhook_body("pull_request.opened")
@@ -164,7 +182,9 @@ def test_non_ascii_signature_header_is_401(client, queued):
     assert queued == []
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000])
+@pytest.mark.parametrize(
+    "body", [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000]
+)
 def test_json_nested_100000_deep_is_400(client, queued, body):
     response = post(client, "pull_request", body)
     assert response.status_code == 400 and "nest" in response.json()["detail"]
@@ -187,8 +207,9 @@ def test_check_run_pull_requests_of_the_wrong_shape_are_400(client, pull_request
     assert post(client, "check_run", json.dumps(payload).encode()).status_code == 400
 
 
-@pytest.mark.parametrize("event,name", [("installation", "installation.created"),
-                                        ("pull_request", "pull_request.opened")])
+@pytest.mark.parametrize(
+    "event,name", [("installation", "installation.created"), ("pull_request", "pull_request.opened")]
+)
 def test_an_id_beyond_64_bits_is_400_and_the_corrected_redelivery_is_accepted(client, queued, event, name):
     good = webhook_body(name)
     payload = json.loads(good)
@@ -206,7 +227,9 @@ def test_a_store_failure_while_recording_is_503_and_the_redelivery_is_accepted(t
 
     database = tmp_path / "web.db"
     store = Store.open(f"sqlite:///{database}", timeout_s=0.5)
-    client = TestClient(create_app(WEBHOOK_SECRET, store, lambda job, delivery: queued.append((job, delivery))))
+    client = TestClient(
+        create_app(WEBHOOK_SECRET, store, lambda job, delivery: queued.append((job, delivery)))
+    )
     body = webhook_body("installation.created")
     locker = sqlite3.connect(database, isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")  # another writer holds the database
@@ -216,7 +239,9 @@ def test_a_store_failure_while_recording_is_503_and_the_redelivery_is_accepted(t
         locker.execute("ROLLBACK")
         locker.close()
     assert response.status_code == 503 and response.json()["outcome"] == "store unavailable"
-    assert post(client, "installation", body, **{"X-GitHub-Delivery": "locked"}).json()["outcome"] == "recorded"
+    assert (
+        post(client, "installation", body, **{"X-GitHub-Delivery": "locked"}).json()["outcome"] == "recorded"
+    )
     assert store.active_repositories() == [("Codertocat/Hello-World", 957387)]
 
 
@@ -233,8 +258,9 @@ def test_a_body_that_stalls_is_dropped_with_a_408_after_the_read_timeout(tmp_pat
     import httpx
 
     store = Store.open(f"sqlite:///{tmp_path / 'web.db'}")
-    app = create_app(WEBHOOK_SECRET, store, lambda job, delivery: queued.append((job, delivery)),
-                     read_body_within_s=0.5)
+    app = create_app(
+        WEBHOOK_SECRET, store, lambda job, delivery: queued.append((job, delivery)), read_body_within_s=0.5
+    )
 
     async def stalled():
         yield b"{" * 1024
@@ -244,7 +270,9 @@ def test_a_body_that_stalls_is_dropped_with_a_408_after_the_read_timeout(tmp_pat
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://redline") as client:
             with anyio.fail_after(10):
-                return await client.post("/webhook", content=stalled(), headers=webhook_headers("ping", b"{}"))
+                return await client.post(
+                    "/webhook", content=stalled(), headers=webhook_headers("ping", b"{}")
+                )
 
     try:
         response = anyio.run(send)

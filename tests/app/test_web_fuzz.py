@@ -25,30 +25,65 @@ from tests.app.deliveries import WEBHOOK_SECRET, webhook_body
 pytestmark = pytest.mark.redis
 
 EXAMPLES = int(os.environ.get("REDLINE_FUZZ_EXAMPLES", "150"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 RECORDED = {  # event -> recorded deliveries of it, the shapes GitHub really sends
-    "pull_request": ["pull_request.opened", "pull_request.synchronize", "pull_request.closed.merged",
-                     "pull_request.ready_for_review.with-installation"],
+    "pull_request": [
+        "pull_request.opened",
+        "pull_request.synchronize",
+        "pull_request.closed.merged",
+        "pull_request.ready_for_review.with-installation",
+    ],
     "check_run": ["check_run.rerequested"],
     "installation": ["installation.created", "installation.deleted"],
     "installation_repositories": ["installation_repositories.added", "installation_repositories.removed"],
     "ping": ["ping"],
 }
 # The fields bot.app.routes reads, and the objects that hold them.
-READ_PATHS = {("action",), ("check_run",), ("check_run", "pull_requests"), ("check_run", "head_sha"),
-              ("installation",), ("installation", "id"), ("installation", "account"),
-              ("installation", "account", "login"), ("pull_request",), ("pull_request", "number"),
-              ("pull_request", "head"), ("pull_request", "head", "sha"), ("pull_request", "draft"),
-              ("pull_request", "merged"), ("repository",), ("repository", "full_name"), ("repositories",),
-              ("repositories_added",), ("repositories_removed",)}
+READ_PATHS = {
+    ("action",),
+    ("check_run",),
+    ("check_run", "pull_requests"),
+    ("check_run", "head_sha"),
+    ("installation",),
+    ("installation", "id"),
+    ("installation", "account"),
+    ("installation", "account", "login"),
+    ("pull_request",),
+    ("pull_request", "number"),
+    ("pull_request", "head"),
+    ("pull_request", "head", "sha"),
+    ("pull_request", "draft"),
+    ("pull_request", "merged"),
+    ("repository",),
+    ("repository", "full_name"),
+    ("repositories",),
+    ("repositories_added",),
+    ("repositories_removed",),
+}
 EVENTS = st.sampled_from(sorted(RECORDED)) | st.text(max_size=40)
 
-scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**80), max_value=2**80)
-           | st.floats(allow_nan=False) | st.text(max_size=30))
-any_json = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                        | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=20)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+)
+any_json = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -89,16 +124,20 @@ def mutated_delivery(draw: st.DrawFn) -> tuple[str, Any]:
 
 
 MOSTLY = st.sampled_from([True] * 9 + [False])  # true 9 times in 10 (integers(0, 9) leans to 0)
-header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, blacklist_characters="\x7f"),
-                        max_size=60)
+header_values = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0xFF, blacklist_characters="\x7f"), max_size=60
+)
 header_names = st.text("abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=20).filter(
-    lambda name: name.strip("-") == name)
+    lambda name: name.strip("-") == name
+)
 
 
 @st.composite
 def delivery_headers(draw: st.DrawFn, event: str, body: bytes) -> dict[str, bytes]:
-    headers = {name: value.encode("latin-1") for name, value in
-               draw(st.dictionaries(header_names, header_values, max_size=3)).items()}
+    headers = {
+        name: value.encode("latin-1")
+        for name, value in draw(st.dictionaries(header_names, header_values, max_size=3)).items()
+    }
     headers["x-github-event"] = event.encode("utf-8")
     # Mostly well-formed ids and signatures: only those reach the code past the signature check.
     delivery = str(uuid.uuid4()) if draw(MOSTLY) else draw(header_values)

@@ -7,7 +7,8 @@ from bot.store import ReviewKey, ReviewStatus
 from tests.app.conftest import wait_until
 from tests.app.deliveries import pr_delivery as delivery
 from tests.app.deliveries import send
-from tests.app.github_app import REPO, add_ai_pull as add_pull
+from tests.app.github_app import REPO
+from tests.app.github_app import add_ai_pull as add_pull
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 REVIEW_TIMEOUT_S = 120
@@ -27,8 +28,10 @@ def test_worker_killed_mid_review_is_redelivered_and_reviews_once(app_github, we
     key = ReviewKey(REPO, 103, head)
     assert store.review_status(key) is ReviewStatus.RUNNING
     workers.start(**stalling)
-    wait_until(lambda: store.review_status(key) is ReviewStatus.DONE, REVIEW_TIMEOUT_S, "the redelivered review",
-               workers.log_text)
+    wait_until(
+        lambda: store.review_status(key) is ReviewStatus.DONE,
+        REVIEW_TIMEOUT_S,
+        "the redelivered review",
+        workers.log_text,
+    )
     assert len([r for r in app_github.reviews if r["number"] == 103]) == 1
-
-

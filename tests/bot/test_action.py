@@ -35,7 +35,13 @@ def _pull(fake) -> None:
             "acme/app",
             7,
             author="copilot-swe-agent[bot]",
-            files=[{"filename": "a.py", "status": "added", "patch": "@@ -0,0 +1,2 @@\n+total = 1  # bug\n+x = 2\n"}],
+            files=[
+                {
+                    "filename": "a.py",
+                    "status": "added",
+                    "patch": "@@ -0,0 +1,2 @@\n+total = 1  # bug\n+x = 2\n",
+                }
+            ],
             commits=[{"sha": "h" * 40, "message": "m"}],
         ),
         contents={"a.py": "total = 1  # bug\nx = 2\n"},
@@ -45,8 +51,15 @@ def _pull(fake) -> None:
 def _run(fake, tmp_path, args, **env) -> dict[str, str]:
     outputs = tmp_path / "github_output"
     outputs.write_text("")
-    env = {"GITHUB_API_URL": fake.base_url, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/app",
-           "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_EVENT_PATH": "", **env}
+    env = {
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_TOKEN": "t",
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_EVENT_PATH": "",
+        **env,
+    }
     result = CliRunner().invoke(cli, ["review", "--github", "--pr", "7", *args], env=env)
     assert result.exit_code in (0, 1), result.output
     return dict(line.split("=", 1) for line in outputs.read_text().splitlines())
@@ -55,8 +68,13 @@ def _run(fake, tmp_path, args, **env) -> dict[str, str]:
 def test_outputs_of_a_review_whose_gate_fails(fake_github, tmp_path, installed):
     _pull(fake_github)
     sarif = tmp_path / "redline.sarif"
-    outputs = _run(fake_github, tmp_path, [*installed, "--sarif", str(sarif), "--no-fail-on-gate"],
-                   REDLINE_GATE_THRESHOLD="0.0", REDLINE_COMMENT_THRESHOLD="0.0")
+    outputs = _run(
+        fake_github,
+        tmp_path,
+        [*installed, "--sarif", str(sarif), "--no-fail-on-gate"],
+        REDLINE_GATE_THRESHOLD="0.0",
+        REDLINE_COMMENT_THRESHOLD="0.0",
+    )
     assert outputs["gate"] == "failure"
     posted = [c for review in fake_github.calls("POST", "/reviews$") for c in review.body.get("comments", [])]
     assert int(outputs["comments"]) == len(posted) == 2 and outputs["sarif"] == str(sarif)
@@ -77,17 +95,23 @@ def test_action_reads_only_declared_inputs_and_outputs_come_from_its_steps():
     for name, output in ACTION["outputs"].items():
         step_id = re.fullmatch(r"\$\{\{ steps\.([a-z]+)\.outputs\.[a-z]+ \}\}", output["value"]).group(1)
         assert step_id in steps, f"output {name} reads step {step_id}, which does not exist"
-    restores = {s["with"]["path"]: s["with"] for s in ACTION["runs"]["steps"]
-                if s.get("uses", "").startswith("actions/cache/restore")}
+    restores = {
+        s["with"]["path"]: s["with"]
+        for s in ACTION["runs"]["steps"]
+        if s.get("uses", "").startswith("actions/cache/restore")
+    }
     saves = [s["with"] for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("actions/cache/save")]
     # the install, the probe's window outputs per pull request, the repository's learnt model
     assert len(saves) == len(restores) == 3
     for save in saves:
         restore = restores[save["path"]]
-        assert save["key"] == restore["key"] or save["key"].startswith(restore["restore-keys"]), \
+        assert save["key"] == restore["key"] or save["key"].startswith(restore["restore-keys"]), (
             "a cache is saved under a key its restore cannot find"
+        )
     windows = restores["${{ runner.temp }}/redline-windows"]
-    assert windows["key"].startswith(windows["restore-keys"]), "a new run must find the previous run's windows"
+    assert windows["key"].startswith(windows["restore-keys"]), (
+        "a new run must find the previous run's windows"
+    )
     review_env = steps["review"]["env"]
     assert review_env["REDLINE_HIDDEN_CACHE_DIR"] == "${{ runner.temp }}/redline-windows"
     assert steps["python"]["with"]["update-environment"] is False, "the job's own Python must be left alone"
@@ -97,15 +121,25 @@ def test_action_reads_only_declared_inputs_and_outputs_come_from_its_steps():
 
 
 def _key(action: Path, **env: str) -> str:
-    done = subprocess.run(["bash", str(action / "scripts" / "action_install.sh"), "key"], capture_output=True,
-                          text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(action), **env})
+    done = subprocess.run(
+        ["bash", str(action / "scripts" / "action_install.sh"), "key"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(action), **env},
+    )
     return dict(line.split("=", 1) for line in done.stdout.splitlines())["key"]
 
 
 def test_cache_key_changes_with_redline_version_and_code_only(tmp_path):
     action = tmp_path / "action"
-    shutil.copytree(ROOT, action, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info",
-                                                                 "tests", "docs", ".hypothesis"))
+    shutil.copytree(
+        ROOT,
+        action,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "__pycache__", "*.egg-info", "tests", "docs", ".hypothesis"
+        ),
+    )
     first = _key(action)
     assert first.startswith("redline-") and _key(action) == first
     (action / "README.md").write_text("changed\n")  # not installed: same environment
@@ -123,8 +157,13 @@ def test_cache_key_changes_with_what_decides_the_probe_install(tmp_path):
     """The default install is the core; a repository whose config or inputs ask for the supervisor probe
     gets torch too, so a cached core venv must not be restored for it."""
     action, workspace = tmp_path / "action", tmp_path / "workspace"
-    shutil.copytree(ROOT, action, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info",
-                                                                 "tests", "docs", ".hypothesis"))
+    shutil.copytree(
+        ROOT,
+        action,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "__pycache__", "*.egg-info", "tests", "docs", ".hypothesis"
+        ),
+    )
     (workspace / ".github").mkdir(parents=True)
     core = _key(action, GITHUB_WORKSPACE=str(workspace))
     (workspace / ".github" / "redline.yml").write_text("model:\n  pr_model: probe\n")
@@ -135,7 +174,9 @@ def test_cache_key_changes_with_what_decides_the_probe_install(tmp_path):
     assert _key(action, GITHUB_WORKSPACE=str(workspace), REDLINE_PROBE="my/probe") != core
 
 
-WORKFLOWS = sorted((ROOT / "examples" / "workflows").rglob("*.yml")) + sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+WORKFLOWS = sorted((ROOT / "examples" / "workflows").rglob("*.yml")) + sorted(
+    (ROOT / ".github" / "workflows").glob("*.yml")
+)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -161,8 +202,14 @@ def test_invalid_repository_config_is_a_neutral_check_run_naming_the_key(fake_gi
     _pull(fake_github)
     fake_github.contents[("acme/app", ".github/redline.yml", "main")] = b"thresholds:\n  comment: 2\n"
     outputs = tmp_path / "github_output"
-    env = {"GITHUB_API_URL": fake_github.base_url, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/app",
-           "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_EVENT_PATH": ""}
+    env = {
+        "GITHUB_API_URL": fake_github.base_url,
+        "GITHUB_TOKEN": "t",
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_EVENT_PATH": "",
+    }
     result = CliRunner().invoke(cli, ["review", "--github", "--pr", "7"], env=env)
     assert result.exit_code != 1, result.output  # never a failing gate for redline's own problem
     assert "thresholds.comment" in result.output
@@ -179,8 +226,12 @@ def test_docs_pin_the_commit_of_the_release_tag_they_name():
     pins = set(re.findall(r"uses: redline-review/redline@([0-9a-f]{40})  # (v[0-9.]+)", text))
     assert len(pins) == 1, pins
     [(sha, tag)] = pins
-    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}"], cwd=ROOT,
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{tag}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if found.returncode != 0:
         pytest.skip(f"no tag {tag} in this clone")
     assert found.stdout.strip() == sha
@@ -196,10 +247,21 @@ def _venv_of_this_python(home: Path) -> None:
 
 
 def _scorer(home: Path, workspace: Path, **env: str) -> str:
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "action_install.sh"), "scorer"], cwd=workspace,
-                          capture_output=True, text=True, check=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(home), "REDLINE_HOME": str(home),
-                               "GITHUB_WORKSPACE": str(workspace), **env})
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "action_install.sh"), "scorer"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "REDLINE_HOME": str(home),
+            "GITHUB_WORKSPACE": str(workspace),
+            **env,
+        },
+    )
     return dict(line.split("=", 1) for line in done.stdout.splitlines())["probe"]
 
 
@@ -228,13 +290,22 @@ def test_a_malformed_github_answer_exits_two_with_the_outputs_written(fake_githu
     )
     outputs = tmp_path / "github_output"
     outputs.write_text("")
-    env = {"GITHUB_API_URL": fake_github.base_url, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/app",
-           "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_EVENT_PATH": ""}
+    env = {
+        "GITHUB_API_URL": fake_github.base_url,
+        "GITHUB_TOKEN": "t",
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_EVENT_PATH": "",
+    }
     result = CliRunner().invoke(cli, ["review", "--github", "--pr", "7"], env=env)
     assert result.exit_code == 2 and "not a list of objects" in result.output, result.output
     assert "internal error" not in result.output
     assert dict(line.split("=", 1) for line in outputs.read_text().splitlines()) == {
-        "gate": "neutral", "comments": "0", "sarif": ""}
+        "gate": "neutral",
+        "comments": "0",
+        "sarif": "",
+    }
 
 
 def test_the_weekly_report_learns_the_repository_model_and_reviews_restore_the_newest():
@@ -245,6 +316,6 @@ def test_the_weekly_report_learns_the_repository_model_and_reviews_restore_the_n
     assert restore["if"] == "inputs.command == 'review'" and learn["if"] == "inputs.command == 'report'"
     assert restore["with"]["restore-keys"] == "redline-repo-model-${{ github.repository }}-"
     assert restore["with"]["path"] == "${{ github.workspace }}/.git/redline"
-    assert "redline\" learn --repo" in learn["run"] and "|| echo \"::warning" in learn["run"]
+    assert 'redline" learn --repo' in learn["run"] and '|| echo "::warning' in learn["run"]
     saved = [s for s in ACTION["runs"]["steps"] if s.get("if") == "steps.learn.outputs.learnt == 'true'"]
     assert saved and saved[0]["with"]["path"] == restore["with"]["path"]

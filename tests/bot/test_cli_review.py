@@ -43,7 +43,12 @@ def test_example_shows_its_riskiest_lines_and_a_comment_and_leaves_no_temporary_
     env = {**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "review", "--example"],
-        capture_output=True, text=True, env=env, timeout=300, cwd=DOCS.parent, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=DOCS.parent,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     words = " ".join(done.stdout.split())  # rich wraps long lines at the terminal's width
@@ -100,7 +105,8 @@ def test_github_review_without_a_model_posts_a_neutral_check_and_exits_zero(fake
 
 def test_github_failure_before_the_review_exits_two_with_the_reason(fake_github, tmp_path):
     result = CliRunner().invoke(
-        cli, ["review", "--github", "--no-fail-on-gate", *MISSING_PROBE],
+        cli,
+        ["review", "--github", "--no-fail-on-gate", *MISSING_PROBE],
         env=_github_env(fake_github, tmp_path, 404),
     )
     assert result.exit_code == 2 and "could not review this pull request" in result.output

@@ -20,7 +20,11 @@ COVERAGE = Coverage(ai_lines=3, scored_lines=3, files_scored=1)
 
 def _finding(line, p, text=None):
     return LineScore(
-        "a.py", line, p, text=text or f"x{line} = {line}", hunk=ScoredHunk("a.py", 1, 3, 0.9),
+        "a.py",
+        line,
+        p,
+        text=text or f"x{line} = {line}",
+        hunk=ScoredHunk("a.py", 1, 3, 0.9),
         why="commit abc has trailer",
     )
 
@@ -41,7 +45,9 @@ def _plan(findings, existing=(), max_comments=30):
 def test_body_says_what_the_probability_means_the_hunk_why_and_links_docs():
     finding = _finding(2, 0.71)
     body = comment_body(finding, "0123456789abcdef", "https://docs", "v1")
-    assert "0.71" in body and "About 71 in 100" in body and "within 90 days" in body and "Hunk lines 1–3" in body
+    assert (
+        "0.71" in body and "About 71 in 100" in body and "within 90 days" in body and "Hunk lines 1–3" in body
+    )
     assert "commit abc has trailer" in body and "(https://docs)" in body
     assert read_marker(body) == "0123456789abcdef"
 

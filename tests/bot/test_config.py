@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.config import ENV_VARS, Settings, load_settings
 from scoring.attribution import DetectMode
-from scoring.decisions import DEFAULT_GATE_THRESHOLD, DEFAULT_COMMENT_THRESHOLD
+from scoring.decisions import DEFAULT_COMMENT_THRESHOLD, DEFAULT_GATE_THRESHOLD
 from scoring.errors import ConfigError
 
 
@@ -160,21 +160,40 @@ def test_fifty_thousand_bad_list_entries_are_counted():
 _SECTIONS = {name: field.annotation for name, field in Settings.model_fields.items()}
 _FIELDS = sorted({name for model in _SECTIONS.values() for name in model.model_fields})
 _KEYS = st.sampled_from(_FIELDS) | st.text(max_size=8)
-_SCALARS = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**70), max_value=2**70)
-            | st.floats() | st.text(max_size=20)
-            | st.sampled_from(["detect", "all", "none", "0.5", "(", "**"]))
-_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
-                       | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12)
-_DOCUMENTS = st.dictionaries(st.sampled_from(sorted(_SECTIONS)) | st.text(max_size=8),
-                             st.dictionaries(_KEYS, _VALUES, max_size=4) | _VALUES, max_size=5)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.text(max_size=20)
+    | st.sampled_from(["detect", "all", "none", "0.5", "(", "**"])
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+_DOCUMENTS = st.dictionaries(
+    st.sampled_from(sorted(_SECTIONS)) | st.text(max_size=8),
+    st.dictionaries(_KEYS, _VALUES, max_size=4) | _VALUES,
+    max_size=5,
+)
 _YAML_LIKE = st.text(alphabet=" :-[]{},'\"\n\t#&*!|>?%@`abcdefgmrt01.\\", max_size=200)
-_TEXTS = (st.none() | _DOCUMENTS.map(lambda d: yaml.safe_dump(d, allow_unicode=True)) | _YAML_LIKE
-          | st.text(max_size=200))
+_TEXTS = (
+    st.none()
+    | _DOCUMENTS.map(lambda d: yaml.safe_dump(d, allow_unicode=True))
+    | _YAML_LIKE
+    | st.text(max_size=200)
+)
 _ENV = st.dictionaries(st.sampled_from(sorted(ENV_VARS)), st.text(max_size=30), max_size=3)
 
 
-@settings(max_examples=int(os.environ.get("REDLINE_FUZZ_EXAMPLES", "300")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("REDLINE_FUZZ_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(_TEXTS, _ENV)
 def test_any_file_and_env_give_settings_or_one_short_config_error(text, env):
     try:

@@ -10,8 +10,11 @@ import yaml
 from bot.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = [f"{section}.{key}" for section, field in Settings.model_fields.items()
-        for key in field.annotation.model_fields]  # type: ignore[union-attr]
+KEYS = [
+    f"{section}.{key}"
+    for section, field in Settings.model_fields.items()
+    for key in field.annotation.model_fields
+]  # type: ignore[union-attr]
 
 
 def test_the_example_file_sets_every_key_to_its_default():

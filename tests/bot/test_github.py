@@ -178,10 +178,20 @@ def test_404_is_not_retried(client, fake_github, sleeps):
 FILES = "/repos/{owner}/{repo}/pulls/{number}/files"
 
 
-@pytest.mark.parametrize("body", [{"message": "ok", "files": []}, b'[{"filename": "f.py", "sta', [1, 2],
-                                  [{"filename": 3, "status": "added"}], [{"status": "added"}], "text"])
-def test_a_malformed_files_answer_is_a_github_response_error_and_not_retried(client, fake_github, sleeps, pull,
-                                                                             body):
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "ok", "files": []},
+        b'[{"filename": "f.py", "sta',
+        [1, 2],
+        [{"filename": 3, "status": "added"}],
+        [{"status": "added"}],
+        "text",
+    ],
+)
+def test_a_malformed_files_answer_is_a_github_response_error_and_not_retried(
+    client, fake_github, sleeps, pull, body
+):
     fake_github.route("GET", FILES)(lambda request, **_: FakeResponse(200, body))
     with pytest.raises(GitHubResponseError, match="files of acme/app#7|/pulls/7/files with"):
         pulls.list_files(client, "acme/app", 7)
@@ -190,8 +200,11 @@ def test_a_malformed_files_answer_is_a_github_response_error_and_not_retried(cli
 
 def test_a_pagination_that_loops_back_is_read_once_per_page(client, fake_github, pull):
     def same_page(request, **_):
-        return FakeResponse(200, [{"filename": "f.py", "status": "added", "patch": None}],
-                            {"Link": f'<{fake_github.base_url}{request.path}?per_page=100>; rel="next"'})
+        return FakeResponse(
+            200,
+            [{"filename": "f.py", "status": "added", "patch": None}],
+            {"Link": f'<{fake_github.base_url}{request.path}?per_page=100>; rel="next"'},
+        )
 
     fake_github.route("GET", FILES)(same_page)
     with pytest.raises(GitHubResponseError, match="comes back to a page already read"):

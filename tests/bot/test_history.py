@@ -51,7 +51,10 @@ class Repo:
     def git(self, *args: str, committer_s: int = 0, author_s: int = 0, email: str = "x@example.com") -> str:
         done = subprocess.run(
             ["git", "-C", str(self.path), *args],
-            env=_env(committer_s, author_s, email), capture_output=True, text=True, check=True,
+            env=_env(committer_s, author_s, email),
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return done.stdout.strip()
 
@@ -59,7 +62,10 @@ class Repo:
         """A git command's output as it is, leading spaces included."""
         return subprocess.run(
             ["git", "-C", str(self.path), *args],
-            env=_env(0, 0, "x@example.com"), capture_output=True, text=True, check=True,
+            env=_env(0, 0, "x@example.com"),
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
 
     def write(self, files: dict[str, str | None]) -> None:
@@ -76,16 +82,37 @@ class Repo:
         """Commit at committer / author times given in seconds before T."""
         self.write(files)
         self.git(
-            "commit", "-q", "--allow-empty", "-m", f"by {email}",
-            committer_s=committer, author_s=author, email=email,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            f"by {email}",
+            committer_s=committer,
+            author_s=author,
+            email=email,
         )
         return self.git("rev-parse", "HEAD")
 
     def diff(self, base: str, head: str, *extra: str) -> dict[str, FileDiff]:
         raw = subprocess.run(
-            ["git", "-C", str(self.path), "-c", "core.quotePath=false", "diff", "-M", "--no-color",
-             "--src-prefix=a/", "--dst-prefix=b/", *extra, base, head],
-            env=_env(0, 0, "x@example.com"), capture_output=True, check=True,
+            [
+                "git",
+                "-C",
+                str(self.path),
+                "-c",
+                "core.quotePath=false",
+                "diff",
+                "-M",
+                "--no-color",
+                "--src-prefix=a/",
+                "--dst-prefix=b/",
+                *extra,
+                base,
+                head,
+            ],
+            env=_env(0, 0, "x@example.com"),
+            capture_output=True,
+            check=True,
         ).stdout
         return {d.path: d for d in parse(raw)}
 
@@ -122,7 +149,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
     repo = Repo(tmp_path_factory.mktemp("history") / "repo")
     repo.commit(
         {"app.py": lines(*APP), "other.py": "o1\n", "legacy.py": lines(*LIB), "again.py": "q1\n"},
-        committer=500 * DAY, author=520 * DAY, email="alice@x.com",
+        committer=500 * DAY,
+        author=520 * DAY,
+        email="alice@x.com",
     )
     repo.git("mv", "legacy.py", "lib.py")
     repo.commit({}, committer=365 * DAY, author=365 * DAY, email="alice@x.com")
@@ -138,12 +167,16 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
     repo.git("checkout", "-q", "side")
     repo.commit(
         {"app.py": lines(*replaced(app, a5="c5"))},
-        committer=90 * DAY, author=120 * DAY + 8 * HOUR, email="carol@x.com",
+        committer=90 * DAY,
+        author=120 * DAY + 8 * HOUR,
+        email="carol@x.com",
     )
     repo.git("checkout", "-q", "main")
     repo.commit(
         {"other.py": "o2\n", "new.py": "n1\n", "again.py": "r1\nr2\n"},
-        committer=60 * DAY, author=70 * DAY, email="dave@x.com",
+        committer=60 * DAY,
+        author=70 * DAY,
+        email="dave@x.com",
     )
     repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side", committer_s=50 * DAY, author_s=50 * DAY)
     app = replaced(app, a5="c5")
@@ -169,7 +202,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, str, str]:
             "again.py": "r1\nr2\nr3\n",
             "other.py": None,
         },
-        committer=0, author=0, email="agent@x.com",
+        committer=0,
+        author=0,
+        email="agent@x.com",
     )
     return repo, base, repo.git("rev-parse", "HEAD")
 
@@ -354,7 +389,9 @@ def test_shallow_clone_is_refused(
     shallow = tmp_path / "shallow"
     subprocess.run(
         ["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(shallow)],
-        env=_env(0, 0, "x@example.com"), check=True, capture_output=True,
+        env=_env(0, 0, "x@example.com"),
+        check=True,
+        capture_output=True,
     )
     caplog.set_level(logging.WARNING, logger="bot.history")
     assert file_history(shallow, base, diff, T) is None
@@ -394,7 +431,8 @@ _edits = st.lists(
         st.sampled_from(["insert", "replace", "delete"]),
         st.lists(_text, min_size=1, max_size=3),
     ),
-    min_size=1, max_size=4,
+    min_size=1,
+    max_size=4,
 )
 _commit = st.tuples(
     st.sampled_from(["edit", "edit", "edit", "other", "delete"]),

@@ -24,11 +24,15 @@ def _stream(ai_commits: int, seed: int = 0) -> bytes:
     text = ['"""Module."""', ""]
     out, mark = [], 0
 
-    def commit(who: str, message: str, when: int, ref: str = "refs/heads/main", parent: int | None = None) -> None:
+    def commit(
+        who: str, message: str, when: int, ref: str = "refs/heads/main", parent: int | None = None
+    ) -> None:
         nonlocal mark
         mark += 1
         data, msg = ("\n".join(text) + "\n").encode(), message.encode()
-        out.append(f"commit {ref}\nmark :{mark}\nauthor {who} {when} +0000\ncommitter {who} {when} +0000\n".encode())
+        out.append(
+            f"commit {ref}\nmark :{mark}\nauthor {who} {when} +0000\ncommitter {who} {when} +0000\n".encode()
+        )
         out.append(f"data {len(msg)}\n".encode() + msg + b"\n")
         if parent or mark > 1:
             out.append(f"from :{parent or mark - 1}\n".encode())
@@ -40,8 +44,11 @@ def _stream(ai_commits: int, seed: int = 0) -> bytes:
         new = []
         for _ in range(8):
             short = rng.random() < 0.3
-            new.append(f"x{k} = {rng.randint(0, 9)}" if short else
-                       f"result_{k}_{rng.randint(0, 999)} = compute_something_long(value, other_argument={k})")
+            new.append(
+                f"x{k} = {rng.randint(0, 9)}"
+                if short
+                else f"result_{k}_{rng.randint(0, 999)} = compute_something_long(value, other_argument={k})"
+            )
         first = len(text)
         text.extend(new)
         commit("Dev <dev@example.com>", f"feature {k}{AI_TRAILER}", when)
@@ -51,7 +58,13 @@ def _stream(ai_commits: int, seed: int = 0) -> bytes:
         commit("Reviewer <rev@example.com>", f"fix {k}\n", when + 86_400)
     main = mark
     text.append("y = 2")
-    commit("Dev <dev@example.com>", f"more{AI_TRAILER}", START + ai_commits * 2 * 86_400, "refs/heads/feature", main)
+    commit(
+        "Dev <dev@example.com>",
+        f"more{AI_TRAILER}",
+        START + ai_commits * 2 * 86_400,
+        "refs/heads/feature",
+        main,
+    )
     return b"".join(out)
 
 
@@ -76,8 +89,21 @@ def test_learn_writes_a_repository_model_that_review_then_uses(tmp_path: Path) -
     assert card["repository_model"]["shrinkage"] != "infinite"
     assert "Wrote the repository model" in learned.output
 
-    reviewed = runner.invoke(cli, ["review", "--repo", str(repo), "--base", "main", "--head", "feature",
-                                   "--format", "json", "--no-fail-on-gate"])
+    reviewed = runner.invoke(
+        cli,
+        [
+            "review",
+            "--repo",
+            str(repo),
+            "--base",
+            "main",
+            "--head",
+            "feature",
+            "--format",
+            "json",
+            "--no-fail-on-gate",
+        ],
+    )
     assert reviewed.exit_code == 0, reviewed.output
     assert json.loads(reviewed.output)["probe_version"] == card["version"]
 

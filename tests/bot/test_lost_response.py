@@ -17,10 +17,22 @@ PATCH = "@@ -0,0 +1,2 @@\n+def bug(x):\n+    return x - 1  # bug\n"
 
 
 def _add(fake, head: str, code: str, patch: str) -> FakePull:
-    pull = FakePull("acme/app", 9, head_sha=head, author="copilot-swe-agent[bot]",
-                    files=[{"filename": "calc.py", "status": "added", "patch": patch}],
-                    commits=[{"sha": head, "message": "Add bug", "author_name": "Copilot",
-                              "author_email": "198982749+Copilot@users.noreply.github.com", "login": "Copilot"}])
+    pull = FakePull(
+        "acme/app",
+        9,
+        head_sha=head,
+        author="copilot-swe-agent[bot]",
+        files=[{"filename": "calc.py", "status": "added", "patch": patch}],
+        commits=[
+            {
+                "sha": head,
+                "message": "Add bug",
+                "author_name": "Copilot",
+                "author_email": "198982749+Copilot@users.noreply.github.com",
+                "login": "Copilot",
+            }
+        ],
+    )
     return fake.add_pull(pull, {"calc.py": code})
 
 
@@ -33,7 +45,6 @@ def test_a_lost_answer_gives_one_review_and_one_check_run(client, fake_github, t
     assert len(fake_github.reviews) == 1 and len(fake_github.check_runs) == 1
     assert len(fake_github.review_comments) == len(outcome.plan.new) > 0
     assert REVIEW_MARKER_PREFIX in fake_github.reviews[0]["body"]
-
 
 
 def test_a_re_review_reads_earlier_comments_from_the_listing_only(client, fake_github, tiny):
@@ -51,11 +62,16 @@ def test_a_re_review_reads_earlier_comments_from_the_listing_only(client, fake_g
     assert not [r for r in later if r.method == "GET" and re.search(r"/pulls/comments/\d+$", r.path)]
 
 
-@pytest.mark.parametrize(("contents", "reason"), [
-    (None, "file not readable at head"),  # the contents API answers 404
-    ("x = 1\n" * 200_000, "over 1 MB"),  # the contents API answers encoding: none
-])
-def test_an_ai_file_whose_text_cannot_be_read_is_not_scored_and_says_why(client, fake_github, tiny, contents, reason):
+@pytest.mark.parametrize(
+    ("contents", "reason"),
+    [
+        (None, "file not readable at head"),  # the contents API answers 404
+        ("x = 1\n" * 200_000, "over 1 MB"),  # the contents API answers encoding: none
+    ],
+)
+def test_an_ai_file_whose_text_cannot_be_read_is_not_scored_and_says_why(
+    client, fake_github, tiny, contents, reason
+):
     """Issue 24, item 11: such a file's lines were reported as human-written, or scored against an empty text."""
     _add(fake_github, "f" * 40, CODE, PATCH)
     key = ("acme/app", "calc.py", "f" * 40)

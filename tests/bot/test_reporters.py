@@ -24,7 +24,9 @@ def _outcome(git_repo, tiny, config=None):
     git_repo.commit({"calc.py": "def add(a, b):\n    return a + b\n"}, "base")
     git_repo.branch("feature")
     git_repo.commit({"calc.py": CODE}, "agent", author="Cursor Agent <cursoragent@cursor.com>")
-    return review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(config, env={}))
+    return review(
+        local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(config, env={})
+    )
 
 
 def test_terminal_report_shows_flagged_lines_summary_gate_and_workflow_commands(git_repo, tiny, capsys):
@@ -38,26 +40,39 @@ def test_terminal_report_shows_flagged_lines_summary_gate_and_workflow_commands(
 
 
 def test_workflow_command_escapes_file_names_as_github_documents():
-    line = workflow_command("warning", "50% of\nthese", file="a.py,line=1::x\r\n%.py", line=3, title="redline")
+    line = workflow_command(
+        "warning", "50% of\nthese", file="a.py,line=1::x\r\n%.py", line=3, title="redline"
+    )
     assert line == "::warning file=a.py%2Cline=1%3A%3Ax%0D%0A%25.py,line=3,title=redline::50%25 of%0Athese"
 
 
 def test_a_file_name_with_commas_and_colons_cannot_forge_an_annotation(git_repo, tiny, capsys):
     git_repo.commit({"README": "x\n"}, "base")
     git_repo.branch("feature")
-    git_repo.commit({"x,line=1,title=forged:.py": CODE}, "agent", author="Cursor Agent <cursoragent@cursor.com>")
-    outcome = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={}))
+    git_repo.commit(
+        {"x,line=1,title=forged:.py": CODE}, "agent", author="Cursor Agent <cursoragent@cursor.com>"
+    )
+    outcome = review(
+        local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={})
+    )
     TerminalReporter(Console(file=io.StringIO()), workflow_commands=True).report(outcome)
     commands = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("::warning")]
-    assert commands and all(ln.startswith("::warning file=x%2Cline=1%2Ctitle=forged%3A.py,line=") for ln in commands)
+    assert commands and all(
+        ln.startswith("::warning file=x%2Cline=1%2Ctitle=forged%3A.py,line=") for ln in commands
+    )
 
 
 def test_terminal_report_prints_code_and_names_as_written_not_as_markup(git_repo, tiny):
     git_repo.commit({"calc.py": "x = 1\n"}, "base")
     git_repo.branch("feature")
-    git_repo.commit({"calc.py": "x = 1\nseen[repo] = [bold]auc[/bold](y)\n"}, "agent",
-                    author="Cursor Agent <cursoragent@cursor.com>")
-    outcome = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={}))
+    git_repo.commit(
+        {"calc.py": "x = 1\nseen[repo] = [bold]auc[/bold](y)\n"},
+        "agent",
+        author="Cursor Agent <cursoragent@cursor.com>",
+    )
+    outcome = review(
+        local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={})
+    )
     buffer = io.StringIO()
     TerminalReporter(Console(file=buffer, width=200), show=Show("top", 5)).report(outcome)
     text = buffer.getvalue()
@@ -101,11 +116,15 @@ def test_terminal_table_says_a_shared_reason_once_above_the_rows(git_repo, tiny)
 def test_terminal_table_keeps_a_reason_per_row_when_the_rows_differ(git_repo, tiny):
     git_repo.commit({"calc.py": "x = 1\n"}, "base")
     git_repo.branch("feature")
-    git_repo.commit({"calc.py": "x = 1\ny = 2  # bug\n"}, "one", author="Cursor Agent <cursoragent@cursor.com>")
+    git_repo.commit(
+        {"calc.py": "x = 1\ny = 2  # bug\n"}, "one", author="Cursor Agent <cursoragent@cursor.com>"
+    )
     git_repo.commit(
         {"calc.py": "x = 1\ny = 2  # bug\nz = 3  # bug\n"}, "two", author="Copilot <copilot@github.com>"
     )
-    outcome = review(local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={}))
+    outcome = review(
+        local_snapshot(git_repo.path, "main", "feature"), lambda: tiny, load_settings(None, env={})
+    )
     buffer = io.StringIO()
     TerminalReporter(Console(file=buffer, width=250), show=Show("top", 5)).report(outcome)
     text = buffer.getvalue()

@@ -93,7 +93,9 @@ def test_gate_fails_on_a_planted_high_risk_hunk_and_the_label_overrides_it(git_r
 
     from scoring.attribution import PullInfo
 
-    accepted = review(replace(snapshot, pull=PullInfo(labels=("redline:accept-risk",))), lambda: tiny, SETTINGS)
+    accepted = review(
+        replace(snapshot, pull=PullInfo(labels=("redline:accept-risk",))), lambda: tiny, SETTINGS
+    )
     assert accepted.gate.conclusion is GateConclusion.SUCCESS and accepted.exit_code == 0
 
 
@@ -109,7 +111,12 @@ def test_gate_stays_neutral_when_the_model_is_missing(git_repo):
 
 def test_one_file_failing_to_score_is_marked_and_the_rest_is_scored(git_repo, tiny):
     class Flaky:
-        probe_version, card, fingerprint, calibration = tiny.probe_version, tiny.card, tiny.fingerprint, tiny.calibration
+        probe_version, card, fingerprint, calibration = (
+            tiny.probe_version,
+            tiny.card,
+            tiny.fingerprint,
+            tiny.calibration,
+        )
         reads_history = False
 
         def score(self, text, spans, intent=None, mode=None, change=None):
@@ -145,7 +152,9 @@ def test_excluded_paths_and_the_comment_cap(git_repo, tiny):
 
 def test_time_budget_exhausted_is_neutral(git_repo, tiny):
     ticks = iter(range(0, 10_000, 1000))
-    outcome = review(_snapshot(git_repo), lambda: tiny, SETTINGS, time_budget_s=1, clock=lambda: float(next(ticks)))
+    outcome = review(
+        _snapshot(git_repo), lambda: tiny, SETTINGS, time_budget_s=1, clock=lambda: float(next(ticks))
+    )
     assert outcome.gate.conclusion is GateConclusion.NEUTRAL and "time budget" in outcome.gate.reason
 
 

@@ -7,9 +7,9 @@ import pytest
 from bot.comments import ExistingComment
 from bot.config import load_settings
 from bot.github import pulls
+from bot.pull_review import review_pull
 from bot.reporters.check_run import CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
-from bot.pull_review import review_pull
 from bot.review import review
 from bot.snapshot import github_snapshot
 from scoring.decisions import GateConclusion
@@ -50,7 +50,12 @@ def _run(client, tiny, settings=SETTINGS):
         CheckRunReporter(client, "acme/app"),
     ]
     return review(
-        snapshot, lambda: tiny, settings, existing=existing, bot_login="github-actions[bot]", reporters=reporters
+        snapshot,
+        lambda: tiny,
+        settings,
+        existing=existing,
+        bot_login="github-actions[bot]",
+        reporters=reporters,
     )
 
 
@@ -144,7 +149,9 @@ def test_existing_comments_are_read_with_their_authors(client, fake_github):
     ]
 
 
-def test_review_pull_reads_the_config_of_the_default_branch_and_posts_review_and_check(client, fake_github, tiny):
+def test_review_pull_reads_the_config_of_the_default_branch_and_posts_review_and_check(
+    client, fake_github, tiny
+):
     pull = _pull(fake_github, "a" * 40, TEXT_V1, PATCH_V1)
     fake_github.contents[("acme/app", ".github/redline.yml", "main")] = b"gate: {enabled: false}\n"
     seen = []
@@ -155,7 +162,9 @@ def test_review_pull_reads_the_config_of_the_default_branch_and_posts_review_and
 
     outcome = review_pull(client, "acme/app", pull.number, scorer, bot_login="github-actions[bot]")
     assert outcome is not None and [s.gate.enabled for s in seen] == [False]
-    assert outcome.gate.conclusion is GateConclusion.NEUTRAL  # the high-risk hunk does not fail a switched-off gate
+    assert (
+        outcome.gate.conclusion is GateConclusion.NEUTRAL
+    )  # the high-risk hunk does not fail a switched-off gate
     [review_call] = fake_github.calls("POST", "/pulls/5/reviews$")
     assert sorted(c["line"] for c in review_call.body["comments"]) == [3, 4]
     [run] = fake_github.check_runs

@@ -38,8 +38,21 @@ def own_branch(git_repo):
 
 
 def _review(repo, installed, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["review", "--repo", str(repo.path), "--base", "main", "--head", "feature",
-                                      "--no-fail-on-gate", *installed, *args])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "review",
+            "--repo",
+            str(repo.path),
+            "--base",
+            "main",
+            "--head",
+            "feature",
+            "--no-fail-on-gate",
+            *installed,
+            *args,
+        ],
+    )
     assert result.exc_info is None or result.exc_info[0] is SystemExit, result.output
     return result.exit_code, result.stdout
 
@@ -88,15 +101,35 @@ def test_show_refuses_what_it_cannot_mean(own_branch, args):
 
 
 def test_progress_bar_on_a_terminal_only(own_branch, installed):
-    command = [sys.executable, "-m", "bot", "review", "--repo", str(own_branch.path), "--base", "main",
-               "--head", "feature", "--ai", "all", "--no-fail-on-gate", *installed]
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "review",
+        "--repo",
+        str(own_branch.path),
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        "--ai",
+        "all",
+        "--no-fail-on-gate",
+        *installed,
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "120", "PYTHONPATH": str(ROOT)}
     env.pop("GITHUB_ACTIONS", None)
     piped = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert piped.returncode == 0, piped.stderr
     assert "loading the supervisor" not in piped.stderr + piped.stdout and "scored 5 of 5" in piped.stdout
-    on_terminal = subprocess.run(["script", "-qec", " ".join(map(_quote, command)), "/dev/null"],
-                                 capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    on_terminal = subprocess.run(
+        ["script", "-qec", " ".join(map(_quote, command)), "/dev/null"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert on_terminal.returncode == 0, on_terminal.stdout[-2000:]
     assert "loading the supervisor" in on_terminal.stdout or "scoring AI-written lines" in on_terminal.stdout
 
@@ -112,12 +145,25 @@ def test_score_reports_progress_per_file(tiny):
     from scoring.diff import parse as parse_diff
     from scoring.types import LineScore, LineStatus
 
-    files = parse_diff("diff --git a/a.py b/a.py\n--- /dev/null\n+++ b/a.py\n@@ -0,0 +1,2 @@\n+x = 1\n+y = 2  # bug\n"
-                       "diff --git a/b.py b/b.py\n--- /dev/null\n+++ b/b.py\n@@ -0,0 +1 @@\n+z = 3\n")
-    lines = [LineScore("a.py", 1, text="x = 1", status=LineStatus.TO_SCORE),
-             LineScore("a.py", 2, text="y = 2  # bug", status=LineStatus.TO_SCORE),
-             LineScore("b.py", 1, text="z = 3", status=LineStatus.TO_SCORE)]
+    files = parse_diff(
+        "diff --git a/a.py b/a.py\n--- /dev/null\n+++ b/a.py\n@@ -0,0 +1,2 @@\n+x = 1\n+y = 2  # bug\n"
+        "diff --git a/b.py b/b.py\n--- /dev/null\n+++ b/b.py\n@@ -0,0 +1 @@\n+z = 3\n"
+    )
+    lines = [
+        LineScore("a.py", 1, text="x = 1", status=LineStatus.TO_SCORE),
+        LineScore("a.py", 2, text="y = 2  # bug", status=LineStatus.TO_SCORE),
+        LineScore("b.py", 1, text="z = 3", status=LineStatus.TO_SCORE),
+    ]
     calls: list[tuple[int, int]] = []
-    score(lines, files, {"a.py": "x = 1\ny = 2  # bug\n", "b.py": "z = 3\n"}, tiny, {}, error=None,
-          time_budget_s=60, elapsed=lambda: 0.0, progress=lambda done, total: calls.append((done, total)))
+    score(
+        lines,
+        files,
+        {"a.py": "x = 1\ny = 2  # bug\n", "b.py": "z = 3\n"},
+        tiny,
+        {},
+        error=None,
+        time_budget_s=60,
+        elapsed=lambda: 0.0,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(0, 3), (2, 3), (3, 3)]

@@ -28,8 +28,17 @@ def churn_model() -> PRModel:
     coef = np.zeros(len(names))
     coef[names.index("file_commits_365d")] = 1.0
     coef[names.index("length")] = 0.2
-    return PRModel(FAMILIES, names, np.zeros(len(names)), np.ones(len(names)), coef, -2.0,
-                   PlattCalibrator(1.0, 0.0), 0.1, {"version": "pr-test", "decisions": {"comment_threshold": 0.9}})
+    return PRModel(
+        FAMILIES,
+        names,
+        np.zeros(len(names)),
+        np.ones(len(names)),
+        coef,
+        -2.0,
+        PlattCalibrator(1.0, 0.0),
+        0.1,
+        {"version": "pr-test", "decisions": {"comment_threshold": 0.9}},
+    )
 
 
 class Recording(PRScorer):
@@ -74,8 +83,17 @@ def test_a_model_that_reads_no_history_never_runs_git_history(git_repo, monkeypa
         raise AssertionError("git history computed for a model that does not read it")
 
     names = feature_names((Family.LINE, Family.DIFF))
-    line_only = PRModel((Family.LINE, Family.DIFF), names, np.zeros(len(names)), np.ones(len(names)),
-                        np.full(len(names), 0.1), -2.0, PlattCalibrator(1.0, 0.0), 0.1, {"version": "pr-test"})
+    line_only = PRModel(
+        (Family.LINE, Family.DIFF),
+        names,
+        np.zeros(len(names)),
+        np.ones(len(names)),
+        np.full(len(names), 0.1),
+        -2.0,
+        PlattCalibrator(1.0, 0.0),
+        0.1,
+        {"version": "pr-test"},
+    )
     snapshot = _snapshot(git_repo)
     monkeypatch.setattr(bot.review, "repository_histories", refuse)
     scorer = Recording(line_only)
@@ -89,8 +107,9 @@ def test_a_model_that_reads_no_history_never_runs_git_history(git_repo, monkeypa
 def test_the_repositorys_edit_rate_shifts_every_probability_the_same_way(git_repo) -> None:
     snapshot = _snapshot(git_repo)
     plain = review(snapshot, lambda: PRScorer(churn_model()), load_settings(None, env={}))
-    shifted = review(snapshot, lambda: PRScorer(churn_model()),
-                     load_settings("model:\n  repo_edit_rate: 0.4\n", env={}))
+    shifted = review(
+        snapshot, lambda: PRScorer(churn_model()), load_settings("model:\n  repo_edit_rate: 0.4\n", env={})
+    )
     p = np.array([ln.probability for ln in plain.scored])
     q = np.array([ln.probability for ln in shifted.scored])
     assert (q > p).all()

@@ -24,7 +24,9 @@ def test_lines_of_an_ai_file_are_to_score_and_the_human_ones_are_not():
     f = parse_file_patch("a.py", _patch(3))
     lines = select([f], {("a.py", 1): AI, ("a.py", 3): AI}, SETTINGS, ("python",))
     assert [(ln.line, ln.status) for ln in lines] == [
-        (1, LineStatus.TO_SCORE), (2, LineStatus.NOT_AI), (3, LineStatus.TO_SCORE)
+        (1, LineStatus.TO_SCORE),
+        (2, LineStatus.NOT_AI),
+        (3, LineStatus.TO_SCORE),
     ]
     assert lines[0].why == AI.reason and lines[1].why == "no blame information for this line"
 

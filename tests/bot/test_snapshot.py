@@ -47,8 +47,10 @@ def test_git_ai_note_and_agent_trace_become_line_claims(git_repo):
         ],
     }
     deep = "[" * 100_000 + "]" * 100_000  # bounded: skipped with a warning, not a RecursionError
-    git_repo.commit({".agent-trace/t.jsonl": json.dumps(trace) + "\n" + deep + "\n",
-                     ".agent-trace/deep.json": deep}, "trace")
+    git_repo.commit(
+        {".agent-trace/t.jsonl": json.dumps(trace) + "\n" + deep + "\n", ".agent-trace/deep.json": deep},
+        "trace",
+    )
     snapshot = local_snapshot(git_repo.path, "main", "feature")
     attributions = attribute_lines(snapshot.origins, snapshot.commits, snapshot.pull, claims=snapshot.claims)
     assert attributions[("a.py", 2)].ai and "git-ai note" in attributions[("a.py", 2)].reason
@@ -172,9 +174,15 @@ def test_github_snapshot_reads_pr_files_commits_and_texts(client, fake_github):
 def test_a_file_whose_patch_does_not_parse_is_skipped_and_the_others_reviewed(client, fake_github):
     patch = "@@ -0,0 +1 @@\n+a = 1\n"
     fake_github.add_pull(
-        FakePull("acme/app", 4, files=[{"filename": "evil\nname.py", "status": "added", "patch": patch},
-                                       {"filename": "ok.py", "status": "added", "patch": patch}],
-                 commits=[{"sha": "1" * 40, "message": "m"}]),
+        FakePull(
+            "acme/app",
+            4,
+            files=[
+                {"filename": "evil\nname.py", "status": "added", "patch": patch},
+                {"filename": "ok.py", "status": "added", "patch": patch},
+            ],
+            commits=[{"sha": "1" * 40, "message": "m"}],
+        ),
         contents={"ok.py": "a = 1\n", "evil\nname.py": "a = 1\n"},
     )
     snapshot = github_snapshot(client, pulls.get_pull(client, "acme/app", 4))

@@ -27,7 +27,12 @@ def work(git_repo):
 
 def _state(repo):
     """What a review must leave alone: refs, HEAD, the index and the status of every file."""
-    return repo.git.show_ref(), repo.head.commit.hexsha, repo.git.ls_files("--stage"), repo.git.status("--porcelain")
+    return (
+        repo.git.show_ref(),
+        repo.head.commit.hexsha,
+        repo.git.ls_files("--stage"),
+        repo.git.status("--porcelain"),
+    )
 
 
 def _reviewed(work, *args):

@@ -21,8 +21,17 @@ def test_round_trip_keeps_values_within_float16_precision(tmp_path: Path) -> Non
 
 def test_keys_differ_by_model_layer_and_tokens() -> None:
     base = HiddenStateCache.key("m", 15, [1, 2])
-    assert len({base, HiddenStateCache.key("n", 15, [1, 2]), HiddenStateCache.key("m", 16, [1, 2]),
-                HiddenStateCache.key("m", 15, [2, 1])}) == 4
+    assert (
+        len(
+            {
+                base,
+                HiddenStateCache.key("n", 15, [1, 2]),
+                HiddenStateCache.key("m", 16, [1, 2]),
+                HiddenStateCache.key("m", 15, [2, 1]),
+            }
+        )
+        == 4
+    )
 
 
 def test_huge_activations_are_kept_in_float32(tmp_path: Path) -> None:
@@ -47,7 +56,10 @@ def _writer(directory: str, seed: int) -> None:
 
 
 def test_concurrent_writers_leave_only_complete_entries(tmp_path: Path) -> None:
-    processes = [multiprocessing.get_context("spawn").Process(target=_writer, args=(str(tmp_path), s)) for s in range(3)]
+    processes = [
+        multiprocessing.get_context("spawn").Process(target=_writer, args=(str(tmp_path), s))
+        for s in range(3)
+    ]
     for p in processes:
         p.start()
     for p in processes:

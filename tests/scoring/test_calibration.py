@@ -25,7 +25,9 @@ def test_isotonic_is_monotone_and_within_unit_interval() -> None:
     assert np.all(np.diff(out) >= 0) and out.min() >= 0 and out.max() <= 1
 
 
-@pytest.mark.parametrize("calibrator", [PlattCalibrator(0.7, -0.2), IsotonicCalibrator((-1.0, 0.0, 2.0), (0.1, 0.4, 0.9))])
+@pytest.mark.parametrize(
+    "calibrator", [PlattCalibrator(0.7, -0.2), IsotonicCalibrator((-1.0, 0.0, 2.0), (0.1, 0.4, 0.9))]
+)
 def test_calibrators_round_trip_through_dicts(calibrator: PlattCalibrator | IsotonicCalibrator) -> None:
     values = np.array([-3.0, -0.5, 0.0, 1.0, 4.0])
     assert np.allclose(calibrator_from_dict(calibrator.to_dict()).apply(values), calibrator.apply(values))

@@ -17,7 +17,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return save_tiny_install(tmp_path_factory.mktemp("installed"))
 
 
-def test_score_prints_json_with_one_probability_per_line_and_each_span(installed: tuple[Path, Path], tmp_path: Path) -> None:
+def test_score_prints_json_with_one_probability_per_line_and_each_span(
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
     model, probe = installed
     source = tmp_path / "example.py"
     source.write_text("items = [1]  # bug\nreturn items\n\nprint(items, total)\n")
@@ -58,7 +60,9 @@ def test_score_rejects_bad_line_ranges_and_binary_files(installed: tuple[Path, P
     source.write_text("x = 1\n")
     bad = CliRunner().invoke(cli, ["score", str(source), "--lines", "two"])
     assert bad.exit_code == 2 and "not a line range" in bad.output
-    outside = CliRunner().invoke(cli, ["score", str(source), "--model", str(model), "--probe", str(probe), "--lines", "5-9"])
+    outside = CliRunner().invoke(
+        cli, ["score", str(source), "--model", str(model), "--probe", str(probe), "--lines", "5-9"]
+    )
     assert outside.exit_code == 2 and "outside" in outside.output
     binary = tmp_path / "blob.bin"
     binary.write_bytes(b"\x00\x01\x02")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
+from scoring.card import ProbeConfig
 from scoring.probe.cache import WindowCache
 from scoring.probe.features import WindowConfig, WorkReport, token_features
-from scoring.card import ProbeConfig
 from scoring.probe.scorer import Scorer
 from scoring.probe.supervisor import Supervisor, available_cores, set_threads
 from scoring.probe.testing import planted_examples, tiny_scorer, tiny_supervisor
@@ -49,7 +49,9 @@ def test_fast_path_probabilities_equal_the_reference_path(stats_scorer: Scorer) 
     text = _file(2)
     n_lines = text.count("\n")
     # A change in the middle of a long file: most windows own no scored token.
-    spans = [Span.lines(n) for n in range(n_lines // 2, n_lines // 2 + 6)] + [Span.lines(n_lines // 2, n_lines // 2 + 5)]
+    spans = [Span.lines(n) for n in range(n_lines // 2, n_lines // 2 + 6)] + [
+        Span.lines(n_lines // 2, n_lines // 2 + 5)
+    ]
     stats_scorer.fast, stats_scorer.report = False, WorkReport()
     reference = stats_scorer.score(text, spans, intent="fix the totals")
     slow_work = stats_scorer.report
@@ -89,7 +91,9 @@ def _review(scorer: Scorer, texts: dict[str, str]) -> tuple[list[float], int]:
     probabilities = []
     for text in texts.values():
         n_lines = text.count("\n")
-        probabilities += [s.probability for s in scorer.score(text, [Span.lines(n) for n in range(1, n_lines + 1)])]
+        probabilities += [
+            s.probability for s in scorer.score(text, [Span.lines(n) for n in range(1, n_lines + 1)])
+        ]
     return probabilities, scorer.supervisor.tokens_forwarded - before
 
 

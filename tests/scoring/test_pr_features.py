@@ -21,8 +21,17 @@ DIFF = """diff --git a/pkg/tests/test_mod.py b/pkg/tests/test_mod.py
 +    return a
      pass
 """
-AFTER = ["import os", "x = 2", "y = 3", "def f():", *["    pass"] * 7, "def g():", "    a = 1", "    return a",
-         "    pass"]
+AFTER = [
+    "import os",
+    "x = 2",
+    "y = 3",
+    "def f():",
+    *["    pass"] * 7,
+    "def g():",
+    "    a = 1",
+    "    return a",
+    "    pass",
+]
 
 
 def test_every_added_line_gets_one_row_with_its_hunk_and_file_context() -> None:

@@ -19,32 +19,40 @@ NEW = (Family.STRUCTURE, Family.RELATIVE)
 
 def diff_of(text: list[str], added: set[int], path: str = "m.py") -> str:
     """A one-hunk diff of `text` whose `added` lines (1-based) are added and the rest kept."""
-    body = "".join(("+" if number in added else " ") + line + "\n" for number, line in enumerate(text, start=1))
-    return (f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
-            f"@@ -1,{len(text) - len(added)} +1,{len(text)} @@\n{body}")
+    body = "".join(
+        ("+" if number in added else " ") + line + "\n" for number, line in enumerate(text, start=1)
+    )
+    return (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+        f"@@ -1,{len(text) - len(added)} +1,{len(text)} @@\n{body}"
+    )
 
 
-def features(text: list[str], added: set[int], families: tuple[Family, ...] = NEW) -> dict[int, dict[str, float]]:
+def features(
+    text: list[str], added: set[int], families: tuple[Family, ...] = NEW
+) -> dict[int, dict[str, float]]:
     (diff,) = parse(diff_of(text, added))
     lines, matrix = file_features(diff, text, ChangeSize(1, len(added)), None, families)
     names = feature_names(families)
-    return {number: dict(zip(names, row.tolist(), strict=True)) for number, row in zip(lines, matrix, strict=True)}
+    return {
+        number: dict(zip(names, row.tolist(), strict=True)) for number, row in zip(lines, matrix, strict=True)
+    }
 
 
 NESTED = [
-    "import os",                                         # 1
-    "",                                                  # 2
-    "",                                                  # 3
-    "def f(a, b=1, *c):",                                # 4
-    "    if a and b:",                                   # 5
-    "        for x in c:",                               # 6
-    "            if x > 1:",                             # 7
-    '                y = os.path.join(str(x), "a b")',   # 8
-    "    return a",                                      # 9
-    "",                                                  # 10
-    "",                                                  # 11
-    "def g():",                                          # 12
-    "    return 1",                                      # 13
+    "import os",  # 1
+    "",  # 2
+    "",  # 3
+    "def f(a, b=1, *c):",  # 4
+    "    if a and b:",  # 5
+    "        for x in c:",  # 6
+    "            if x > 1:",  # 7
+    '                y = os.path.join(str(x), "a b")',  # 8
+    "    return a",  # 9
+    "",  # 10
+    "",  # 11
+    "def g():",  # 12
+    "    return 1",  # 13
 ]
 
 
@@ -62,7 +70,9 @@ def test_a_nested_if_in_a_function_the_pr_adds() -> None:
     assert row[5]["struct_control"] == 2  # if, and
     assignment = row[8]
     assert assignment["struct_calls"] == 2 and assignment["struct_writes"] == 1
-    assert assignment["struct_name_max"] == 4 and assignment["struct_name_mean"] == 2.5  # y os path join str x
+    assert (
+        assignment["struct_name_max"] == 4 and assignment["struct_name_mean"] == 2.5
+    )  # y os path join str x
     assert row[4]["struct_depth"] == 0 and row[4]["struct_function_branches"] == 4
     # g's body is added but not its def line: not a function this PR adds
     assert row[13]["struct_in_function"] == 1.0 and row[13]["struct_function_added"] == 0.0
@@ -70,10 +80,18 @@ def test_a_nested_if_in_a_function_the_pr_adds() -> None:
 
 
 def test_match_cases_are_branches_and_blocks() -> None:
-    text = ["def f(x):", "    match x:", "        case [1, *rest]:", "            return rest", "        case _:",
-            "            return None"]
+    text = [
+        "def f(x):",
+        "    match x:",
+        "        case [1, *rest]:",
+        "            return rest",
+        "        case _:",
+        "            return None",
+    ]
     row = features(text, set(range(1, 7)), (Family.STRUCTURE,))
-    assert row[4]["struct_depth"] == 2 and row[4]["struct_function_branches"] == 2  # a case body: one block in
+    assert (
+        row[4]["struct_depth"] == 2 and row[4]["struct_function_branches"] == 2
+    )  # a case body: one block in
     assert row[3]["struct_depth"] == 1 and row[1]["struct_function_depth"] == 2
     assert row[2]["struct_control"] == 1 and row[1]["struct_function_added"] == 1.0
 
@@ -87,8 +105,14 @@ def test_an_except_body_is_one_block_in_like_the_try_body() -> None:
 
 def test_module_level_lines_have_no_function() -> None:
     row = features(NESTED, {1, 2})
-    for name in ("struct_in_function", "struct_function_branches", "struct_function_lines",
-                 "struct_function_depth", "struct_function_params", "struct_function_added"):
+    for name in (
+        "struct_in_function",
+        "struct_function_branches",
+        "struct_function_lines",
+        "struct_function_depth",
+        "struct_function_params",
+        "struct_function_added",
+    ):
         assert row[1][name] == 0.0 and row[2][name] == 0.0
     assert row[2]["struct_tokens"] == 0.0 and row[2]["struct_volume"] == 0.0
 
@@ -117,8 +141,10 @@ def test_relative_features_do_not_depend_on_the_code_style() -> None:
     four = ["def f():", "    if a:", "        b = 1", "    return b"]
     two = [line.replace("    ", "  ") for line in four]
     tabs = [line.replace("    ", "\t") for line in four]
-    indent = [[row["rel_indent_file"] for row in features(text, {3}, (Family.RELATIVE,)).values()]
-              for text in (four, two, tabs)]
+    indent = [
+        [row["rel_indent_file"] for row in features(text, {3}, (Family.RELATIVE,)).values()]
+        for text in (four, two, tabs)
+    ]
     assert indent[0] == indent[1] == indent[2] == [1.0]
 
 
@@ -135,26 +161,56 @@ def test_lines_past_the_text_and_an_empty_file_give_zeros() -> None:
     assert lines == (2,) and matrix.shape == (1, len(feature_names(NEW))) and np.isfinite(matrix).all()
 
 
-CODE_LINES = st.sampled_from([
-    "", "x = 1", "def f(a, *b, **c):", "    return a", "class C:", "    if a and not b or c:", "\tpass",
-    "        for i in range(3):", "  # a comment", 'print("unterminated', "}", "lambda: (yield)", "    elif x:",
-    "try:", "except Exception as e:", "match x:", "    case [1, *rest]:", "@decorator", "'''", "\\", "x = (",
-])
+CODE_LINES = st.sampled_from(
+    [
+        "",
+        "x = 1",
+        "def f(a, *b, **c):",
+        "    return a",
+        "class C:",
+        "    if a and not b or c:",
+        "\tpass",
+        "        for i in range(3):",
+        "  # a comment",
+        'print("unterminated',
+        "}",
+        "lambda: (yield)",
+        "    elif x:",
+        "try:",
+        "except Exception as e:",
+        "match x:",
+        "    case [1, *rest]:",
+        "@decorator",
+        "'''",
+        "\\",
+        "x = (",
+    ]
+)
 
 
 PARSED: list[int] = []
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(CODE_LINES, st.text(max_size=30).map(lambda s: s.replace("\r", ""))), min_size=1,
-                max_size=25), st.data())
-def test_any_text_with_any_added_lines_gives_a_finite_matrix_for_every_family(text: list[str], data: st.DataObject,
-                                                                               ) -> None:
+@given(
+    st.lists(
+        st.one_of(CODE_LINES, st.text(max_size=30).map(lambda s: s.replace("\r", ""))),
+        min_size=1,
+        max_size=25,
+    ),
+    st.data(),
+)
+def test_any_text_with_any_added_lines_gives_a_finite_matrix_for_every_family(
+    text: list[str],
+    data: st.DataObject,
+) -> None:
     text = [line for chunk in text for line in chunk.split("\n")]
     added = data.draw(st.sets(st.integers(1, len(text)), min_size=1))
     try:
         (diff,) = parse(diff_of(text, added))
-    except DiffParseError:  # a line the diff format cannot carry (a stray "\\ No newline" marker, a form feed...)
+    except (
+        DiffParseError
+    ):  # a line the diff format cannot carry (a stray "\\ No newline" marker, a form feed...)
         return
     PARSED.append(len(text))
     for family in Family:

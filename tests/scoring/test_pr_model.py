@@ -23,8 +23,17 @@ def length_model(base_rate: float = 0.1) -> PRModel:
     """Longer lines are likelier to be edited; nothing else counts."""
     names = feature_names(FAMILIES)
     coef = np.array([1.0 if n == "length" else 0.0 for n in names])
-    return PRModel(FAMILIES, names, np.zeros(len(names)), np.ones(len(names)), coef, -3.0,
-                   PlattCalibrator(1.0, 0.0), base_rate, {"version": "pr-test", "decisions": {"comment_threshold": 0.4}})
+    return PRModel(
+        FAMILIES,
+        names,
+        np.zeros(len(names)),
+        np.ones(len(names)),
+        coef,
+        -3.0,
+        PlattCalibrator(1.0, 0.0),
+        base_rate,
+        {"version": "pr-test", "decisions": {"comment_threshold": 0.4}},
+    )
 
 
 def test_the_card_round_trips_and_names_what_it_reads(tmp_path) -> None:

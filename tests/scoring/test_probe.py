@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from scoring.errors import ProbeError
 from scoring.card import Pooling, ProbeConfig
-from scoring.probe.span_probe import CARD_FILE, SpanIndex, SpanProbe, load_probe, save_probe
+from scoring.errors import ProbeError
 from scoring.probe.scorer import Scorer
+from scoring.probe.span_probe import CARD_FILE, SpanIndex, SpanProbe, load_probe, save_probe
 from scoring.probe.supervisor import Supervisor
 
 
@@ -65,7 +65,10 @@ def test_concatenated_index_scores_each_text_as_alone() -> None:
     a, b = FEATURES[:2], FEATURES[1:]
     mask_a, mask_b = np.array([[True, True]]), np.array([[False, True], [True, True]])
     alone = torch.cat([probe(a, SpanIndex.from_mask(mask_a)), probe(b, SpanIndex.from_mask(mask_b))])
-    together = probe(torch.cat([a, b]), SpanIndex.concat([SpanIndex.from_mask(mask_a), SpanIndex.from_mask(mask_b)], [2, 2]))
+    together = probe(
+        torch.cat([a, b]),
+        SpanIndex.concat([SpanIndex.from_mask(mask_a), SpanIndex.from_mask(mask_b)], [2, 2]),
+    )
     assert torch.allclose(alone, together)
 
 

@@ -39,8 +39,9 @@ def test_settings_and_their_choice_load_the_same_scorer_and_equal_choices_are_on
 
 def test_the_probe_without_its_extra_is_one_error_naming_the_extra(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "torch" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
     with pytest.raises(ModelLoadError, match=r"redline\[probe\]") as caught:
         require_probe_extra()
     assert "torch" in str(caught.value)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from scoring.card import ProbeConfig
 from scoring.probe.cache import HiddenStateCache
 from scoring.probe.features import WindowConfig, token_features
-from scoring.card import ProbeConfig
 from scoring.probe.scorer import Scorer
 from scoring.probe.testing import planted_examples, tiny_scorer
 from scoring.types import Span
@@ -35,7 +35,9 @@ def test_a_text_longer_than_the_window_is_read_in_windows_and_every_line_scored(
     scorer = tiny_scorer(window=WindowConfig(size=48, overlap=8, max_intent_tokens=8))
     text = "".join(t for t, _ in planted_examples(12, seed=5))
     n_lines = text.count("\n")
-    scores = scorer.score(text, [Span.lines(i) for i in range(1, n_lines + 1)], intent="a long task text " * 10)
+    scores = scorer.score(
+        text, [Span.lines(i) for i in range(1, n_lines + 1)], intent="a long task text " * 10
+    )
     assert all(np.isfinite(s.probability) and s.n_tokens > 0 for s in scores)
 
 
@@ -73,12 +75,16 @@ def test_cached_features_equal_fresh_ones_and_skip_the_model(tmp_path: Path, tra
 
 
 def test_extra_features_widen_the_input_and_still_learn() -> None:
-    config = ProbeConfig(layers=(1,), hidden=8, dropout=0.0, extra_features=("surprisal", "entropy", "column", "indent"))
+    config = ProbeConfig(
+        layers=(1,), hidden=8, dropout=0.0, extra_features=("surprisal", "entropy", "column", "indent")
+    )
     scorer = tiny_scorer(config=config)
     assert scorer.card.input_size == 32 + 4
     probabilities, labels = [], []
     for text, y in planted_examples(40, seed=10):
-        probabilities += [s.probability for s in scorer.score(text, [Span.lines(i + 1) for i in range(len(y))])]
+        probabilities += [
+            s.probability for s in scorer.score(text, [Span.lines(i + 1) for i in range(len(y))])
+        ]
         labels += y
     assert roc_auc_score(labels, probabilities) > 0.9
 

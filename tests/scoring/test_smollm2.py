@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from scoring.cache import cache_root
+from scoring.card import ProbeConfig
 from scoring.probe.cache import HiddenStateCache
 from scoring.probe.features import WindowConfig, token_features
-from scoring.card import ProbeConfig
 from scoring.probe.scorer import Scorer
 from scoring.probe.supervisor import LM_HEAD_CHUNK, Supervisor, load_supervisor
 from scoring.probe.testing import tiny_scorer
@@ -30,7 +30,9 @@ def smollm2() -> Supervisor:
 
 @pytest.fixture(scope="module")
 def real_scorer(smollm2: Supervisor) -> Scorer:
-    return tiny_scorer(config=ProbeConfig(layers=(15,), hidden=16, dropout=0.0), supervisor=smollm2, steps=100)
+    return tiny_scorer(
+        config=ProbeConfig(layers=(15,), hidden=16, dropout=0.0), supervisor=smollm2, steps=100
+    )
 
 
 def test_default_supervisor_loads_from_its_safetensors_cache(smollm2: Supervisor) -> None:
@@ -40,10 +42,14 @@ def test_default_supervisor_loads_from_its_safetensors_cache(smollm2: Supervisor
     started = time.perf_counter()
     again = load_supervisor(max_layer=15)
     assert again.fingerprint == smollm2.fingerprint
-    assert time.perf_counter() - started < 60  # a reload never re-converts the GGUF file (that takes minutes here)
+    assert (
+        time.perf_counter() - started < 60
+    )  # a reload never re-converts the GGUF file (that takes minutes here)
 
 
-def test_truncated_forward_equals_the_full_models_hidden_state_at_the_probe_layer(smollm2: Supervisor) -> None:
+def test_truncated_forward_equals_the_full_models_hidden_state_at_the_probe_layer(
+    smollm2: Supervisor,
+) -> None:
     full = load_supervisor(lm_head=True)
     ids = torch.tensor([[1, *smollm2.tokenizer(CODE, add_special_tokens=False)["input_ids"]]])
     mask = torch.ones_like(ids)
@@ -72,8 +78,9 @@ def test_hidden_state_cache_round_trip_matches_a_fresh_pass(tmp_path: Path, smol
 
 def test_windowing_invariance_on_the_real_model(real_scorer: Scorer) -> None:
     alone = real_scorer.score(CODE, [Span.lines(4)], intent="mean of a list")[0]
-    crowd = real_scorer.score(CODE, [Span.whole(), Span.lines(1, 3), Span.lines(4), Span.chars(3, 7)],
-                              intent="mean of a list")[2]
+    crowd = real_scorer.score(
+        CODE, [Span.whole(), Span.lines(1, 3), Span.lines(4), Span.chars(3, 7)], intent="mean of a list"
+    )[2]
     assert alone.logit == pytest.approx(crowd.logit, abs=1e-4)  # other window lengths: other float order
 
 

@@ -31,7 +31,10 @@ def test_fast_path_equals_the_reference_path_on_the_shipped_probe() -> None:
     text = "".join(FUNCTION.format(k=k) for k in range(24))  # about 2,900 tokens: three windows
     n_lines = text.count("\n")
     middle = n_lines // 2
-    spans = [Span.lines(n) for n in range(middle, middle + 12)] + [Span.lines(middle, middle + 11), Span.lines(3)]
+    spans = [Span.lines(n) for n in range(middle, middle + 12)] + [
+        Span.lines(middle, middle + 11),
+        Span.lines(3),
+    ]
     scorer.fast, scorer.report = False, WorkReport()
     reference = scorer.score(text, spans, intent="Add running totals")
     slow = scorer.report

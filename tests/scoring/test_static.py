@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.probe.features import TEXT_FEATURES, token_features
 from scoring.card import ProbeConfig
-from scoring.static import FEATURES, STATIC_FEATURES, analyse, token_values
+from scoring.probe.features import TEXT_FEATURES, token_features
 from scoring.probe.supervisor import Supervisor
 from scoring.probe.testing import tiny_tokenizer
+from scoring.static import FEATURES, STATIC_FEATURES, analyse, token_values
 from scoring.windows import line_starts, tokenize
 
 PROGRAM = """\
@@ -33,20 +33,23 @@ def lines(source: str, name: str) -> list[int]:
     return analyse(source).lines_with(name)
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("ast_kind_import", [1, 2]),
-    ("ast_kind_def", [4, 5]),  # decorator and header, not the body
-    ("ast_kind_assign", [6, 7, 9]),
-    ("ast_kind_loop", [8]),
-    ("ast_kind_condition", [10, 11, 13]),  # a test over two lines, and the elif
-    ("ast_kind_return", [12, 15]),
-    ("ast_kind_call", [14]),
-    ("has_compare", [10, 11, 15]),
-    ("has_numeric_literal", [5, 6, 8, 10, 11, 15]),
-    ("has_subscript", [8]),
-    ("undefined_name", [4, 12]),  # `cache` and the misspelt `totl`; builtins and imports resolve
-    ("unused_assignment", [7]),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ast_kind_import", [1, 2]),
+        ("ast_kind_def", [4, 5]),  # decorator and header, not the body
+        ("ast_kind_assign", [6, 7, 9]),
+        ("ast_kind_loop", [8]),
+        ("ast_kind_condition", [10, 11, 13]),  # a test over two lines, and the elif
+        ("ast_kind_return", [12, 15]),
+        ("ast_kind_call", [14]),
+        ("has_compare", [10, 11, 15]),
+        ("has_numeric_literal", [5, 6, 8, 10, 11, 15]),
+        ("has_subscript", [8]),
+        ("undefined_name", [4, 12]),  # `cache` and the misspelt `totl`; builtins and imports resolve
+        ("unused_assignment", [7]),
+    ],
+)
 def test_each_signal_marks_exactly_its_lines(name: str, expected: list[int]) -> None:
     assert lines(PROGRAM, name) == expected
 
@@ -104,12 +107,15 @@ def test_a_star_import_makes_no_name_undefined() -> None:
     assert lines("print(join('a', 'b'))\n", "undefined_name") == [1]
 
 
-@pytest.mark.parametrize("text", [
-    "a = 1\nb = 2\nc = 3\nd = = 4\ne = 5\nf = 6\ng = 7\n",  # a syntax error no window of it repairs
-    "function f(a) {\n  return a === 1 ? [a] : null;\n}\n",  # JavaScript
-    "}\n  }\n)\n",  # a fragment of brackets only
-    "x = 1\0\n",  # a NUL byte
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = 1\nb = 2\nc = 3\nd = = 4\ne = 5\nf = 6\ng = 7\n",  # a syntax error no window of it repairs
+        "function f(a) {\n  return a === 1 ? [a] : null;\n}\n",  # JavaScript
+        "}\n  }\n)\n",  # a fragment of brackets only
+        "x = 1\0\n",  # a NUL byte
+    ],
+)
 def test_text_that_does_not_parse_gives_zeros_and_parses_zero(text: str) -> None:
     result = analyse(text)
     assert not result.parses
@@ -187,4 +193,4 @@ def test_token_features_with_static_extras_match_the_functions(tiny: Supervisor)
         expected = np.stack([STATIC_FEATURES[n](text) for n in FEATURES], axis=1)
         expected = expected.reshape(text.n_tokens, len(FEATURES))
         np.testing.assert_array_equal(out[:, tiny.hidden_size :], expected)
-    assert outputs[0][:, tiny.hidden_size].all() and not outputs[1][:, tiny.hidden_size:].any()
+    assert outputs[0][:, tiny.hidden_size].all() and not outputs[1][:, tiny.hidden_size :].any()

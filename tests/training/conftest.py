@@ -69,8 +69,8 @@ def tiny_lm_supervisor():
 @pytest.fixture(scope="session")
 def planted_table(tiny_lm_supervisor, tmp_path_factory):
     """(encoded texts, feature table) for 96 planted programs on the tiny supervisor."""
-    from scoring.probe.cache import HiddenStateCache
     from scoring.card import ProbeConfig
+    from scoring.probe.cache import HiddenStateCache
     from training.probe.features import ALL_EXTRAS, encode, features
     from training.probe.train import FeatureTable
 

@@ -23,8 +23,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from scoring.errors import SandboxError
 from training.data import sources
-from training.data.dataset import PENDING, ProgramRow, assign_folds, generator_family, program_id, write_dataset
 from training.data.card import make_card
+from training.data.dataset import (
+    PENDING,
+    ProgramRow,
+    assign_folds,
+    generator_family,
+    program_id,
+    write_dataset,
+)
 from training.data.generations import Generation, Role, deduplicate, load_generations, read_generations
 from training.data.labels import (
     copied_from_prompt,

@@ -26,7 +26,7 @@ def make_card(rows: Sequence[ProgramRow], config: dict, excluded: dict[str, str]
         "build_seconds": round(seconds, 1),
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()},
         "oracle": "benchmark tests + up to max_inputs extra inputs (HumanEval-ET, HumanEval+, MBPP+) checked "
-                  "against the reference; APPS judged on stdin/stdout",
+        "against the reference; APPS judged on stdin/stdout",
         "excluded_problems": excluded,
         "total": summarise(rows),
         "by_benchmark": {

@@ -33,8 +33,22 @@ FAMILIES = (
     ("codegen", "codegen"),
     ("smollm", "smollm"),
     # ClassEval's open models: one family per model line, whatever the size or version suffix
-    *((prefix, prefix) for prefix in ("chatglm", "codegeex", "deepseek", "wizardcoder", "magicoder", "vicuna",
-                                      "incoder", "polycoder", "santacoder", "instructcodet5p", "baichuan")),
+    *(
+        (prefix, prefix)
+        for prefix in (
+            "chatglm",
+            "codegeex",
+            "deepseek",
+            "wizardcoder",
+            "magicoder",
+            "vicuna",
+            "incoder",
+            "polycoder",
+            "santacoder",
+            "instructcodet5p",
+            "baichuan",
+        )
+    ),
 )
 
 

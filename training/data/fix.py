@@ -31,9 +31,7 @@ def fix(
     rows: Sequence[ProgramRow], problems: Mapping[str, Problem], backend: Backend, out: Path
 ) -> Counter[str]:
     """Ask for a fix of every failing program in `rows`; returns counts written/unusable/skipped."""
-    asked = {
-        g.method.removeprefix(METHOD) for g in (read_generations(out) if out.is_file() else ())
-    }
+    asked = {g.method.removeprefix(METHOD) for g in (read_generations(out) if out.is_file() else ())}
     failing = [r for r in rows if not r.passes and r.problem_id in problems]
     counts: Counter[str] = Counter()
     with Progress() as progress:

@@ -279,8 +279,11 @@ def _codet_samples(
     for row in _jsonl(text):
         defined = re.findall(r"^def\s+(\w+)", row["prompt"], re.MULTILINE)
         same_name = by_entry.get(defined[-1], []) if defined else []
-        match = max(same_name, key=lambda p: difflib.SequenceMatcher(None, p.prompt, row["prompt"]).ratio(),
-                    default=None)
+        match = max(
+            same_name,
+            key=lambda p: difflib.SequenceMatcher(None, p.prompt, row["prompt"]).ratio(),
+            default=None,
+        )
         pid = match.id if match else None
         for code in row["samples"] if pid else ():
             yield _make(

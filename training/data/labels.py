@@ -150,11 +150,11 @@ def copied_from_prompt(code: str, prompts: Iterable[str]) -> list[bool]:
     return [bool(line.strip()) and line.strip() in seen for line in split_lines(code)]
 
 
-
 def generated_lines(code: str, copied: Sequence[bool]) -> list[int]:
     """Indices of the lines the generator wrote itself: not blank, not copied from the prompt (the lines
     an edited share is measured over)."""
     return [i for i, line in enumerate(split_lines(code)) if line.strip() and not copied[i]]
+
 
 def _token_diff(old: str, new: str) -> tuple[list[Interval], list[int]]:
     a = [(m.start(), m.end(), m.group()) for m in _LEXEME.finditer(old)]

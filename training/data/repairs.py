@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from training.data.labels import unreachable_lines
-from training.data.names import adopt_names
 from training.data.minimize import (
     Budget,
     Edit,
@@ -34,6 +33,7 @@ from training.data.minimize import (
     line_edits,
     split_lines,
 )
+from training.data.names import adopt_names
 
 MAX_POOL_CHECKS = 12  # unverified pool programs run per failing program while looking for the closest pass
 MAX_PASSING_DONORS = 40  # closest passing programs feeding the block and one-line searches

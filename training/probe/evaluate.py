@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scoring.calibration import IsotonicCalibrator, PlattCalibrator, logit, sigmoid
+from scoring.calibration import IsotonicCalibrator, PlattCalibrator, sigmoid
 from scoring.decisions import GateConclusion, Thresholds, decide
 from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
 from scoring.types import LineScore, ScoredHunk
@@ -75,8 +75,9 @@ def line_logits(predictions: Sequence[Prediction]) -> np.ndarray:
     return np.concatenate([p.lines for p in predictions])
 
 
-def cross_fit(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, scaling: Scaling,
-              n_folds: int = N_FOLDS) -> np.ndarray:
+def cross_fit(
+    scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, scaling: Scaling, n_folds: int = N_FOLDS
+) -> np.ndarray:
     """Calibrated probabilities where each fold's calibrator was fitted on the other folds (grouped).
 
     RAW is the probe's own sigmoid (meaningful for a probe trained with a Brier/BCE loss).
@@ -92,8 +93,11 @@ def cross_fit(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, scalin
         if len(np.unique(labels[train])) < 2:
             out[test] = labels[train].mean() if train.any() else np.nan
             continue
-        calibrator = (PlattCalibrator.fit(scores[train], labels[train]) if scaling is Scaling.PLATT
-                      else IsotonicCalibrator.fit(scores[train], labels[train]))
+        calibrator = (
+            PlattCalibrator.fit(scores[train], labels[train])
+            if scaling is Scaling.PLATT
+            else IsotonicCalibrator.fit(scores[train], labels[train])
+        )
         out[test] = calibrator.apply(scores[test])
     return out
 
@@ -109,8 +113,15 @@ class Row:
     auc_interval: Interval
 
 
-def evaluate_scores(method: str, scores: np.ndarray, lines: Lines, populations: Sequence[Population],
-                    scalings: Sequence[Scaling], seed: int = 0, ranks: bool = True) -> list[Row]:
+def evaluate_scores(
+    method: str,
+    scores: np.ndarray,
+    lines: Lines,
+    populations: Sequence[Population],
+    scalings: Sequence[Scaling],
+    seed: int = 0,
+    ranks: bool = True,
+) -> list[Row]:
     """Metrics of one method's line scores on each population, calibrated within that population.
 
     Calibration is cross-fitted inside each population (as the paper re-scales per reported set), so
@@ -124,10 +135,15 @@ def evaluate_scores(method: str, scores: np.ndarray, lines: Lines, populations: 
         if mask.sum() == 0:
             continue
         s, y, g = scores[mask], lines.labels[mask], lines.groups[mask]
-        interval = (bootstrap_interval(auc, s, y, groups=g, n_resamples=BOOTSTRAP_RESAMPLES, seed=seed) if ranks
-                    else Interval(float("nan"), float("nan"), float("nan")))
+        interval = (
+            bootstrap_interval(auc, s, y, groups=g, n_resamples=BOOTSTRAP_RESAMPLES, seed=seed)
+            if ranks
+            else Interval(float("nan"), float("nan"), float("nan"))
+        )
         for scaling in scalings:
-            rows.append(Row(method, str(population), scaling, summarize(cross_fit(s, y, g, scaling), y), interval))
+            rows.append(
+                Row(method, str(population), scaling, summarize(cross_fit(s, y, g, scaling), y), interval)
+            )
     return rows
 
 
@@ -140,7 +156,9 @@ def constant_base_rate(lines: Lines, folds_of_lines: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- other levels
-def level_summary(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> tuple[MetricSummary, Interval]:
+def level_summary(
+    scores: np.ndarray, labels: np.ndarray, groups: np.ndarray
+) -> tuple[MetricSummary, Interval]:
     """Platt cross-fitted summary and grouped AUC interval for token / hunk / program scores."""
     probabilities = cross_fit(scores, labels, groups, Scaling.PLATT)
     interval = bootstrap_interval(auc, scores, labels, groups=groups, n_resamples=BOOTSTRAP_RESAMPLES)
@@ -154,8 +172,11 @@ def token_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) 
 
 
 def program_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:
-    return (np.array([p.program for p in predictions]), np.array([float(e.item.failing) for e in encoded]),
-            np.array([e.item.group for e in encoded], dtype=object))
+    return (
+        np.array([p.program for p in predictions]),
+        np.array([float(e.item.failing) for e in encoded]),
+        np.array([e.item.group for e in encoded], dtype=object),
+    )
 
 
 def hunk_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:
@@ -182,8 +203,12 @@ class ReplayResult:
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
-def replay(encoded: Sequence[Encoded], line_probabilities: Sequence[np.ndarray],
-           hunk_probabilities: Sequence[np.ndarray], thresholds: Thresholds = Thresholds()) -> ReplayResult:
+def replay(
+    encoded: Sequence[Encoded],
+    line_probabilities: Sequence[np.ndarray],
+    hunk_probabilities: Sequence[np.ndarray],
+    thresholds: Thresholds = Thresholds(),
+) -> ReplayResult:
     """Group windows by commit, decide comments and the gate per commit, and compare with the labels."""
     by_commit: dict[str, list[int]] = {}
     for index, e in enumerate(encoded):
@@ -198,21 +223,29 @@ def replay(encoded: Sequence[Encoded], line_probabilities: Sequence[np.ndarray],
                 scored.append(LineScore(item.key, n, float(p)))
                 truth[(item.key, n)] = label
                 total_labels.append(label)
-            hunks += [ScoredHunk(item.key, a, b, float(p)) for (a, b), p in zip(item.hunks, hunk_probabilities[i])]
+            hunks += [
+                ScoredHunk(item.key, a, b, float(p)) for (a, b), p in zip(item.hunks, hunk_probabilities[i])
+            ]
         decision = decide(scored, hunks, thresholds)
         commented += len(decision.commented)
         hits += sum(truth[(d.line.path, d.line.line)] for d in decision.commented)
         failures += decision.gate.conclusion is GateConclusion.FAILURE
     n = len(by_commit)
     return ReplayResult(
-        commits=n, lines=len(total_labels), base_rate=float(np.mean(total_labels)) if total_labels else float("nan"),
-        commented=commented, comment_hit_rate=hits / commented if commented else float("nan"),
+        commits=n,
+        lines=len(total_labels),
+        base_rate=float(np.mean(total_labels)) if total_labels else float("nan"),
+        commented=commented,
+        comment_hit_rate=hits / commented if commented else float("nan"),
         comments_per_commit=commented / n if n else float("nan"),
-        gate_failure_rate=failures / n if n else float("nan"), thresholds=thresholds,
+        gate_failure_rate=failures / n if n else float("nan"),
+        thresholds=thresholds,
     )
 
 
-def split_by_text(values: np.ndarray, encoded: Sequence[Encoded], attribute: str = "lines") -> list[np.ndarray]:
+def split_by_text(
+    values: np.ndarray, encoded: Sequence[Encoded], attribute: str = "lines"
+) -> list[np.ndarray]:
     """Cut a flat per-line (or per-hunk) array back into one array per text."""
     sizes = [len(getattr(e.item, attribute)) for e in encoded]
     return np.split(values, np.cumsum(sizes)[:-1]) if sizes else []

@@ -14,21 +14,39 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.probe.cache import HiddenStateCache
 from scoring.calibration import PlattCalibrator
-from scoring.errors import ProbeError
-from scoring.decisions import Thresholds
-from scoring.probe.features import WindowConfig
-from scoring.metrics import summarize
 from scoring.card import ProbeCard, ProbeConfig
+from scoring.decisions import Thresholds
+from scoring.errors import ProbeError
+from scoring.metrics import summarize
+from scoring.probe.cache import HiddenStateCache
+from scoring.probe.features import WindowConfig
 from scoring.probe.span_probe import SpanProbe, load_probe, save_probe
 from scoring.probe.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from training.data.dataset import load_dataset
-from training.probe.features import (ALL_EXTRAS, EXTRACT_LAYERS, STATISTIC_FEATURES, Encoded, ExtractionReport, LabelledText,
-                               encode, features, from_program, from_wild)
 from training.probe.evaluate import Scaling, cross_fit, replay, split_by_text
-from training.probe.train import (FeatureTable, Prediction, TrainConfig, fit, grouped_folds, out_of_fold,
-                                  predict_items, select_and_fit)
+from training.probe.features import (
+    ALL_EXTRAS,
+    EXTRACT_LAYERS,
+    STATISTIC_FEATURES,
+    Encoded,
+    ExtractionReport,
+    LabelledText,
+    encode,
+    features,
+    from_program,
+    from_wild,
+)
+from training.probe.train import (
+    FeatureTable,
+    Prediction,
+    TrainConfig,
+    fit,
+    grouped_folds,
+    out_of_fold,
+    predict_items,
+    select_and_fit,
+)
 from training.thresholds import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 from training.wild.reader import load_wild, split_sample
 
@@ -58,10 +76,17 @@ class Corpus:
     report: ExtractionReport
 
     def subset(self, items: np.ndarray) -> Corpus:
-        return Corpus([self.encoded[i] for i in items],
-                      FeatureTable([self.table.arrays[i] for i in items], self.table.layers,
-                                   self.table.layer_width, self.table.extra_features),
-                      [self.stats[i] for i in items], self.report)
+        return Corpus(
+            [self.encoded[i] for i in items],
+            FeatureTable(
+                [self.table.arrays[i] for i in items],
+                self.table.layers,
+                self.table.layer_width,
+                self.table.extra_features,
+            ),
+            [self.stats[i] for i in items],
+            self.report,
+        )
 
 
 def load_miap(plan: DataPlan) -> list[LabelledText]:
@@ -88,8 +113,9 @@ def load_wild_split(plan: DataPlan) -> tuple[list[LabelledText], list[LabelledTe
     return [from_wild(e) for e in earlier], [from_wild(e) for e in later]
 
 
-def prepare(supervisor: Supervisor, items: list[LabelledText], label: str,
-            cache: HiddenStateCache | None = None) -> Corpus:
+def prepare(
+    supervisor: Supervisor, items: list[LabelledText], label: str, cache: HiddenStateCache | None = None
+) -> Corpus:
     """Encode and extract (cached, resumable) every layer and extra feature any candidate may use."""
     encoded = [encode(supervisor.tokenizer, item) for item in items]
     config = ProbeConfig(layers=EXTRACT_LAYERS, extra_features=ALL_EXTRAS)
@@ -97,8 +123,9 @@ def prepare(supervisor: Supervisor, items: list[LabelledText], label: str,
     width = len(EXTRACT_LAYERS) * supervisor.hidden_size
     stats = [{n: a[:, width + ALL_EXTRAS.index(n)].copy() for n in STATISTIC_FEATURES} for a in arrays]
     compact = [a if np.abs(a).max(initial=0) > 60000 else a.astype(np.float16) for a in arrays]
-    return Corpus(encoded, FeatureTable(compact, EXTRACT_LAYERS, supervisor.hidden_size, ALL_EXTRAS),
-                  stats, report)
+    return Corpus(
+        encoded, FeatureTable(compact, EXTRACT_LAYERS, supervisor.hidden_size, ALL_EXTRAS), stats, report
+    )
 
 
 def open_supervisor(plan: DataPlan) -> Supervisor:
@@ -123,8 +150,15 @@ def choose_config(candidates: list[TrainConfig], corpus: Corpus, seed: int = 0) 
     return select_and_fit(candidates, corpus.table, corpus.encoded, everything, seed).config
 
 
-def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, pr_corpus: Corpus | None,
-                  description: dict[str, object], version: str, held_out: Corpus | None = None) -> ShippedProbe:
+def train_shipped(
+    supervisor: Supervisor,
+    config: TrainConfig,
+    corpus: Corpus,
+    pr_corpus: Corpus | None,
+    description: dict[str, object],
+    version: str,
+    held_out: Corpus | None = None,
+) -> ShippedProbe:
     """Train on the whole corpus; BENCHMARK calibration = Platt on 5-fold out-of-fold logits of the same
     config; PR calibration = Platt on the probe's logits over the earlier wild split (never trained on), where
     the default comment threshold is chosen too; its hit rate is then measured on the later split (`held_out`)."""
@@ -138,8 +172,9 @@ def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, p
     decisions: dict[str, object] = {}
     if pr_corpus is not None and pr_corpus.encoded:
         pr_items = np.arange(len(pr_corpus.encoded))
-        pr_logits = np.concatenate([p.lines for p in predict_items(probe, config, pr_corpus.table,
-                                                                   pr_corpus.encoded, pr_items)])
+        pr_logits = np.concatenate(
+            [p.lines for p in predict_items(probe, config, pr_corpus.table, pr_corpus.encoded, pr_items)]
+        )
         pr_labels = np.concatenate([e.item.line_labels for e in pr_corpus.encoded]).astype(float)
         try:
             pr_platt = PlattCalibrator.fit(pr_logits, pr_labels)
@@ -147,19 +182,30 @@ def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, p
             pr_platt = None  # no edited line in the earlier split: the scorer falls back to the benchmark one
         if pr_platt is not None:
             calibration["pr"] = pr_platt.to_dict()
-            decisions = comment_decisions(probe, config, pr_platt, pr_platt.apply(pr_logits), pr_corpus, held_out)
+            decisions = comment_decisions(
+                probe, config, pr_platt, pr_platt.apply(pr_logits), pr_corpus, held_out
+            )
     oof_logits = np.concatenate([p.lines for p in oof])
     groups = np.concatenate([[e.item.group] * len(e.item.lines) for e in corpus.encoded])
     generated = np.concatenate([np.asarray(e.item.generated, dtype=bool) for e in corpus.encoded])
     platt = cross_fit(oof_logits, labels, groups, Scaling.PLATT)
-    metrics = {"line level, 5-fold out-of-fold, Platt cross-fitted": {
-        "all lines": asdict(summarize(platt, labels)),
-        "generated lines": asdict(summarize(cross_fit(oof_logits[generated], labels[generated],
-                                                      groups[generated], Scaling.PLATT), labels[generated]))}}
+    metrics = {
+        "line level, 5-fold out-of-fold, Platt cross-fitted": {
+            "all lines": asdict(summarize(platt, labels)),
+            "generated lines": asdict(
+                summarize(
+                    cross_fit(oof_logits[generated], labels[generated], groups[generated], Scaling.PLATT),
+                    labels[generated],
+                )
+            ),
+        }
+    }
     card = ProbeCard(
         version=version,
-        supervisor={"fingerprint": supervisor.fingerprint, "model": "smollm2" if "SmolLM2" in supervisor.name
-                    else supervisor.name},
+        supervisor={
+            "fingerprint": supervisor.fingerprint,
+            "model": "smollm2" if "SmolLM2" in supervisor.name else supervisor.name,
+        },
         tokenizer_hash=tokenizer_hash(supervisor.tokenizer),
         config=config.probe.to_dict(),
         input_size=int(corpus.table.columns(config.probe).size),
@@ -172,8 +218,14 @@ def train_shipped(supervisor: Supervisor, config: TrainConfig, corpus: Corpus, p
     return ShippedProbe(config, probe, card, oof, time.perf_counter() - started)
 
 
-def comment_decisions(probe: SpanProbe, config: TrainConfig, pr_platt: PlattCalibrator, early_p: np.ndarray,
-                      earlier: Corpus, later: Corpus | None) -> dict[str, object]:
+def comment_decisions(
+    probe: SpanProbe,
+    config: TrainConfig,
+    pr_platt: PlattCalibrator,
+    early_p: np.ndarray,
+    earlier: Corpus,
+    later: Corpus | None,
+) -> dict[str, object]:
     """The card's `decisions`: the comment threshold chosen on the earlier wild split from its PR-calibrated
     line probabilities `early_p`, and the comments it gives when the later split is replayed as pull requests
     through scoring.decisions."""
@@ -183,25 +235,32 @@ def comment_decisions(probe: SpanProbe, config: TrainConfig, pr_platt: PlattCali
         "comment_threshold": round(choice.threshold, 4),
         "meaning": "comment on a line when P(a person edits it later), PR calibration, is at least this",
         "rule": f"{COMMENT_THRESHOLD_RULE} (earlier split)",
-        "chosen_on": {"data": f"in-the-wild, earlier split: {len({e.item.group for e in earlier.encoded})} "
-                              f"AI commits, {early_labels.size} added lines, labelled by later human edits",
-                      "hit_rate": round(choice.hit_rate, 4), "base_rate": round(choice.base_rate, 4),
-                      "lift": round(choice.lift, 3), "share_commented": round(choice.share_commented, 4),
-                      "met_2x_target": choice.met_target},
+        "chosen_on": {
+            "data": f"in-the-wild, earlier split: {len({e.item.group for e in earlier.encoded})} "
+            f"AI commits, {early_labels.size} added lines, labelled by later human edits",
+            "hit_rate": round(choice.hit_rate, 4),
+            "base_rate": round(choice.base_rate, 4),
+            "lift": round(choice.lift, 3),
+            "share_commented": round(choice.share_commented, 4),
+            "met_2x_target": choice.met_target,
+        },
     }
     if later is not None and later.encoded:
         predictions = predict_items(probe, config, later.table, later.encoded, np.arange(len(later.encoded)))
         lines_p = split_by_text(pr_platt.apply(np.concatenate([p.lines for p in predictions])), later.encoded)
-        hunks_p = split_by_text(pr_platt.apply(np.concatenate([p.hunks for p in predictions])), later.encoded,
-                                "hunks")
+        hunks_p = split_by_text(
+            pr_platt.apply(np.concatenate([p.hunks for p in predictions])), later.encoded, "hunks"
+        )
         result = replay(later.encoded, lines_p, hunks_p, Thresholds(comment=choice.threshold))
         decisions["held_out"] = {
             "data": f"in-the-wild, later split (never trained or tuned on): {result.commits} AI commits "
-                    f"replayed as pull requests, {result.lines} added lines",
+            f"replayed as pull requests, {result.lines} added lines",
             "hit_rate": None if result.commented == 0 else round(result.comment_hit_rate, 4),
-            "base_rate": round(result.base_rate, 4), "commented_lines": result.commented,
+            "base_rate": round(result.base_rate, 4),
+            "commented_lines": result.commented,
             "comments_per_commit": round(result.comments_per_commit, 3),
-            "gate_failure_rate": round(result.gate_failure_rate, 4), "gate_threshold": result.thresholds.gate,
+            "gate_failure_rate": round(result.gate_failure_rate, 4),
+            "gate_threshold": result.thresholds.gate,
         }
     return decisions
 
@@ -212,7 +271,10 @@ def load_shipped(directory: Path, supervisor: Supervisor) -> ShippedProbe | None
         probe, card = load_probe(directory)
     except ProbeError:
         return None
-    if card.supervisor.get("fingerprint") != supervisor.fingerprint or "train_config" not in card.training_data:
+    if (
+        card.supervisor.get("fingerprint") != supervisor.fingerprint
+        or "train_config" not in card.training_data
+    ):
         return None
     settings = {k: v for k, v in dict(card.training_data["train_config"]).items()}
     return ShippedProbe(TrainConfig().override(**settings), probe, card)

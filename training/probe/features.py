@@ -15,17 +15,17 @@ from typing import Any
 import numpy as np
 
 from scoring.cache import cache_root
+from scoring.card import ProbeConfig
 from scoring.probe.cache import HiddenStateCache
 from scoring.probe.features import token_features
-from scoring.card import ProbeConfig
-from scoring.static import STATIC_FEATURES
 from scoring.probe.supervisor import Supervisor
+from scoring.static import STATIC_FEATURES
 from scoring.types import Span
 from scoring.windows import TokenizedText, tokenize
 from training.data.dataset import ProgramRow
 from training.data.labels import lines_to_intervals
-from training.data.minimize import split_lines
 from training.data.labels import token_labels as token_labels_of
+from training.data.minimize import split_lines
 from training.wild.reader import WildExample
 
 # One full forward pass caches everything the probe search and the baselines read: the paper's middle
@@ -92,7 +92,8 @@ def from_program(row: ProgramRow) -> LabelledText:
     lines = split_lines(row.code)
     scored = [i for i, line in enumerate(lines) if line.strip()]
     intervals = [tuple(i) for i in row.edited_intervals] + [
-        tuple(i) for i in lines_to_intervals(row.code, row.dead_lines)]
+        tuple(i) for i in lines_to_intervals(row.code, row.dead_lines)
+    ]
     return LabelledText(
         key=row.id,
         group=row.problem_id,
@@ -175,16 +176,29 @@ def features(
 
     Interrupt and rerun at will: every finished batch is in the cache, so a rerun resumes.
     """
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     cache = cache or default_cache()
     total = sum(e.tokens.n_tokens for e in encoded)
     out: list[np.ndarray] = []
     started = time.perf_counter()
-    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("tokens"),
-               TextColumn("{task.fields[rate]:>6.0f} tok/s"), TimeElapsedColumn(), TextColumn("ETA"),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("tokens"),
+        TextColumn("{task.fields[rate]:>6.0f} tok/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task(label, total=total, rate=0.0)
 
@@ -195,8 +209,16 @@ def features(
 
         for start in range(0, len(encoded), CHUNK_TEXTS):
             chunk = encoded[start : start + CHUNK_TEXTS]
-            out.extend(token_features(supervisor, [e.tokens for e in chunk], [e.item.intent for e in chunk],
-                                      config, cache=cache, on_batch=advance))
+            out.extend(
+                token_features(
+                    supervisor,
+                    [e.tokens for e in chunk],
+                    [e.item.intent for e in chunk],
+                    config,
+                    cache=cache,
+                    on_batch=advance,
+                )
+            )
     return out, ExtractionReport(len(encoded), total, time.perf_counter() - started)
 
 
@@ -222,9 +244,11 @@ def line_baselines(encoded: Encoded, stats: dict[str, np.ndarray]) -> dict[str, 
     """
     n = len(encoded.item.lines)
     result = {}
-    for name, values, reduce in (("min_logprob", stats["surprisal"], "amax"),
-                                 ("mean_logprob", stats["surprisal"], "mean"),
-                                 ("entropy", stats["entropy"], "mean")):
+    for name, values, reduce in (
+        ("min_logprob", stats["surprisal"], "amax"),
+        ("mean_logprob", stats["surprisal"], "mean"),
+        ("entropy", stats["entropy"], "mean"),
+    ):
         scores = np.zeros(n, dtype=np.float64)
         if encoded.line_tokens.size:
             scores = np.full(n, -np.inf if reduce == "amax" else 0.0)

@@ -13,13 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from scoring.probe.span_probe import CARD_FILE
-from training.probe.report import Results
 from training.probe.evaluate import Population, Scaling
 from training.probe.experiment import Corpus, DataPlan
+from training.probe.report import Results
 from training.wild.reader import CONTEXT_LINES, TRAIN_FRACTION
 
-PAPER = ("Paper (Gros & Devanbu 2025), population (i): GPT-4o code with a 0.5–7B supervisor AUC 0.76–0.78, "
-         "Platt BSS 0.19–0.22, ECE 0.02; Qwen2.5-Coder-7B code AUC 0.82–0.83, BSS 0.31–0.33.")
+PAPER = (
+    "Paper (Gros & Devanbu 2025), population (i): GPT-4o code with a 0.5–7B supervisor AUC 0.76–0.78, "
+    "Platt BSS 0.19–0.22, ECE 0.02; Qwen2.5-Coder-7B code AUC 0.82–0.83, BSS 0.31–0.33."
+)
 
 
 def _describe(name: str, corpus: Corpus | None) -> str:
@@ -28,15 +30,26 @@ def _describe(name: str, corpus: Corpus | None) -> str:
     lines = np.concatenate([e.item.line_labels for e in corpus.encoded]) if corpus.encoded else np.zeros(0)
     groups = len({e.item.group for e in corpus.encoded})
     r = corpus.report
-    return (f"- {name}: {len(corpus.encoded)} texts in {groups} groups, {lines.size} scored lines, edited rate "
-            f"{lines.mean() if lines.size else float('nan'):.3f}; {r.tokens} code tokens read by the supervisor "
-            f"(this run: {r.seconds:.0f} s, {r.tokens_per_second:.0f} tokens/s including cache hits).")
+    return (
+        f"- {name}: {len(corpus.encoded)} texts in {groups} groups, {lines.size} scored lines, edited rate "
+        f"{lines.mean() if lines.size else float('nan'):.3f}; {r.tokens} code tokens read by the supervisor "
+        f"(this run: {r.seconds:.0f} s, {r.tokens_per_second:.0f} tokens/s including cache hits)."
+    )
 
 
-def context(plan: DataPlan, miap: Corpus | None, earlier: Corpus | None, later: Corpus | None,
-            probe: Path) -> dict[str, str]:
-    args = " ".join(filter(None, (f"--programs {plan.programs}" if plan.programs else "",
-                                  f"--wild-commits {plan.wild_commits}", f"--seed {plan.seed}")))
+def context(
+    plan: DataPlan, miap: Corpus | None, earlier: Corpus | None, later: Corpus | None, probe: Path
+) -> dict[str, str]:
+    args = " ".join(
+        filter(
+            None,
+            (
+                f"--programs {plan.programs}" if plan.programs else "",
+                f"--wild-commits {plan.wild_commits}",
+                f"--seed {plan.seed}",
+            ),
+        )
+    )
     card = _card(probe)
     train_args = _train_args(card) or args
     evaluated = dataset_build(plan.dataset) if plan.dataset is not None else {}
@@ -67,13 +80,15 @@ problems / commits (300 resamples). BSS is against the base rate of the evaluate
 Populations: (i) all lines; (ii) generated lines (prompt copies left out); (iii) generated lines of
 failing programs; (iii') the same without degenerate labels (repairs that rewrite most lines).
 """
-    wild = (f"Lines added by `(aider)` commits of Aider-AI/aider (`wild/aider.jsonl.gz`), windows of "
-            f"±{CONTEXT_LINES} lines around the added lines, commit subject as intent; split by commit date "
-            f"(earlier {TRAIN_FRACTION:.0%} of commits train, later {1 - TRAIN_FRACTION:.0%} test), "
-            f"{plan.wild_commits} commits drawn per split. Labels: a person made the "
-            f"first later edit. The zero-shot probe is `{probe.name}` as shipped (version "
-            f"{card.get('version', 'unknown')}); its PR calibration is fitted on the earlier split only. "
-            f"Probes \"trained on earlier\" never see the later split.")
+    wild = (
+        f"Lines added by `(aider)` commits of Aider-AI/aider (`wild/aider.jsonl.gz`), windows of "
+        f"±{CONTEXT_LINES} lines around the added lines, commit subject as intent; split by commit date "
+        f"(earlier {TRAIN_FRACTION:.0%} of commits train, later {1 - TRAIN_FRACTION:.0%} test), "
+        f"{plan.wild_commits} commits drawn per split. Labels: a person made the "
+        f"first later edit. The zero-shot probe is `{probe.name}` as shipped (version "
+        f"{card.get('version', 'unknown')}); its PR calibration is fitted on the earlier split only. "
+        f'Probes "trained on earlier" never see the later split.'
+    )
     return {"intro": intro, "wild": wild}
 
 
@@ -97,14 +112,22 @@ def dataset_build(dataset: Path) -> dict:
 def _build_args(config: dict) -> str:
     """The `redline data build` options of a recorded build config (the build defaults have moved since;
     the name is left out so the commands that follow find the build where they look by default)."""
-    options = [("--benchmarks", ",".join(config.get("benchmarks", []))),
-               ("--max-programs-per-task", config.get("max_programs_per_task")),
-               ("--checks-per-program", config.get("checks_per_program")),
-               ("--seconds-per-program", config.get("seconds_per_program")),
-               ("--repair-minutes", config.get("repair_minutes"))]
+    options = [
+        ("--benchmarks", ",".join(config.get("benchmarks", []))),
+        ("--max-programs-per-task", config.get("max_programs_per_task")),
+        ("--checks-per-program", config.get("checks_per_program")),
+        ("--seconds-per-program", config.get("seconds_per_program")),
+        ("--repair-minutes", config.get("repair_minutes")),
+    ]
     flags = " --strong-oracle-only" if config.get("strong_oracle_only") else ""
-    return "".join(f" {name} {value:g}" if isinstance(value, float) else f" {name} {value}"
-                   for name, value in options if value not in (None, "")) + flags
+    return (
+        "".join(
+            f" {name} {value:g}" if isinstance(value, float) else f" {name} {value}"
+            for name, value in options
+            if value not in (None, "")
+        )
+        + flags
+    )
 
 
 def _other_build(card: dict, evaluated: dict) -> str:
@@ -112,10 +135,12 @@ def _other_build(card: dict, evaluated: dict) -> str:
     trained = (card.get("training_data") or {}).get("dataset_build") or {}
     if not trained or trained.get("name") == evaluated.get("name"):
         return ""
-    return (f"\nThe shipped probe (used zero-shot in the wild below) was trained on the dataset build "
-            f"`{trained.get('name')}` (`redline data build --name {trained.get('name')}{_build_args(trained)}`, "
-            f"with the repair code of its time), not on `{evaluated.get('name')}` evaluated here; `redline train` on this build gives "
-            f"another probe.\n")
+    return (
+        f"\nThe shipped probe (used zero-shot in the wild below) was trained on the dataset build "
+        f"`{trained.get('name')}` (`redline data build --name {trained.get('name')}{_build_args(trained)}`, "
+        f"with the repair code of its time), not on `{evaluated.get('name')}` evaluated here; `redline train` on this build gives "
+        f"another probe.\n"
+    )
 
 
 def _train_args(card: dict) -> str | None:
@@ -124,13 +149,20 @@ def _train_args(card: dict) -> str | None:
     if not isinstance(data, dict) or not isinstance(data.get("train_config"), dict):
         return None
     option = data.get("config_option", "selected")
-    return " ".join(filter(None, (f"--programs {data['programs_cap']}" if data.get("programs_cap") else "",
-                                  f"--wild-commits {data.get('wild_commits_per_split', 0)}",
-                                  f"--seed {data['train_config'].get('seed', 0)}",
-                                  "" if option == "selected" else f"--config {option}")))
+    return " ".join(
+        filter(
+            None,
+            (
+                f"--programs {data['programs_cap']}" if data.get("programs_cap") else "",
+                f"--wild-commits {data.get('wild_commits_per_split', 0)}",
+                f"--seed {data['train_config'].get('seed', 0)}",
+                "" if option == "selected" else f"--config {option}",
+            ),
+        )
+    )
 
 
-def _row(results: Results, method: str, population: Population):  # noqa: ANN202
+def _row(results: Results, method: str, population: Population):
     for rows in results.rows.values():
         for r in rows:
             if r.method == method and r.population == str(population) and r.scaling is Scaling.PLATT:
@@ -148,23 +180,40 @@ def _gap(value: float | None, target: float, higher: bool = True) -> tuple[str, 
 def targets(results: Results) -> str:
     """Achieved vs the issue's targets for the selected probe (Platt), the shipped probe in the wild."""
     body = []
-    for population, checks in ((Population.ALL, (("AUC", "auc", 0.90, True), ("Platt BSS", "bss", 0.35, True),
-                                                 ("ECE", "ece_width", 0.02, False))),
-                               (Population.GENERATED, (("AUC", "auc", 0.80, True), ("Platt BSS", "bss", 0.20, True))),
-                               (Population.NON_DEGENERATE, (("AUC", "auc", 0.70, True),))):
+    for population, checks in (
+        (
+            Population.ALL,
+            (("AUC", "auc", 0.90, True), ("Platt BSS", "bss", 0.35, True), ("ECE", "ece_width", 0.02, False)),
+        ),
+        (Population.GENERATED, (("AUC", "auc", 0.80, True), ("Platt BSS", "bss", 0.20, True))),
+        (Population.NON_DEGENERATE, (("AUC", "auc", 0.70, True),)),
+    ):
         row = _row(results, "selected probe", population)
         for label, attribute, target, higher in checks:
             # AUC of the raw scores (the ranking), BSS / ECE of the Platt-calibrated probabilities
-            measured = None if row is None else (row.auc_interval.point if attribute == "auc"
-                                                 else getattr(row.summary, attribute))
+            measured = (
+                None
+                if row is None
+                else (row.auc_interval.point if attribute == "auc" else getattr(row.summary, attribute))
+            )
             value, verdict = _gap(measured, target, higher)
-            body.append(f"| {population} | {label} | {'≥' if higher else '≤'} {target} | {value} | {verdict} |")
+            body.append(
+                f"| {population} | {label} | {'≥' if higher else '≤'} {target} | {value} | {verdict} |"
+            )
     loso = [bss for name, _src, s, _raw in results.loso if name != "paper" for bss in [s.bss]]
     value, verdict = _gap(float(np.mean(loso)) if loso else None, 0.10)
-    body.append(f"| leave one source out (mean over held-out benchmarks and generator families, selected) "
-                f"| BSS re-scaled | ≥ 0.1 | {value} | {verdict} |")
-    wild = next((s for name, _w, s in results.wild if name.startswith("shipped") and "PR calibration" in name
-                 and "hunks" not in name), None)
+    body.append(
+        f"| leave one source out (mean over held-out benchmarks and generator families, selected) "
+        f"| BSS re-scaled | ≥ 0.1 | {value} | {verdict} |"
+    )
+    wild = next(
+        (
+            s
+            for name, _w, s in results.wild
+            if name.startswith("shipped") and "PR calibration" in name and "hunks" not in name
+        ),
+        None,
+    )
     value, verdict = _gap(wild.auc if wild else None, 0.70)
     body.append(f"| in the wild, human edits (shipped, zero-shot) | AUC | ≥ 0.7 | {value} | {verdict} |")
     for name, replay in results.replays:
@@ -174,6 +223,10 @@ def targets(results: Results) -> str:
             if replay.commented == 0:
                 value, verdict = "no comment posted", "not measurable"
             body.append(f"| replay ({name}) | comment hit rate / base rate | ≥ 2 | {value} | {verdict} |")
-    header = ("\n## Targets (issue 4) and the gap\n\n" + PAPER + "\n\n| population | metric | target | achieved | gap |\n"
-              "|---|---|---|---|---|\n")
+    header = (
+        "\n## Targets (issue 4) and the gap\n\n"
+        + PAPER
+        + "\n\n| population | metric | target | achieved | gap |\n"
+        "|---|---|---|---|---|\n"
+    )
     return header + "\n".join(body) + "\n"

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from scoring.metrics import auc
 from scoring.card import Pooling, ProbeConfig
+from scoring.metrics import auc
 from scoring.probe.span_probe import SpanIndex, SpanProbe
 from training.probe.features import Encoded
 
@@ -55,13 +55,26 @@ class TrainConfig:
 
     def override(self, **values: object) -> TrainConfig:
         """A copy with fields replaced; lists become tuples and strings become enums."""
-        casts = {"layers": tuple, "extra_features": tuple, "loss_weights": tuple, "pooling": Pooling, "loss": Loss}
+        casts = {
+            "layers": tuple,
+            "extra_features": tuple,
+            "loss_weights": tuple,
+            "pooling": Pooling,
+            "loss": Loss,
+        }
         return replace(self, **{k: casts.get(k, lambda v: v)(v) for k, v in values.items()})  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, **self.probe.to_dict(), "loss": str(self.loss),
-                "loss_weights": list(self.loss_weights), "lr": self.lr, "epochs": self.epochs,
-                "batch_problems": self.batch_problems, "seed": self.seed}
+        return {
+            "name": self.name,
+            **self.probe.to_dict(),
+            "loss": str(self.loss),
+            "loss_weights": list(self.loss_weights),
+            "lr": self.lr,
+            "epochs": self.epochs,
+            "batch_problems": self.batch_problems,
+            "seed": self.seed,
+        }
 
 
 def load_preset(name: str = "paper") -> TrainConfig:
@@ -93,8 +106,12 @@ class FeatureTable:
     extra_features: tuple[str, ...]
 
     def columns(self, config: ProbeConfig) -> np.ndarray:
-        blocks = [np.arange(self.layers.index(layer) * self.layer_width,
-                            (self.layers.index(layer) + 1) * self.layer_width) for layer in config.layers]
+        blocks = [
+            np.arange(
+                self.layers.index(layer) * self.layer_width, (self.layers.index(layer) + 1) * self.layer_width
+            )
+            for layer in config.layers
+        ]
         base = len(self.layers) * self.layer_width
         extras = [np.array([base + self.extra_features.index(n)]) for n in config.extra_features]
         return np.concatenate(blocks + extras)
@@ -121,14 +138,19 @@ def text_spans(encoded: Encoded) -> TextSpans:
     token_ids = np.nonzero(np.isfinite(encoded.token_labels))[0]
     n_tok, n_line = len(token_ids), len(encoded.item.lines)
     program_tokens = np.unique(encoded.line_tokens)
-    spans = np.concatenate([np.arange(n_tok), encoded.line_spans + n_tok,
-                            np.full(len(program_tokens), n_tok + n_line)])
+    spans = np.concatenate(
+        [np.arange(n_tok), encoded.line_spans + n_tok, np.full(len(program_tokens), n_tok + n_line)]
+    )
     tokens = np.concatenate([token_ids, encoded.line_tokens, program_tokens])
-    labels = np.concatenate([encoded.token_labels[token_ids], encoded.item.line_labels,
-                             [float(encoded.item.failing)]]).astype(np.float32)
+    labels = np.concatenate(
+        [encoded.token_labels[token_ids], encoded.item.line_labels, [float(encoded.item.failing)]]
+    ).astype(np.float32)
     level = np.concatenate([np.zeros(n_tok), np.ones(n_line), [2]]).astype(np.int64)
-    index = SpanIndex(torch.from_numpy(spans.astype(np.int64)), torch.from_numpy(tokens.astype(np.int64)),
-                      n_tok + n_line + 1)
+    index = SpanIndex(
+        torch.from_numpy(spans.astype(np.int64)),
+        torch.from_numpy(tokens.astype(np.int64)),
+        n_tok + n_line + 1,
+    )
     return TextSpans(index, torch.from_numpy(labels), torch.from_numpy(level))
 
 
@@ -202,8 +224,9 @@ class Prediction:
 
 def predict(probe: SpanProbe, features: torch.Tensor, encoded: Encoded) -> Prediction:
     spans = text_spans(encoded)
-    hunk_index = SpanIndex(torch.from_numpy(encoded.hunk_spans), torch.from_numpy(encoded.hunk_tokens),
-                           len(encoded.item.hunks))
+    hunk_index = SpanIndex(
+        torch.from_numpy(encoded.hunk_spans), torch.from_numpy(encoded.hunk_tokens), len(encoded.item.hunks)
+    )
     with torch.inference_mode():
         logits = probe(features, spans.index).double().numpy()
         hunks = probe(features, hunk_index).double().numpy() if encoded.item.hunks else np.zeros(0)
@@ -230,18 +253,27 @@ class Trained:
     validation: dict[str, float] = field(default_factory=dict)
 
 
-def fit(config: TrainConfig, table: FeatureTable, encoded: Sequence[Encoded], items: Sequence[int]) -> SpanProbe:
+def fit(
+    config: TrainConfig, table: FeatureTable, encoded: Sequence[Encoded], items: Sequence[int]
+) -> SpanProbe:
     with single_thread():
         return train(config, table.select(config.probe, items), [text_spans(encoded[i]) for i in items])
 
 
-def predict_items(probe: SpanProbe, config: TrainConfig, table: FeatureTable, encoded: Sequence[Encoded],
-                  items: Sequence[int]) -> list[Prediction]:
+def predict_items(
+    probe: SpanProbe,
+    config: TrainConfig,
+    table: FeatureTable,
+    encoded: Sequence[Encoded],
+    items: Sequence[int],
+) -> list[Prediction]:
     with single_thread():
         return [predict(probe, f, encoded[i]) for f, i in zip(table.select(config.probe, items), items)]
 
 
-def validation_score(predictions: Sequence[Prediction], encoded: Sequence[Encoded], items: Sequence[int]) -> float:
+def validation_score(
+    predictions: Sequence[Prediction], encoded: Sequence[Encoded], items: Sequence[int]
+) -> float:
     """Model selection criterion: line AUC on generated lines (the population a PR bot sees)."""
     scores, labels = [], []
     for p, i in zip(predictions, items):
@@ -252,8 +284,13 @@ def validation_score(predictions: Sequence[Prediction], encoded: Sequence[Encode
     return -1.0 if np.isnan(value) else value
 
 
-def select_and_fit(candidates: Sequence[TrainConfig], table: FeatureTable, encoded: Sequence[Encoded],
-                   items: Sequence[int], seed: int = 0) -> Trained:
+def select_and_fit(
+    candidates: Sequence[TrainConfig],
+    table: FeatureTable,
+    encoded: Sequence[Encoded],
+    items: Sequence[int],
+    seed: int = 0,
+) -> Trained:
     """Choose among `candidates` on a grouped validation split *inside* `items`, then refit on all of them."""
     items = np.asarray(items)
     inner = grouped_folds([encoded[i].item.group for i in items], N_FOLDS, seed + 1)
@@ -261,14 +298,16 @@ def select_and_fit(candidates: Sequence[TrainConfig], table: FeatureTable, encod
     scores = {}
     for config in candidates:
         probe = fit(config, table, encoded, fit_items)
-        scores[config.name] = validation_score(predict_items(probe, config, table, encoded, val_items),
-                                               encoded, val_items)
+        scores[config.name] = validation_score(
+            predict_items(probe, config, table, encoded, val_items), encoded, val_items
+        )
     best = max(candidates, key=lambda c: scores[c.name])
     return Trained(best, fit(best, table, encoded, items), scores)
 
 
-def out_of_fold(candidates: Sequence[TrainConfig], table: FeatureTable, encoded: Sequence[Encoded],
-                folds: np.ndarray) -> tuple[list[Prediction], list[Trained]]:
+def out_of_fold(
+    candidates: Sequence[TrainConfig], table: FeatureTable, encoded: Sequence[Encoded], folds: np.ndarray
+) -> tuple[list[Prediction], list[Trained]]:
     """Predictions for every text from a probe that never saw its fold (nested selection when several
     candidates are given); also the per-fold trained probes and their selection scores."""
     predictions: list[Prediction | None] = [None] * len(encoded)

@@ -23,8 +23,10 @@ GATE_SHARE = 0.02  # the gate's default threshold fires on this share of the tra
 # The columns that place a line in its diff hunk: a change in any of them starts a new hunk. Files of one
 # commit that agree in all of them (same size, same hunk count) are rare enough to merge.
 _HUNK_KEYS = ("hunk_index", "hunks", "file_lines", "file_added")
-GATE_RULE = (f"the hunk probability at or above which {GATE_SHARE:.0%} of the training repositories' hunks "
-             "fall (their out-of-fold probabilities)")
+GATE_RULE = (
+    f"the hunk probability at or above which {GATE_SHARE:.0%} of the training repositories' hunks "
+    "fall (their out-of-fold probabilities)"
+)
 
 
 def hunk_ids(table: LineTable) -> np.ndarray:
@@ -58,9 +60,14 @@ def hunks_of(table: LineTable, line_p: np.ndarray, label: str) -> Hunks:
     order = np.argsort(ids, kind="stable")
     _, starts, counts = np.unique(ids[order], return_index=True, return_counts=True)
     first = order[starts]
-    return Hunks(table.repo[ok][first], table.commit[ok][first], np.maximum.reduceat(y[order], starts),
-                 np.maximum.reduceat(z[order], starts), np.add.reduceat(z[order], starts) / counts,
-                 counts.astype(float))
+    return Hunks(
+        table.repo[ok][first],
+        table.commit[ok][first],
+        np.maximum.reduceat(y[order], starts),
+        np.maximum.reduceat(z[order], starts),
+        np.add.reduceat(z[order], starts) / counts,
+        counts.astype(float),
+    )
 
 
 def fit_hunk_model(hunks: Hunks) -> HunkModel:

@@ -54,7 +54,9 @@ FOLDS = 5  # consecutive commit blocks; blocks 2..FOLDS are judged by fits on th
 MIN_GAIN = 0.01  # validation AUC a shrinkage must add over the shipped weights before it is considered
 NOISE_Z = 2.0  # ... and that many bootstrap standard errors of that gain
 BOOTSTRAP = 100  # commit resamples inside each judged block for the noise of AUC differences
-PLATT_PRIOR_LINES = 50.0  # Platt's slope and intercept are pulled toward the fit's own (1, 0) by this many lines
+PLATT_PRIOR_LINES = (
+    50.0  # Platt's slope and intercept are pulled toward the fit's own (1, 0) by this many lines
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,9 @@ def commit_blocks(commit: np.ndarray, time: np.ndarray, folds: int = FOLDS) -> n
     return np.array([block_of[sha] for sha in commit.tolist()], dtype=int)
 
 
-def forward_folds(commit: np.ndarray, time: np.ndarray, folds: int = FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
+def forward_folds(
+    commit: np.ndarray, time: np.ndarray, folds: int = FOLDS
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """(fit mask, judge mask) pairs: block k is judged by a fit on blocks 0..k-1, for k = 1..folds-1."""
     block = commit_blocks(commit, time, folds)
     return [(block < k, block == k) for k in range(1, folds) if (block == k).any() and (block < k).any()]
@@ -126,13 +130,15 @@ def standardised(model: PRModel, features: np.ndarray) -> np.ndarray:
     return (scaled(features, model.names) - model.mean) / model.scale
 
 
-def shrunk_fit(z: np.ndarray, y: np.ndarray, start: np.ndarray, start_intercept: float,
-               shrinkage: float) -> tuple[np.ndarray, float]:
+def shrunk_fit(
+    z: np.ndarray, y: np.ndarray, start: np.ndarray, start_intercept: float, shrinkage: float
+) -> tuple[np.ndarray, float]:
     """Weights and intercept minimising the log-loss on (z, y) plus shrinkage/2 * |b - start|^2; the
     intercept is free. Infinite shrinkage keeps `start` and fits the intercept alone."""
     y = y.astype(float)
     offset = z @ start
     if math.isinf(shrinkage):
+
         def loss0(b0: np.ndarray) -> tuple[float, np.ndarray]:
             eta = offset + b0[0]
             return float(np.sum(np.logaddexp(0.0, eta) - y * eta)), np.array([np.sum(_sigmoid(eta) - y)])
@@ -148,8 +154,9 @@ def shrunk_fit(z: np.ndarray, y: np.ndarray, start: np.ndarray, start_intercept:
         value = float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * shrinkage * gap @ gap)
         return value, np.append(z.T @ residual + shrinkage * gap, residual.sum())
 
-    done = minimize(loss, np.append(start, start_intercept), jac=True, method="L-BFGS-B",
-                    options={"maxiter": 500})
+    done = minimize(
+        loss, np.append(start, start_intercept), jac=True, method="L-BFGS-B", options={"maxiter": 500}
+    )
     return done.x[:-1].copy(), float(done.x[-1])
 
 
@@ -166,9 +173,15 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
-def validate(z: np.ndarray, lines: RepoLines, start: np.ndarray, start_intercept: float,
-             grid: Sequence[float] = SHRINKAGE_GRID, folds: int = FOLDS, seed: int = 0
-             ) -> tuple[Validation, dict[float, np.ndarray]]:
+def validate(
+    z: np.ndarray,
+    lines: RepoLines,
+    start: np.ndarray,
+    start_intercept: float,
+    grid: Sequence[float] = SHRINKAGE_GRID,
+    folds: int = FOLDS,
+    seed: int = 0,
+) -> tuple[Validation, dict[float, np.ndarray]]:
     """Forward-chained AUC of every shrinkage in `grid`, and its out-of-fold log-odds (NaN outside the judged
     blocks). Every fit reads only commits earlier than those it is judged on."""
     y = lines.target.astype(float)
@@ -223,13 +236,17 @@ def choose(validation: Validation, grid: Sequence[float] = SHRINKAGE_GRID) -> tu
     best = max(finite, key=lambda s: (validation.gain[s], s))
     gain, noise = validation.gain[best], validation.noise[best]
     if math.isinf(best) or gain < MIN_GAIN or gain < NOISE_Z * noise:
-        return math.inf, (f"no clear gain on later commits (best {_name(best)}: {gain:+.3f} AUC, noise "
-                          f"{noise:.3f}): the shipped weights stay")
+        return math.inf, (
+            f"no clear gain on later commits (best {_name(best)}: {gain:+.3f} AUC, noise "
+            f"{noise:.3f}): the shipped weights stay"
+        )
     # The strongest shrinkage whose validation AUC trails the best by no more than the best's noise.
     for s in sorted(finite, reverse=True):
         if math.isfinite(s) and validation.gain[s] > 0 and validation.auc[best] - validation.auc[s] <= noise:
-            return s, (f"shrinkage {_name(s)}: {validation.gain[s]:+.3f} AUC on later commits over the shipped "
-                       f"weights (best {_name(best)}: {gain:+.3f}, noise {noise:.3f})")
+            return s, (
+                f"shrinkage {_name(s)}: {validation.gain[s]:+.3f} AUC on later commits over the shipped "
+                f"weights (best {_name(best)}: {gain:+.3f}, noise {noise:.3f})"
+            )
     return best, f"shrinkage {_name(best)}: {gain:+.3f} AUC on later commits (noise {noise:.3f})"
 
 
@@ -237,7 +254,9 @@ def _name(shrinkage: float) -> str:
     return "infinite" if math.isinf(shrinkage) else f"{shrinkage:g}"
 
 
-def shrunk_platt(logits: np.ndarray, labels: np.ndarray, prior_lines: float = PLATT_PRIOR_LINES) -> PlattCalibrator:
+def shrunk_platt(
+    logits: np.ndarray, labels: np.ndarray, prior_lines: float = PLATT_PRIOR_LINES
+) -> PlattCalibrator:
     """Platt scaling of already-probability-scaled log-odds, its (slope, intercept) pulled toward (1, 0)
     as if by `prior_lines` lines: a few dozen positives cannot swing the slope."""
     ok = np.isfinite(logits)
@@ -256,14 +275,21 @@ def shrunk_platt(logits: np.ndarray, labels: np.ndarray, prior_lines: float = PL
     return PlattCalibrator(float(done.x[0]), float(done.x[1]))
 
 
-def learn(shipped: PRModel, lines: RepoLines, grid: Sequence[float] = SHRINKAGE_GRID,
-          min_positives: int = MIN_POSITIVES, folds: int = FOLDS) -> Learned:
+def learn(
+    shipped: PRModel,
+    lines: RepoLines,
+    grid: Sequence[float] = SHRINKAGE_GRID,
+    min_positives: int = MIN_POSITIVES,
+    folds: int = FOLDS,
+) -> Learned:
     """The repository model for `lines` (features in `shipped.names` columns), starting from `shipped`."""
     y = lines.target.astype(float)
     positives, commits = int(y.sum()), len(set(lines.commit.tolist()))
     if positives < min_positives:
-        reason = (f"{positives} target line(s) in {commits} AI commit(s), fewer than {min_positives}: the shipped "
-                  "model stays")
+        reason = (
+            f"{positives} target line(s) in {commits} AI commit(s), fewer than {min_positives}: the shipped "
+            "model stays"
+        )
         return Learned(shipped, math.inf, True, reason, len(y), positives, commits)
     z = standardised(shipped, lines.features)
     start, start_intercept = start_weights(shipped)
@@ -274,16 +300,25 @@ def learn(shipped: PRModel, lines: RepoLines, grid: Sequence[float] = SHRINKAGE_
     coef, intercept = shrunk_fit(z, y, start, start_intercept, shrinkage)
     calibration = shrunk_platt(oof[shrinkage], y)
     card = {
-        "shrinkage": _name(shrinkage), "reason": reason, "lines": len(y), "positives": positives,
-        "commits": commits, "judged_blocks": validation.blocks, "folds": folds,
+        "shrinkage": _name(shrinkage),
+        "reason": reason,
+        "lines": len(y),
+        "positives": positives,
+        "commits": commits,
+        "judged_blocks": validation.blocks,
+        "folds": folds,
         "validation_auc": {_name(s): _round(v) for s, v in validation.auc.items()},
         "validation_gain": {_name(s): _round(v) for s, v in validation.gain.items()},
         "validation_noise": {_name(s): _round(v) for s, v in validation.noise.items()},
-        "rule": (f"forward chaining over {folds} commit-time blocks; the shipped weights unless the best shrinkage "
-                 f"gains >= {MIN_GAIN} AUC and >= {NOISE_Z:g} bootstrap standard errors, then the strongest "
-                 "shrinkage within one standard error of the best; Platt on the out-of-fold log-odds"),
+        "rule": (
+            f"forward chaining over {folds} commit-time blocks; the shipped weights unless the best shrinkage "
+            f"gains >= {MIN_GAIN} AUC and >= {NOISE_Z:g} bootstrap standard errors, then the strongest "
+            "shrinkage within one standard error of the best; Platt on the out-of-fold log-odds"
+        ),
     }
-    model = replace(shipped, coef=coef, intercept=intercept, calibration=calibration, base_rate=float(y.mean()))
+    model = replace(
+        shipped, coef=coef, intercept=intercept, calibration=calibration, base_rate=float(y.mean())
+    )
     return Learned(model, shrinkage, False, reason, len(y), positives, commits, validation, card)
 
 

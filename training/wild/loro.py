@@ -126,17 +126,27 @@ class LoroReport:
     hunks: list[HunkResult] = field(default_factory=list)
     pooled_gate: Replay | None = None
     pooled_replay: dict[str, Replay] = field(default_factory=dict)
-    predictions: dict[str, np.ndarray] = field(default_factory=dict)  # method -> held-out probability per line
+    predictions: dict[str, np.ndarray] = field(
+        default_factory=dict
+    )  # method -> held-out probability per line
 
     def method_rows(self, method: str) -> list[RepoResult]:
         return [r for r in self.results if r.method == method]
 
-    def mean(self, method: str, metric: Callable[[RepoResult], float], weighted: bool = False,
-             min_positives: int = 0) -> float:
+    def mean(
+        self,
+        method: str,
+        metric: Callable[[RepoResult], float],
+        weighted: bool = False,
+        min_positives: int = 0,
+    ) -> float:
         """Mean over held-out repositories: plain, weighted by each repository's positives, or over those
         with at least `min_positives`."""
-        rows = [r for r in self.method_rows(method)
-                if np.isfinite(metric(r)) and r.summary.positives >= min_positives]
+        rows = [
+            r
+            for r in self.method_rows(method)
+            if np.isfinite(metric(r)) and r.summary.positives >= min_positives
+        ]
         if not rows:
             return float("nan")
         weights = [r.summary.positives for r in rows] if weighted else None
@@ -148,7 +158,9 @@ class LoroReport:
 def replay(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> Replay:
     commented = probabilities >= threshold
     hits = float(labels[commented].mean()) if commented.any() else float("nan")
-    return Replay(threshold, int(commented.sum()), len(labels), hits, float(labels.mean()) if len(labels) else 0.0)
+    return Replay(
+        threshold, int(commented.sum()), len(labels), hits, float(labels.mean()) if len(labels) else 0.0
+    )
 
 
 def _earlier(table: LineTable, share: float) -> np.ndarray:
@@ -166,15 +178,25 @@ def estimate_prior(labels: np.ndarray, fallback: float, strength: float = PRIOR_
     return float((labels.sum() + strength * fallback) / (len(labels) + strength))
 
 
-def _result(repo: str, method: str, p: np.ndarray, test: LineTable, label: str, threshold: float) -> RepoResult:
+def _result(
+    repo: str, method: str, p: np.ndarray, test: LineTable, label: str, threshold: float
+) -> RepoResult:
     y = test.label(label).astype(float)
     interval = bootstrap_interval(auc, p, y, groups=test.commit, n_resamples=BOOTSTRAP)
-    return RepoResult(repo, method, summarize(p, y), interval, replay(p, y, threshold), len(set(test.commit)),
-                      within_groups(p, y, test.commit, TOP_K))
+    return RepoResult(
+        repo,
+        method,
+        summarize(p, y),
+        interval,
+        replay(p, y, threshold),
+        len(set(test.commit)),
+        within_groups(p, y, test.commit, TOP_K),
+    )
 
 
-def held_out_models(train: LineTable, label: str, chosen: str | None = None
-                    ) -> tuple[dict[str, PRModel], Selection]:
+def held_out_models(
+    train: LineTable, label: str, chosen: str | None = None
+) -> tuple[dict[str, PRModel], Selection]:
     """The baseline and the selected PR model, each fitted and calibrated on `train` only. `chosen`: a feature
     set selected before on the same training repositories (for the other label), instead of selecting again."""
     if chosen is None:
@@ -184,17 +206,28 @@ def held_out_models(train: LineTable, label: str, chosen: str | None = None
         selection = replace(select(train, label, both), name=chosen)
     names = FEATURE_SETS[selection.name]
     models = {
-        "PR model": calibrated_model(train, families_of(names), names, label, selection.oof_logits,
-                                     pairwise=is_pairwise(selection.name)),
+        "PR model": calibrated_model(
+            train,
+            families_of(names),
+            names,
+            label,
+            selection.oof_logits,
+            pairwise=is_pairwise(selection.name),
+        ),
         "model-free baseline": calibrated_model(
-            train, families_of(BASELINE), BASELINE, label, selection.all_oof["baseline features"]),
+            train, families_of(BASELINE), BASELINE, label, selection.all_oof["baseline features"]
+        ),
     }
     return models, selection
 
 
-def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = None,
-                   progress: Callable[[str], None] | None = None,
-                   selections: dict[str, str] | None = None) -> LoroReport:
+def evaluate_label(
+    table: LineTable,
+    label: str,
+    repos: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    selections: dict[str, str] | None = None,
+) -> LoroReport:
     """LORO for one label. `selections` (held-out repository -> feature set, from the headline label's run)
     reuses those choices: they were made on the same training repositories, so nothing is learnt twice."""
     report = LoroReport(label)
@@ -230,16 +263,24 @@ def evaluate_label(table: LineTable, label: str, repos: Sequence[str] | None = N
         hits = sum(g.hit_rate * g.commented for g in fired if g.commented)
         flagged, hunks = sum(g.commented for g in fired), sum(g.lines for g in fired)
         rate = sum(g.base_rate * g.lines for g in fired) / hunks if hunks else float("nan")
-        report.pooled_gate = Replay(float("nan"), flagged, hunks, hits / flagged if flagged else float("nan"), rate)
+        report.pooled_gate = Replay(
+            float("nan"), flagged, hunks, hits / flagged if flagged else float("nan"), rate
+        )
     for method, (commented, labels, _) in pooled.items():
         c, y = np.concatenate(commented), np.concatenate(labels)
-        report.pooled_replay[method] = Replay(float("nan"), int(c.sum()), len(y),
-                                              float(y[c].mean()) if c.any() else float("nan"), float(y.mean()))
+        report.pooled_replay[method] = Replay(
+            float("nan"),
+            int(c.sum()),
+            len(y),
+            float(y[c].mean()) if c.any() else float("nan"),
+            float(y.mean()),
+        )
     return report
 
 
-def fitted_hunk_model(model: PRModel, oof_logits: np.ndarray, train: LineTable, label: str
-                      ) -> tuple[PRModel, float, Replay]:
+def fitted_hunk_model(
+    model: PRModel, oof_logits: np.ndarray, train: LineTable, label: str
+) -> tuple[PRModel, float, Replay]:
     """`model` with its hunk model fitted on the training repositories' hunks (line probabilities from the
     selection's out-of-fold logits, calibrated as `model` is), the gate threshold chosen on them, and what
     that threshold does on those hunks."""
@@ -250,8 +291,9 @@ def fitted_hunk_model(model: PRModel, oof_logits: np.ndarray, train: LineTable, 
     return replace(model, hunk=hunk_model), threshold, replay(p, train_hunks.label.astype(float), threshold)
 
 
-def _hunks(repo: str, model: PRModel, oof_logits: np.ndarray, train: LineTable, test: LineTable,
-           label: str) -> HunkResult:
+def _hunks(
+    repo: str, model: PRModel, oof_logits: np.ndarray, train: LineTable, test: LineTable, label: str
+) -> HunkResult:
     with_hunks, threshold, _ = fitted_hunk_model(model, oof_logits, train, label)
     assert with_hunks.hunk is not None
     held = hunks_of(test, model.probabilities(test.columns(model.names)), label)
@@ -266,9 +308,13 @@ def _prior(repo: str, model: PRModel, test: LineTable, label: str, fallback: flo
     prior = estimate_prior(test.label(label)[early].astype(float), fallback)
     features = later.columns(model.names)
     y = later.label(label).astype(float)
-    return PriorResult(repo, prior, float(y.mean()) if len(y) else float("nan"),
-                       summarize(model.probabilities(features), y),
-                       summarize(model.probabilities(features, prior=prior), y))
+    return PriorResult(
+        repo,
+        prior,
+        float(y.mean()) if len(y) else float("nan"),
+        summarize(model.probabilities(features), y),
+        summarize(model.probabilities(features, prior=prior), y),
+    )
 
 
 def _date_split(repo: str, model: PRModel, test: LineTable, label: str) -> DateSplitResult:
@@ -283,7 +329,9 @@ def _date_split(repo: str, model: PRModel, test: LineTable, label: str) -> DateS
     return DateSplitResult(repo, loro_auc, own, len(own_train), len(later))
 
 
-def agent_breakdown(report: LoroReport, table: LineTable, method: str = "PR model") -> dict[str, tuple[int, int, float]]:
+def agent_breakdown(
+    report: LoroReport, table: LineTable, method: str = "PR model"
+) -> dict[str, tuple[int, int, float]]:
     """Per agent rule: repositories, lines, and the mean over repositories of the held-out AUC on its lines."""
     p, y = report.predictions[method], table.label(report.label)
     out: dict[str, tuple[list[float], int]] = {}

@@ -33,7 +33,8 @@ FIGURE_CAPTION = (
     "Each panel: one repository the model never saw; x the predicted probability that a person changes the "
     "line's content in a focused commit (as shipped, before any repo prior), y the share of lines where that "
     "happened, in 10 equal-width bins; "
-    "point size grows with the lines in the bin, bins with fewer than 20 lines are drawn hollow.")
+    "point size grows with the lines in the bin, bins with fewer than 20 lines are drawn hollow."
+)
 TARGET_AUC = 0.70
 TARGET_WITHIN_PR_AUC = 0.68
 TARGET_TOP_K_LIFT = 2.0
@@ -49,15 +50,23 @@ def _f(value: float, digits: int = 3) -> str:
 
 
 def _means(report: LoroReport, method: str, metric: Any) -> dict[str, float]:
-    return {"plain": report.mean(method, metric), "weighted_by_positives": report.mean(method, metric, weighted=True),
-            f"repositories_with_{MIN_POSITIVES}_positives": report.mean(method, metric, min_positives=MIN_POSITIVES)}
+    return {
+        "plain": report.mean(method, metric),
+        "weighted_by_positives": report.mean(method, metric, weighted=True),
+        f"repositories_with_{MIN_POSITIVES}_positives": report.mean(
+            method, metric, min_positives=MIN_POSITIVES
+        ),
+    }
 
 
 def headline(report: LoroReport) -> dict[str, Any]:
     """The numbers the card and the README quote, for one label."""
     model, base = report.method_rows("PR model"), report.method_rows("model-free baseline")
-    better = [m.summary.auc > b.summary.auc for m, b in zip(model, base, strict=True)
-              if np.isfinite(m.summary.auc) and np.isfinite(b.summary.auc)]
+    better = [
+        m.summary.auc > b.summary.auc
+        for m, b in zip(model, base, strict=True)
+        if np.isfinite(m.summary.auc) and np.isfinite(b.summary.auc)
+    ]
     pooled = report.pooled_replay.get("PR model")
     with_prior = [p.with_prior for p in report.priors]
     return {
@@ -72,13 +81,22 @@ def headline(report: LoroReport) -> dict[str, Any]:
         "mean_base_rate": report.mean("PR model", lambda r: r.summary.base_rate),
         "mean_auprc": {m: report.mean(m, lambda r: r.summary.auprc) for m in METHODS[1:]},
         "beats_baseline": f"{sum(better)} of {len(better)}",
-        "pooled_replay": None if pooled is None else {
-            "comments_per_100_lines": pooled.per_100_lines, "hit_rate": pooled.hit_rate,
-            "base_rate": pooled.base_rate, "lift": pooled.lift},
-        "mean_bss_ece_without_prior": [float(np.nanmean([p.without.bss for p in report.priors])),
-                                       float(np.nanmean([p.without.ece_width for p in report.priors]))],
-        "mean_bss_ece_with_prior": [float(np.nanmean([s.bss for s in with_prior])),
-                                    float(np.nanmean([s.ece_width for s in with_prior]))],
+        "pooled_replay": None
+        if pooled is None
+        else {
+            "comments_per_100_lines": pooled.per_100_lines,
+            "hit_rate": pooled.hit_rate,
+            "base_rate": pooled.base_rate,
+            "lift": pooled.lift,
+        },
+        "mean_bss_ece_without_prior": [
+            float(np.nanmean([p.without.bss for p in report.priors])),
+            float(np.nanmean([p.without.ece_width for p in report.priors])),
+        ],
+        "mean_bss_ece_with_prior": [
+            float(np.nanmean([s.bss for s in with_prior])),
+            float(np.nanmean([s.ece_width for s in with_prior])),
+        ],
         "selected": {name: list(report.selections.values()).count(name) for name in FEATURE_SETS},
         "hunks": _hunk_headline(report),
     }
@@ -87,21 +105,33 @@ def headline(report: LoroReport) -> dict[str, Any]:
 def _hunk_headline(report: LoroReport) -> dict[str, Any]:
     gate = report.pooled_gate
     return {
-        "mean_auc": float(np.nanmean([h.summary.auc for h in report.hunks])) if report.hunks else float("nan"),
-        "mean_ece": float(np.nanmean([h.summary.ece_width for h in report.hunks])) if report.hunks else float("nan"),
-        "pooled_gate": None if gate is None else {
-            "hunks": gate.lines, "fired": gate.commented, "hit_rate": gate.hit_rate, "base_rate": gate.base_rate,
-            "lift": gate.lift},
+        "mean_auc": float(np.nanmean([h.summary.auc for h in report.hunks]))
+        if report.hunks
+        else float("nan"),
+        "mean_ece": float(np.nanmean([h.summary.ece_width for h in report.hunks]))
+        if report.hunks
+        else float("nan"),
+        "pooled_gate": None
+        if gate is None
+        else {
+            "hunks": gate.lines,
+            "fired": gate.commented,
+            "hit_rate": gate.hit_rate,
+            "base_rate": gate.base_rate,
+            "lift": gate.lift,
+        },
     }
 
 
 def _repo_table(report: LoroReport, table: LineTable) -> list[str]:
     model = {r.repo: r for r in report.method_rows("PR model")}
     base = {r.repo: r for r in report.method_rows("model-free baseline")}
-    rows = ["| repository | lines | commits | positives | base rate | PR model AUC [95 % CI, commits] | baseline AUC | "
-            f"within-PR AUC (PRs) | top-{TOP_K} precision (random {TOP_K}) | AUPRC | Brier | BSS | ECE | threshold | "
-            "comments / 100 lines | hit rate | lift | features chosen |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| repository | lines | commits | positives | base rate | PR model AUC [95 % CI, commits] | baseline AUC | "
+        f"within-PR AUC (PRs) | top-{TOP_K} precision (random {TOP_K}) | AUPRC | Brier | BSS | ECE | threshold | "
+        "comments / 100 lines | hit rate | lift | features chosen |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for repo in sorted(model):
         m, b = model[repo], base[repo]
         s, rp, w = m.summary, m.replay, m.within_pr
@@ -110,29 +140,34 @@ def _repo_table(report: LoroReport, table: LineTable) -> list[str]:
             f"[{_f(m.auc_interval.low, 2)}, {_f(m.auc_interval.high, 2)}] | {_f(b.summary.auc)} | {_f(w.auc)} "
             f"({w.groups}) | {_f(w.top_k)} ({_f(w.random_k)}) | {_f(s.auprc)} | {_f(s.brier)} | {_f(s.bss)} | "
             f"{_f(s.ece_width)} | {_f(rp.threshold)} | {_f(rp.per_100_lines, 1)} | {_f(rp.hit_rate)} | "
-            f"{_f(rp.lift, 2)} | {report.selections.get(repo, '')} |")
-    means = ["| **mean of repositories** | | | | "
-             f"{_f(report.mean('PR model', lambda r: r.summary.base_rate))} | "
-             f"**{_f(report.mean('PR model', lambda r: r.summary.auc))}** | "
-             f"**{_f(report.mean('model-free baseline', lambda r: r.summary.auc))}** | "
-             f"**{_f(report.mean('PR model', lambda r: r.within_pr.auc))}** | "
-             f"**{_f(report.mean('PR model', lambda r: r.within_pr.top_k))}** "
-             f"({_f(report.mean('PR model', lambda r: r.within_pr.random_k))}) | "
-             f"{_f(report.mean('PR model', lambda r: r.summary.auprc))} | "
-             f"{_f(report.mean('PR model', lambda r: r.summary.brier))} | "
-             f"{_f(report.mean('PR model', lambda r: r.summary.bss))} | "
-             f"{_f(report.mean('PR model', lambda r: r.summary.ece_width))} | | "
-             f"{_f(report.mean('PR model', lambda r: r.replay.per_100_lines), 1)} | "
-             f"{_f(report.mean('PR model', lambda r: r.replay.hit_rate))} | "
-             f"{_f(report.mean('PR model', lambda r: r.replay.lift), 2)} | |"]
+            f"{_f(rp.lift, 2)} | {report.selections.get(repo, '')} |"
+        )
+    means = [
+        "| **mean of repositories** | | | | "
+        f"{_f(report.mean('PR model', lambda r: r.summary.base_rate))} | "
+        f"**{_f(report.mean('PR model', lambda r: r.summary.auc))}** | "
+        f"**{_f(report.mean('model-free baseline', lambda r: r.summary.auc))}** | "
+        f"**{_f(report.mean('PR model', lambda r: r.within_pr.auc))}** | "
+        f"**{_f(report.mean('PR model', lambda r: r.within_pr.top_k))}** "
+        f"({_f(report.mean('PR model', lambda r: r.within_pr.random_k))}) | "
+        f"{_f(report.mean('PR model', lambda r: r.summary.auprc))} | "
+        f"{_f(report.mean('PR model', lambda r: r.summary.brier))} | "
+        f"{_f(report.mean('PR model', lambda r: r.summary.bss))} | "
+        f"{_f(report.mean('PR model', lambda r: r.summary.ece_width))} | | "
+        f"{_f(report.mean('PR model', lambda r: r.replay.per_100_lines), 1)} | "
+        f"{_f(report.mean('PR model', lambda r: r.replay.hit_rate))} | "
+        f"{_f(report.mean('PR model', lambda r: r.replay.lift), 2)} | |"
+    ]
     return rows + means
 
 
 def _methods_table(report: LoroReport) -> list[str]:
-    rows = [f"| method | mean AUC | AUC weighted by positives | AUC, repos with ≥ {MIN_POSITIVES} positives | "
-            f"mean within-PR AUC | mean top-{TOP_K} precision | mean AUPRC | mean Brier | mean BSS (own base rate) | "
-            "mean ECE | pooled comments / 100 lines | pooled hit rate | pooled lift |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        f"| method | mean AUC | AUC weighted by positives | AUC, repos with ≥ {MIN_POSITIVES} positives | "
+        f"mean within-PR AUC | mean top-{TOP_K} precision | mean AUPRC | mean Brier | mean BSS (own base rate) | "
+        "mean ECE | pooled comments / 100 lines | pooled hit rate | pooled lift |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for method in METHODS:
         pooled = report.pooled_replay.get(method)
         by = _means(report, method, lambda r: r.summary.auc)
@@ -145,42 +180,63 @@ def _methods_table(report: LoroReport) -> list[str]:
             f"{_f(report.mean(method, lambda r: r.summary.brier))} | "
             f"{_f(report.mean(method, lambda r: r.summary.bss))} | "
             f"{_f(report.mean(method, lambda r: r.summary.ece_width))} | "
-            + (f"{_f(pooled.per_100_lines, 1)} | {_f(pooled.hit_rate)} | {_f(pooled.lift, 2)} |" if pooled
-               else "0 | – | – |"))
+            + (
+                f"{_f(pooled.per_100_lines, 1)} | {_f(pooled.hit_rate)} | {_f(pooled.lift, 2)} |"
+                if pooled
+                else "0 | – | – |"
+            )
+        )
     return rows
 
 
 def _fate_table(table: LineTable) -> list[str]:
     """Counts of the first later edit by kind and commit scope, over lines a person edited first."""
     human = table.edited_by_human == 1
-    rows = ["| first later edit (by a person) | focused commit | sweeping commit | all |", "|---|---|---|---|"]
+    rows = [
+        "| first later edit (by a person) | focused commit | sweeping commit | all |",
+        "|---|---|---|---|",
+    ]
     for kind in EditKind:
         if kind is EditKind.SURVIVED:
             continue
         of_kind = human & (table.kind == kind.value)
-        focused, sweeping = int((of_kind & (table.sweeping == 0)).sum()), int((of_kind & (table.sweeping == 1)).sum())
+        focused, sweeping = (
+            int((of_kind & (table.sweeping == 0)).sum()),
+            int((of_kind & (table.sweeping == 1)).sum()),
+        )
         rows.append(f"| {kind.value} | {focused:,} | {sweeping:,} | {int(of_kind.sum()):,} |")
     rows.append(f"| **all** | | | **{int(human.sum()):,}** of {len(table):,} lines |")
     return rows
 
 
 def _prior_table(report: LoroReport) -> list[str]:
-    rows = ["| repository | prior (earliest 40 % of commits) | later rate | BSS without | BSS with | ECE without | "
-            "ECE with |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| repository | prior (earliest 40 % of commits) | later rate | BSS without | BSS with | ECE without | "
+        "ECE with |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for p in report.priors:
-        rows.append(f"| {p.repo} | {_f(p.prior)} | {_f(p.later_rate)} | {_f(p.without.bss)} | "
-                    f"{_f(p.with_prior.bss)} | {_f(p.without.ece_width)} | {_f(p.with_prior.ece_width)} |")
+        rows.append(
+            f"| {p.repo} | {_f(p.prior)} | {_f(p.later_rate)} | {_f(p.without.bss)} | "
+            f"{_f(p.with_prior.bss)} | {_f(p.without.ece_width)} | {_f(p.with_prior.ece_width)} |"
+        )
     h = headline(report)
-    rows.append(f"| **mean** | | | {_f(h['mean_bss_ece_without_prior'][0])} | **{_f(h['mean_bss_ece_with_prior'][0])}** "
-                f"| {_f(h['mean_bss_ece_without_prior'][1])} | **{_f(h['mean_bss_ece_with_prior'][1])}** |")
+    rows.append(
+        f"| **mean** | | | {_f(h['mean_bss_ece_without_prior'][0])} | **{_f(h['mean_bss_ece_with_prior'][0])}** "
+        f"| {_f(h['mean_bss_ece_without_prior'][1])} | **{_f(h['mean_bss_ece_with_prior'][1])}** |"
+    )
     return rows
 
 
 def _date_table(report: LoroReport) -> list[str]:
-    rows = ["| repository | train lines (earlier 60 %) | test lines | LORO model AUC | own-history model AUC |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| repository | train lines (earlier 60 %) | test lines | LORO model AUC | own-history model AUC |",
+        "|---|---|---|---|---|",
+    ]
     for d in report.date_splits:
-        rows.append(f"| {d.repo} | {d.train_lines:,} | {d.test_lines:,} | {_f(d.loro_auc)} | {_f(d.own_auc)} |")
+        rows.append(
+            f"| {d.repo} | {d.train_lines:,} | {d.test_lines:,} | {_f(d.loro_auc)} | {_f(d.own_auc)} |"
+        )
     loro = np.nanmean([d.loro_auc for d in report.date_splits])
     own = np.nanmean([d.own_auc for d in report.date_splits])
     rows.append(f"| **mean** | | | **{_f(float(loro))}** | **{_f(float(own))}** |")
@@ -188,35 +244,55 @@ def _date_table(report: LoroReport) -> list[str]:
 
 
 def _candidate_table(report: LoroReport, costs: FeatureCosts) -> list[str]:
-    rows = ["| feature set | ms per 1,000 lines at review time | mean inner AUC (training repositories) | chosen | "
-            "LORO mean AUC if always used (never used to choose) |", "|---|---|---|---|---|"]
+    rows = [
+        "| feature set | ms per 1,000 lines at review time | mean inner AUC (training repositories) | chosen | "
+        "LORO mean AUC if always used (never used to choose) |",
+        "|---|---|---|---|---|",
+    ]
     chosen = list(report.selections.values())
     for name in FEATURE_SETS:
         inner = [folds[name] for folds in report.inner_auc.values() if name in folds]
-        rows.append(f"| {name} | {_f(costs.ms_per_1000_lines.get(name, float('nan')), 1)} | "
-                    f"{_f(finite_mean(inner))} | {chosen.count(name)} of {len(chosen)} | "
-                    f"{_f(finite_mean(report.fixed_auc.get(name, {}).values()))} |")
+        rows.append(
+            f"| {name} | {_f(costs.ms_per_1000_lines.get(name, float('nan')), 1)} | "
+            f"{_f(finite_mean(inner))} | {chosen.count(name)} of {len(chosen)} | "
+            f"{_f(finite_mean(report.fixed_auc.get(name, {}).values()))} |"
+        )
     return rows
 
 
 def _hunk_section(report: LoroReport) -> list[str]:
-    rows = ["| repository | hunks | base rate (hunks with a target line) | hunk AUC | Brier | BSS | ECE | gate threshold | "
-            "gate fires on | hit rate | lift |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| repository | hunks | base rate (hunks with a target line) | hunk AUC | Brier | BSS | ECE | gate threshold | "
+        "gate fires on | hit rate | lift |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for h in report.hunks:
         s, g = h.summary, h.gate
-        rows.append(f"| {h.repo} | {s.n:,} | {_f(s.base_rate)} | {_f(s.auc)} | {_f(s.brier)} | {_f(s.bss)} | "
-                    f"{_f(s.ece_width)} | {_f(g.threshold)} | {_f(100 * g.commented / g.lines if g.lines else float('nan'), 1)} % | "
-                    f"{_f(g.hit_rate)} | {_f(g.lift, 2)} |")
-    mean = lambda metric: _f(float(np.nanmean([metric(h) for h in report.hunks])) if report.hunks else float("nan"))
-    rows.append(f"| **mean** | | {mean(lambda h: h.summary.base_rate)} | **{mean(lambda h: h.summary.auc)}** | "
-                f"{mean(lambda h: h.summary.brier)} | {mean(lambda h: h.summary.bss)} | "
-                f"**{mean(lambda h: h.summary.ece_width)}** | | | | |")
+        rows.append(
+            f"| {h.repo} | {s.n:,} | {_f(s.base_rate)} | {_f(s.auc)} | {_f(s.brier)} | {_f(s.bss)} | "
+            f"{_f(s.ece_width)} | {_f(g.threshold)} | {_f(100 * g.commented / g.lines if g.lines else float('nan'), 1)} % | "
+            f"{_f(g.hit_rate)} | {_f(g.lift, 2)} |"
+        )
+    mean = lambda metric: _f(
+        float(np.nanmean([metric(h) for h in report.hunks])) if report.hunks else float("nan")
+    )
+    rows.append(
+        f"| **mean** | | {mean(lambda h: h.summary.base_rate)} | **{mean(lambda h: h.summary.auc)}** | "
+        f"{mean(lambda h: h.summary.brier)} | {mean(lambda h: h.summary.bss)} | "
+        f"**{mean(lambda h: h.summary.ece_width)}** | | | | |"
+    )
     pooled = report.pooled_gate
-    tail = ([] if pooled is None else [
-        "", f"Pooled over the held-out repositories the gate fired on {pooled.commented:,} of {pooled.lines:,} hunks "
-        f"({_f(100 * pooled.commented / pooled.lines if pooled.lines else float('nan'), 1)} %), and "
-        f"{_f(100 * pooled.hit_rate, 1)} % of those had a line a person went on to change, against "
-        f"{_f(100 * pooled.base_rate, 1)} % of all hunks ({_f(pooled.lift, 2)}×)."])
+    tail = (
+        []
+        if pooled is None
+        else [
+            "",
+            f"Pooled over the held-out repositories the gate fired on {pooled.commented:,} of {pooled.lines:,} hunks "
+            f"({_f(100 * pooled.commented / pooled.lines if pooled.lines else float('nan'), 1)} %), and "
+            f"{_f(100 * pooled.hit_rate, 1)} % of those had a line a person went on to change, against "
+            f"{_f(100 * pooled.base_rate, 1)} % of all hunks ({_f(pooled.lift, 2)}×).",
+        ]
+    )
     return [
         "### The merge gate: a probability for each hunk",
         "",
@@ -235,19 +311,27 @@ def _stale_supervisor_note(block: str) -> list[str]:
     """A supervisor comparison measured before the target existed says so above it."""
     if "`target`" in block:
         return []
-    return ["### The supervisor, not yet measured on the target", "",
-            "The comparison below was measured on the earlier labels (`edited_by_human`, `edited`) with an earlier "
-            "feature set, on 3 commits per repository; it has not been re-run on the target "
-            "(`python benchmarks/wild_supervisor.py --commits N`; 3 commits per repository took about 3 hours of "
-            "CPU here, and an interval of ±0.02 on the AUC difference needs many more). Until it is, the "
-            "supervisor is not a candidate of the selection.", ""]
+    return [
+        "### The supervisor, not yet measured on the target",
+        "",
+        "The comparison below was measured on the earlier labels (`edited_by_human`, `edited`) with an earlier "
+        "feature set, on 3 commits per repository; it has not been re-run on the target "
+        "(`python benchmarks/wild_supervisor.py --commits N`; 3 commits per repository took about 3 hours of "
+        "CPU here, and an interval of ±0.02 on the AUC difference needs many more). Until it is, the "
+        "supervisor is not a candidate of the selection.",
+        "",
+    ]
 
 
 def supervisor_block(page_text: str) -> str:
     """The supervisor comparison already on the page, markers included ("" when there is none)."""
     if SUPERVISOR_START not in page_text or SUPERVISOR_END not in page_text:
         return ""
-    return SUPERVISOR_START + page_text.split(SUPERVISOR_START, 1)[1].split(SUPERVISOR_END, 1)[0] + SUPERVISOR_END
+    return (
+        SUPERVISOR_START
+        + page_text.split(SUPERVISOR_START, 1)[1].split(SUPERVISOR_END, 1)[0]
+        + SUPERVISOR_END
+    )
 
 
 def with_supervisor_block(page_text: str, section: str) -> str:
@@ -283,9 +367,11 @@ def _targets(h: dict[str, Any]) -> list[str]:
         + verdict(top >= TARGET_TOP_K_LIFT * rate, f"short by {TARGET_TOP_K_LIFT * rate - top:.3f}"),
         f"- pooled comment lift ≥ {TARGET_LIFT:g}× at ≥ {TARGET_COMMENTS:g} comment per 100 AI lines: lift "
         f"{_f(lift, 2)} at {_f(per_100, 1)} — "
-        + verdict(lift >= TARGET_LIFT and per_100 >= TARGET_COMMENTS,
-                  f"lift short by {max(0.0, TARGET_LIFT - lift):.2f}, comments short by "
-                  f"{max(0.0, TARGET_COMMENTS - per_100):.1f} per 100 lines"),
+        + verdict(
+            lift >= TARGET_LIFT and per_100 >= TARGET_COMMENTS,
+            f"lift short by {max(0.0, TARGET_LIFT - lift):.2f}, comments short by "
+            f"{max(0.0, TARGET_COMMENTS - per_100):.1f} per 100 lines",
+        ),
     ]
 
 
@@ -312,8 +398,9 @@ def _target_section(table: LineTable) -> list[str]:
     ]
 
 
-def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None, reproduce: str,
-           supervisor: str = "") -> str:
+def render(
+    reports: dict[str, LoroReport], table: LineTable, figure: str | None, reproduce: str, supervisor: str = ""
+) -> str:
     target = reports["target"]
     h = headline(target)
     costs = measured_costs()
@@ -370,9 +457,18 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
     ]
     if "edited_by_human" in reports:
         old = reports["edited_by_human"]
-        out += ["### Today's looser label beside it: the first later editor was a person (any kind of edit)", "",
-                "The same folds, with the feature sets the target's selection chose.", "",
-                *_methods_table(old), "", "Per repository:", "", *_repo_table(old, table), ""]
+        out += [
+            "### Today's looser label beside it: the first later editor was a person (any kind of edit)",
+            "",
+            "The same folds, with the feature sets the target's selection chose.",
+            "",
+            *_methods_table(old),
+            "",
+            "Per repository:",
+            "",
+            *_repo_table(old, table),
+            "",
+        ]
     out += [
         "### Calibration that travels: the repository prior",
         "",
@@ -394,17 +490,24 @@ def render(reports: dict[str, LoroReport], table: LineTable, figure: str | None,
         "",
         "| agent rule | repositories | lines | mean held-out AUC on its lines |",
         "|---|---|---|---|",
-        *[f"| {agent} | {n} | {lines:,} | {_f(value)} |"
-          for agent, (n, lines, value) in agent_breakdown(target, table).items()],
+        *[
+            f"| {agent} | {n} | {lines:,} | {_f(value)} |"
+            for agent, (n, lines, value) in agent_breakdown(target, table).items()
+        ],
         "",
     ]
     out += _hunk_section(target)
     if supervisor:
         out += [*_stale_supervisor_note(supervisor), supervisor, ""]
     if figure:
-        out += ["### Reliability per held-out repository", "",
-                f"![Reliability of the PR model's probabilities on each held-out repository]({figure})", "",
-                FIGURE_CAPTION, ""]
+        out += [
+            "### Reliability per held-out repository",
+            "",
+            f"![Reliability of the PR model's probabilities on each held-out repository]({figure})",
+            "",
+            FIGURE_CAPTION,
+            "",
+        ]
     out.append(SECTION_END)
     return "\n".join(out) + "\n"
 
@@ -423,16 +526,23 @@ def reliability_figure(report: LoroReport, table: LineTable, path: Path) -> None
     for ax, repo in zip(axes.flat, repos, strict=False):
         mask = (table.repo == repo) & np.isfinite(p_all)
         for b in reliability_bins(p_all[mask], y_all[mask], strategy=BinStrategy.WIDTH):
-            ax.scatter(b.mean_predicted, b.observed_rate, s=8 + 40 * np.sqrt(b.count / max(1, mask.sum())),
-                       facecolors="none" if b.count < 20 else "C0", edgecolors="C0")
+            ax.scatter(
+                b.mean_predicted,
+                b.observed_rate,
+                s=8 + 40 * np.sqrt(b.count / max(1, mask.sum())),
+                facecolors="none" if b.count < 20 else "C0",
+                edgecolors="C0",
+            )
         ax.plot([0, 1], [0, 1], color="grey", lw=0.6)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_title(repo.split("/")[-1], fontsize=8)
         ax.tick_params(labelsize=6)
-    for ax in list(axes.flat)[len(repos):]:
+    for ax in list(axes.flat)[len(repos) :]:
         ax.axis("off")
-    fig.suptitle("PR model on held-out repositories: predicted vs observed rate of the target event", fontsize=10)
+    fig.suptitle(
+        "PR model on held-out repositories: predicted vs observed rate of the target event", fontsize=10
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -444,9 +554,17 @@ def card_summary(reports: dict[str, LoroReport], table: LineTable) -> dict[str, 
         "data": f"data/wild: {len(table.repos)} repositories, {len(table):,} AI-added lines",
         "target": TARGET_MEANING,
         "labels": {label: headline(r) for label, r in reports.items()},
-        "per_repository": {r.repo: {"auc": r.summary.auc, "bss": r.summary.bss, "ece": r.summary.ece_width,
-                                    "base_rate": r.summary.base_rate}
-                           for r in reports["target"].method_rows("PR model")},
-        "per_agent": {a: {"repositories": n, "lines": lines, "mean_auc": v}
-                      for a, (n, lines, v) in agent_breakdown(reports["target"], table).items()},
+        "per_repository": {
+            r.repo: {
+                "auc": r.summary.auc,
+                "bss": r.summary.bss,
+                "ece": r.summary.ece_width,
+                "base_rate": r.summary.base_rate,
+            }
+            for r in reports["target"].method_rows("PR model")
+        },
+        "per_agent": {
+            a: {"repositories": n, "lines": lines, "mean_auc": v}
+            for a, (n, lines, v) in agent_breakdown(reports["target"], table).items()
+        },
     }

@@ -32,8 +32,14 @@ _SEP = "\x1f"
 
 def git(repo: Path, *args: str) -> str:
     try:
-        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace").stdout
+        return subprocess.run(
+            ["git", "-C", str(repo), *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ).stdout
     except subprocess.CalledProcessError as error:
         raise DataSourceError(f"git {' '.join(args[:3])} failed in {repo}: {error.stderr.strip()}") from error
 
@@ -52,8 +58,12 @@ class Commit:
 
     @property
     def info(self) -> CommitInfo:
-        return CommitInfo(self.sha, f"{self.author_name} <{self.author_email}>",
-                          f"{self.committer_name} <{self.committer_email}>", self.message)
+        return CommitInfo(
+            self.sha,
+            f"{self.author_name} <{self.author_email}>",
+            f"{self.committer_name} <{self.committer_email}>",
+            self.message,
+        )
 
     @property
     def committed(self) -> dt.datetime:
@@ -75,7 +85,9 @@ def read_commits(repo: Path, rev: str = "HEAD") -> list[Commit]:
 
 def added_lines(hunks: str) -> list[int]:
     """New-file numbers of the `+` lines of `git diff` output for one file, read as the PR review reads diffs."""
-    return [line.new_line for f in parse(hunks, max_added_lines=sys.maxsize) for line in f.added if line.new_line]
+    return [
+        line.new_line for f in parse(hunks, max_added_lines=sys.maxsize) for line in f.added if line.new_line
+    ]
 
 
 def window_end(repo: Path, commit: Commit, path: str, mainline: Sequence[Commit], days: int) -> Commit | None:
@@ -94,10 +106,17 @@ def window_end(repo: Path, commit: Commit, path: str, mainline: Sequence[Commit]
             break
         if candidate.committed >= commit.committed:
             end = candidate
-    if end is None or subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", commit.sha, end.sha]
-                                     ).returncode != 0:
+    if (
+        end is None
+        or subprocess.run(
+            ["git", "-C", str(repo), "merge-base", "--is-ancestor", commit.sha, end.sha]
+        ).returncode
+        != 0
+    ):
         return None
-    touching = git(repo, "rev-list", "--reverse", "--ancestry-path", f"{commit.sha}..{end.sha}", "--", path).split()
+    touching = git(
+        repo, "rev-list", "--reverse", "--ancestry-path", f"{commit.sha}..{end.sha}", "--", path
+    ).split()
     if len(touching) > MAX_LATER_FILE_COMMITS:
         capped = touching[MAX_LATER_FILE_COMMITS - 1]
         end = next((c for c in mainline if c.sha == capped), None) or end
@@ -107,7 +126,9 @@ def window_end(repo: Path, commit: Commit, path: str, mainline: Sequence[Commit]
 def last_seen(repo: Path, commit: Commit, end: Commit, path: str, lines: Sequence[int]) -> dict[int, str]:
     """For each line (numbered as in `commit`), the last commit up to `end` in which it still exists."""
     ranges = [arg for n in lines for arg in ("-L", f"{n},{n}")]
-    out = git(repo, "blame", "--reverse", "-w", "--porcelain", *ranges, f"{commit.sha}..{end.sha}", "--", path)
+    out = git(
+        repo, "blame", "--reverse", "-w", "--porcelain", *ranges, f"{commit.sha}..{end.sha}", "--", path
+    )
     seen: dict[int, str] = {}
     for text in out.splitlines():
         parts = text.split()
@@ -130,8 +151,13 @@ def editor_kind(commit: Commit, rules: Rules) -> str:
     return "human"
 
 
-def mine(repo: Path, rules: Rules = Rules(), days: int = WINDOW_DAYS, extensions: tuple[str, ...] = (".py",),
-         done: frozenset[tuple[str, str]] = frozenset()) -> Iterator[dict[str, object]]:
+def mine(
+    repo: Path,
+    rules: Rules = Rules(),
+    days: int = WINDOW_DAYS,
+    extensions: tuple[str, ...] = (".py",),
+    done: frozenset[tuple[str, str]] = frozenset(),
+) -> Iterator[dict[str, object]]:
     """One row per (AI commit, file with added lines); (sha, path) pairs in `done` are skipped."""
     commits = read_commits(repo)
     by_sha = {c.sha: c for c in commits}
@@ -152,8 +178,20 @@ def mine(repo: Path, rules: Rules = Rules(), days: int = WINDOW_DAYS, extensions
         if sum(len(added_lines(h)) for _, _, h in diffs.values()) > MAX_ADDED_LINES_PER_COMMIT:
             continue
         for path, (status, old_path, hunks) in diffs.items():
-            if row := _row(repo, commit, path, status, old_path, hunks, attribution.agent or str(attribution.evidence),
-                           mainline, by_sha, rules, days, head):
+            if row := _row(
+                repo,
+                commit,
+                path,
+                status,
+                old_path,
+                hunks,
+                attribution.agent or str(attribution.evidence),
+                mainline,
+                by_sha,
+                rules,
+                days,
+                head,
+            ):
                 yield row
 
 
@@ -171,9 +209,20 @@ def _name_status(output: str) -> list[tuple[str, list[str]]]:
     return entries
 
 
-def _row(repo: Path, commit: Commit, path: str, status: str, old_path: str | None, hunks: str, rule: str,
-         mainline: Sequence[Commit], by_sha: dict[str, Commit], rules: Rules, days: int,
-         head: str) -> dict[str, object] | None:
+def _row(
+    repo: Path,
+    commit: Commit,
+    path: str,
+    status: str,
+    old_path: str | None,
+    hunks: str,
+    rule: str,
+    mainline: Sequence[Commit],
+    by_sha: dict[str, Commit],
+    rules: Rules,
+    days: int,
+    head: str,
+) -> dict[str, object] | None:
     added = added_lines(hunks)
     after = git(repo, "show", f"{commit.sha}:{path}")
     n_lines = len(after.splitlines())
@@ -198,24 +247,51 @@ def _row(repo: Path, commit: Commit, path: str, status: str, old_path: str | Non
         index = next((i for i, e in enumerate(editors) if e["sha"] == editor_sha), None)
         if index is None:
             index = len(editors)
-            editors.append({"sha": editor_sha, "author_name": editor.author_name, "author_email": editor.author_email,
-                            "author_date": editor.author_date, "committer_date": editor.committer_date,
-                            "days_after": round((editor.committed - commit.committed).total_seconds() / 86400, 4),
-                            "kind": kind, "is_merge": len(editor.parents) > 1, "found_via_merge_side": False,
-                            "subject": editor.message.splitlines()[0] if editor.message else ""})
+            editors.append(
+                {
+                    "sha": editor_sha,
+                    "author_name": editor.author_name,
+                    "author_email": editor.author_email,
+                    "author_date": editor.author_date,
+                    "committer_date": editor.committer_date,
+                    "days_after": round((editor.committed - commit.committed).total_seconds() / 86400, 4),
+                    "kind": kind,
+                    "is_merge": len(editor.parents) > 1,
+                    "found_via_merge_side": False,
+                    "subject": editor.message.splitlines()[0] if editor.message else "",
+                }
+            )
         edited.append(1)
         by_human.append(int(kind == "human"))
         line_editor.append(index)
     return {
-        "repo": str(repo), "snapshot_commit": head, "sha": commit.sha, "parent_sha": commit.parents[0], "path": path,
-        "old_path": old_path, "file_status": status, "author_name": commit.author_name,
-        "author_email": commit.author_email, "author_date": commit.author_date,
-        "committer_date": commit.committer_date, "subject": commit.message.splitlines()[0] if commit.message else "",
-        "ai_rule": rule, "n_lines": n_lines, "after_content": after, "added_lines": added,
-        "labels_edited": edited, "labels_edited_by_human": by_human, "line_editor": line_editor, "editors": editors,
+        "repo": str(repo),
+        "snapshot_commit": head,
+        "sha": commit.sha,
+        "parent_sha": commit.parents[0],
+        "path": path,
+        "old_path": old_path,
+        "file_status": status,
+        "author_name": commit.author_name,
+        "author_email": commit.author_email,
+        "author_date": commit.author_date,
+        "committer_date": commit.committer_date,
+        "subject": commit.message.splitlines()[0] if commit.message else "",
+        "ai_rule": rule,
+        "n_lines": n_lines,
+        "after_content": after,
+        "added_lines": added,
+        "labels_edited": edited,
+        "labels_edited_by_human": by_human,
+        "line_editor": line_editor,
+        "editors": editors,
         "hunks": hunks,
-        "window": {"end_sha": end.sha, "end_committer_date": end.committer_date,
-                   "days": round((end.committed - commit.committed).total_seconds() / 86400, 4), "cutoff_days": days},
+        "window": {
+            "end_sha": end.sha,
+            "end_committer_date": end.committer_date,
+            "days": round((end.committed - commit.committed).total_seconds() / 86400, 4),
+            "cutoff_days": days,
+        },
     }
 
 

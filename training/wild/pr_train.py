@@ -35,8 +35,16 @@ CANDIDATES: dict[str, tuple[Family, ...]] = {
 # The issue's model-free baseline: length, indentation, line kind, test file, hunk size and position,
 # file size, new file. A fixed list, never selected, so it is the same model in every fold.
 BASELINE = (
-    "length", "indent", "blank", *(n for n in feature_names((Family.LINE,)) if n.startswith("kind_")),
-    "test_file", "run_length", "run_position", "hunk_added", "file_lines", "new_file",
+    "length",
+    "indent",
+    "blank",
+    *(n for n in feature_names((Family.LINE,)) if n.startswith("kind_")),
+    "test_file",
+    "run_length",
+    "run_position",
+    "hunk_added",
+    "file_lines",
+    "new_file",
 )
 _HISTORY = feature_names((Family.HISTORY,))
 _CHANGE = feature_names((Family.CHANGE,))
@@ -62,8 +70,12 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 # The ranking objective (`pair_differences`) as a candidate beside the pointwise fit of the same features: it
 # learns only the order inside a commit, what a reviewer reading one PR sees.
 PAIRWISE_SUFFIX = " (pairwise)"
-FEATURE_SETS.update({f"{name}{PAIRWISE_SUFFIX}": FEATURE_SETS[name]
-                     for name in ("baseline features", "baseline + relative", "baseline + relative + structure")})
+FEATURE_SETS.update(
+    {
+        f"{name}{PAIRWISE_SUFFIX}": FEATURE_SETS[name]
+        for name in ("baseline features", "baseline + relative", "baseline + relative + structure")
+    }
+)
 
 
 def is_pairwise(candidate: str) -> bool:
@@ -143,8 +155,14 @@ def fit(table: LineTable, names: Sequence[str], label: str, pairwise: bool = Fal
     return Fit(names, mean, scale, coef / spread, intercept / spread)
 
 
-def pair_differences(z: np.ndarray, labels: np.ndarray, commit: np.ndarray, repo: np.ndarray, seed: int = 0,
-                     per_commit: int = PAIRS_PER_COMMIT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pair_differences(
+    z: np.ndarray,
+    labels: np.ndarray,
+    commit: np.ndarray,
+    repo: np.ndarray,
+    seed: int = 0,
+    per_commit: int = PAIRS_PER_COMMIT,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ranking objective's data: for up to `per_commit` random (positive, negative) pairs of lines of one
     commit, x_pos − x_neg labelled 1 and its mirror labelled 0; each repository's pairs weigh the same in total.
 
@@ -166,8 +184,11 @@ def pair_differences(z: np.ndarray, labels: np.ndarray, commit: np.ndarray, repo
         return np.zeros((0, z.shape[1])), np.zeros(0), np.zeros(0)
     diffs, owner = np.vstack(rows), np.array(owners)
     weights = repo_weights(owner)
-    return (np.vstack([diffs, -diffs]), np.r_[np.ones(len(diffs)), np.zeros(len(diffs))],
-            np.r_[weights, weights])
+    return (
+        np.vstack([diffs, -diffs]),
+        np.r_[np.ones(len(diffs)), np.zeros(len(diffs))],
+        np.r_[weights, weights],
+    )
 
 
 def repo_folds(repos: Sequence[str], folds: int) -> list[list[str]]:
@@ -176,8 +197,9 @@ def repo_folds(repos: Sequence[str], folds: int) -> list[list[str]]:
     return [ordered[k::folds] for k in range(min(folds, len(ordered)))]
 
 
-def out_of_fold_logits(table: LineTable, names: Sequence[str], label: str, folds: int = INNER_FOLDS,
-                       pairwise: bool = False) -> np.ndarray:
+def out_of_fold_logits(
+    table: LineTable, names: Sequence[str], label: str, folds: int = INNER_FOLDS, pairwise: bool = False
+) -> np.ndarray:
     """Logits for every line from a fit that never saw its repository."""
     out = np.full(len(table), np.nan)
     for held in repo_folds(table.repos, folds):
@@ -214,7 +236,9 @@ def measured_costs(path: Path = COST_FILE) -> FeatureCosts:
     """What benchmarks/pr_feature_cost.py wrote; no costs if it never ran."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return FeatureCosts({k: float(v) for k, v in data["ms_per_1000_lines"].items()}, str(data["measured"]))
+        return FeatureCosts(
+            {k: float(v) for k, v in data["ms_per_1000_lines"].items()}, str(data["measured"])
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return FeatureCosts({}, "not measured: run python benchmarks/pr_feature_cost.py")
 
@@ -236,7 +260,9 @@ def cost_tier(name: str, names: Sequence[str], costs: dict[str, float]) -> int:
 def within_one_standard_error(per_repo: dict[str, float], best: dict[str, float]) -> bool:
     """Whether a candidate's per-repository AUCs trail the best's by no more than one standard error of their
     mean paired difference: a gap the inner repositories cannot tell from noise."""
-    gaps = np.array([best[r] - per_repo[r] for r in best if np.isfinite(best[r]) and np.isfinite(per_repo[r])])
+    gaps = np.array(
+        [best[r] - per_repo[r] for r in best if np.isfinite(best[r]) and np.isfinite(per_repo[r])]
+    )
     if len(gaps) < 2:
         return bool(len(gaps) == 1 and gaps[0] <= 0)
     return float(gaps.mean()) <= float(gaps.std(ddof=1) / np.sqrt(len(gaps)))
@@ -262,19 +288,27 @@ def families_of(names: Sequence[str]) -> tuple[Family, ...]:
     return tuple(f for f in Family if set(feature_names((f,))) & set(names))
 
 
-SELECTION_RULE = ("among the candidates whose per-repository inner AUCs trail the best candidate's by at most one "
-                  "standard error of the mean paired difference, the best inner mean AUC of the cheapest cost tier "
-                  "(negligible, within or over the review budget of 1 s per 1,000 lines, by measured cost)")
+SELECTION_RULE = (
+    "among the candidates whose per-repository inner AUCs trail the best candidate's by at most one "
+    "standard error of the mean paired difference, the best inner mean AUC of the cheapest cost tier "
+    "(negligible, within or over the review budget of 1 s per 1,000 lines, by measured cost)"
+)
 
 
-def select(table: LineTable, label: str, candidates: dict[str, tuple[str, ...]] | None = None,
-           costs: dict[str, float] | None = None) -> Selection:
+def select(
+    table: LineTable,
+    label: str,
+    candidates: dict[str, tuple[str, ...]] | None = None,
+    costs: dict[str, float] | None = None,
+) -> Selection:
     """Cost-aware nested selection over inner folds of `table`'s repositories (`SELECTION_RULE`): a dearer
     feature set has to beat a cheaper one by more than the inner repositories' noise to be chosen."""
     candidates = candidates or FEATURE_SETS
     labels = table.label(label)
-    logits = {name: out_of_fold_logits(table, names, label, pairwise=is_pairwise(name))
-              for name, names in candidates.items()}
+    logits = {
+        name: out_of_fold_logits(table, names, label, pairwise=is_pairwise(name))
+        for name, names in candidates.items()
+    }
     per_repo = {name: repo_aucs(logits[name], labels, table.repo) for name in candidates}
     scores = {name: finite_mean(per_repo[name].values()) for name in candidates}
     best = max(scores, key=lambda n: scores[n])
@@ -308,12 +342,29 @@ def within_repo_platt(logits: np.ndarray, labels: np.ndarray, repo: np.ndarray) 
     return PlattCalibrator(slope, (low + high) / 2)
 
 
-def calibrated_model(table: LineTable, families: tuple[Family, ...], names: Sequence[str], label: str,
-                     oof_logits: np.ndarray, card: dict[str, object] | None = None, pairwise: bool = False) -> PRModel:
+def calibrated_model(
+    table: LineTable,
+    families: tuple[Family, ...],
+    names: Sequence[str],
+    label: str,
+    oof_logits: np.ndarray,
+    card: dict[str, object] | None = None,
+    pairwise: bool = False,
+) -> PRModel:
     """Fit on all of `table`, calibrate on the out-of-fold logits (`within_repo_platt`)."""
     fitted = fit(table, names, label, pairwise)
     finite = np.isfinite(oof_logits)
-    calibration = within_repo_platt(oof_logits[finite], table.label(label)[finite].astype(float),
-                                    table.repo[finite])
-    return PRModel(families, fitted.names, fitted.mean, fitted.scale, fitted.coef, fitted.intercept, calibration,
-                   balanced_rate(table.label(label), table.repo), dict(card or {}))
+    calibration = within_repo_platt(
+        oof_logits[finite], table.label(label)[finite].astype(float), table.repo[finite]
+    )
+    return PRModel(
+        families,
+        fitted.names,
+        fitted.mean,
+        fitted.scale,
+        fitted.coef,
+        fitted.intercept,
+        calibration,
+        balanced_rate(table.label(label), table.repo),
+        dict(card or {}),
+    )

@@ -96,8 +96,10 @@ def line_fates(row: dict[str, object], record: dict[str, object] | None, where: 
     if record is None:
         raise DataSourceError(f"{where}: no edit sidecar record (expected {EDITS_DIR}/<stem>{EDITS_SUFFIX})")
     if (record.get("sha"), record.get("path")) != (row.get("sha"), row.get("path")):
-        raise DataSourceError(f"{where}: edit sidecar is not aligned with the data file "
-                              f"({record.get('sha')}:{record.get('path')} vs {row.get('sha')}:{row.get('path')})")
+        raise DataSourceError(
+            f"{where}: edit sidecar is not aligned with the data file "
+            f"({record.get('sha')}:{record.get('path')} vs {row.get('sha')}:{row.get('path')})"
+        )
     try:
         edited = [int(v) for v in row["labels_edited"]]  # type: ignore[attr-defined]
         kinds = list(record["edit_kind"])  # type: ignore[call-overload]
@@ -105,7 +107,9 @@ def line_fates(row: dict[str, object], record: dict[str, object] | None, where: 
         editors = list(row.get("editors") or [])  # type: ignore[call-overload]
         which = list(row.get("line_editor") or [-1] * len(edited))  # type: ignore[call-overload]
         if not len(kinds) == len(which) == len(edited) or len(stats) != len(editors):
-            raise ValueError("edit_kind, line_editor and labels differ in length, or editor_stats and editors")
+            raise ValueError(
+                "edit_kind, line_editor and labels differ in length, or editor_stats and editors"
+            )
         fates = []
         for touched, kind, index in zip(edited, kinds, which, strict=True):
             if not touched:
@@ -117,9 +121,15 @@ def line_fates(row: dict[str, object], record: dict[str, object] | None, where: 
                 fates.append(Fate(EditKind(kind)))
                 continue
             editor, stat = editors[index], stats[index]
-            fates.append(Fate(EditKind(kind), editor_of(str(editor.get("kind"))),
-                              CommitSize(int(stat["files"]), int(stat["added"]), int(stat["deleted"])),
-                              float(editor["days_after"]), str(editor.get("sha"))))
+            fates.append(
+                Fate(
+                    EditKind(kind),
+                    editor_of(str(editor.get("kind"))),
+                    CommitSize(int(stat["files"]), int(stat["added"]), int(stat["deleted"])),
+                    float(editor["days_after"]),
+                    str(editor.get("sha")),
+                )
+            )
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
         raise DataSourceError(f"{where}: malformed edit sidecar record: {error}") from error
     return fates
@@ -197,8 +207,9 @@ def examples_from_row(
     return examples
 
 
-def load_wild(path: Path | None = None, context_lines: int = CONTEXT_LINES,
-              max_lines: int = MAX_WINDOW_LINES) -> list[WildExample]:
+def load_wild(
+    path: Path | None = None, context_lines: int = CONTEXT_LINES, max_lines: int = MAX_WINDOW_LINES
+) -> list[WildExample]:
     """Every in-the-wild example, ordered by commit date then key."""
     examples = [ex for row in read_rows(path) for ex in examples_from_row(row, context_lines, max_lines)]
     return sorted(examples, key=lambda ex: (ex.committed_at, ex.key))
@@ -234,7 +245,9 @@ def sample_commits(examples: Sequence[WildExample], n_commits: int, seed: int = 
 
 
 def split_sample(
-    examples: Sequence[WildExample], commits_per_split: int | None, train_fraction: float = TRAIN_FRACTION,
+    examples: Sequence[WildExample],
+    commits_per_split: int | None,
+    train_fraction: float = TRAIN_FRACTION,
     seed: int = 0,
 ) -> tuple[list[WildExample], list[WildExample]]:
     """The date split, each side cut to `commits_per_split` uniformly drawn commits (None: all)."""

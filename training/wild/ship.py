@@ -30,12 +30,15 @@ SHIPPED_LABEL = "target"  # scoring.target's event
 FIGURE = "figures/loro_reliability.png"
 
 
-def run_loro(table: LineTable, labels: tuple[str, ...] = LABELS,
-             progress: Callable[[str], None] | None = None) -> dict[str, LoroReport]:
+def run_loro(
+    table: LineTable, labels: tuple[str, ...] = LABELS, progress: Callable[[str], None] | None = None
+) -> dict[str, LoroReport]:
     """The headline label first; the others reuse its per-fold feature-set choices."""
     reports = {labels[0]: evaluate_label(table, labels[0], progress=progress)}
     for label in labels[1:]:
-        reports[label] = evaluate_label(table, label, progress=progress, selections=reports[labels[0]].selections)
+        reports[label] = evaluate_label(
+            table, label, progress=progress, selections=reports[labels[0]].selections
+        )
     return reports
 
 
@@ -49,7 +52,7 @@ def write_section(reports: dict[str, LoroReport], table: LineTable, docs: Path, 
     if SECTION_END in rest:
         rest = rest.split(SECTION_END, 1)[1]
     elif rest.startswith("# Evaluation"):
-        rest = rest[len("# Evaluation"):]
+        rest = rest[len("# Evaluation") :]
     rest = rest.lstrip("\n")
     if rest and not rest.startswith("## "):
         rest = "## Benchmark evaluation (MIAP)\n\n" + rest
@@ -62,8 +65,9 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
     started = time.perf_counter()
     selection = select(table, label)
     names = FEATURE_SETS[selection.name]
-    model = calibrated_model(table, families_of(names), names, label, selection.oof_logits,
-                             pairwise=is_pairwise(selection.name))
+    model = calibrated_model(
+        table, families_of(names), names, label, selection.oof_logits, pairwise=is_pairwise(selection.name)
+    )
     # As in every LORO fold: the rule runs on the fitted model's own probabilities for the training lines.
     model, gate, gate_replay = fitted_hunk_model(model, selection.oof_logits, table, label)
     training_p = model.probabilities(table.columns(model.names))
@@ -72,26 +76,42 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
         "version": f"pr-{datetime.now(UTC):%Y%m%d}",
         "label": label,
         "meaning": f"calibrated {TARGET_MEANING}, before any repository prior",
-        "selection": {"chosen": selection.name, "best_inner": selection.best, "inner_mean_auc": selection.inner_auc,
-                      "how": f"{SELECTION_RULE}; per-repository AUC over repositories dealt into grouped folds",
-                      "ms_per_1000_lines": measured_costs().ms_per_1000_lines},
+        "selection": {
+            "chosen": selection.name,
+            "best_inner": selection.best,
+            "inner_mean_auc": selection.inner_auc,
+            "how": f"{SELECTION_RULE}; per-repository AUC over repositories dealt into grouped folds",
+            "ms_per_1000_lines": measured_costs().ms_per_1000_lines,
+        },
         "decisions": {
             "comment_threshold": choice.threshold,
             "rule": COMMENT_THRESHOLD_RULE,
-            "chosen_on": {"data": "the shipped model's probabilities for every wild line it was trained on (as "
-                                  "each LORO fold chose its threshold)", "hit_rate": choice.hit_rate, "base_rate": choice.base_rate,
-                          "share_commented": choice.share_commented, "lift": choice.lift,
-                          "met_2x_target": choice.met_target},
+            "chosen_on": {
+                "data": "the shipped model's probabilities for every wild line it was trained on (as "
+                "each LORO fold chose its threshold)",
+                "hit_rate": choice.hit_rate,
+                "base_rate": choice.base_rate,
+                "share_commented": choice.share_commented,
+                "lift": choice.lift,
+                "met_2x_target": choice.met_target,
+            },
             "gate_threshold": gate,
             "gate_rule": GATE_RULE,
-            "gate_chosen_on": {"data": "out-of-fold hunk probabilities of every wild AI hunk",
-                               "hunks": gate_replay.lines, "share_fired": gate_replay.commented / gate_replay.lines,
-                               "hit_rate": gate_replay.hit_rate, "base_rate": gate_replay.base_rate,
-                               "lift": gate_replay.lift},
+            "gate_chosen_on": {
+                "data": "out-of-fold hunk probabilities of every wild AI hunk",
+                "hunks": gate_replay.lines,
+                "share_fired": gate_replay.commented / gate_replay.lines,
+                "hit_rate": gate_replay.hit_rate,
+                "base_rate": gate_replay.base_rate,
+                "lift": gate_replay.lift,
+            },
         },
         "evaluation": card_summary(reports, table) if reports else {},
-        "reach": {"lines": len(table), "max": float(training_p.max()),
-                  "what": "the highest probability the model gives any wild line, at the training mix's rate"},
+        "reach": {
+            "lines": len(table),
+            "max": float(training_p.max()),
+            "what": "the highest probability the model gives any wild line, at the training mix's rate",
+        },
         "training_seconds": round(time.perf_counter() - started, 1),
     }
     return replace(model, card=card)

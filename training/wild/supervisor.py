@@ -124,9 +124,11 @@ def check_alignment(sample: Sequence[SampledRow], table: LineTable) -> None:
         order = np.argsort([int(n) for n in s.row["added_lines"]], kind="stable")
         human = np.asarray(s.row["labels_edited_by_human"], dtype=np.int8)[order]
         edited = np.asarray(s.row["labels_edited"], dtype=np.int8)[order]
-        if (set(table.commit[index].tolist()) - {s.sha}
-                or not np.array_equal(table.edited_by_human[index], human)
-                or not np.array_equal(table.edited[index], edited)):
+        if (
+            set(table.commit[index].tolist()) - {s.sha}
+            or not np.array_equal(table.edited_by_human[index], human)
+            or not np.array_equal(table.edited[index], edited)
+        ):
             raise DataSourceError(f"{s.file}:{s.number}: the line table does not hold this row's lines there")
 
 
@@ -165,9 +167,13 @@ class SupervisorValues:
         return self.cache_misses / reads if reads else float("nan")
 
 
-def supervisor_values(sample: Sequence[SampledRow], supervisor: Supervisor, probe: SpanProbe,
-                      cache_dir: Path | None = None,
-                      progress: Callable[[int, int, str], None] | None = None) -> SupervisorValues:
+def supervisor_values(
+    sample: Sequence[SampledRow],
+    supervisor: Supervisor,
+    probe: SpanProbe,
+    cache_dir: Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> SupervisorValues:
     """Mean surprisal, mean entropy (as `line_baselines` gives them) and the probe's zero-shot logit per line.
 
     Repository by repository (one progress bar each, so no more than one repository's hidden states are
@@ -190,13 +196,19 @@ def supervisor_values(sample: Sequence[SampledRow], supervisor: Supervisor, prob
                 parts[name].append(values[name])
             tokens += n_tokens
     seconds = time.perf_counter() - started
-    return SupervisorValues(np.concatenate(index) if index else np.zeros(0, dtype=np.int64),
-                            {n: np.concatenate(v) if v else np.zeros(0) for n, v in parts.items()},
-                            tokens, seconds, cache.hits, cache.misses)
+    return SupervisorValues(
+        np.concatenate(index) if index else np.zeros(0, dtype=np.int64),
+        {n: np.concatenate(v) if v else np.zeros(0) for n, v in parts.items()},
+        tokens,
+        seconds,
+        cache.hits,
+        cache.misses,
+    )
 
 
-def _repo_values(rows: Sequence[SampledRow], supervisor: Supervisor, probe: SpanProbe,
-                 cache: HiddenStateCache, label: str) -> list[tuple[dict[str, np.ndarray], int]]:
+def _repo_values(
+    rows: Sequence[SampledRow], supervisor: Supervisor, probe: SpanProbe, cache: HiddenStateCache, label: str
+) -> list[tuple[dict[str, np.ndarray], int]]:
     """Per row: its signals on its added lines in ascending order, and the tokens read. One extraction call
     for all the rows, so the supervisor's batches fill across them."""
     examples = [examples_from_row(s.row) for s in rows]
@@ -221,12 +233,14 @@ def _repo_values(rows: Sequence[SampledRow], supervisor: Supervisor, probe: Span
                 logits = predict(probe, x, enc).lines
             for k, line in enumerate(example.added):  # window line -> file line
                 by_line[example.first_line + line - 1] = (
-                    base["mean_logprob"][k], base["entropy"][k], logits[k])
+                    base["mean_logprob"][k],
+                    base["entropy"][k],
+                    logits[k],
+                )
         missing = [n for n in s.added if n not in by_line]
         if missing:
             raise DataSourceError(f"{s.file}:{s.number}: no supervisor value for added lines {missing[:5]}")
-        values = np.array([by_line[n] for n in s.added], dtype=np.float64).reshape(
-            len(s.added), len(SIGNALS))
+        values = np.array([by_line[n] for n in s.added], dtype=np.float64).reshape(len(s.added), len(SIGNALS))
         out.append(({name: values[:, k] for k, name in enumerate(SIGNALS)}, n_tokens))
     return out
 
@@ -247,8 +261,13 @@ def pr_feature_seconds(sample: Sequence[SampledRow]) -> float:
     for s in sample:
         diff = next(d for d in parse(str(s.row["hunks"])) if d.hunks)
         history = _history(s.history, s.row, f"{s.file}:{s.number}") if s.history is not None else None
-        file_features(diff, str(s.row["after_content"]).splitlines(),
-                      ChangeSize(change_files[s.sha], change_lines[s.sha]), history, ALL_FAMILIES)
+        file_features(
+            diff,
+            str(s.row["after_content"]).splitlines(),
+            ChangeSize(change_files[s.sha], change_lines[s.sha]),
+            history,
+            ALL_FAMILIES,
+        )
     return time.perf_counter() - started
 
 
@@ -271,8 +290,11 @@ class SupervisorResult:
 
     def wins(self, label: str, better: str = "f", than: str = "g") -> tuple[int, int]:
         """Repositories where `better` beats `than`, of those where both have an AUC."""
-        pairs = [(v, self.auc[label][than][r]) for r, v in self.auc[label][better].items()
-                 if np.isfinite(v) and np.isfinite(self.auc[label][than][r])]
+        pairs = [
+            (v, self.auc[label][than][r])
+            for r, v in self.auc[label][better].items()
+            if np.isfinite(v) and np.isfinite(self.auc[label][than][r])
+        ]
         return sum(a > b for a, b in pairs), len(pairs)
 
     def to_dict(self) -> dict[str, object]:
@@ -290,11 +312,17 @@ def with_signals(table: LineTable, values: SupervisorValues) -> LineTable:
     keep = np.zeros(len(table), dtype=bool)
     keep[values.index] = True
     sampled = table.subset(keep)
-    return replace(sampled, names=(*table.names, *SIGNALS), features=np.hstack([sampled.features, columns[keep]]))
+    return replace(
+        sampled, names=(*table.names, *SIGNALS), features=np.hstack([sampled.features, columns[keep]])
+    )
 
 
-def evaluate(table: LineTable, values: SupervisorValues, labels: Sequence[str] = LABELS,
-             progress: Callable[[str], None] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+def evaluate(
+    table: LineTable,
+    values: SupervisorValues,
+    labels: Sequence[str] = LABELS,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, dict[str, float]]]:
     """AUC per label, method and held-out repository; every method is judged on the same sampled lines.
 
     Nothing is chosen on the held-out repository: the feature sets are fixed in advance, the supervisor
@@ -337,24 +365,34 @@ def fill_missing(values: SupervisorValues) -> dict[str, int]:
     return filled
 
 
-def run(table: LineTable, sample: Sequence[SampledRow], supervisor: Supervisor, probe: SpanProbe,
-        commits: int, cache_dir: Path | None = None, load: str = "",
-        progress: Callable[[str], None] | None = None) -> tuple[SupervisorResult, SupervisorValues]:
+def run(
+    table: LineTable,
+    sample: Sequence[SampledRow],
+    supervisor: Supervisor,
+    probe: SpanProbe,
+    commits: int,
+    cache_dir: Path | None = None,
+    load: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> tuple[SupervisorResult, SupervisorValues]:
     """The whole measurement on a drawn sample: supervisor pass, PR feature cost, LORO."""
     check_alignment(sample, table)
     lines = sum(len(s.added) for s in sample)
     pr_seconds = pr_feature_seconds(sample)
     say = progress or (lambda message: None)
-    values = supervisor_values(sample, supervisor, probe, cache_dir,
-                               lambda k, n, repo: say(f"supervisor {k}/{n}: {repo}"))
+    values = supervisor_values(
+        sample, supervisor, probe, cache_dir, lambda k, n, repo: say(f"supervisor {k}/{n}: {repo}")
+    )
     filled = fill_missing(values)
     result = SupervisorResult(commits, len({(s.repo, s.sha) for s in sample}), len(sample), lines)
     result.auc = evaluate(table, values, progress=lambda repo: say(f"held out: {repo}"))
     result.cost = {
         "pr_features_ms_per_1000_lines": 1e6 * pr_seconds / max(lines, 1),
         "supervisor_ms_per_1000_lines": 1e6 * values.seconds / max(lines, 1),
-        "supervisor_seconds": values.seconds, "supervisor_tokens": values.tokens,
-        "supervisor_cold_share": values.cold_share, "load": load,
+        "supervisor_seconds": values.seconds,
+        "supervisor_tokens": values.tokens,
+        "supervisor_cold_share": values.cold_share,
+        "load": load,
         **{f"filled_{name}": n for name, n in filled.items()},
     }
     return result, values
@@ -371,12 +409,15 @@ def verdict(result: SupervisorResult, label: str = LABELS[0]) -> str:
     won, of = result.wins(label)
     adds = np.isfinite(delta) and delta > 0 and won > of / 2
     ratio = float(result.cost.get("supervisor_ms_per_1000_lines", np.nan)) / max(
-        float(result.cost.get("pr_features_ms_per_1000_lines", np.nan)), 1e-9)
+        float(result.cost.get("pr_features_ms_per_1000_lines", np.nan)), 1e-9
+    )
     head = "The supervisor " + ("adds" if adds else "does not add") + " to the PR features"
-    return (f"{head}: {delta:+.3f} mean AUC on `{label}` leave-one-repository-out (PR features + "
-            f"supervisor vs PR features alone, same lines), better on {won} of {of} held-out repositories, "
-            "at "
-            f"{ratio:,.0f}× the PR features' cost per line.")
+    return (
+        f"{head}: {delta:+.3f} mean AUC on `{label}` leave-one-repository-out (PR features + "
+        f"supervisor vs PR features alone, same lines), better on {won} of {of} held-out repositories, "
+        "at "
+        f"{ratio:,.0f}× the PR features' cost per line."
+    )
 
 
 def supervisor_section(result: SupervisorResult) -> str:
@@ -404,7 +445,8 @@ def supervisor_section(result: SupervisorResult) -> str:
         f"supervisor pass (SmolLM2 layers + statistics + probe, CPU) "
         f"{float(cost['supervisor_ms_per_1000_lines']):,.0f} ms, measured with "
         f"{100 * float(cost['supervisor_cold_share']):.0f} % of cache reads cold"
-        + (f", machine load {cost['load']}" if cost.get("load") else "") + ".",
+        + (f", machine load {cost['load']}" if cost.get("load") else "")
+        + ".",
         "",
         verdict(result),
         "",

@@ -57,9 +57,19 @@ class LineTable:
         return self.features[:, [index[name] for name in names]]
 
     def subset(self, mask: np.ndarray) -> LineTable:
-        return LineTable(self.names, self.features[mask], self.repo[mask], self.commit[mask], self.time[mask],
-                         self.agent[mask], self.edited[mask], self.edited_by_human[mask], self.target[mask],
-                         self.kind[mask], self.sweeping[mask])
+        return LineTable(
+            self.names,
+            self.features[mask],
+            self.repo[mask],
+            self.commit[mask],
+            self.time[mask],
+            self.agent[mask],
+            self.edited[mask],
+            self.edited_by_human[mask],
+            self.target[mask],
+            self.kind[mask],
+            self.sweeping[mask],
+        )
 
     @property
     def repos(self) -> list[str]:
@@ -71,8 +81,10 @@ def _history(record: dict[str, object], row: dict[str, object], where: str) -> F
         raise DataSourceError(f"{where}: history sidecar is not aligned with the data file")
     try:
         return FileHistory(
-            int(record["file_commits_90d"]), int(record["file_commits_365d"]),  # type: ignore[arg-type]
-            int(record["file_authors_365d"]), float(record["file_age_days"] or 0.0),  # type: ignore[arg-type]
+            int(record["file_commits_90d"]),
+            int(record["file_commits_365d"]),  # type: ignore[arg-type]
+            int(record["file_authors_365d"]),
+            float(record["file_age_days"] or 0.0),  # type: ignore[arg-type]
             int(record["repo_commits_90d"]),  # type: ignore[arg-type]
             tuple(record["line_age_above_days"] or ()),  # type: ignore[arg-type]
             tuple(record["line_age_below_days"] or ()),  # type: ignore[arg-type]
@@ -91,8 +103,10 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
         raise DataSourceError(f"{sidecar} has {len(histories)} rows, {path} has {len(rows)}")
     edits = list(read_rows(edits_file(path))) if edits_file(path).is_file() else []
     if len(edits) != len(rows):
-        raise DataSourceError(f"{edits_file(path)} has {len(edits)} rows, {path} has {len(rows)}: every wild row "
-                              "needs its edit sidecar record (what each later edit was)")
+        raise DataSourceError(
+            f"{edits_file(path)} has {len(edits)} rows, {path} has {len(rows)}: every wild row "
+            "needs its edit sidecar record (what each later edit was)"
+        )
     change_size: Counter[str] = Counter()
     change_files: Counter[str] = Counter()
     for row in rows:
@@ -100,7 +114,8 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
         change_size[str(row.get("sha"))] += len(row.get("added_lines") or [])  # type: ignore[arg-type]
     names = feature_names(ALL_FAMILIES)
     parts: dict[str, list[object]] = {
-        k: [] for k in ("repo", "commit", "time", "agent", "edited", "human", "target", "kind", "sweeping")}
+        k: [] for k in ("repo", "commit", "time", "agent", "edited", "human", "target", "kind", "sweeping")
+    }
     blocks = []
     for number, (row, record, edit) in enumerate(zip(rows, histories, edits, strict=True), start=1):
         where = f"{path}:{number}"
@@ -110,15 +125,20 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
             history = _history(record, row, where) if record is not None else None
             when = datetime.fromisoformat(str(row["committer_date"])).astimezone(UTC).timestamp()
             lines, matrix = file_features(
-                diffs[0], str(row["after_content"]).splitlines(), ChangeSize(change_files[sha], change_size[sha]),
-                history, ALL_FAMILIES,
+                diffs[0],
+                str(row["after_content"]).splitlines(),
+                ChangeSize(change_files[sha], change_size[sha]),
+                history,
+                ALL_FAMILIES,
             )
             edited = [int(v) for v in row["labels_edited"]]  # type: ignore[attr-defined]
             human = [int(v) for v in row["labels_edited_by_human"]]  # type: ignore[attr-defined]
         except (KeyError, TypeError, ValueError, IndexError) as error:
             raise DataSourceError(f"{where}: malformed in-the-wild row: {error!r}") from error
         if list(lines) != sorted(added) or len(edited) != len(added) or len(human) != len(added):
-            raise DataSourceError(f"{where}: the diff's added lines do not match `added_lines` and its labels")
+            raise DataSourceError(
+                f"{where}: the diff's added lines do not match `added_lines` and its labels"
+            )
         fates = line_fates(row, edit, f"{edits_file(path)}:{number}")
         order = np.argsort(added)
         blocks.append(matrix)
@@ -133,23 +153,31 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
         parts["sweeping"] += [-1 if fates[k].sweeping is None else int(fates[k].sweeping) for k in order]
     features = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
     return {
-        "features": features, "repo": np.array(parts["repo"], dtype=str),
-        "commit": np.array(parts["commit"], dtype=str), "time": np.array(parts["time"], dtype=np.float64),
-        "agent": np.array(parts["agent"], dtype=str), "edited": np.array(parts["edited"], dtype=np.int8),
+        "features": features,
+        "repo": np.array(parts["repo"], dtype=str),
+        "commit": np.array(parts["commit"], dtype=str),
+        "time": np.array(parts["time"], dtype=np.float64),
+        "agent": np.array(parts["agent"], dtype=str),
+        "edited": np.array(parts["edited"], dtype=np.int8),
         "edited_by_human": np.array(parts["human"], dtype=np.int8),
-        "target": np.array(parts["target"], dtype=np.int8), "kind": np.array(parts["kind"], dtype=str),
+        "target": np.array(parts["target"], dtype=np.int8),
+        "kind": np.array(parts["kind"], dtype=str),
         "sweeping": np.array(parts["sweeping"], dtype=np.int8),
     }
 
 
 def _key(files: list[Path]) -> str:
     stamp = [(p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files]
-    stamp += [(history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()]
+    stamp += [
+        (history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()
+    ]
     stamp += [(edits_file(p).name, edits_file(p).stat().st_size) for p in files if edits_file(p).is_file()]
     return hashlib.sha256(json.dumps([stamp, feature_names(ALL_FAMILIES), LABELS]).encode()).hexdigest()[:16]
 
 
-def load_table(directory: Path | None = None, cache_dir: Path | None = None, progress: bool = True) -> LineTable:
+def load_table(
+    directory: Path | None = None, cache_dir: Path | None = None, progress: bool = True
+) -> LineTable:
     """Every wild repository's lines; read from `cache_dir` when the same data was tabled before."""
     files = wild_files(directory)
     cached = cache_dir / f"wild-lines-{_key(files)}.npz" if cache_dir else None
@@ -163,6 +191,16 @@ def load_table(directory: Path | None = None, cache_dir: Path | None = None, pro
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(cached, **data)
-    return LineTable(feature_names(ALL_FAMILIES), data["features"], data["repo"], data["commit"], data["time"],
-                     data["agent"], data["edited"], data["edited_by_human"], data["target"], data["kind"],
-                     data["sweeping"])
+    return LineTable(
+        feature_names(ALL_FAMILIES),
+        data["features"],
+        data["repo"],
+        data["commit"],
+        data["time"],
+        data["agent"],
+        data["edited"],
+        data["edited_by_human"],
+        data["target"],
+        data["kind"],
+        data["sweeping"],
+    )

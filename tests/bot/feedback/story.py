@@ -47,11 +47,20 @@ class Story:
 def _git(path: Path, *args: str, day: float = 0, author: str = "Ann <ann@example.com>") -> str:
     name, email = author[:-1].split(" <")
     when = f"@{int((DAY0 + dt.timedelta(days=day)).timestamp())} +0000"
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": when,
-           "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": when}
-    return subprocess.run(["git", "-C", str(path), *args], env=env, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+        "GIT_COMMITTER_DATE": when,
+    }
+    return subprocess.run(
+        ["git", "-C", str(path), *args], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def _commit(path: Path, files: dict[str, str], message: str, day: float, **identity: str) -> str:
@@ -67,8 +76,12 @@ def build_story(path: Path) -> Story:
     path.mkdir(parents=True)
     _git(path, "init", "-q", "-b", "main")
     _commit(path, {"README.md": "inventory\n"}, "start", day=-10)
-    ai = _commit(path, {"app.py": APP}, "Add greeting and settings", day=0, author="Bob (aider) <bob@example.com>")
-    text = APP.replace('VERSION_BANNER_TEXT = "inventory 1.0"\n', "") + 'VERSION_BANNER_TEXT = "inventory 1.0"\n'
+    ai = _commit(
+        path, {"app.py": APP}, "Add greeting and settings", day=0, author="Bob (aider) <bob@example.com>"
+    )
+    text = (
+        APP.replace('VERSION_BANNER_TEXT = "inventory 1.0"\n', "") + 'VERSION_BANNER_TEXT = "inventory 1.0"\n'
+    )
     _commit(path, {"app.py": text}, "Keep the banner last", day=1)
     text = text.replace('"hello, "', "'hello, '")
     _commit(path, {"app.py": text}, "Single quotes", day=2)

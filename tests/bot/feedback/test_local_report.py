@@ -39,8 +39,10 @@ def test_the_ai_commits_lines_are_scored_and_followed_after_merge(found: LocalOu
 
 def test_flagged_lines_hit_the_target_as_the_history_says(found: LocalOutcomes):
     flagged = {target.EditKind.MODIFIED, target.EditKind.MOVED}  # one changed by a person, one only moved
-    lines = [dataclasses.replace(o, commented=o.after is not None and o.after.fate.kind in flagged)
-             for o in found.lines]
+    lines = [
+        dataclasses.replace(o, commented=o.after is not None and o.after.fate.kind in flagged)
+        for o in found.lines
+    ]
     built = report.build("inventory", SINCE, UNTIL, lines, (), len(lines), 1, branch="main")
     assert (built.comment_hits, built.comments, built.hit_rate) == (1, 2, 0.5)
     assert (built.touched.comment_events, built.positives, built.n_target, built.in_pr.lines) == (2, 1, 8, 0)
@@ -62,11 +64,21 @@ def test_cli_prints_the_report_of_a_local_checkout_and_writes_no_store(story: St
     assert result.exit_code == 0, result.output
     out = result.output
     assert "redline's probabilities are of one event, the **target**" in out and "`main`" in out
-    assert "| **target**: a person changed its content within 90 days | 0.125 (1 of 8) | 0.125 (1 of 8) |" in out
-    assert "| any later commit touched it (the older, looser label) | 0.500 (4 of 8) | 0.500 (4 of 8) |" in out
+    assert (
+        "| **target**: a person changed its content within 90 days | 0.125 (1 of 8) | 0.125 (1 of 8) |" in out
+    )
+    assert (
+        "| any later commit touched it (the older, looser label) | 0.500 (4 of 8) | 0.500 (4 of 8) |" in out
+    )
     assert "| edited inside the PR, before merge | n/a (0 of 0) | n/a (0 of 0) |" in out
-    for row in ("| modified | 1 | 0 |", "| deleted | 0 | 1 |", "| moved | 1 | 0 |", "| format | 1 | 0 |",
-                "| survived (nobody touched it in 90 days) | 4 | |", "| AI commits reviewed / lines scored | 1 / 8 |"):
+    for row in (
+        "| modified | 1 | 0 |",
+        "| deleted | 0 | 1 |",
+        "| moved | 1 | 0 |",
+        "| format | 1 | 0 |",
+        "| survived (nobody touched it in 90 days) | 4 | |",
+        "| AI commits reviewed / lines scored | 1 / 8 |",
+    ):
         assert row in out
     assert re.search(r"1 AI commits, 8 scored lines, 8 with the target known, 0 pending, 0 not read", out)
     assert not (tmp_path / "store.db").exists()

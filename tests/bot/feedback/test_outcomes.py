@@ -25,8 +25,11 @@ def test_file_removed_deletes_every_line():
 
 
 def test_line_edited_in_a_later_commit_is_edited_and_others_are_kept():
-    head1 = ReviewedHead("s1", {"f.py": "x = 1\ny = 2\nz = 3\n"},
-                         (TrackedLine(1, "f.py", 1), TrackedLine(2, "f.py", 2), TrackedLine(3, "f.py", 3)))
+    head1 = ReviewedHead(
+        "s1",
+        {"f.py": "x = 1\ny = 2\nz = 3\n"},
+        (TrackedLine(1, "f.py", 1), TrackedLine(2, "f.py", 2), TrackedLine(3, "f.py", 3)),
+    )
     final = {"f.py": "x = 1\ny = 20\nz = 3\n"}
     assert track([head1], final) == {1: Fate.KEPT, 2: Fate.EDITED, 3: Fate.KEPT}
 
@@ -39,8 +42,11 @@ def test_deleted_line_is_deleted():
 def test_line_rescored_by_a_later_review_is_tracked_from_its_first_review_only():
     head1 = ReviewedHead("s1", {"f.py": "a\nb\n"}, (TrackedLine(1, "f.py", 1), TrackedLine(2, "f.py", 2)))
     # Second AI commit inserts a line on top: old lines shift down and are scored again (ids 3, 4), plus a new one (5).
-    head2 = ReviewedHead("s2", {"f.py": "new\na\nb\n"},
-                         (TrackedLine(3, "f.py", 2), TrackedLine(4, "f.py", 3), TrackedLine(5, "f.py", 1)))
+    head2 = ReviewedHead(
+        "s2",
+        {"f.py": "new\na\nb\n"},
+        (TrackedLine(3, "f.py", 2), TrackedLine(4, "f.py", 3), TrackedLine(5, "f.py", 1)),
+    )
     final = {"f.py": "NEW\na\nb\n"}
     assert track([head1, head2], final) == {1: Fate.KEPT, 2: Fate.KEPT, 5: Fate.EDITED}
 

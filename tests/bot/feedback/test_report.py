@@ -15,28 +15,56 @@ SINCE = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
 UNTIL = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
-CHANGED = target.Fate(target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(1, 2, 1), 5.0, "c" * 40)
+CHANGED = target.Fate(
+    target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(1, 2, 1), 5.0, "c" * 40
+)
 SURVIVED = target.Fate(target.EditKind.SURVIVED)
 
 
-def outcome(number: int, p: float, edited: bool, commented: bool = False, merged: bool = True,
-            logit: float | None = None, after: AfterMerge | None = None) -> OutcomeLine:
+def outcome(
+    number: int,
+    p: float,
+    edited: bool,
+    commented: bool = False,
+    merged: bool = True,
+    logit: float | None = None,
+    after: AfterMerge | None = None,
+) -> OutcomeLine:
     """A line edited (or not) inside its PR and, unless `after` says otherwise, changed by a person after merge
     the same way: so each figure of the target equals the one of the in-PR label."""
     after = after or AfterMerge(CHANGED if edited else SURVIVED, window_ended=True)
-    return OutcomeLine("octo/a", number, p, math.log(p / (1 - p)) if logit is None else logit, "probe-1",
-                       "shipped", commented, Fate.EDITED if edited else Fate.KEPT, merged, SINCE + dt.timedelta(days=1),
-                       after)
+    return OutcomeLine(
+        "octo/a",
+        number,
+        p,
+        math.log(p / (1 - p)) if logit is None else logit,
+        "probe-1",
+        "shipped",
+        commented,
+        Fate.EDITED if edited else Fate.KEPT,
+        merged,
+        SINCE + dt.timedelta(days=1),
+        after,
+    )
 
 
 # A history with known answers: PR 1 and 2 merged, PR 3 unmerged (left out by default).
 HISTORY = [
-    outcome(1, 0.9, True, commented=True), outcome(1, 0.9, True, commented=True), outcome(1, 0.9, False, commented=True),
-    outcome(1, 0.2, False), outcome(2, 0.2, True), outcome(2, 0.2, False), outcome(2, 0.2, False),
-    outcome(2, 0.2, False), outcome(3, 0.9, False, commented=True, merged=False),
+    outcome(1, 0.9, True, commented=True),
+    outcome(1, 0.9, True, commented=True),
+    outcome(1, 0.9, False, commented=True),
+    outcome(1, 0.2, False),
+    outcome(2, 0.2, True),
+    outcome(2, 0.2, False),
+    outcome(2, 0.2, False),
+    outcome(2, 0.2, False),
+    outcome(3, 0.9, False, commented=True, merged=False),
 ]
-GATES = [GateRecord("octo/a", 1, "failure", False, True), GateRecord("octo/a", 2, "success", True, True),
-         GateRecord("octo/a", 3, "success", False, False)]
+GATES = [
+    GateRecord("octo/a", 1, "failure", False, True),
+    GateRecord("octo/a", 2, "success", True, True),
+    GateRecord("octo/a", 3, "success", False, False),
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +85,10 @@ def test_calibration_figures_match_a_hand_computation(built):
     # AUC: positives (0.9, 0.9, 0.2) vs negatives (0.9, 0.2, 0.2, 0.2, 0.2); ties count half
     assert built.auc.point == pytest.approx((2 * (0.5 + 4) + (0 + 4 * 0.5)) / 15)
     assert built.drift.point == pytest.approx((5 * 0.2 + 3 * 0.9) / 8 - 3 / 8)
-    assert [(b.count, b.observed_rate) for b in built.bins] == [(5, pytest.approx(0.2)), (3, pytest.approx(2 / 3))]
+    assert [(b.count, b.observed_rate) for b in built.bins] == [
+        (5, pytest.approx(0.2)),
+        (3, pytest.approx(2 / 3)),
+    ]
     assert built.auc.low <= built.auc.point <= built.auc.high
 
 
@@ -78,7 +109,10 @@ def test_markdown_has_the_numbers_and_a_mermaid_chart(built):
     assert "```mermaid\nxychart-beta" in body
     # 5 + 3 lines: fewer than MIN_BIN_LINES each, merged into one bin of 8 with exact means
     assert '"0.20-1.00 (n=8)"' in body and "bar [0.375]" in body and "line [0.463]" in body
-    assert "| **target**: a person changed its content within 90 days | 0.667 (2 of 3) | 0.375 (3 of 8) |" in body
+    assert (
+        "| **target**: a person changed its content within 90 days | 0.667 (2 of 3) | 0.375 (3 of 8) |"
+        in body
+    )
     assert "| edited inside the PR, before merge | 0.667 (2 of 3) | 0.375 (3 of 8) |" in body
     assert "| modified | 3 | 0 |" in body and "| survived (nobody touched it in 90 days) | 5 | |" in body
     assert "| gate: PRs gated / failed / overridden by label | 3 / 1 / 1 |" in body
@@ -93,8 +127,14 @@ def test_empty_period_renders_without_numbers():
 
 def test_sparse_bins_merge_with_their_neighbours_keeping_counts_and_means():
     rng = np.random.default_rng(1)
-    p = np.concatenate([rng.uniform(0.0, 0.1, 200), rng.uniform(0.3, 0.4, 5), rng.uniform(0.4, 0.5, 30),
-                        rng.uniform(0.9, 1.0, 3)])
+    p = np.concatenate(
+        [
+            rng.uniform(0.0, 0.1, 200),
+            rng.uniform(0.3, 0.4, 5),
+            rng.uniform(0.4, 0.5, 30),
+            rng.uniform(0.9, 1.0, 3),
+        ]
+    )
     y = rng.random(p.size) < p
     bins = report.metrics.reliability_bins(p, y)
     merged = report.merge_sparse_bins(bins, min_lines=20)
@@ -103,32 +143,40 @@ def test_sparse_bins_merge_with_their_neighbours_keeping_counts_and_means():
     assert merged[1].observed_rate == pytest.approx(y[p >= 0.3].mean())
     assert merged[1].mean_predicted == pytest.approx(p[p >= 0.3].mean())
     assert (merged[1].lower, merged[1].upper) == (pytest.approx(0.3), 1.0)
-    assert [b.count for b in report.merge_sparse_bins(bins[1:], min_lines=100)] == [38]  # all too few: one bin
+    assert [b.count for b in report.merge_sparse_bins(bins[1:], min_lines=100)] == [
+        38
+    ]  # all too few: one bin
 
 
 def _comments(hits: int, comments: int, edited_others: int, others: int) -> report.Report:
-    lines = ([outcome(n, 0.8, n < hits, commented=True) for n in range(comments)]
-             + [outcome(1000 + n, 0.2, n < edited_others) for n in range(others)])
+    lines = [outcome(n, 0.8, n < hits, commented=True) for n in range(comments)] + [
+        outcome(1000 + n, 0.2, n < edited_others) for n in range(others)
+    ]
     return report.build("octo/a", SINCE, UNTIL, lines, [], len(lines), len(lines))
 
 
 def test_verdict_says_how_many_times_better_than_a_random_line():
     good = _comments(hits=12, comments=20, edited_others=20, others=180)  # 60 % hit, base rate 16 %
-    assert report.verdict(good).startswith("Comments were right 3.8× as often as a random AI-written line: "
-                                           "a person changed the content of 12 of 20 commented lines within 90 days (60%)")
+    assert report.verdict(good).startswith(
+        "Comments were right 3.8× as often as a random AI-written line: "
+        "a person changed the content of 12 of 20 commented lines within 90 days (60%)"
+    )
     assert report.render_markdown(good).startswith(f"**{report.verdict(good)}**")
 
 
 def test_verdict_says_no_better_than_chance_and_what_to_do():
     chance = _comments(hits=3, comments=20, edited_others=27, others=180)  # 15 % hit, base rate 15 %
     text = report.verdict(chance)
-    assert text.startswith("Comments were no better than chance: a person changed the content of 3 of 20 "
-                           "commented lines")
+    assert text.startswith(
+        "Comments were no better than chance: a person changed the content of 3 of 20 commented lines"
+    )
     assert "Raise `thresholds.comment` or turn comments off (`comments.max: 0`)" in text
 
 
 def test_verdict_with_too_few_comments_judges_the_ranking_instead(built):
-    assert report.verdict(built).startswith("Too few commented lines to judge the comments (3, at least 10 needed)")
+    assert report.verdict(built).startswith(
+        "Too few commented lines to judge the comments (3, at least 10 needed)"
+    )
 
 
 def test_title_names_the_week_the_period_covers():
@@ -149,8 +197,10 @@ def miscalibrated_history(n: int, seed: int = 0) -> list[OutcomeLine]:
     logits = rng.normal(0.0, 2.0, size=n)
     truth = 1 / (1 + np.exp(-(0.5 * logits - 1.0)))
     edited = rng.random(n) < truth
-    return [outcome(i // 5, float(1 / (1 + np.exp(-z))), bool(e), logit=float(z)) for i, (z, e) in
-            enumerate(zip(logits, edited))]
+    return [
+        outcome(i // 5, float(1 / (1 + np.exp(-z))), bool(e), logit=float(z))
+        for i, (z, e) in enumerate(zip(logits, edited))
+    ]
 
 
 def test_recalibration_waits_for_enough_outcomes():
@@ -198,7 +248,9 @@ def test_the_target_pending_lines_and_the_older_labels_are_counted_apart():
     assert sum(b.count for b in r.bins) == 4  # calibration only where the target is known
     body = report.render_markdown(r)
     assert "| lines with an outcome | 6: 4 with the target known, 1 pending, 1 not read after merge |" in body
-    assert "| any later commit touched it (the older, looser label) | 1.000 (2 of 2) | 0.750 (3 of 4) |" in body
+    assert (
+        "| any later commit touched it (the older, looser label) | 1.000 (2 of 2) | 0.750 (3 of 4) |" in body
+    )
 
 
 def test_without_any_known_fate_after_merge_the_verdict_says_so():

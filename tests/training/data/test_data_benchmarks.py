@@ -95,7 +95,7 @@ def test_references_pass_their_own_tests_in_the_sandbox(problems, sandbox: Sandb
 
 def test_a_classeval_method_that_breaks_a_unittest_fails(problems, sandbox: Sandbox):
     problem = problems["classeval/0"]
-    broken = problem.reference.replace('start_with = ["/api", \'/login\']', 'start_with = ["/api"]')
+    broken = problem.reference.replace("start_with = [\"/api\", '/login']", 'start_with = ["/api"]')
     assert broken != problem.reference
     result = sandbox.check(broken, _oracle(problem))
     assert result.outcome is Outcome.FAILED and "AccessGatewayFilterTest" in result.detail

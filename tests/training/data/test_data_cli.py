@@ -122,7 +122,9 @@ def test_generate_against_an_openai_compatible_endpoint_then_build(
     assert len(rows) == 1 and rows[0].passes
 
 
-FAILING = "def truncate_number(number: float) -> float:\n    shift = 1\n    return number - int(number) + shift\n"
+FAILING = (
+    "def truncate_number(number: float) -> float:\n    shift = 1\n    return number - int(number) + shift\n"
+)
 FIXED = FAILING.replace("shift = 1", "shift = 0")
 
 

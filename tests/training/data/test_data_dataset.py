@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scoring.errors import DataSourceError
+from training.data.card import make_card, render_markdown
 from training.data.dataset import (
     ProgramRow,
     assign_folds,
@@ -16,7 +17,6 @@ from training.data.dataset import (
     load_dataset,
     write_dataset,
 )
-from training.data.card import make_card, render_markdown
 
 CODE = "def f(a):\n    return a - 1\n"
 

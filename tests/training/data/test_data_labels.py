@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.windows import line_starts
 from training.data.labels import (
     copied_from_prompt,
     line_labels,
@@ -13,7 +14,6 @@ from training.data.labels import (
     token_labels,
     unreachable_lines,
 )
-from scoring.windows import line_starts
 from training.data.minimize import Edit, EditKind, line_edits
 
 CODE = "def f(a, b):\n    if a < b:\n        return a\n    return b\n"

@@ -150,4 +150,3 @@ def test_a_candidate_with_other_names_patches_only_the_wrong_line():
     assert len(report.paper) == 5  # unrenamed, every line differs
     assert report.best == (Edit(1, 0, EditKind.REPLACE, "    s = 0"),)
     assert sums(apply_edits(generated, report.best))
-

@@ -18,4 +18,7 @@ def test_every_evaluation_figure_has_a_title_and_a_caption():
         title, caption = figure_text(name.removesuffix(".png"))
         assert alt == title and f"**{title}**" in page and f"*{caption}*" in page, name
         assert (DOCS / "figures" / name).is_file()
-    assert "l15+22" in figure_text("wild_l15+22")[0] and "minimal repair" in figure_text("miap_selected_generated")[0]
+    assert (
+        "l15+22" in figure_text("wild_l15+22")[0]
+        and "minimal repair" in figure_text("miap_selected_generated")[0]
+    )

@@ -11,11 +11,11 @@ import pytest
 
 from scoring.decisions import Thresholds
 from scoring.probe.span_probe import load_probe
-from training.probe.report import Results, evaluate_miap, evaluate_wild, render
 from training.probe.evaluate import Lines, Population, Scaling, cross_fit, replay
-from training.probe.report_text import targets
 from training.probe.experiment import Corpus, save, train_shipped
-from training.probe.features import ExtractionReport, STATISTIC_FEATURES
+from training.probe.features import STATISTIC_FEATURES, ExtractionReport
+from training.probe.report import Results, evaluate_miap, evaluate_wild, render
+from training.probe.report_text import targets
 from training.probe.train import TrainConfig
 from training.thresholds import choose_comment_threshold
 
@@ -26,8 +26,10 @@ FAST_SURPRISAL = FAST.override(name="fast+surprisal", extra_features=["surprisal
 def _corpus(planted_table, items=None) -> Corpus:
     encoded, table = planted_table
     width = len(table.layers) * table.layer_width
-    stats = [{n: a[:, width + table.extra_features.index(n)].astype(np.float32) for n in STATISTIC_FEATURES}
-             for a in table.arrays]
+    stats = [
+        {n: a[:, width + table.extra_features.index(n)].astype(np.float32) for n in STATISTIC_FEATURES}
+        for a in table.arrays
+    ]
     corpus = Corpus(list(encoded), table, stats, ExtractionReport(len(encoded), 0, 1.0))
     return corpus if items is None else corpus.subset(np.asarray(items))
 
@@ -137,8 +139,9 @@ def test_end_to_end_evaluation_renders_every_section(planted_table, tiny_lm_supe
 
     earlier, later = _corpus(planted_table, range(0, 60)), _corpus(planted_table, range(60, 96))
     pr_earlier, pr_later = _corpus(planted_table, range(60, 80)), _corpus(planted_table, range(80, 96))
-    shipped = train_shipped(tiny_lm_supervisor, FAST, earlier, pr_earlier, {"corpus": "planted"}, "test-1",
-                            held_out=pr_later)
+    shipped = train_shipped(
+        tiny_lm_supervisor, FAST, earlier, pr_earlier, {"corpus": "planted"}, "test-1", held_out=pr_later
+    )
     assert set(shipped.card.calibration) == {"benchmark", "pr"}
     decisions = shipped.card.decisions
     assert 0.0 < decisions["comment_threshold"] <= 1.0
@@ -164,15 +167,24 @@ def test_reproduce_line_repeats_the_build_options_the_dataset_card_records(tmp_p
 
     from training.probe.report_text import _build_args, _other_build, dataset_build
 
-    config = {"name": "miap4", "benchmarks": ["humaneval", "mbpp"], "max_programs_per_task": 4,
-              "strong_oracle_only": True, "checks_per_program": 120, "seconds_per_program": 60.0,
-              "repair_minutes": None}
+    config = {
+        "name": "miap4",
+        "benchmarks": ["humaneval", "mbpp"],
+        "max_programs_per_task": 4,
+        "strong_oracle_only": True,
+        "checks_per_program": 120,
+        "seconds_per_program": 60.0,
+        "repair_minutes": None,
+    }
     (tmp_path / "card.json").write_text(json.dumps({"config": config}))
     assert _build_args(dataset_build(tmp_path)) == (
         " --benchmarks humaneval,mbpp --max-programs-per-task 4 "
-        "--checks-per-program 120 --seconds-per-program 60 --strong-oracle-only")
+        "--checks-per-program 120 --seconds-per-program 60 --strong-oracle-only"
+    )
     assert dataset_build(tmp_path / "missing") == {} and _build_args({}) == ""
     probe_card = {"training_data": {"dataset_build": {**config, "name": "miap3"}}}
-    assert "trained on the dataset build `miap3` (`redline data build --name miap3" in _other_build(probe_card, config)
+    assert "trained on the dataset build `miap3` (`redline data build --name miap3" in _other_build(
+        probe_card, config
+    )
     assert _other_build({"training_data": {"dataset_build": config}}, config) == ""
     assert _other_build({}, config) == ""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from scoring.metrics import auc
 from scoring.card import Pooling
+from scoring.metrics import auc
 from training.probe.train import (
     Loss,
     TrainConfig,

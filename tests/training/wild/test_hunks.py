@@ -11,9 +11,15 @@ from training.wild.table import load_table
 
 
 def test_each_file_s_added_run_is_one_hunk_and_a_hunk_is_positive_when_any_line_is(tmp_path) -> None:
-    write(tmp_path, "a__one", [row("a/one", "s1", 1, ["x = 1", "y = 2"], [1, 0]),
-                               row("a/one", "s1", 1, ["z = 3", "w = 4", "v = 5"], [0, 0, 0], path="pkg/other.py"),
-                               row("a/one", "s2", 2, ["q = 1"], [0])])
+    write(
+        tmp_path,
+        "a__one",
+        [
+            row("a/one", "s1", 1, ["x = 1", "y = 2"], [1, 0]),
+            row("a/one", "s1", 1, ["z = 3", "w = 4", "v = 5"], [0, 0, 0], path="pkg/other.py"),
+            row("a/one", "s2", 2, ["q = 1"], [0]),
+        ],
+    )
     table = load_table(tmp_path, progress=False)
     assert hunk_ids(table).tolist() == [0, 0, 1, 1, 1, 2]
     hunks = hunks_of(table, np.array([0.5, 0.1, 0.2, 0.2, 0.4, 0.3]), "target")
@@ -21,7 +27,9 @@ def test_each_file_s_added_run_is_one_hunk_and_a_hunk_is_positive_when_any_line_
     assert np.allclose(hunks.max_log_odds, np.log(np.array([0.5, 0.4, 0.3]) / np.array([0.5, 0.6, 0.7])))
 
 
-def test_the_hunk_model_learns_that_riskier_lines_make_riskier_hunks_and_the_gate_fires_on_its_share() -> None:
+def test_the_hunk_model_learns_that_riskier_lines_make_riskier_hunks_and_the_gate_fires_on_its_share() -> (
+    None
+):
     rng = np.random.default_rng(0)
     n = 4000
     max_z = rng.normal(-2, 1, n)

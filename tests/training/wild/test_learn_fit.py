@@ -19,8 +19,17 @@ COMMITS, LINES_PER_COMMIT = 300, 10
 
 def shipped() -> PRModel:
     coef = np.array([0.8, -0.4, 0.0, 0.3, 0.0, 0.2])[: len(NAMES)]
-    return PRModel((Family.LINE,), NAMES, np.zeros(len(NAMES)), np.ones(len(NAMES)), coef, -2.0,
-                   PlattCalibrator(1.0, 0.0), 0.12, {"version": "shipped-test"})
+    return PRModel(
+        (Family.LINE,),
+        NAMES,
+        np.zeros(len(NAMES)),
+        np.ones(len(NAMES)),
+        coef,
+        -2.0,
+        PlattCalibrator(1.0, 0.0),
+        0.12,
+        {"version": "shipped-test"},
+    )
 
 
 def lines(labels_from, seed: int = 0) -> RepoLines:
@@ -51,7 +60,10 @@ def test_a_planted_signal_moves_the_weights_toward_it() -> None:
     assert learned.card["shrinkage"] == f"{learned.shrinkage:g}"
     fresh = lines(lambda x, rng: rng.random(len(x)) < 1 / (1 + np.exp(-(2.0 * x[:, planted] - 2.0))), seed=1)
     y = fresh.target
-    assert auc(learned.model.probabilities(fresh.features), y) > auc(model.probabilities(fresh.features), y) + 0.05
+    assert (
+        auc(learned.model.probabilities(fresh.features), y)
+        > auc(model.probabilities(fresh.features), y) + 0.05
+    )
     p = learned.model.probabilities(fresh.features)
     assert abs(p.mean() - y.mean()) < 0.03  # calibrated afterwards
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.pr_features import Family, feature_names
 from scoring.calibration import PlattCalibrator
+from scoring.pr_features import Family, feature_names
 from training.wild import pr_train
 from training.wild.loro import PRIOR_SHARE, estimate_prior, evaluate_label
 from training.wild.pr_train import balanced_rate, repo_folds, repo_weights
@@ -14,8 +14,9 @@ from training.wild.table import LineTable
 NAMES = feature_names(tuple(Family))
 
 
-def synthetic(repos: int = 5, commits: int = 4, lines: int = 25, seed: int = 0,
-              flipped: str | None = None) -> LineTable:
+def synthetic(
+    repos: int = 5, commits: int = 4, lines: int = 25, seed: int = 0, flipped: str | None = None
+) -> LineTable:
     """Long lines get edited in every repository (but `flipped`, where short ones do); rates differ per repo."""
     rng = np.random.default_rng(seed)
     parts: dict[str, list[object]] = {k: [] for k in ("repo", "commit", "time", "y")}
@@ -33,9 +34,19 @@ def synthetic(repos: int = 5, commits: int = 4, lines: int = 25, seed: int = 0,
             parts["time"] += [float(c)] * lines
             parts["y"] += list((rng.random(lines) < p).astype(int))
     y = np.array(parts["y"], dtype=np.int8)
-    return LineTable(NAMES, np.vstack(blocks), np.array(parts["repo"]), np.array(parts["commit"]),
-                     np.array(parts["time"]), np.array(["claude"] * len(y)), y, y, y,
-                     np.where(y == 1, "modified", "survived"), np.where(y == 1, 0, -1).astype(np.int8))
+    return LineTable(
+        NAMES,
+        np.vstack(blocks),
+        np.array(parts["repo"]),
+        np.array(parts["commit"]),
+        np.array(parts["time"]),
+        np.array(["claude"] * len(y)),
+        y,
+        y,
+        y,
+        np.where(y == 1, "modified", "survived"),
+        np.where(y == 1, 0, -1).astype(np.int8),
+    )
 
 
 def test_a_signal_shared_by_the_training_repositories_ranks_each_held_out_one() -> None:
@@ -106,8 +117,9 @@ def test_the_prior_comes_from_the_earliest_commits_and_is_judged_on_the_later_on
     held = table.subset(table.repo == "owner/repo1")
     early = held.time < np.quantile(np.unique(held.time), PRIOR_SHARE)
     train = table.subset(table.repo != "owner/repo1")
-    expected = estimate_prior(held.edited_by_human[early].astype(float),
-                              balanced_rate(train.edited_by_human, train.repo))
+    expected = estimate_prior(
+        held.edited_by_human[early].astype(float), balanced_rate(train.edited_by_human, train.repo)
+    )
     assert prior.prior == expected
     assert prior.without.n == int((~early).sum()) == prior.with_prior.n
     (split,) = report.date_splits
@@ -131,17 +143,25 @@ def test_a_dearer_feature_set_must_beat_a_cheaper_one_by_more_than_the_noise() -
     table = synthetic(repos=6)
     noise = list(feature_names((Family.HISTORY,))[:3])
     costs = {"cheap": 1.0, "dear": 500.0}
-    same_signal = pr_train.select(table, "edited_by_human", {"cheap": ("length",), "dear": ("length", *noise)}, costs)
+    same_signal = pr_train.select(
+        table, "edited_by_human", {"cheap": ("length",), "dear": ("length", *noise)}, costs
+    )
     assert same_signal.name == "cheap"
     assert set(same_signal.inner_auc) == {"cheap", "dear"}
-    only_dear_has_it = pr_train.select(table, "edited_by_human", {"cheap": tuple(noise), "dear": ("length",)}, costs)
+    only_dear_has_it = pr_train.select(
+        table, "edited_by_human", {"cheap": tuple(noise), "dear": ("length",)}, costs
+    )
     assert only_dear_has_it.name == only_dear_has_it.best == "dear"
     # with no measured costs, sets reading git history count as dear
     assert pr_train.cost_tier("x", ("length",), {}) < pr_train.cost_tier("y", ("length", noise[0]), {})
     # costs that differ by measurement noise are one tier: there the better inner AUC wins
     near_costs = {"cheap": 6.4, "dear": 6.5}
-    assert pr_train.select(table, "edited_by_human", {"cheap": tuple(noise), "dear": ("length",)}, near_costs).name \
+    assert (
+        pr_train.select(
+            table, "edited_by_human", {"cheap": tuple(noise), "dear": ("length",)}, near_costs
+        ).name
         == "dear"
+    )
 
 
 def test_the_ranking_objective_learns_the_order_inside_commits_not_their_levels() -> None:
@@ -155,21 +175,37 @@ def test_the_ranking_objective_learns_the_order_inside_commits_not_their_levels(
     y = np.zeros(len(x), dtype=np.int8)
     for k in range(commits):
         members = np.nonzero(commit == f"c{k}")[0]
-        y[members[np.argsort(-length[members])[:2 if level[members[0]] < 0 else 1]]] = 1
+        y[members[np.argsort(-length[members])[: 2 if level[members[0]] < 0 else 1]]] = 1
     features = np.zeros((len(x), len(NAMES)))
     features[:, NAMES.index("length")] = np.exp(x - x.min())  # log-scaled back to x by the model
     repo = np.array([f"owner/r{k % 3}" for k in range(commits)]).repeat(lines)
-    table = LineTable(NAMES, features, repo, commit, np.zeros(len(x)), np.array(["a"] * len(x)), y, y, y,
-                      np.where(y == 1, "modified", "survived"), np.zeros(len(x), dtype=np.int8))
+    table = LineTable(
+        NAMES,
+        features,
+        repo,
+        commit,
+        np.zeros(len(x)),
+        np.array(["a"] * len(x)),
+        y,
+        y,
+        y,
+        np.where(y == 1, "modified", "survived"),
+        np.zeros(len(x), dtype=np.int8),
+    )
     pairs, labels, weights = pr_train.pair_differences(np.c_[x], y, commit, repo)
     # each commit gives min(40, positives x negatives) pairs, each once as drawn (label 1) and once mirrored
-    drawn = sum(min(pr_train.PAIRS_PER_COMMIT, int(y[commit == c].sum()) * int((y[commit == c] == 0).sum()))
-                for c in np.unique(commit))
-    assert int(labels.sum()) == drawn and len(pairs) == 2 * drawn and np.allclose(pairs[:drawn], -pairs[drawn:])
+    drawn = sum(
+        min(pr_train.PAIRS_PER_COMMIT, int(y[commit == c].sum()) * int((y[commit == c] == 0).sum()))
+        for c in np.unique(commit)
+    )
+    assert (
+        int(labels.sum()) == drawn and len(pairs) == 2 * drawn and np.allclose(pairs[:drawn], -pairs[drawn:])
+    )
     assert np.isclose(weights.sum(), len(weights))
     ranked = pr_train.fit(table, ("length",), "target", pairwise=True)
     assert ranked.coef[0] > 0 and ranked.intercept == 0.0
     from scoring.metrics import within_groups
+
     assert within_groups(ranked.logits(table), y, commit).auc > 0.9
 
 

@@ -21,11 +21,19 @@ def commit(repo: Path, day: int, who: tuple[str, str], message: str, files: dict
         (repo / name).write_text(text)
         subprocess.run(["git", "-C", str(repo), "add", name], check=True)
     stamp = str(1735689600 + day * 86400) + " +0000"
-    env = {**os.environ, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1], "GIT_COMMITTER_NAME": who[0],
-           "GIT_COMMITTER_EMAIL": who[1], "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": who[0],
+        "GIT_AUTHOR_EMAIL": who[1],
+        "GIT_COMMITTER_NAME": who[0],
+        "GIT_COMMITTER_EMAIL": who[1],
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
     subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", message], check=True, env=env)
-    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -35,9 +43,15 @@ def history(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     shas = {
         "base": commit(repo, 0, HUMAN, "start", {"a.py": "import os\n\n"}),
-        "ai": commit(repo, 1, AIDER, "add values", {"a.py": "import os\n\nx = 1\ny = 2\nz = 3\nif x:\n    w = 4\n"}),
-        "human": commit(repo, 2, HUMAN, "fix y", {"a.py": "import os\n\nx = 1\ny = 20\nz = 3\nif x:\n        w = 4\n"}),
-        "ai_fix": commit(repo, 3, AIDER, "tweak z", {"a.py": "import os\n\nx = 1\ny = 20\nz = 30\nif x:\n        w = 4\n"}),
+        "ai": commit(
+            repo, 1, AIDER, "add values", {"a.py": "import os\n\nx = 1\ny = 2\nz = 3\nif x:\n    w = 4\n"}
+        ),
+        "human": commit(
+            repo, 2, HUMAN, "fix y", {"a.py": "import os\n\nx = 1\ny = 20\nz = 3\nif x:\n        w = 4\n"}
+        ),
+        "ai_fix": commit(
+            repo, 3, AIDER, "tweak z", {"a.py": "import os\n\nx = 1\ny = 20\nz = 30\nif x:\n        w = 4\n"}
+        ),
         "later": commit(repo, 200, HUMAN, "docs", {"README.md": "hi\n"}),
     }
     return repo, shas

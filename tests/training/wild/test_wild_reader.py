@@ -44,7 +44,9 @@ def test_window_is_clipped_at_the_file_edges():
 
 def test_far_apart_added_lines_become_separate_windows_without_losing_a_line():
     examples = examples_from_row(
-        _row(n_lines=200, added=(10, 150, 151), edited=(1, 0, 1), human=(0, 0, 1)), context_lines=2, max_lines=20
+        _row(n_lines=200, added=(10, 150, 151), edited=(1, 0, 1), human=(0, 0, 1)),
+        context_lines=2,
+        max_lines=20,
     )
     assert [ex.key for ex in examples] == ["a1:pkg/mod.py#0", "a1:pkg/mod.py#1"]
     assert [ex.first_line + a - 1 for ex in examples for a in ex.added] == [10, 150, 151]
@@ -72,7 +74,14 @@ def test_date_split_puts_earlier_commits_in_train_and_never_splits_a_commit(tmp_
     rows = [
         _row(sha="c", date="2024-09-01T00:00:00+00:00"),
         _row(sha="a", date="2024-07-01T00:00:00+00:00"),
-        _row(sha="b", date="2024-08-01T00:00:00+00:00", n_lines=300, added=(5, 250), edited=(0, 0), human=(0, 0)),
+        _row(
+            sha="b",
+            date="2024-08-01T00:00:00+00:00",
+            n_lines=300,
+            added=(5, 250),
+            edited=(0, 0),
+            human=(0, 0),
+        ),
         _row(sha="d", date="2024-10-01T00:00:00+00:00"),
     ]
     path = tmp_path / "wild.jsonl.gz"

@@ -8,15 +8,21 @@ import functools
 import numpy as np
 import pytest
 
+from scoring.card import ProbeConfig
 from scoring.probe.cache import HiddenStateCache
 from scoring.probe.features import token_features
-from scoring.card import ProbeConfig
 from scoring.probe.testing import tiny_scorer, tiny_supervisor
 from scoring.types import Span
 from scoring.windows import tokenize
 from tests.training.wild.wild_files import row, write
 from training.wild.supervisor import (
-    METHODS, SIGNALS, check_alignment, run, sample_commits, supervisor_section, supervisor_values,
+    METHODS,
+    SIGNALS,
+    check_alignment,
+    run,
+    sample_commits,
+    supervisor_section,
+    supervisor_values,
     with_signals,
 )
 from training.wild.table import load_table
@@ -32,8 +38,12 @@ def _lines(k: int) -> tuple[list[str], list[int]]:
 
 def _reversed(record: dict[str, object]) -> dict[str, object]:
     """The same row with its added lines (and labels) listed last line first: the table must sort them."""
-    return dict(record, added_lines=record["added_lines"][::-1], labels_edited=record["labels_edited"][::-1],
-                labels_edited_by_human=record["labels_edited_by_human"][::-1])
+    return dict(
+        record,
+        added_lines=record["added_lines"][::-1],
+        labels_edited=record["labels_edited"][::-1],
+        labels_edited_by_human=record["labels_edited_by_human"][::-1],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +79,8 @@ def test_the_sample_takes_whole_commits_the_same_for_every_call_and_nested(wild_
         assert len(chosen) == 2
         # whole commits: every row of a chosen commit is in the sample
         assert sorted((s.file, s.number) for s in every if s.sha in chosen) == sorted(
-            (s.file, s.number) for s in sample if s.repo == repo)
+            (s.file, s.number) for s in sample if s.repo == repo
+        )
     smaller = {(s.repo, s.sha) for s in sample_commits(wild_dir, 1)}
     assert smaller <= {(s.repo, s.sha) for s in sample}  # a smaller sample is part of a larger one
 
@@ -92,9 +103,13 @@ def test_supervisor_values_land_on_the_table_rows_of_the_same_line(wild_dir, tmp
         # Independently of the mapping: the scorer's own logit for each added line of the whole file (the
         # example window is the whole file here), and token statistics read from the same cache entries.
         logits = scorer.logits(text, [Span.lines(n) for n in s.added], intent)
-        (array,) = token_features(scorer.supervisor, [tokens], [intent],
-                                  ProbeConfig(layers=(1, 2), extra_features=("surprisal", "entropy")),
-                                  cache=cache)
+        (array,) = token_features(
+            scorer.supervisor,
+            [tokens],
+            [intent],
+            ProbeConfig(layers=(1, 2), extra_features=("surprisal", "entropy")),
+            cache=cache,
+        )
         for k, (line, table_row) in enumerate(zip(s.added, s.index, strict=True)):
             assert table.commit[table_row] == s.sha
             got = {name: values.values[name][position[int(table_row)]] for name in SIGNALS}

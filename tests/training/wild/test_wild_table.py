@@ -15,9 +15,18 @@ from training.wild.table import load_table
 
 def test_every_repository_file_is_read_with_its_sidecar_and_the_sidecars_are_not_data(tmp_path) -> None:
     write(tmp_path, "a__one", [row("a/one", "s1", 1, ["x = 1", "y = 2"], [1, 0])])
-    write(tmp_path, "b__two", [row("b/two", "s2", 2, ["z = 3"], [0], human=[0]),
-                               row("b/two", "s3", 3, ["print(z)"], [1], human=[0])],
-          [history(row("b/two", "s2", 2, ["z = 3"], [0])), history(row("b/two", "s3", 3, ["print(z)"], [1]), 7)])
+    write(
+        tmp_path,
+        "b__two",
+        [
+            row("b/two", "s2", 2, ["z = 3"], [0], human=[0]),
+            row("b/two", "s3", 3, ["print(z)"], [1], human=[0]),
+        ],
+        [
+            history(row("b/two", "s2", 2, ["z = 3"], [0])),
+            history(row("b/two", "s3", 3, ["print(z)"], [1]), 7),
+        ],
+    )
     assert [p.name for p in wild_files(tmp_path)] == ["a__one.jsonl.gz", "b__two.jsonl.gz"]
     table = load_table(tmp_path, progress=False)
     assert table.repos == ["a/one", "b/two"]
@@ -52,7 +61,9 @@ def test_broken_json_and_a_misaligned_sidecar_are_errors_not_skipped_repositorie
     with pytest.raises(DataSourceError, match=r"a__one\.jsonl\.gz:2"):
         load_table(tmp_path, progress=False)
     other = tmp_path / "other"
-    write(other, "a__one", [row("a/one", "s1", 1, ["x = 1"], [1])], [history(row("a/one", "zz", 1, ["x"], [1]))])
+    write(
+        other, "a__one", [row("a/one", "s1", 1, ["x = 1"], [1])], [history(row("a/one", "zz", 1, ["x"], [1]))]
+    )
     with pytest.raises(DataSourceError, match="not aligned"):
         load_table(other, progress=False)
 
@@ -60,12 +71,30 @@ def test_broken_json_and_a_misaligned_sidecar_are_errors_not_skipped_repositorie
 def test_the_target_counts_only_content_changes_by_a_person_in_focused_commits(tmp_path) -> None:
     rows = [row("a/one", f"s{k}", k + 1, ["value = compute(1)", "other = 2"], [1, 0]) for k in range(5)]
     rows.append(row("a/one", "s5", 6, ["value = compute(1)"], [1], human=[0]))  # the agent's own follow-up
-    records = [edits(rows[0]), edits(rows[1], files=50), edits(rows[2], "deleted"), edits(rows[3], "moved"),
-               edits(rows[4], "format"), edits(rows[5])]
+    records = [
+        edits(rows[0]),
+        edits(rows[1], files=50),
+        edits(rows[2], "deleted"),
+        edits(rows[3], "moved"),
+        edits(rows[4], "format"),
+        edits(rows[5]),
+    ]
     write(tmp_path, "a__one", rows, edit_records=records)
     table = load_table(tmp_path, progress=False)
     assert table.target.tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-    assert table.edited_by_human.tolist() == [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0]  # today's label, kept beside it
+    assert table.edited_by_human.tolist() == [
+        1,
+        0,
+        1,
+        0,
+        1,
+        0,
+        1,
+        0,
+        1,
+        0,
+        0,
+    ]  # today's label, kept beside it
     assert table.kind.tolist()[::2] == ["modified", "modified", "deleted", "moved", "format", "modified"]
     assert table.sweeping.tolist()[:4] == [0, -1, 1, -1]
     assert table.label("target") is table.target
@@ -80,7 +109,11 @@ def test_a_missing_or_misaligned_edit_sidecar_names_the_file_and_line(tmp_path) 
     with pytest.raises(DataSourceError, match=r"a__one\.edits\.jsonl\.gz:1: edit sidecar is not aligned"):
         load_table(tmp_path / "swapped", progress=False)
     unedited = dict(edits(first), edit_kind=["modified"])
-    write(tmp_path / "kind", "a__one", [dict(first, labels_edited=[0], labels_edited_by_human=[0], line_editor=[-1])],
-          edit_records=[unedited])
+    write(
+        tmp_path / "kind",
+        "a__one",
+        [dict(first, labels_edited=[0], labels_edited_by_human=[0], line_editor=[-1])],
+        edit_records=[unedited],
+    )
     with pytest.raises(DataSourceError, match=r"edits\.jsonl\.gz:1: malformed edit sidecar record"):
         load_table(tmp_path / "kind", progress=False)
