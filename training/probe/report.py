@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.calibration import PlattCalibrator
+from scoring.calibration import PlattCalibrator, logit
 from scoring.decisions import Thresholds
 from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
 from training.probe.evaluate import (
@@ -30,7 +30,6 @@ from training.probe.evaluate import (
     hunk_arrays,
     level_summary,
     line_logits,
-    logit,
     program_arrays,
     replay,
     split_by_text,
