@@ -23,6 +23,7 @@ import numpy as np
 
 from scoring import static
 from scoring.diff import ChangeKind, FileDiff, LineKind
+from scoring.languages import LINE_KINDS, TYPESCRIPT, line_syntax
 
 
 class Family(enum.StrEnum):
@@ -76,30 +77,20 @@ class FileChange:
     prior: float | None = None
 
 
-_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("def", re.compile(r"^(async\s+)?def\s")),
-    ("class", re.compile(r"^class\s")),
-    ("import", re.compile(r"^(import|from)\s")),
-    ("return", re.compile(r"^return\b")),
-    ("condition", re.compile(r"^(if|elif|else|match|case)\b")),
-    ("loop", re.compile(r"^(for|while|async\s+for)\b")),
-    ("exception", re.compile(r"^(try|except|finally|raise)\b")),
-    ("with", re.compile(r"^(with|async\s+with)\b")),
-    ("decorator", re.compile(r"^@")),
-    ("comment", re.compile(r"^#")),
-    ("string", re.compile(r"^[rbfuRBFU]*[\"']")),
-    ("assert", re.compile(r"^assert\b")),
-    ("closing", re.compile(r"^[)\]}]+[,:;]?$")),
-    ("assignment", re.compile(r"^[\w.\[\]'\", ]+\s*(:[^=]+)?=[^=]")),
-    ("logging", re.compile(r"^(print|log\w*|logger)\W")),
-)
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$")
+# Path conventions of the parsed languages (pytest's and the JavaScript test runners'), read the same way.
+_TEST_PATH = re.compile(
+    r"(^|/)(tests?|testing|__tests__|__mocks__)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$"
+    r"|\.(test|spec)\.[cm]?[jt]sx?$"
+)
 _DOCS_PATH = re.compile(r"(^|/)(docs?|examples?|cookbook|notebooks?)/")
-_CONFIG_PATH = re.compile(r"(^|/)(settings|config|conf|constants)[^/]*\.py$|(^|/)setup\.py$")
+_CONFIG_PATH = re.compile(
+    r"(^|/)(settings|config|conf|constants)[^/]*\.([cm]?[jt]s|py)$|(^|/)setup\.py$|\.config\.[cm]?[jt]s$"
+)
+_PACKAGE_ENTRY = re.compile(r"(^|/)(__init__\.py|index\.[cm]?[jt]sx?)$")
 
 FEATURES: dict[Family, tuple[str, ...]] = {
-    Family.LINE: ("length", "tokens", "indent", "blank", *(f"kind_{name}" for name, _ in _KINDS)),
+    Family.LINE: ("length", "tokens", "indent", "blank", *(f"kind_{name}" for name in LINE_KINDS)),
     Family.DIFF: (
         "run_length",
         "run_position",
@@ -117,6 +108,8 @@ FEATURES: dict[Family, tuple[str, ...]] = {
         "docs_file",
         "config_file",
         "package_init",
+        "parsed",
+        "typescript",
     ),
     Family.CHANGE: ("change_files", "change_added"),
     Family.HISTORY: (
@@ -180,6 +173,8 @@ LOG_SCALED = frozenset(
         ),
     }
 )
+# Caches of feature tables key on this with the names: bump it when a feature's computation changes.
+FEATURE_VERSION = 2  # 2: line kinds from a parser per language (were Python regexes), parsed, typescript
 INDENT_TAB = 4  # columns a tab counts for when finding a file's indentation unit
 INDENT_UNIT_SHARE = (
     0.02  # an indentation unit is the smallest indent on at least this share of indented lines
@@ -203,10 +198,9 @@ def _runs(added: Sequence[int]) -> dict[int, tuple[int, int]]:
     return out
 
 
-def _line_features(text: str) -> list[float]:
+def _line_features(text: str, kinds: np.ndarray) -> list[float]:
     stripped = text.strip()
     indent = len(text) - len(text.lstrip(" \t"))
-    kinds = [float(bool(pattern.search(stripped))) for _, pattern in _KINDS]
     return [
         float(len(stripped)),
         float(len(_TOKEN.findall(stripped))),
@@ -319,13 +313,16 @@ def file_features(
         float(len(text_lines)),
         len(lines) / n_lines,
     ]
+    syntax = line_syntax(diff.path, "\n".join(text_lines))
     kind_of_file = [
         float(diff.change is ChangeKind.ADDED),
         float(diff.change is ChangeKind.RENAMED),
         float(bool(_TEST_PATH.search(path))),
         float(bool(_DOCS_PATH.search(path))),
         float(bool(_CONFIG_PATH.search(path))),
-        float(path.endswith("__init__.py")),
+        float(bool(_PACKAGE_ENTRY.search(path))),
+        float(syntax.parses),
+        float(syntax.language == TYPESCRIPT),
     ]
     # Joined on "\n" so that the syntax tree's line numbers are text_lines' own (a last empty line has none).
     ast_values = static.analyse("\n".join(text_lines)).values if Family.STATIC in families else {}
@@ -336,7 +333,10 @@ def file_features(
     for k, number in enumerate(lines):
         row: list[float] = []
         if Family.LINE in families:
-            row += _line_features(text_lines[number - 1] if number <= len(text_lines) else "")
+            row += _line_features(
+                text_lines[number - 1] if number <= len(text_lines) else "",
+                syntax.kinds[number - 1] if number <= len(syntax.kinds) else np.zeros(len(LINE_KINDS)),
+            )
         if Family.DIFF in families:
             first, last = runs[number]
             index, hunk_added, hunk_removed = hunk_of[number]

@@ -20,7 +20,7 @@ import numpy as np
 
 from scoring.diff import parse
 from scoring.errors import DataSourceError
-from scoring.pr_features import ChangeSize, Family, FileHistory, feature_names, file_features
+from scoring.pr_features import FEATURE_VERSION, ChangeSize, Family, FileHistory, feature_names, file_features
 from training.wild.reader import edits_file, history_file, line_fates, read_rows, wild_files
 
 ALL_FAMILIES = tuple(Family)
@@ -172,7 +172,7 @@ def _key(files: list[Path]) -> str:
         (history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()
     ]
     stamp += [(edits_file(p).name, edits_file(p).stat().st_size) for p in files if edits_file(p).is_file()]
-    return hashlib.sha256(json.dumps([stamp, feature_names(ALL_FAMILIES), LABELS]).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([stamp, feature_names(ALL_FAMILIES), FEATURE_VERSION, LABELS]).encode()).hexdigest()[:16]
 
 
 def load_table(
