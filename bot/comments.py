@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from scoring.decisions import Decision, GateDecision
 from scoring.diff import FileDiff
+from scoring.languages import NEUTRAL_ONLY, PARSED_LANGUAGES, language_of
 from scoring.target import TARGET_EXCLUDES
 from scoring.types import LineScore, LineStatus
 
@@ -19,11 +20,49 @@ MARKER_PREFIX = "<!-- redline:fp="
 _MARKER = re.compile(r"<!-- redline:fp=([0-9a-f]{16}) -->")
 # Keep the summary well under GitHub's 65,536-character body limit even with long paths.
 MAX_SUMMARY_ROWS = 50
+# How a comment writes a language (scoring.languages names them in lower case).
+LANGUAGE_NAMES = {
+    "python": "Python",
+    "typescript": "TypeScript",
+    "javascript": "JavaScript",
+    "go": "Go",
+    "rust": "Rust",
+    "java": "Java",
+    "kotlin": "Kotlin",
+    "c": "C",
+    "cpp": "C++",
+    "csharp": "C#",
+    "ruby": "Ruby",
+    "php": "PHP",
+    "swift": "Swift",
+    "scala": "Scala",
+    "sql": "SQL",
+}
+
+
+def language_note(untrained_language: str | None) -> str | None:
+    """What the language of a line scored outside the model's languages (`languages.extra`) means for its
+    score: no parser reads it, or the model was not trained on it; None for a language the model lists."""
+    if untrained_language is None:
+        return None
+    if untrained_language in PARSED_LANGUAGES:
+        return f"the model was not trained on {untrained_language}; treat this score as rough"
+    return NEUTRAL_ONLY
+
+
+def language_sentence(line: LineScore) -> str:
+    """'Language: TypeScript.' or 'Language: Go, scored with language-neutral features only.'"""
+    language = language_of(line.path)
+    name = LANGUAGE_NAMES.get(language, language)
+    note = language_note(line.untrained_language)
+    return f"Language: {name}, {note}." if note else f"Language: {name}."
 
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """What was and was not scored. skipped: (reason, number of files) pairs."""
+    """What was and was not scored. skipped: (reason, number of files) pairs. languages: (language, scored
+    lines) pairs, the model's own languages first, then most lines first. untrained_languages: those outside
+    the model's languages, scored because `languages.extra` names them."""
 
     ai_lines: int
     scored_lines: int
@@ -31,6 +70,7 @@ class Coverage:
     human_lines: int = 0
     skipped: tuple[tuple[str, int], ...] = ()
     untrained_languages: tuple[str, ...] = ()
+    languages: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, files: Sequence[FileDiff], lines: Sequence[LineScore]) -> Coverage:
@@ -45,15 +85,16 @@ class Coverage:
         skipped: Counter[str] = Counter()
         for f in files:
             skipped.update({f.skip.value} if f.skip is not None else reasons.get(f.path, set()))
+        languages = Counter(language_of(ln.path) for ln in scored)
+        untrained = {ln.untrained_language for ln in scored if ln.untrained_language}
         return cls(
             ai_lines=sum(ln.ai for ln in lines),
             scored_lines=len(scored),
             files_scored=len({ln.path for ln in scored}),
             human_lines=sum(ln.status is LineStatus.NOT_AI for ln in lines),
             skipped=tuple(sorted(skipped.items())),
-            untrained_languages=tuple(
-                sorted({ln.untrained_language for ln in scored if ln.untrained_language})
-            ),
+            untrained_languages=tuple(sorted(untrained)),
+            languages=tuple(sorted(languages.items(), key=lambda kv: (kv[0] in untrained, -kv[1], kv[0]))),
         )
 
     def line(self) -> str:
@@ -63,13 +104,17 @@ class Coverage:
         )
         if self.human_lines:
             text += f" ({self.human_lines} added lines not AI-written, not scored)"
+        if self.languages:
+            text += "; " + ", ".join(self._language(language, n) for language, n in self.languages)
         if self.skipped:
             text += "; skipped " + ", ".join(
                 f"{n} file{'s' if n != 1 else ''} ({reason})" for reason, n in self.skipped
             )
-        if self.untrained_languages:
-            text += "; scored outside the model's training languages: " + ", ".join(self.untrained_languages)
         return text
+
+    def _language(self, language: str, n: int) -> str:
+        note = language_note(language if language in self.untrained_languages else None)
+        return f"{language} {n} line{'s' if n != 1 else ''}" + (f" ({note})" if note else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +149,11 @@ class ReviewPlan:
     summary: str
 
 
-def fingerprint(path: str, text: str, probe_version: str, occurrence: int = 0) -> str:
-    """Stable across pushes that move a line: path + whitespace-normalised text + probe version
+def fingerprint(path: str, text: str, model_version: str, occurrence: int = 0) -> str:
+    """Stable across pushes that move a line: path + whitespace-normalised text + model version
     (+ which occurrence of that text, so two identical flagged lines keep two comments)."""
     normalised = " ".join(text.split())
-    key = f"{path}\0{normalised}\0{probe_version}\0{occurrence}"
+    key = f"{path}\0{normalised}\0{model_version}\0{occurrence}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -131,7 +176,7 @@ def meaning(probability: float) -> str:
     )
 
 
-def comment_body(finding: LineScore, fp: str, docs_url: str, probe_version: str) -> str:
+def comment_body(finding: LineScore, fp: str, docs_url: str, model_version: str) -> str:
     lines = [
         f"**redline** · probability **{finding.probability:.2f}** that a person changes this line",
         "",
@@ -142,14 +187,12 @@ def comment_body(finding: LineScore, fp: str, docs_url: str, probe_version: str)
     if finding.hunk is not None:
         h = finding.hunk
         lines.append(
-            f"Hunk lines {h.start}–{h.end}: probability {h.probability:.2f} that a person changes some line of it."
+            f"Hunk lines {h.start}–{h.end}: probability {h.probability:.2f} that a person changes some line "
+            "of it."
         )
     lines.append(f"Why this counts as AI-written: {finding.why}.")
-    if finding.untrained_language:
-        lines.append(
-            f"Note: the model was not trained on {finding.untrained_language}; treat this score as rough."
-        )
-    lines += ["", f"[What this number means]({docs_url}) · model {probe_version}", f"{MARKER_PREFIX}{fp} -->"]
+    lines.append(language_sentence(finding))
+    lines += ["", f"[What this number means]({docs_url}) · model {model_version}", f"{MARKER_PREFIX}{fp} -->"]
     return "\n".join(lines)
 
 
@@ -158,7 +201,7 @@ def plan(
     existing: Sequence[ExistingComment],
     *,
     bot_login: str,
-    probe_version: str,
+    model_version: str,
     coverage: Coverage,
     head_sha: str,
     docs_url: str,
@@ -170,12 +213,12 @@ def plan(
         finding = d.line
         text_key = (finding.path, " ".join(finding.text.split()))
         seen[text_key] = seen.get(text_key, -1) + 1
-        fp = fingerprint(finding.path, finding.text, probe_version, seen[text_key])
+        fp = fingerprint(finding.path, finding.text, model_version, seen[text_key])
         drafts.append(
             CommentDraft(
                 finding.path,
                 finding.line,
-                comment_body(finding, fp, docs_url, probe_version),
+                comment_body(finding, fp, docs_url, model_version),
                 fp,
                 finding.probability,
             )
@@ -199,13 +242,14 @@ def plan(
     )
     over_cap = [d.line for d in decision.over_cap]
     return ReviewPlan(
-        new, update, delete, resolve, summary_text(decision.gate, coverage, drafts, over_cap, probe_version)
+        new, update, delete, resolve, summary_text(decision.gate, coverage, drafts, over_cap, model_version)
     )
 
 
 def _resolved_body(body: str, head_sha: str) -> str:
     return (
-        f"~~{body.split(MARKER_PREFIX)[0].strip()}~~\n\n_redline: resolved — no longer flagged at {head_sha[:7]}._\n\n"
+        f"~~{body.split(MARKER_PREFIX)[0].strip()}~~\n\n"
+        f"_redline: resolved — no longer flagged at {head_sha[:7]}._\n\n"
         + (body[body.index(MARKER_PREFIX) :] if MARKER_PREFIX in body else "")
     )
 
@@ -215,7 +259,7 @@ def summary_text(
     coverage: Coverage,
     drafts: Sequence[CommentDraft],
     over_cap: Sequence[LineScore],
-    probe_version: str,
+    model_version: str,
 ) -> str:
     """The one summary of a run: gate, coverage, and lines above threshold that did not get a comment."""
     rows = [
@@ -223,7 +267,10 @@ def summary_text(
         "",
         f"- **Gate:** {gate.reason.rstrip('.')}.",
         f"- **Coverage:** {coverage.line()}.",
-        f"- **Inline comments:** {len(drafts)} line(s) at or above the comment threshold (model {probe_version}).",
+        (
+            f"- **Inline comments:** {len(drafts)} line(s) at or above the comment threshold "
+            f"(model {model_version})."
+        ),
     ]
     if over_cap:
         rows += [

@@ -47,7 +47,7 @@ class _Section(BaseModel):
 
 
 class ThresholdSettings(_Section):
-    comment: Number | None = Field(None, ge=0.0, le=1.0, description="None: the probe card's default")
+    comment: Number | None = Field(None, ge=0.0, le=1.0, description="None: the model card's default")
     gate: Number | None = Field(None, ge=0.0, le=1.0, description="None: the model card's gate threshold")
 
 
@@ -90,7 +90,7 @@ class CalibrationSettings(_Section):
 
 
 class LanguageSettings(_Section):
-    # Languages the probe was not trained on are scored only when listed here ("*": all).
+    # Languages the model's card does not list are scored only when listed here ("*": all), with a note.
     extra: tuple[str, ...] = ()
     max_added_lines_per_file: Count = Field(5000, ge=1)
 

@@ -14,7 +14,7 @@ from scoring.decisions import decide as decide_all
 from scoring.types import LineScore, ScoredHunk
 
 if TYPE_CHECKING:
-    from scoring.card import ProbeCard
+    from scoring.card import ModelCard
 
 # The exit status of `redline review` (and of every redline command: 2 is any usage or own error).
 # One table, shown by `redline review --help` and in docs/review.md and docs/action.md (a test compares).
@@ -34,10 +34,11 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
 )
 
 
-def thresholds(settings: Settings, card: ProbeCard | None) -> Thresholds:
+def thresholds(settings: Settings, card: ModelCard | None) -> Thresholds:
     """The repository's decision knobs; an unset comment or gate threshold falls back to the model card's."""
-    decisions = card.decisions if card is not None else {}
-    return settings.decision_thresholds(decisions.get("comment_threshold"), decisions.get("gate_threshold"))
+    if card is None:
+        return settings.decision_thresholds(None, None)
+    return settings.decision_thresholds(card.comment_threshold, card.gate_threshold)
 
 
 def decide(

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIME_BUDGET_S = 900.0
 MAX_INTENT_CHARS = 4000
-NO_PROBE = "none"  # probe version and fingerprint of a review whose scorer could not be loaded
+NO_MODEL = "none"  # model version and fingerprint of a review whose scorer could not be loaded
 
 
 class Reporter(Protocol):
@@ -44,12 +44,13 @@ class Reporter(Protocol):
 class ReviewOutcome:
     """One review. lines: every added line, settled; decision.lines: the same lines with their verdicts.
 
-    probe_version, fingerprint, calibration: which probe, supervisor and calibration made the numbers.
+    model_version, fingerprint, calibration: which model, what it read the text with (the probe's supervisor)
+    and which calibration made the numbers.
     """
 
     source: str
     head_sha: str
-    probe_version: str
+    model_version: str
     fingerprint: str
     calibration: CalibrationSource
     lines: tuple[LineScore, ...]
@@ -91,7 +92,7 @@ def review(
     `progress(done, total)` hears of the lines scored so far (bot.score)."""
     started = clock()
     scorer, error = _load(load_scorer)
-    card = scorer.card if scorer is not None else None
+    card = scorer.model_card if scorer is not None else None
     timings = {"load_s": clock() - started}
 
     attributions = attribute_lines(
@@ -119,12 +120,12 @@ def review(
         scored.lines, scored.hunks, settings, knobs, snapshot.pull.labels, scored.error
     )
     coverage = Coverage.of(snapshot.files, scored.lines)
-    probe_version = scorer.probe_version if scorer is not None else NO_PROBE
+    model_version = scorer.model_version if scorer is not None else NO_MODEL
     review_plan = plan(
         decision,
         existing,
         bot_login=bot_login,
-        probe_version=probe_version,
+        model_version=model_version,
         coverage=coverage,
         head_sha=snapshot.head_sha,
         docs_url=settings.comments.docs_url,
@@ -134,8 +135,8 @@ def review(
     outcome = ReviewOutcome(
         snapshot.source,
         snapshot.head_sha,
-        probe_version,
-        scorer.fingerprint if scorer is not None else NO_PROBE,
+        model_version,
+        scorer.fingerprint if scorer is not None else NO_MODEL,
         scorer.calibration if scorer is not None else CalibrationSource.SHIPPED,
         scored.lines,
         scored.hunks,
@@ -188,10 +189,10 @@ def _report(outcome: ReviewOutcome, reporters: Sequence[Reporter]) -> ReviewOutc
 
 
 def intents(snapshot: Snapshot, attributions: dict[tuple[str, int], Attribution]) -> dict[str, str]:
-    """What the supervisor reads before each file's code: the PR's title and body, then the messages of the
-    AI commits that wrote that file's lines (all AI commits' where a file's lines name none). Per file, so
-    that a push adding a commit changes only the prefixes, and re-runs only the windows, of the files that
-    commit touched."""
+    """What a model that reads prose (the supervisor probe; the PR model does not) reads before each file's
+    code: the PR's title and body, then the messages of the AI commits that wrote that file's lines (all AI
+    commits' where a file's lines name none). Per file, so that a push adding a commit changes only the
+    prefixes, and re-runs only the windows, of the files that commit touched."""
     ai_shas = {a.sha for a in attributions.values() if a.ai and a.sha}
     by_path: dict[str, set[str]] = {}
     for (path, _), attribution in attributions.items():

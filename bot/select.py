@@ -8,43 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from scoring.attribution import Attribution, Evidence
+from scoring.card import DEFAULT_LANGUAGES, ModelCard
 from scoring.diff import FileDiff
+from scoring.languages import language_of
 from scoring.types import LineScore, LineStatus
 
-if TYPE_CHECKING:
-    from scoring.card import ProbeCard
-
-DEFAULT_TRAINED_LANGUAGES = ("python",)
-EXTENSION_LANGUAGES = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".jsx": "javascript",
-    ".mjs": "javascript",
-    ".ts": "typescript",
-    ".tsx": "typescript",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-    ".kt": "kotlin",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".hpp": "cpp",
-    ".cs": "csharp",
-    ".rb": "ruby",
-    ".php": "php",
-    ".swift": "swift",
-    ".scala": "scala",
-    ".sh": "shell",
-    ".sql": "sql",
-}
 UNKNOWN = Attribution(False, "no blame information for this line", Evidence.NONE)
 
 
@@ -65,18 +36,14 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{out}$")
 
 
-def language_of(path: str) -> str:
-    return EXTENSION_LANGUAGES.get(PurePosixPath(path).suffix.lower(), "other")
-
-
-def trained_languages(card: ProbeCard | None) -> tuple[str, ...]:
-    """The languages the probe was trained on, as its card records them."""
-    recorded = card.training_data.get("languages") if card is not None else None
-    return tuple(recorded) if recorded else DEFAULT_TRAINED_LANGUAGES
+def trained_languages(card: ModelCard | None) -> tuple[str, ...]:
+    """The languages the model scores first-class, as its card lists them (Python where it lists none)."""
+    return card.languages if card is not None else DEFAULT_LANGUAGES
 
 
 def skip_reason(f: FileDiff, settings: Settings, trained: Sequence[str]) -> str | None:
-    """Why a changed file is not scored (unscorable diff, excluded path, untrained language), or None."""
+    """Why a changed file is not scored (unscorable diff, excluded path, a language the model does not
+    list and `languages.extra` does not name), or None."""
     if f.skip is not None:
         return f.skip.value
     if not any(glob_regex(p).match(f.path) for p in settings.paths.include) or any(
@@ -96,11 +63,14 @@ def select(
     settings: Settings,
     trained: Sequence[str],
 ) -> tuple[LineScore, ...]:
-    """Every added line, in diff order: TO_SCORE when an AI wrote it in a file that is scored, else why not."""
+    """Every added line, in diff order: TO_SCORE when an AI wrote it in a file that is scored, else why not.
+    A line of a file scored only because `languages.extra` names its language carries that language as
+    `untrained_language` (bot.comments.language_note says what that means for its score)."""
     lines = []
     for f in files:
         reason = skip_reason(f, settings, trained)
-        untrained = None if language_of(f.path) in trained else language_of(f.path)
+        language = language_of(f.path)
+        untrained = None if reason is not None or language in trained else language
         for added in f.added:
             n = added.new_line or 0
             attribution = attributions.get((f.path, n), UNKNOWN)

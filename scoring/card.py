@@ -1,16 +1,64 @@
-"""What a probe is, as data: its config and its card. No torch here, so reading a card (and scoring with the
-PR model, which reuses the card's shape) does not load the deep-learning stack."""
+"""What a model is, as data: `ModelCard`, what a review reads of whichever model scores (the PR model or
+the supervisor probe), and the probe's own config and card. No torch here, so reading a card does not load
+the deep-learning stack."""
 
 from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scoring.errors import ProbeError
 
 PROBE_FORMAT_VERSION = 1
+# The languages of a model whose card lists none: every model before TypeScript was trained on Python only.
+DEFAULT_LANGUAGES = ("python",)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    """What a review reads of the model that scores it, whichever model that is.
+
+    version: stored with every scored line and named in every comment.
+    languages: the languages the model scores first-class (its card's `languages`, else DEFAULT_LANGUAGES);
+    a file in another language is scored only where the settings' `languages.extra` names it.
+    comment_threshold, gate_threshold: the model's defaults for thresholds the settings leave unset.
+    metrics: the model's evaluation as its card records it. meaning: what its probability is a probability of.
+    """
+
+    version: str
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    comment_threshold: float | None = None
+    gate_threshold: float | None = None
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    meaning: str = ""
+
+    @classmethod
+    def of(cls, version: str, card: Mapping[str, Any]) -> ModelCard:
+        """The card of the PR model whose JSON (less its weights) is `card`: top-level `languages`,
+        `decisions`, `evaluation` and `meaning`."""
+        decisions = card.get("decisions") or {}
+        return cls(
+            version,
+            _languages(card.get("languages")),
+            _threshold(decisions.get("comment_threshold")),
+            _threshold(decisions.get("gate_threshold")),
+            dict(card.get("evaluation") or {}),
+            str(card.get("meaning") or ""),
+        )
+
+
+def _languages(listed: object) -> tuple[str, ...]:
+    if isinstance(listed, str):
+        listed = [listed]
+    found = tuple(str(x).lower() for x in listed) if isinstance(listed, list | tuple) else ()
+    return found or DEFAULT_LANGUAGES
+
+
+def _threshold(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 class Pooling(enum.StrEnum):
@@ -75,6 +123,16 @@ class ProbeCard:
     @property
     def probe_config(self) -> ProbeConfig:
         return ProbeConfig.from_dict(self.config)
+
+    def model_card(self) -> ModelCard:
+        """What a review reads of this probe: the languages it was trained on, its thresholds, its metrics."""
+        return ModelCard(
+            self.version,
+            _languages(self.training_data.get("languages")),
+            _threshold(self.decisions.get("comment_threshold")),
+            _threshold(self.decisions.get("gate_threshold")),
+            dict(self.metrics),
+        )
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -1,9 +1,9 @@
 """The scorer reviews use by default: the PR model over what the diff, the change and the history show.
 
 It answers the same `ScorerProtocol` as the supervisor probe, so the review pipeline does not care which
-one runs; it needs no language model (the supervisor signals did not add to these features on held-out
-repositories, docs/evaluation.md), so a review loads in milliseconds. It reads the file's diff from the
-`change` argument; without one (plain text) every span line counts as a line of a new file.
+one runs; it needs no language model (the language model's signals did not add to these features on
+held-out repositories, docs/evaluation.md), so a review loads in milliseconds. It reads the file's diff
+from the `change` argument; without one (plain text) every span line counts as a line of a new file.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from scoring.card import ProbeCard
+from scoring.card import ModelCard
 from scoring.diff import ChangeKind, DiffLine, FileDiff, Hunk, LineKind
 from scoring.errors import SpanError
 from scoring.pr_features import ChangeSize, Family, FileChange, file_features
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel, load_pr_model
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanKind, SpanScore
 
+# What the PR model reads its text with, stored where the probe stores its supervisor's fingerprint.
 PR_MODEL_FINGERPRINT = "pr-model (no supervisor)"
 
 
@@ -32,34 +33,22 @@ def _as_new_file(path: str, text: str, lines: Sequence[int]) -> FileDiff:
 
 
 class PRScorer:
-    """`ScorerProtocol` over a `PRModel`: line spans get the line's probability, a range its riskiest line's."""
+    """`ScorerProtocol` over a `PRModel`: a line span gets the line's probability, a range its hunk's."""
 
     def __init__(self, model: PRModel) -> None:
         self.model = model
-        decisions = dict(model.card.get("decisions", {}))
-        self._card = ProbeCard(
-            version=model.version,
-            supervisor={},
-            tokenizer_hash="",
-            config={},
-            input_size=len(model.names),
-            window={},
-            calibration={"pr": model.calibration.to_dict()},
-            training_data={"languages": ["python"], "corpus": "in-the-wild edits (data/wild)"},
-            metrics=dict(model.card.get("evaluation", {})),
-            decisions=decisions,
-        )
+        self._card = ModelCard.of(model.version, model.card)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PRScorer:
         return cls(load_pr_model(Path(path) if path else DEFAULT_PR_MODEL))
 
     @property
-    def probe_version(self) -> str:
+    def model_version(self) -> str:
         return self.model.version
 
     @property
-    def card(self) -> ProbeCard:
+    def model_card(self) -> ModelCard:
         return self._card
 
     @property

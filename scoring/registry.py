@@ -23,7 +23,7 @@ from scoring.errors import ModelLoadError
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
 
 if TYPE_CHECKING:
-    from scoring.card import ProbeCard
+    from scoring.card import ModelCard
     from scoring.pr_features import FileChange
 
 PROBE = "probe"
@@ -35,21 +35,22 @@ PROBE_EXTRA_MODULES = ("torch", "transformers", "safetensors")
 class ScorerProtocol(Protocol):
     """Everything bot/ and training/ use of a scorer; `PRScorer` and the probe's `Scorer` implement it.
 
-    probe_version: the model's version, stored with every scored line.
-    card: the model's card (comment threshold, training languages), None for a stand-in without one.
+    model_version: the model's version, stored with every scored line.
+    model_card: what a review reads of the model (languages, thresholds, metrics), None for a stand-in
+    without one.
     change: the file's diff, its change and history, for a scorer that reads them (`PRScorer`); others
     ignore it.
     reads_history: whether `change.history` is read, so a review computes the git history only then.
-    fingerprint: the supervisor's ("pr-model (no supervisor)" for the PR model), stored with every scored
-    line. calibration: which calibration made the probabilities (a repository's own refit wraps the shipped
-    scorer).
+    fingerprint: what the model reads its text with (the supervisor's for the probe, PR_MODEL_FINGERPRINT
+    for the PR model), stored with every scored line. calibration: which calibration made the probabilities
+    (a repository's own refit wraps the shipped scorer).
     """
 
     @property
-    def probe_version(self) -> str: ...
+    def model_version(self) -> str: ...
 
     @property
-    def card(self) -> ProbeCard | None: ...
+    def model_card(self) -> ModelCard | None: ...
 
     @property
     def fingerprint(self) -> str: ...
@@ -91,7 +92,8 @@ class ModelNames(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ModelChoice:
-    """What the settings name: `model.*` of `.github/redline.yml`, REDLINE_PR_MODEL/MODEL/PROBE, --model/--probe.
+    """What the settings name: `model.*` of `.github/redline.yml`, REDLINE_PR_MODEL/MODEL/PROBE or
+    --model/--probe.
 
     pr_model: "default" (the shipped PR model), a path to a pr_model.json, or "probe".
     supervisor, probe: a Hugging Face id or path, a probe directory; naming either picks the supervisor probe.

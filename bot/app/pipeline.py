@@ -57,7 +57,7 @@ def record_of(outcome: ReviewOutcome) -> ReviewRecord:
     gate = outcome.gate
     overridden = gate.conclusion is GateConclusion.SUCCESS and bool(gate.blocking)
     return ReviewRecord(
-        outcome.probe_version,
+        outcome.model_version,
         outcome.fingerprint,
         gate.conclusion.value,
         overridden,

@@ -165,7 +165,7 @@ class Runtime:
         `calibration.recalibrate` is false)."""
         base = self.base_scorer(repo_settings, repo)
         if self.settings.recalibrate and repo_settings.calibration.recalibrate:
-            params = self.store.latest_calibration(repo, base.probe_version)
+            params = self.store.latest_calibration(repo, base.model_version)
             if params is not None:
                 return RecalibratedScorer(base, json.loads(params))
         return base

@@ -92,7 +92,7 @@ def score(
         )
     lines = text.splitlines()
     if as_json:
-        click.echo(json.dumps(_as_json(file, scorer.probe_version, used, lines, scores, n_lines), indent=2))
+        click.echo(json.dumps(_as_json(file, scorer.model_version, used, lines, scores, n_lines), indent=2))
         return
     _print_gutter(Console(), file, lines, scores, n_lines, used)
 

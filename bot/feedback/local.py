@@ -125,7 +125,7 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
                     number,
                     d.line.probability,
                     d.line.logit,
-                    outcome.probe_version,
+                    outcome.model_version,
                     outcome.calibration,
                     d.verdict is LineVerdict.COMMENT,
                     None,

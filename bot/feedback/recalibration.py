@@ -15,7 +15,7 @@ import numpy as np
 from bot.feedback.types import OutcomeLine
 from scoring import metrics
 from scoring.calibration import PlattCalibrator, calibrate, calibrator_from_dict
-from scoring.card import ProbeCard
+from scoring.card import ModelCard
 from scoring.pr_features import FileChange
 from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
@@ -94,13 +94,13 @@ class RecalibratedScorer:
         self.calibrator = calibrator_from_dict(dict(params))
 
     @property
-    def probe_version(self) -> str:
-        return self.inner.probe_version
+    def model_version(self) -> str:
+        return self.inner.model_version
 
     @property
-    def card(self) -> ProbeCard | None:
+    def model_card(self) -> ModelCard | None:
         # The review reads the card's comment threshold and languages; a recalibration keeps them.
-        return self.inner.card
+        return self.inner.model_card
 
     @property
     def fingerprint(self) -> str:

@@ -50,7 +50,7 @@ def replay_pull(
     rules = settings.attribution_rules()
     pull = PullInfo(pr.author_login, pr.head_ref, pr.labels)
     pull_attribution = classify_pull(pull, rules)
-    trained, knobs = trained_languages(scorer.card), gate_rules.thresholds(settings, scorer.card)
+    trained, knobs = trained_languages(scorer.model_card), gate_rules.thresholds(settings, scorer.model_card)
     ids = itertools.count()
     scored: dict[int, tuple[float, float, bool]] = {}
     heads, paths = [], set()
@@ -116,7 +116,7 @@ def replay_pull(
             pr.number,
             p,
             z,
-            scorer.probe_version,
+            scorer.model_version,
             scorer.calibration,
             commented,
             fates[i],

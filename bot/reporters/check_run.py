@@ -1,4 +1,4 @@
-"""Report the outcome as one completed check run: gate conclusion, summary, and annotations for flagged lines."""
+"""Report the outcome as one completed check run: gate conclusion, summary, annotations for flagged lines."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 CHECK_NAME = "redline"
 
 
-def annotations(outcome: ReviewOutcome) -> list[Annotation]:
+def check_annotations(outcome: ReviewOutcome) -> list[Annotation]:
     """A warning per line at or above the comment threshold, a failure per hunk that trips the gate."""
     result = [
         Annotation(
@@ -25,7 +25,8 @@ def annotations(outcome: ReviewOutcome) -> list[Annotation]:
             d.line.line,
             d.line.line,
             "warning",
-            f"Probability {d.line.probability:.2f} that a person changes this line: {meaning(d.line.probability)}",
+            f"Probability {d.line.probability:.2f} that a person changes this line: "
+            f"{meaning(d.line.probability)}",
             title="redline: likely to be edited",
         )
         for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)
@@ -73,7 +74,7 @@ class CheckRunReporter:
             conclusion=outcome.gate.conclusion.value,
             title=gate_rules.title(outcome.gate),
             summary=outcome.plan.summary,
-            annotations=annotations(outcome),
+            annotations=check_annotations(outcome),
             details_url=self.details_url,
             external_id=self.key,
             look_first=self.key is not None,

@@ -104,7 +104,10 @@ class TerminalReporter:
         )
         if self.workflow_commands:
             for d in flagged:
-                message = f"probability {d.line.probability:.2f} that a person changes this line ({meaning(d.line.probability)})"
+                message = (
+                    f"probability {d.line.probability:.2f} that a person changes this line "
+                    f"({meaning(d.line.probability)})"
+                )
                 print(
                     workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline")
                 )
@@ -117,6 +120,6 @@ def print_sample_comment(console: Console, outcome: ReviewOutcome, docs_url: str
     if not top:
         return
     line = top[0].line
-    body = comment_body(line, "", docs_url, outcome.probe_version).split(MARKER_PREFIX)[0]
+    body = comment_body(line, "", docs_url, outcome.model_version).split(MARKER_PREFIX)[0]
     console.print(Rule(escape(f"a comment on {line.path}:{line.line} would read")))
     console.print(Markdown(body))

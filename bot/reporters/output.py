@@ -14,12 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
+from bot.comments import language_note
 from scoring.decisions import LineDecision, LineVerdict
+from scoring.languages import language_of
 
 if TYPE_CHECKING:
     from bot.review import ReviewOutcome
 
-JSON_FORMAT = "redline-review/1"
+# 2: probe_version became model_version; each line says its language (and a note when there is one).
+JSON_FORMAT = "redline-review/2"
 DEFAULT_TOP = 10
 FLAGGED = (LineVerdict.COMMENT, LineVerdict.OVER_CAP)
 
@@ -81,7 +84,7 @@ def review_json(outcome: ReviewOutcome, show: Show) -> dict[str, Any]:
         "format": JSON_FORMAT,
         "source": outcome.source,
         "head_sha": outcome.head_sha,
-        "probe_version": outcome.probe_version,
+        "model_version": outcome.model_version,
         "gate": {
             "conclusion": outcome.gate.conclusion.value,
             "reason": outcome.gate.reason,
@@ -97,6 +100,7 @@ def review_json(outcome: ReviewOutcome, show: Show) -> dict[str, Any]:
             "human_lines": coverage.human_lines,
             "commented": len(outcome.decision.commented),
             "over_cap": len(outcome.decision.over_cap),
+            "scored_by_language": dict(coverage.languages),
         },
         "show": {"kind": show.kind, "n": show.n if show.kind == "top" else None},
         "lines": [
@@ -110,6 +114,8 @@ def review_json(outcome: ReviewOutcome, show: Show) -> dict[str, Any]:
                 "why_ai": d.line.why,
                 "reasons": list(d.line.reasons),
                 "not_scored_because": d.line.reason or None,
+                "language": language_of(d.line.path),
+                "language_note": language_note(d.line.untrained_language),
             }
             for d in shown_lines(outcome, show)
         ],
@@ -131,7 +137,7 @@ class JsonReporter:
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr while the supervisor loads and the lines are scored; None when not enabled
+    """A progress bar on stderr while the model loads and the lines are scored; None when not enabled
     (not a terminal, JSON output). It disappears once every line is scored, before the results print."""
     if not enabled:
         yield None
@@ -147,7 +153,7 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("loading the supervisor", total=None)
+        task = bar.add_task("loading the model", total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, description="scoring AI-written lines", completed=done, total=total)

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.comments import meaning
+from bot.comments import language_note, language_sentence, meaning
 from scoring.decisions import LineVerdict
 from scoring.errors import RedlineError
+from scoring.languages import language_of
+from scoring.types import LineScore
 
 if TYPE_CHECKING:
     from bot.review import ReviewOutcome
@@ -17,30 +19,42 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "redline/likely-edited"
 
 
+def _result(line: LineScore, model_version: str) -> dict[str, object]:
+    """One flagged line as a SARIF result: the comment's explanation, its location, and as properties the
+    probability, the reasons, the model and the line's language (with its note, where it has one)."""
+    message = (
+        f"Probability {line.probability:.2f} that a person changes this line: {meaning(line.probability)}"
+    )
+    if line.reasons:
+        message += f" What raised it most: {'; '.join(line.reasons)}."
+    properties: dict[str, object] = {
+        "probability": round(line.probability, 4),
+        "reasons": list(line.reasons),
+        "modelVersion": model_version,
+        "language": language_of(line.path),
+    }
+    note = language_note(line.untrained_language)
+    if note:
+        properties["languageNote"] = note
+    return {
+        "ruleId": RULE_ID,
+        "level": "warning",
+        "message": {"text": f"{message} {language_sentence(line)}"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": line.path},
+                    "region": {"startLine": line.line},
+                }
+            }
+        ],
+        "properties": properties,
+    }
+
+
 def sarif_document(outcome: ReviewOutcome, docs_url: str) -> dict[str, object]:
     results = [
-        {
-            "ruleId": RULE_ID,
-            "level": "warning",
-            "message": {
-                "text": f"Probability {d.line.probability:.2f} that a person changes this line: "
-                f"{meaning(d.line.probability)}"
-                + (f" What raised it most: {'; '.join(d.line.reasons)}." if d.line.reasons else "")
-            },
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": d.line.path},
-                        "region": {"startLine": d.line.line},
-                    }
-                }
-            ],
-            "properties": {
-                "probability": round(d.line.probability, 4),
-                "reasons": list(d.line.reasons),
-                "probeVersion": outcome.probe_version,
-            },
-        }
+        _result(d.line, outcome.model_version)
         for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)
         if d.verdict in (LineVerdict.COMMENT, LineVerdict.OVER_CAP)
     ]

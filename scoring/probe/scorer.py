@@ -26,7 +26,7 @@ from scoring.windows import (
 )
 
 if TYPE_CHECKING:
-    from scoring.card import ProbeCard
+    from scoring.card import ModelCard, ProbeCard
     from scoring.pr_features import FileChange
     from scoring.probe.cache import HiddenStateCache, WindowCache
     from scoring.probe.features import WorkReport
@@ -82,6 +82,14 @@ class Scorer:
     @property
     def probe_version(self) -> str:
         return self.card.version
+
+    @property
+    def model_version(self) -> str:
+        return self.card.version
+
+    @property
+    def model_card(self) -> ModelCard:
+        return self.card.model_card()
 
     @property
     def fingerprint(self) -> str:

@@ -42,8 +42,8 @@ class _StallOnce:
     def __init__(self, inner: Scorer, marker: Path) -> None:
         self.inner = inner
         self.marker = marker
-        self.probe_version = inner.probe_version
-        self.card = inner.card
+        self.model_version = inner.model_version
+        self.model_card = inner.model_card
         self.fingerprint = inner.fingerprint
         self.calibration = inner.calibration
         self.reads_history = inner.reads_history
@@ -67,8 +67,8 @@ class _StallOnce:
 class FixedScorer:
     """A stand-in scorer returning fixed logits (pure unit tests of wrappers and of the worker's choice)."""
 
-    probe_version = "probe-1"
-    card = None
+    model_version = "probe-1"
+    model_card = None
     fingerprint = "fixed-supervisor"
     calibration = CalibrationSource.SHIPPED
     reads_history = False

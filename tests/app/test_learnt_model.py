@@ -85,7 +85,7 @@ def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(
     add_ai_pull(app_github, 81, "8" * 40)
     runtime = Runtime(settings)
     try:
-        assert review(runtime, client, 81, "8" * 40).probe_version == shipped  # nothing learnt yet
+        assert review(runtime, client, 81, "8" * 40).model_version == shipped  # nothing learnt yet
 
         result = file_report(
             store, client, settings, REPO, SINCE, UNTIL, token=TOKEN, learn=repository_learner()
@@ -98,7 +98,7 @@ def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(
         ).is_file()  # learnt from the bare clone
 
         outcome = review(runtime, client, 81, "8" * 40)
-        assert outcome.probe_version == version  # a new (repository, version): picked up without a restart
+        assert outcome.model_version == version  # a new (repository, version): picked up without a restart
         run = [r for r in app_github.check_runs if r["repo"] == REPO and r["head_sha"] == "8" * 40][-1]
         assert version in run["output"]["summary"]
 
@@ -118,7 +118,7 @@ def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(
     # REDLINE_LEARN=false: reviews use the shipped model even with one stored.
     off = Runtime(settings_for(tmp_path, tmp_path / "origin.git", database_url, learn=False))
     try:
-        assert off.scorer_for(REPO, load_settings(None)).probe_version == shipped
+        assert off.scorer_for(REPO, load_settings(None)).model_version == shipped
     finally:
         off.store.close()
 

@@ -69,7 +69,7 @@ def test_merged_pr_is_rescored_at_its_ai_commit_and_followed_to_the_merge(merged
         )
     )
     ((pr, lines),) = [(pr, lines) for pr, lines in results if pr.number == 300]
-    assert len(lines) == 6 and all(o.merged and o.probe_version == scorer.probe_version for o in lines)
+    assert len(lines) == 6 and all(o.merged and o.probe_version == scorer.model_version for o in lines)
     fates = sorted(o.fate for o in lines)
     assert fates.count(Fate.EDITED) == 1 and fates.count(Fate.KEPT) == 5
     # Re-scoring is deterministic: the same commit scores the same again.

@@ -70,12 +70,12 @@ def test_each_repository_is_scored_by_the_model_its_config_names(
 
     try:
         outcome = review(configured.repo, 71, "a" * 40)
-        assert outcome.probe_version == "repo-own-model"
+        assert outcome.model_version == "repo-own-model"
         assert outcome.plan.new  # its lines are past the repository's comment threshold
 
         app_github.contents.pop((configured.repo, ".github/redline.yml", configured.base_ref))
         default = review(configured.repo, 71, "a" * 40)
-        assert default.probe_version == load_pr_model(DEFAULT_PR_MODEL).version
+        assert default.model_version == load_pr_model(DEFAULT_PR_MODEL).version
 
         # One scorer per distinct model setting: the same setting again is the same object.
         settings = load_settings(f"model:\n  pr_model: {own}\n")

@@ -35,7 +35,7 @@ def _plan(findings, existing=(), max_comments=30):
         decision,
         existing,
         bot_login=BOT,
-        probe_version="v1",
+        model_version="v1",
         coverage=COVERAGE,
         head_sha="f" * 40,
         docs_url="https://docs",
@@ -60,7 +60,7 @@ def test_in_hundred_words():
     )
 
 
-def test_fingerprint_ignores_whitespace_and_line_numbers_but_not_probe_version():
+def test_fingerprint_ignores_whitespace_and_line_numbers_but_not_model_version():
     assert fingerprint("a.py", "x =  1", "v1") == fingerprint("a.py", " x = 1", "v1")
     assert fingerprint("a.py", "x = 1", "v1") != fingerprint("a.py", "x = 1", "v2")
     assert fingerprint("a.py", "x = 1", "v1") != fingerprint("b.py", "x = 1", "v1")
@@ -114,11 +114,31 @@ def test_summary_lists_lines_over_the_cap_and_the_coverage():
     assert "scored 3 of 3 AI-written lines in 1 file" in result.summary
 
 
-def test_coverage_line_names_skipped_files_and_untrained_languages():
+def test_coverage_line_counts_lines_per_language_and_says_which_had_neutral_features_only():
     coverage = Coverage(
-        10, 8, 2, human_lines=4, skipped=(("binary", 1), ("too large", 2)), untrained_languages=("go",)
+        10,
+        8,
+        2,
+        human_lines=4,
+        skipped=(("binary", 1), ("too large", 2)),
+        untrained_languages=("go",),
+        languages=(("python", 7), ("go", 1)),
     )
     assert coverage.line() == (
         "scored 8 of 10 AI-written lines in 2 files (4 added lines not AI-written, not scored); "
-        "skipped 1 file (binary), 2 files (too large); scored outside the model's training languages: go"
+        "python 7 lines, go 1 line (scored with language-neutral features only); "
+        "skipped 1 file (binary), 2 files (too large)"
+    )
+
+
+def test_a_comment_names_the_line_s_language_and_a_neutral_only_one_says_so():
+    ts = LineScore("web/app.tsx", 3, 0.8, text="x", why="trailer")
+    go = LineScore("svc/main.go", 3, 0.8, text="x", why="trailer", untrained_language="go")
+    untrained_ts = LineScore("web/a.ts", 3, 0.8, text="x", why="trailer", untrained_language="typescript")
+    assert "Language: TypeScript." in comment_body(ts, "0" * 16, "https://docs", "v1")
+    assert "Language: Go, scored with language-neutral features only." in comment_body(
+        go, "0" * 16, "https://docs", "v1"
+    )
+    assert "the model was not trained on typescript" in comment_body(
+        untrained_ts, "0" * 16, "https://d", "v1"
     )

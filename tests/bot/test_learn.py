@@ -105,7 +105,7 @@ def test_learn_writes_a_repository_model_that_review_then_uses(tmp_path: Path) -
         ],
     )
     assert reviewed.exit_code == 0, reviewed.output
-    assert json.loads(reviewed.output)["probe_version"] == card["version"]
+    assert json.loads(reviewed.output)["model_version"] == card["version"]
 
 
 def test_a_repository_without_ai_history_keeps_the_shipped_model(tmp_path: Path) -> None:

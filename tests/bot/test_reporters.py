@@ -9,7 +9,7 @@ from rich.console import Console
 
 from bot import gate
 from bot.config import load_settings
-from bot.reporters.check_run import annotations
+from bot.reporters.check_run import check_annotations
 from bot.reporters.local import TerminalReporter, workflow_command
 from bot.reporters.output import Show
 from bot.reporters.sarif import SarifReporter
@@ -88,12 +88,12 @@ def test_sarif_lists_flagged_lines_with_probabilities(git_repo, tiny, tmp_path):
     assert sorted(lines) == [3, 4]
     shown = {d.line.line: round(d.line.probability, 4) for d in outcome.decision.commented}
     assert {line: r["properties"]["probability"] for line, r in zip(lines, results, strict=True)} == shown
-    assert all(r["properties"]["probeVersion"] == outcome.probe_version for r in results)
+    assert all(r["properties"]["modelVersion"] == outcome.model_version for r in results)
 
 
 def test_annotations_include_over_cap_lines_and_blocking_hunks(git_repo, tiny):
     outcome = _outcome(git_repo, tiny, "comments: {max: 1}")
-    found = annotations(outcome)
+    found = check_annotations(outcome)
     assert len(outcome.plan.new) == 1
     assert sorted(a.start_line for a in found if a.level == "warning") == [3, 4]
     assert [a.level for a in found].count("failure") == len(outcome.gate.blocking) >= 1

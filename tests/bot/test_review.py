@@ -45,7 +45,8 @@ class _RecordingScorer:
 
     def __init__(self, inner):
         self.inner, self.logits = inner, {}
-        self.probe_version, self.card, self.fingerprint = inner.probe_version, inner.card, inner.fingerprint
+        self.model_version, self.model_card = inner.model_version, inner.model_card
+        self.fingerprint = inner.fingerprint
         self.calibration, self.reads_history = inner.calibration, inner.reads_history
 
     def score(self, text, spans, intent=None, mode=CalibrationMode.PR, change=None):
@@ -111,9 +112,9 @@ def test_gate_stays_neutral_when_the_model_is_missing(git_repo):
 
 def test_one_file_failing_to_score_is_marked_and_the_rest_is_scored(git_repo, tiny):
     class Flaky:
-        probe_version, card, fingerprint, calibration = (
-            tiny.probe_version,
-            tiny.card,
+        model_version, model_card, fingerprint, calibration = (
+            tiny.model_version,
+            tiny.model_card,
             tiny.fingerprint,
             tiny.calibration,
         )

@@ -121,7 +121,7 @@ def test_progress_bar_on_a_terminal_only(own_branch, installed):
     env.pop("GITHUB_ACTIONS", None)
     piped = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert piped.returncode == 0, piped.stderr
-    assert "loading the supervisor" not in piped.stderr + piped.stdout and "scored 5 of 5" in piped.stdout
+    assert "loading the model" not in piped.stderr + piped.stdout and "scored 5 of 5" in piped.stdout
     on_terminal = subprocess.run(
         ["script", "-qec", " ".join(map(_quote, command)), "/dev/null"],
         capture_output=True,
@@ -131,7 +131,7 @@ def test_progress_bar_on_a_terminal_only(own_branch, installed):
         cwd=ROOT,
     )
     assert on_terminal.returncode == 0, on_terminal.stdout[-2000:]
-    assert "loading the supervisor" in on_terminal.stdout or "scoring AI-written lines" in on_terminal.stdout
+    assert "loading the model" in on_terminal.stdout or "scoring AI-written lines" in on_terminal.stdout
 
 
 def _quote(part: str) -> str:

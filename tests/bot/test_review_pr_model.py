@@ -120,7 +120,7 @@ def test_the_pr_model_is_the_default_and_a_named_probe_or_model_file_is_used_ins
     path = tmp_path / "pr_model.json"
     churn_model().save(path)
     chosen = load_scorer(load_settings(f"model:\n  pr_model: {path}\n", env={}).model)
-    assert isinstance(chosen, PRScorer) and chosen.probe_version == "pr-test"
+    assert isinstance(chosen, PRScorer) and chosen.model_version == "pr-test"
     assert isinstance(load_scorer(load_settings(None, env={}).model), PRScorer)
 
 

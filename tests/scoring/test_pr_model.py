@@ -89,7 +89,7 @@ def test_the_scorer_answers_lines_and_ranges_from_the_diff() -> None:
     assert scores[2].probability > scores[1].probability  # the longer line
     assert scores[3].probability == scores[2].probability  # a range: its riskiest line
     assert scores[3].n_tokens == 3
-    assert scorer.card.decisions["comment_threshold"] == 0.4
+    assert scorer.model_card.comment_threshold == 0.4 and scorer.model_card.languages == ("python",)
     with pytest.raises(SpanError):
         scorer.score(TEXT, [Span.chars(0, 3)])
 

@@ -220,7 +220,7 @@ def test_recalibrated_scorer_replaces_probabilities_from_logits():
     scores = scorer.score("x\ny\nz\n", [Span.lines(1), Span.lines(2), Span.lines(3)])
     assert [s.probability for s in scores[:2]] == pytest.approx([1 / (1 + math.exp(2)), 0.5])
     assert math.isnan(scores[2].probability)
-    assert scorer.probe_version == "probe-1"
+    assert scorer.model_version == "probe-1"
 
 
 def test_the_target_pending_lines_and_the_older_labels_are_counted_apart():
