@@ -240,7 +240,7 @@ def file_report(
     outcomes = store.outcome_lines(repo, since, until)
     lines_scored, prs_scored = store.count_scored(repo, since, until)
     everything = store.outcome_lines(repo, EPOCH, until)
-    # Recalibrate the probe version most lines were scored with; older versions' logits mean something else.
+    # Recalibrate the model version most lines were scored with; older versions' logits mean something else.
     versions = collections.Counter(o.probe_version for o in everything)
     current = versions.most_common(1)[0][0] if versions else None
     history = [o for o in everything if o.merged and o.probe_version == current]

@@ -1,6 +1,6 @@
 """Per-repository recalibration: fit Platt scaling on a repository's own outcomes, and apply it.
 
-`recalibrate` fits on raw probe logits and judges the fit out of fold (folds grouped by PR) against
+`recalibrate` fits on the model's raw logits and judges the fit out of fold (folds grouped by PR) against
 the probabilities that were shown; `RecalibratedScorer` wraps any ScorerProtocol with the fit. Pure.
 """
 

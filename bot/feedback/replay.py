@@ -1,6 +1,6 @@
 """The report without a store (Action mode): rebuild the predictions of the PRs merged in a period.
 
-Scores are deterministic for a probe version, so each AI-authored commit of a merged PR goes through the
+Scores are deterministic for a model version, so each AI-authored commit of a merged PR goes through the
 live review's own stages (bot.select -> bot.score -> bot.gate.decide: threshold, comment cap, gate), and
 a line counts as commented exactly when that review would have commented on it; bot.feedback.outcomes
 then follows each line to the merged head, and, given the default branch's history (a workflow's

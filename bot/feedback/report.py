@@ -187,7 +187,7 @@ def build(
     """The report of `outcomes` (lines whose PR closed in the period).
 
     Unmerged PRs are left out unless `include_unmerged`: their lines were never "kept" by anyone.
-    `history` (all merged outcomes so far, same probe version) feeds the per-repository recalibration.
+    `history` (all merged outcomes so far, same model version) feeds the per-repository recalibration.
     Calibration is against the target, on the lines where it is known.
     """
     used = [o for o in outcomes if include_unmerged or o.merged]
