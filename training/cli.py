@@ -9,13 +9,18 @@ import gzip
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import click
 import numpy as np
 
 from training.data.problems import Benchmark
 from training.wild.mining import WINDOW_DAYS
+
+# A click command function, before or after its options are applied.
+F = TypeVar("F", bound=Callable[..., Any])
 
 DATA_DIR_OPTION = click.option(
     "--data-dir",
@@ -164,7 +169,10 @@ def _llm_options(command):
         click.option(
             "--endpoint",
             envvar="REDLINE_GENERATE_ENDPOINT",
-            help="OpenAI-compatible base URL (e.g. http://localhost:8000/v1); without it a local model is used.",
+            help=(
+                "OpenAI-compatible base URL (e.g. "
+                "http://localhost:8000/v1); without it a local model is used."
+            ),
         ),
         click.option(
             "--model",
@@ -279,7 +287,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_PROBE_SHOWN = "scoring/probes/default"  # scoring.probe.span_probe.DEFAULT_PROBE_DIR, read at run time
 
 
-def _data_options(command: click.Command) -> click.Command:
+def _data_options(command: F) -> F:
     options = [
         click.option(
             "--dataset",
@@ -428,30 +436,72 @@ WILD_DIR_OPTION = click.option(
 )
 
 
-def _wild_flag(wild_dir: Path | None) -> str:
-    return f" --wild-dir {wild_dir}" if wild_dir else ""
+def _wild_flag(wild_dir: Path | None, ts_dir: Path | None = None) -> str:
+    return (f" --wild-dir {wild_dir}" if wild_dir else "") + (f" --ts-dir {ts_dir}" if ts_dir else "")
 
 
-def _loro(wild_dir: Path | None):
+TS_DIR_OPTION = click.option(
+    "--ts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of TypeScript wild repository files (default: wild-ts/ in the data directory).",
+)
+
+
+def _loro(wild_dir: Path | None, ts_dir: Path | None):
+    """LORO over the Python repositories, after choosing on the TypeScript ones which model scores TypeScript
+    (training.wild.languages): the Python repositories' folds also train on TypeScript when that won."""
     from scoring.cache import cache_root
+    from training.data.sources import data_dir
+    from training.wild import languages
+    from training.wild.loro import held_out_models
     from training.wild.ship import run_loro
     from training.wild.table import load_table
 
-    table = load_table(wild_dir, cache_dir=cache_root() / "wild")
-    click.echo(f"{len(table.repos)} repositories, {len(table):,} AI-added lines; leave-one-repository-out …")
+    cache = cache_root() / "wild"
+    table = load_table(wild_dir, cache_dir=cache)
+    ts_dir = ts_dir or data_dir() / languages.TS_DIR
+    typescript = load_table(ts_dir, cache_dir=cache) if ts_dir.is_dir() else None
     started = time.perf_counter()
-    reports = run_loro(table, progress=lambda repo: click.echo(f"  held out: {repo}", err=True))
+
+    def progress(repo: str) -> None:
+        click.echo(f"  held out: {repo} ({time.perf_counter() - started:.0f} s)", err=True)
+
+    def fit_model(train, label):
+        models, selection = held_out_models(train, label)
+        return models["PR model"], selection.name
+
+    by_language, chosen = {}, languages.PYTHON_MODEL
+    if typescript is None:
+        click.echo(f"no TypeScript repositories in {ts_dir}: the Python model scores TypeScript", err=True)
+    else:
+        click.echo(
+            f"{len(typescript.repos)} TypeScript repositories, {len(typescript):,} lines: which model …"
+        )
+        by_language = {
+            label: languages.evaluate(table, typescript, label, fit_model, progress)
+            for label in languages.LABELS
+        }
+        chosen = languages.choose(by_language["target"])
+        means = (
+            f"{m} {by_language['target'].mean_auc(m):.3f}" for m in (*languages.CANDIDATES, languages.LENGTH)
+        )
+        click.echo(f"TypeScript: {chosen} (mean target AUC " + ", ".join(means) + ")")
+    extra = typescript if chosen == languages.BOTH else None
+    click.echo(f"{len(table.repos)} repositories, {len(table):,} AI-added lines; leave-one-repository-out …")
+    reports = run_loro(table, progress=progress, extra=extra)
     for label, report in reports.items():
         click.echo(
             f"{label}: mean AUC PR model {report.mean('PR model', lambda r: r.summary.auc):.3f}, "
             f"model-free baseline {report.mean('model-free baseline', lambda r: r.summary.auc):.3f} "
             f"({time.perf_counter() - started:.0f} s)"
         )
-    return reports, table
+    return reports, table, typescript, by_language, chosen
 
 
 @click.command(name="train-pr")
 @WILD_DIR_OPTION
+@TS_DIR_OPTION
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -466,15 +516,23 @@ def _loro(wild_dir: Path | None):
     show_default=True,
     help="Where evaluation.md's PR-model section and its figure are written.",
 )
-def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
+def train_pr(wild_dir: Path | None, ts_dir: Path | None, out: Path | None, docs: Path) -> None:
     """Train the PR model on every wild repository, after judging it leave-one-repository-out."""
     from scoring.pr_model import DEFAULT_PR_MODEL
     from training.wild.expectation import write_blocks
     from training.wild.ship import train_shipped, write_section
 
-    reports, table = _loro(wild_dir)
-    write_section(reports, table, docs, f"redline train-pr{_wild_flag(wild_dir)}")
-    model = train_shipped(table, reports)
+    reports, table, typescript, by_language, chosen = _loro(wild_dir, ts_dir)
+    write_section(
+        reports,
+        table,
+        docs,
+        f"redline train-pr{_wild_flag(wild_dir, ts_dir)}",
+        typescript,
+        by_language,
+        chosen,
+    )
+    model = train_shipped(table, reports, typescript, by_language, chosen)
     model.save(out or DEFAULT_PR_MODEL)
     if out is None:  # the shipped model: the README and docs/review.md quote its card
         write_blocks(model.to_dict(), REPO_ROOT)
@@ -510,6 +568,7 @@ def train_pr(wild_dir: Path | None, out: Path | None, docs: Path) -> None:
     help="pr: the PR model leave-one-repository-out (first section); miap: the benchmark probe.",
 )
 @WILD_DIR_OPTION
+@TS_DIR_OPTION
 def evaluate(
     dataset: Path,
     programs: int | None,
@@ -520,13 +579,22 @@ def evaluate(
     docs: Path,
     part: str,
     wild_dir: Path | None,
+    ts_dir: Path | None,
 ) -> None:
     """Compare baselines and models on identical folds; write docs/evaluation.md (PR model section first)."""
     if part in ("all", "pr"):
-        reports, table = _loro(wild_dir)
+        reports, table, typescript, by_language, chosen = _loro(wild_dir, ts_dir)
         from training.wild.ship import write_section
 
-        page = write_section(reports, table, docs, f"redline eval --part pr{_wild_flag(wild_dir)}")
+        page = write_section(
+            reports,
+            table,
+            docs,
+            f"redline eval --part pr{_wild_flag(wild_dir, ts_dir)}",
+            typescript,
+            by_language,
+            chosen,
+        )
         click.echo(f"wrote the PR-model section of {page}")
     if part == "pr":
         return
@@ -569,13 +637,14 @@ def evaluate(
                     f"  {r.method:15s} {r.population:58s} AUC {r.auc_interval.point:.3f}  "
                     f"BSS {r.summary.bss:.3f}  ECE {r.summary.ece_width:.3f}"
                 )
-    for name, where, s in results.wild:
+    for name, _where, s in results.wild:
         if "PR calibration" in name and "hunks" not in name:
             click.echo(f"  wild {name}: AUC {s.auc:.3f}  BSS {s.bss:.3f}  ECE {s.ece_width:.3f}")
-    for name, r in results.replays:
+    for name, replayed in results.replays:
         click.echo(
-            f"  replay {name}: hit rate {r.comment_hit_rate:.3f} vs base rate {r.base_rate:.3f}, "
-            f"{r.comments_per_commit:.2f} comments/commit, gate failures {r.gate_failure_rate:.3f}"
+            f"  replay {name}: hit rate {replayed.comment_hit_rate:.3f} "
+            f"vs base rate {replayed.base_rate:.3f}, {replayed.comments_per_commit:.2f} comments/commit, "
+            f"gate failures {replayed.gate_failure_rate:.3f}"
         )
 
 
@@ -618,8 +687,8 @@ def mine_command(
         for row in mine(repository, Rules(extra_patterns=patterns), days, extensions, done):
             handle.write(json.dumps(row) + "\n")
             rows += 1
-            lines += len(row["added_lines"])  # type: ignore[arg-type]
-            edited += sum(row["labels_edited"])  # type: ignore[arg-type]
+            lines += len(cast("list[str]", row["added_lines"]))
+            edited += sum(cast("list[int]", row["labels_edited"]))
             progress.update(task, description=f"{rows} files of AI commits, {lines} lines, {edited} edited")
     click.echo(f"{rows} new rows ({len(done)} already there) -> {out}; {lines} added lines, {edited} edited")
 
@@ -646,15 +715,15 @@ def prior_command(repository: Path, days: int, patterns: tuple[str, ...]) -> Non
     labels = [
         v
         for row in mine(repository, Rules(extra_patterns=patterns), days)
-        for v in row["labels_edited_by_human"]
-    ]  # type: ignore[union-attr]
+        for v in cast("list[int]", row["labels_edited_by_human"])
+    ]
     if not labels:
         source = "commits (no AI commit found)"
         labels = [
             v
             for row in mine(repository, Rules(extra_patterns=("(?s).",)), days)
-            for v in row["labels_edited_by_human"]
-        ]  # type: ignore[union-attr]
+            for v in cast("list[int]", row["labels_edited_by_human"])
+        ]
     rate = estimate_prior(np.asarray(labels, dtype=float), training_rate)
     click.echo(
         f"{len(labels)} added lines of {source}, {int(sum(labels))} edited by a person within {days} days; "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring.target import TARGET_MEANING
+from training.wild.languages import MIN_POSITIVES as MIN_TS_POSITIVES
 from training.wild.loro import MIN_POSITIVES, TOP_K
 
 START = "<!-- what to expect: written by `redline train-pr` from the shipped model's card -->"
@@ -30,7 +31,7 @@ def readme_block(card: dict[str, Any]) -> str:
         f"of the time against {100 * h['mean_base_rate']:.1f} % for any AI line, and its comments, "
         f"{pooled.get('comments_per_100_lines', float('nan')):.1f} per 100 AI lines, hit them "
         f"{pooled.get('lift', float('nan')):.2f}× as often as a random AI line: a pointer for the reviewer, not a "
-        "verdict ([evaluation](docs/evaluation.md))."
+        "verdict ([evaluation](docs/evaluation.md))." + _languages_sentence(card)
     )
 
 
@@ -55,13 +56,32 @@ def review_block(card: dict[str, Any]) -> str:
             f"as often as a random AI line at {pooled.get('comments_per_100_lines', float('nan')):.1f} comments per "
             "100 AI lines (pooled over the held-out repositories). The probabilities are calibrated to the training "
             f"repositories' mix ({100 * card['base_rate']:.1f} % of AI lines, repositories weighing the same); your "
-            "repository's rate can be far from it. " + _prior_sentence(*bss),
+            "repository's rate can be far from it. " + _prior_sentence(*bss) + _languages_sentence(card),
             "",
             f"The default comment threshold, **{decisions['comment_threshold']:.3f}**, comes from the card and the "
             f"rule: {decisions['rule']}. On the training lines it commented on {100 * chosen['share_commented']:.1f} % "
             f"with a hit rate of {chosen['hit_rate']:.3f} (base rate {chosen['base_rate']:.3f}, {chosen['lift']:.2f}×)."
             + _gate_sentence(card),
         ]
+    )
+
+
+def _languages_sentence(card: dict[str, Any]) -> str:
+    """Which languages are scored first-class, and TypeScript's own held-out figures."""
+    choice = card.get("language_choice") or {}
+    if not choice:
+        return " Python is scored first-class; other languages only when `languages.extra` names them."
+    chosen = choice["chosen"]
+    auc = choice["mean_auc"]["target"]
+    within = choice["mean_within_pr_auc"]
+    deciding = choice["deciding_repositories"]
+    languages = " and ".join(name.capitalize().replace("script", "Script") for name in card["languages"])
+    return (
+        f" Languages scored first-class: {languages} (the figures above are Python's). On "
+        f"{len(deciding)} TypeScript repositories it never saw (those with at least {MIN_TS_POSITIVES} such "
+        f"lines), the TypeScript scores ({chosen}) rank them at a mean AUC of {auc[chosen]:.2f} and "
+        f"{within[chosen]:.2f} inside one PR (line length alone: {auc['line length']:.2f}). Other languages "
+        "are scored only when `languages.extra` names them, with language-neutral features."
     )
 
 

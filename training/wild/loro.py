@@ -38,7 +38,7 @@ from training.wild.pr_train import (
     is_pairwise,
     select,
 )
-from training.wild.table import LineTable
+from training.wild.table import LineTable, concat
 
 LABELS = ("target", "edited_by_human")  # scoring.target's event first, today's label beside it
 MIN_POSITIVES = 50  # repositories with fewer positives give AUCs too noisy to average on their own
@@ -227,9 +227,11 @@ def evaluate_label(
     repos: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
     selections: dict[str, str] | None = None,
+    extra: LineTable | None = None,
 ) -> LoroReport:
     """LORO for one label. `selections` (held-out repository -> feature set, from the headline label's run)
-    reuses those choices: they were made on the same training repositories, so nothing is learnt twice."""
+    reuses those choices: they were made on the same training repositories, so nothing is learnt twice.
+    `extra`: lines every fold also trains on and none is judged on (another language's repositories)."""
     report = LoroReport(label)
     pooled: dict[str, tuple[list[np.ndarray], list[np.ndarray], float]] = {}
     for repo in repos or table.repos:
@@ -237,6 +239,8 @@ def evaluate_label(
             progress(repo)
         held = table.repo == repo
         train, test = table.subset(~held), table.subset(held)
+        if extra is not None:
+            train = concat([train, extra])
         y = test.label(label).astype(float)
         models, selection = held_out_models(train, label, (selections or {}).get(repo))
         report.selections[repo], report.inner_auc[repo] = selection.name, selection.inner_auc

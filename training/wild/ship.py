@@ -9,9 +9,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scoring.languages import PYTHON, TYPESCRIPT
 from scoring.pr_model import PRModel
 from scoring.target import TARGET_MEANING
 from training.thresholds import COMMENT_THRESHOLD_RULE, choose_comment_threshold
+from training.wild import languages
 from training.wild.hunks import GATE_RULE
 from training.wild.loro import LABELS, LoroReport, evaluate_label, fitted_hunk_model
 from training.wild.loro_report import SECTION_END, card_summary, reliability_figure, render, supervisor_block
@@ -24,31 +26,48 @@ from training.wild.pr_train import (
     measured_costs,
     select,
 )
-from training.wild.table import LineTable
+from training.wild.table import LineTable, concat
 
 SHIPPED_LABEL = "target"  # scoring.target's event
 FIGURE = "figures/loro_reliability.png"
 
 
 def run_loro(
-    table: LineTable, labels: tuple[str, ...] = LABELS, progress: Callable[[str], None] | None = None
+    table: LineTable,
+    labels: tuple[str, ...] = LABELS,
+    progress: Callable[[str], None] | None = None,
+    extra: LineTable | None = None,
 ) -> dict[str, LoroReport]:
-    """The headline label first; the others reuse its per-fold feature-set choices."""
-    reports = {labels[0]: evaluate_label(table, labels[0], progress=progress)}
+    """The headline label first; the others reuse its per-fold feature-set choices. `extra`: lines every fold
+    trains on besides the other repositories of `table` (the other language's), never held out."""
+    reports = {labels[0]: evaluate_label(table, labels[0], progress=progress, extra=extra)}
     for label in labels[1:]:
         reports[label] = evaluate_label(
-            table, label, progress=progress, selections=reports[labels[0]].selections
+            table, label, progress=progress, selections=reports[labels[0]].selections, extra=extra
         )
     return reports
 
 
-def write_section(reports: dict[str, LoroReport], table: LineTable, docs: Path, reproduce: str) -> Path:
+def write_section(
+    reports: dict[str, LoroReport],
+    table: LineTable,
+    docs: Path,
+    reproduce: str,
+    typescript: LineTable | None = None,
+    by_language: dict[str, languages.LanguageReport] | None = None,
+    chosen: str = "",
+) -> Path:
     """Put the LORO section first in docs/evaluation.md, keeping the supervisor comparison in it (written by
     benchmarks/wild_supervisor.py) and the benchmark section that follows it."""
     reliability_figure(reports[SHIPPED_LABEL], table, docs / FIGURE)
     page = docs / "evaluation.md"
     rest = page.read_text(encoding="utf-8") if page.is_file() else ""
-    section = render(reports, table, FIGURE, reproduce, supervisor_block(rest))
+    by_language_lines = (
+        languages.render(by_language, chosen, languages.describe(typescript))
+        if by_language and typescript is not None
+        else []
+    )
+    section = render(reports, table, FIGURE, reproduce, supervisor_block(rest), by_language_lines)
     if SECTION_END in rest:
         rest = rest.split(SECTION_END, 1)[1]
     elif rest.startswith("# Evaluation"):
@@ -60,9 +79,19 @@ def write_section(reports: dict[str, LoroReport], table: LineTable, docs: Path, 
     return page
 
 
-def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str = SHIPPED_LABEL) -> PRModel:
-    """The PR model on every repository: selection and calibration over grouped folds of all of them."""
+def train_shipped(
+    evaluated: LineTable,
+    reports: dict[str, LoroReport],
+    typescript: LineTable | None = None,
+    by_language: dict[str, languages.LanguageReport] | None = None,
+    chosen: str = languages.PYTHON_MODEL,
+    label: str = SHIPPED_LABEL,
+) -> PRModel:
+    """The PR model on every repository (the TypeScript ones too when `chosen` says both languages): selection
+    and calibration over grouped folds of all of them."""
     started = time.perf_counter()
+    both = chosen == languages.BOTH and typescript is not None
+    table = concat([evaluated, typescript]) if both and typescript is not None else evaluated
     selection = select(table, label)
     names = FEATURE_SETS[selection.name]
     model = calibrated_model(
@@ -106,7 +135,9 @@ def train_shipped(table: LineTable, reports: dict[str, LoroReport], label: str =
                 "lift": gate_replay.lift,
             },
         },
-        "evaluation": card_summary(reports, table) if reports else {},
+        "languages": [PYTHON, TYPESCRIPT] if both else [PYTHON],
+        "language_choice": languages.card(by_language, chosen) if by_language else {},
+        "evaluation": card_summary(reports, evaluated) if reports else {},
         "reach": {
             "lines": len(table),
             "max": float(training_p.max()),

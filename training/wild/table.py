@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +75,26 @@ class LineTable:
     @property
     def repos(self) -> list[str]:
         return sorted(set(self.repo.tolist()))
+
+
+def concat(tables: Sequence[LineTable]) -> LineTable:
+    """The lines of several tables (of one feature list) as one: two languages' repositories, for one fit."""
+    names = {t.names for t in tables}
+    if len(names) != 1:
+        raise ValueError("tables with different feature lists cannot be joined")
+    fields = (
+        "features",
+        "repo",
+        "commit",
+        "time",
+        "agent",
+        "edited",
+        "edited_by_human",
+        "target",
+        "kind",
+        "sweeping",
+    )
+    return LineTable(tables[0].names, *(np.concatenate([getattr(t, f) for t in tables]) for f in fields))
 
 
 def _history(record: dict[str, object], row: dict[str, object], where: str) -> FileHistory:

@@ -1,0 +1,98 @@
+"""training.wild.languages: which model scores TypeScript, each candidate judged on held-out TypeScript
+repositories it never saw."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.training.wild.test_loro import NAMES, synthetic
+from training.wild import languages
+from training.wild.loro import held_out_models
+from training.wild.table import LineTable, concat
+
+
+def fit_model(train: LineTable, label: str):
+    models, selection = held_out_models(train, label)
+    return models["PR model"], selection.name
+
+
+def as_typescript(table: LineTable, prefix: str = "ts") -> LineTable:
+    features = table.features.copy()
+    features[:, NAMES.index("typescript")] = 1.0
+    repo = np.char.add(f"{prefix}/", table.repo)
+    commit = np.char.add(f"{prefix}/", table.commit)
+    return LineTable(
+        table.names,
+        features,
+        repo,
+        commit,
+        table.time,
+        table.agent,
+        table.edited,
+        table.edited_by_human,
+        table.target,
+        table.kind,
+        table.sweeping,
+    )
+
+
+def test_a_typescript_signal_the_python_repositories_lack_is_learnt_only_with_typescript_data() -> None:
+    python = synthetic(repos=4, seed=1)  # long lines get edited
+    # In every TypeScript repository short lines get edited: the opposite of the Python ones.
+    ts = concat(
+        [
+            as_typescript(synthetic(repos=1, commits=8, seed=10 + r, flipped="owner/repo0"), f"ts{r}")
+            for r in range(4)
+        ]
+    )
+    report = languages.evaluate(python, ts, "target", fit_model)
+    assert sorted(report.positives) == ts.repos
+    for repo in ts.repos:  # every method is judged on the same held-out lines
+        sizes = {report.result(repo, m).summary.n for m in (*languages.CANDIDATES, languages.LENGTH)}
+        assert sizes == {int((ts.repo == repo).sum())}
+    everywhere = ts.repos
+    assert report.mean_auc(languages.PYTHON_MODEL, everywhere) < 0.3
+    assert report.mean_auc(languages.TYPESCRIPT_MODEL, everywhere) > 0.7
+    assert languages.choose(report) != languages.PYTHON_MODEL
+
+
+def test_the_rule_keeps_the_python_model_unless_typescript_data_buys_more_than_the_margin() -> None:
+    python = synthetic(repos=3, seed=4)
+    ts = as_typescript(synthetic(repos=3, seed=5))
+    report = languages.evaluate(python, ts, "target", fit_model)
+    chosen = languages.choose(report)
+    means = {m: report.mean_auc(m) for m in languages.CANDIDATES}
+    if chosen != languages.PYTHON_MODEL:
+        assert means[chosen] > means[languages.PYTHON_MODEL] + languages.MIN_GAIN
+    else:
+        assert all(means[m] <= means[languages.PYTHON_MODEL] + languages.MIN_GAIN for m in means)
+    lines = languages.render({"target": report}, chosen, "synthetic")
+    assert any(f"Chosen: {chosen}" in line for line in lines)
+    card = languages.card({"target": report}, chosen)
+    assert card["chosen"] == chosen and card["rule"] == languages.LANGUAGE_RULE
+
+
+def test_tables_of_one_feature_list_join_and_others_do_not() -> None:
+    a, b = synthetic(repos=2, seed=6), synthetic(repos=2, seed=7)
+    joined = concat([a, b])
+    assert len(joined) == len(a) + len(b) and joined.names == a.names
+    assert (joined.features[len(a) :] == b.features).all()
+    narrow = LineTable(
+        a.names[:3],
+        a.features[:, :3],
+        a.repo,
+        a.commit,
+        a.time,
+        a.agent,
+        a.edited,
+        a.edited_by_human,
+        a.target,
+        a.kind,
+        a.sweeping,
+    )
+    try:
+        concat([a, narrow])
+    except ValueError as error:
+        assert "feature lists" in str(error)
+    else:
+        raise AssertionError("tables with different feature lists were joined")
