@@ -129,7 +129,8 @@ def main() -> None:
             f"python {platform.python_version()}, scorer {args.scorer}"
         )
         print(
-            f"{'run':<6}{'key':>7}{'restore':>9}{'install':>9}{'save':>7}{'load':>7}{'total':>8}{'cache MB':>10}"
+            f"{'run':<6}{'key':>7}{'restore':>9}{'install':>9}{'save':>7}{'load':>7}{'total':>8}"
+            f"{'cache MB':>10}"
         )
         for _ in range(args.runs):
             shutil.rmtree(caches, ignore_errors=True)

@@ -40,7 +40,8 @@ from training.wild.table import LineTable, _key, load_table
 
 LABEL = "target"
 TARGET_GAIN, TARGET_WORST, TARGET_ECE = 0.03, -0.02, 0.03
-LEARN_COMMAND = """`redline learn [--repo PATH]` fits the same model on a checkout's own history (the default branch's AI commits
+LEARN_COMMAND = """`redline learn [--repo PATH]` fits the same model on a checkout's own history (the \
+default branch's AI commits
 by the review's attribution rules, each line's fate by bot.feedback.fates) and writes it to
 `<git common dir>/redline/pr_model.json` only when the rule moves the weights; `redline review` (and
 `review --github` in the Action's checkout) then scores with it where the settings name the default PR model.
@@ -128,26 +129,32 @@ def markdown(rows: list[Row], seconds: float) -> str:
     lines = [
         "## Learning the repository: a date split in each wild repository",
         "",
-        "Written by `python benchmarks/learn_date_split.py` (issue 21, item 3). In each of the 21 wild repositories "
-        f"the earlier {DATE_SPLIT:.0%} of commits learn and the later {1 - DATE_SPLIT:.0%} judge, on the target "
-        "(a person changes the line's content within 90 days, in a focused commit). The starting model is the "
-        "shipped model's feature set fitted and calibrated on the *other* 20 repositories (LORO): the shipped "
-        "model itself saw every repository's later commits. The repository model (`training/wild/learn.py`) "
-        "pulls the starting weights toward the repository's own lines by an L2 penalty toward them, strength "
-        "chosen by forward chaining over 5 commit-time blocks of the earlier part only (never a later commit "
-        "for an earlier one), from a grid that starts at infinity (the starting weights) and keeps them unless "
-        "the gain is clear; then Platt on the out-of-fold log-odds. Fewer than "
-        f"{MIN_POSITIVES} target lines in the earlier part: the starting model stays.",
+        (
+            "Written by `python benchmarks/learn_date_split.py` (issue 21, item 3). In each of the 21 wild "
+            f"repositories the earlier {DATE_SPLIT:.0%} of commits learn and the later {1 - DATE_SPLIT:.0%} "
+            "judge, on the target (a person changes the line's content within 90 days, in a focused commit). "
+            "The starting model is the shipped model's feature set fitted and calibrated on the *other* 20 "
+            "repositories (LORO): the shipped model itself saw every repository's later commits. The "
+            "repository model (`training/wild/learn.py`) pulls the starting weights toward the repository's "
+            "own lines by an L2 penalty toward them, strength chosen by forward chaining over 5 commit-time "
+            "blocks of the earlier part only (never a later commit for an earlier one), from a grid that "
+            "starts at infinity (the starting weights) and keeps them unless the gain is clear; then Platt "
+            f"on the out-of-fold log-odds. Fewer than {MIN_POSITIVES} "
+            "target lines in the earlier part: the starting model stays."
+        ),
         "",
-        "| repository | earlier lines (target) | later lines (target) | shrinkage | AUC start | AUC repo | gain "
-        "| ECE start | ECE repo | AUC, best validated shrinkage forced |",
+        (
+            "| repository | earlier lines (target) | later lines (target) | shrinkage | AUC start | AUC repo "
+            "| gain | ECE start | ECE repo | AUC, best validated shrinkage forced |"
+        ),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r.repo} | {r.early_lines:,} ({r.early_positives}) | {r.later_lines:,} ({r.later_positives}) | "
-            f"{_shrinkage(r.learned)} | "
-            f"{_f(r.shipped_auc)} | {_f(r.repo_auc)} | {_f(r.gain, True)} | {_f(r.shipped_ece)} | {_f(r.repo_ece)} | {_f(r.best_auc)} |"
+            f"| {r.repo} | {r.early_lines:,} ({r.early_positives}) | {r.later_lines:,} ({r.later_positives}) "
+            f"| {_shrinkage(r.learned)} | "
+            f"{_f(r.shipped_auc)} | {_f(r.repo_auc)} | {_f(r.gain, True)} "
+            f"| {_f(r.shipped_ece)} | {_f(r.repo_ece)} | {_f(r.best_auc)} |"
         )
     verdict = [
         ("mean AUC gain", f"{_f(mean_gain, True)}", f">= +{TARGET_GAIN}", mean_gain >= TARGET_GAIN),
@@ -161,13 +168,17 @@ def markdown(rows: list[Row], seconds: float) -> str:
     ]
     lines += [
         "",
-        f"Over the {len(counted)} repositories with >= {MIN_POSITIVES} target lines in their earlier part "
-        f"(mean ECE of the starting model {_f(ece_start)}); the weights moved (finite shrinkage) in "
-        f"{len(moved)} of {len(rows)} repositories. {seconds:.0f} s on this machine.",
-        "The last column is a diagnostic, never a choice: the later part's AUC had the shrinkage with the best "
-        "forward-chained validation AUC been taken without the rule's test of a clear gain: mean gain "
-        f"{_f(float(np.mean(forced)) if forced else float('nan'), True)}, worst "
-        f"{_f(min(forced) if forced else float('nan'), True)} over the same repositories.",
+        (
+            f"Over the {len(counted)} repositories with >= {MIN_POSITIVES} target lines in their earlier "
+            f"part (mean ECE of the starting model {_f(ece_start)}); the weights moved (finite shrinkage) in "
+            f"{len(moved)} of {len(rows)} repositories. {seconds:.0f} s on this machine."
+        ),
+        (
+            "The last column is a diagnostic, never a choice: the later part's AUC had the shrinkage with "
+            "the best forward-chained validation AUC been taken without the rule's test of a clear gain: "
+            f"mean gain {_f(float(np.mean(forced)) if forced else float('nan'), True)}, worst "
+            f"{_f(min(forced) if forced else float('nan'), True)} over the same repositories."
+        ),
         "",
         "| figure | measured | target | met |",
         "|---|---|---|---|",
@@ -200,7 +211,8 @@ def main() -> None:
         print(
             f"{repo:40s} early {row.early_lines:6d} ({row.early_positives:4d}) later {row.later_lines:6d} "
             f"({row.later_positives:4d})  AUC {_f(row.shipped_auc)} -> {_f(row.repo_auc)} "
-            f"({_f(row.gain, True)}; best forced {_f(row.best_auc)})  ECE {_f(row.shipped_ece)} -> {_f(row.repo_ece)}  {row.learned.reason}",
+            f"({_f(row.gain, True)}; best forced {_f(row.best_auc)})  ECE "
+            f"{_f(row.shipped_ece)} -> {_f(row.repo_ece)}  {row.learned.reason}",
             flush=True,
         )
     text = markdown(rows, time.perf_counter() - started)

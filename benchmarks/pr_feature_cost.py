@@ -1,11 +1,12 @@
-"""What each PR-model feature family costs, in ms per 1,000 AI-added lines (`python benchmarks/pr_feature_cost.py`).
+"""What each PR-model feature family costs, in ms per 1,000 AI-added lines (`python
+benchmarks/pr_feature_cost.py`).
 
-Line, diff, change and static (AST) features: `scoring.pr_features.file_features` over a sample of wild rows (pure
-Python, no I/O). History: `bot.history.repository_histories` (git blame + log per file) on the last
+Line, diff, change and static (AST) features: `scoring.pr_features.file_features` over a sample of wild rows
+(pure Python, no I/O). History: `bot.history.repository_histories` (git blame + log per file) on the last
 commits of a local repository (default: this checkout), as a review computes it; its cost is mostly
-process starts, so it is per file rather than per line. Prints the load with the figures and writes each PR-model
-candidate's cost (its pure families, plus history where it reads history), and the cost of each family in
-FAMILIES_ALONE alone ("family: structure"), to --out, which `redline train-pr`
+process starts, so it is per file rather than per line. Prints the load with the figures and writes each
+PR-model candidate's cost (its pure families, plus history where it reads history), and the cost of each
+family in FAMILIES_ALONE alone ("family: structure"), to --out, which `redline train-pr`
 puts next to each candidate's AUC in docs/evaluation.md.
 """
 
@@ -27,8 +28,8 @@ from scoring.pr_features import ChangeSize, Family, file_features
 from training.wild.pr_train import COST_FILE, FEATURE_SETS, families_of
 from training.wild.reader import read_rows, wild_files
 
-# Families timed alone as well, keyed "family: <name>": added after the candidate sets were, so a selection that
-# adds them has their cost to add to a set's.
+# Families timed alone as well, keyed "family: <name>": added after the candidate sets were, so a selection
+# that adds them has their cost to add to a set's.
 FAMILIES_ALONE = (Family.LINE, Family.STATIC, Family.STRUCTURE, Family.RELATIVE)
 
 
@@ -119,8 +120,8 @@ def main() -> None:
             {
                 "ms_per_1000_lines": {k: round(v, 1) for k, v in costs.items()},
                 "measured": f"python benchmarks/pr_feature_cost.py: pure features on {len(sample)} wild rows "
-                f"({lines:,} lines), history on the last {len(shas)} commits of {_who(args.repo)} ({files} files); "
-                f"load {load[0]:.2f} at the start, {datetime.now(UTC):%Y-%m-%d}",
+                f"({lines:,} lines), history on the last {len(shas)} commits of {_who(args.repo)} ({files} "
+                f"files); load {load[0]:.2f} at the start, {datetime.now(UTC):%Y-%m-%d}",
             },
             indent=1,
         )

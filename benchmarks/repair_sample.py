@@ -62,7 +62,7 @@ def main() -> None:
             row.code,
             pool,
             set(passing[row.problem_id]),
-            lambda code: _compiles(code) and sandbox.check(code, oracle).passed,
+            lambda code, oracle=oracle: _compiles(code) and sandbox.check(code, oracle).passed,
             Budget(args.checks, args.seconds),
             frozenset(c.code for c in pool),
         )
@@ -80,7 +80,9 @@ def main() -> None:
     paper = statistics.median(figures["paper"])
     print(f"median share of generated lines edited: paper {paper:.3f}, best {statistics.median(best):.3f}")
     print(f"at most one edited generated line: {statistics.fmean(e <= 1 for e in best_edited):.3f}")
-    print(f"degenerate: {sum(s > DEGENERATE_SHARE and e > 1 for s, e in zip(best, best_edited))}")
+    print(
+        f"degenerate: {sum(s > DEGENERATE_SHARE and e > 1 for s, e in zip(best, best_edited, strict=True))}"
+    )
     methods = dict(Counter(figures["method"]))
     print(f"methods: {methods}; median checks {statistics.median(figures['checks'])}")
     print(f"{time.monotonic() - started:.0f} s")

@@ -284,7 +284,8 @@ def main() -> None:
         return
     kinds = ["pr", "probe"] if args.scorer == "both" else [args.scorer]
     print(
-        f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs, affinity {len(os.sched_getaffinity(0))}; {load()}"
+        f"python {sys.version.split()[0]}; {os.cpu_count()} "
+        f"CPUs, affinity {len(os.sched_getaffinity(0))}; {load()}"
     )
     for kind in [] if args.no_cold else kinds:
         print(f"cold start, {kind}: {json.dumps(cold_start(kind))}", flush=True)
@@ -303,9 +304,10 @@ def main() -> None:
         print(f"review, {kind}: {json.dumps(figures, indent=1)}", flush=True)
         if kind == "probe":
             for name in ("amended", "new_commit"):
+                tokens = figures[f"re_review_{name}_tokens_forwarded"] / figures["first_tokens_forwarded"]
                 print(
                     f"  re-review after a one-line push ({name}) / first review: "
-                    f"{figures[f're_review_{name}_tokens_forwarded'] / figures['first_tokens_forwarded']:.1%} of "
+                    f"{tokens:.1%} of "
                     f"the tokens, {figures[f're_review_{name}_s'] / figures['review_s']:.1%} of the wall"
                 )
             print(

@@ -1,4 +1,5 @@
-"""Scoring throughput of the shipped supervisor probe on this machine, everything in one run so figures compare.
+"""Scoring throughput of the shipped supervisor probe on this machine, everything in one run so figures
+compare.
 
 Prints, for the same text read in the same windows (with an intent prefix, as a review reads it):
 fp32 GEMM GFLOP/s (the roofline); a plain transformers forward of the full supervisor with the LM head and
@@ -92,7 +93,8 @@ def main() -> None:
     threads = set_threads()
     print(
         f"{os.cpu_count()} CPUs, {threads} torch threads (affinity); probe {card.version}: layers "
-        f"{list(shipped.layers)}, LM head {needs_lm_head(shipped)}, extras {len(shipped.extra_features)}; {load()}"
+        f"{list(shipped.layers)}, LM head {needs_lm_head(shipped)}, "
+        f"extras {len(shipped.extra_features)}; {load()}"
     )
     gflops = gemm_gflops()
     print(f"fp32 GEMM: {gflops:.0f} GFLOP/s ({threads} threads)  [{load()}]")

@@ -48,7 +48,8 @@ def main() -> None:
     n_lines = sum(len(a.values["parses"]) for a in analyses)
     print(
         f"{len(items)} labelled programs, {n_lines} lines: analyse {seconds:.2f} s "
-        f"({1000 * seconds / len(items):.2f} ms/program); parses {np.mean([a.parses for a in analyses]):.3f}, "
+        f"({1000 * seconds / len(items):.2f} ms/program); "
+        f"parses {np.mean([a.parses for a in analyses]):.3f}, "
         f"whole module {np.mean([a.whole_module for a in analyses]):.3f}"
     )
 
@@ -69,10 +70,10 @@ def main() -> None:
     def line_table(keep):  # type: ignore[no-untyped-def]
         values = {name: [] for name in (*FEATURES, REFERENCE, "fold")}
         labels = []
-        for row, item, result in zip(rows, items, analyses):
+        for row, item, result in zip(rows, items, analyses, strict=True):
             if not keep(item):
                 continue
-            for line, label, generated in zip(item.lines, item.line_labels, item.generated):
+            for line, label, generated in zip(item.lines, item.line_labels, item.generated, strict=True):
                 if not generated:
                     continue
                 labels.append(label)
@@ -101,7 +102,8 @@ def main() -> None:
                 f"| {name} | {auc(values[name], y):.3f} | {on.mean():.3f} | {rate_on:.3f} | {rate_off:.3f} |"
             )
         print(
-            f"| all static features, logistic regression, 5-fold by problem | {cross_validated_auc(values, y):.3f} |"
+            "| all static features, logistic regression, 5-fold by problem | "
+            f"{cross_validated_auc(values, y):.3f} |"
         )
     wild()
 
@@ -117,8 +119,8 @@ def wild() -> None:
     )
     values: dict[str, list[float]] = {n: [] for n in FEATURES}
     labels = []
-    for example, result in zip(examples, results):
-        for line, label in zip(example.added, example.edited_by_human):
+    for example, result in zip(examples, results, strict=True):
+        for line, label in zip(example.added, example.edited_by_human, strict=True):
             labels.append(label)
             for name in FEATURES:
                 values[name].append(result.values[name][line - 1])

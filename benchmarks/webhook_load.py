@@ -149,7 +149,8 @@ def main() -> None:
         print(f"lost deliveries          {len(items) - queued}  (sent but not queued)")
         print(f"throughput               {len(items) / elapsed:.0f} deliveries/s ({elapsed:.2f} s)")
         print(
-            f"latency ms               p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {latencies_ms[-1]:.1f}"
+            f"latency ms               p50 {q[49]:.1f}  p95 {q[94]:.1f}  "
+            f"p99 {q[98]:.1f}  max {latencies_ms[-1]:.1f}"
         )
     finally:
         for process in reversed(processes):
