@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import regex
 
@@ -48,7 +49,8 @@ AGENT_IDENTITIES: tuple[tuple[str, str], ...] = (
 )
 # Product names a commit footer ("Generated with ...", "Assisted-by: ...") must mention to count.
 AGENT_NAMES = re.compile(
-    r"claude|copilot|cursor|aider|codex|chatgpt|gpt-\d|devin|jules|gemini|windsurf|codeium|amazon q|openhands|sweep",
+    r"claude|copilot|cursor|aider|codex|chatgpt|gpt-\d|devin|jules|gemini|windsurf|codeium|amazon q"
+    r"|openhands|sweep",
     re.IGNORECASE,
 )
 AGENT_FOOTERS: tuple[str, ...] = (
@@ -96,7 +98,8 @@ class Evidence(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """The configurable part of detection. extra_patterns are regexes (case-insensitive) tried on identities and messages."""
+    """The configurable part of detection. extra_patterns are regexes (case-insensitive) tried on identities
+    and messages."""
 
     mode: DetectMode = DetectMode.DETECT
     extra_patterns: tuple[str, ...] = ()
@@ -136,7 +139,8 @@ class PullInfo:
 
 @dataclass(frozen=True, slots=True)
 class LineClaim:
-    """A git-ai note or Agent Trace record: lines first..last of `path` as of commit `sha` were (not) AI-written."""
+    """A git-ai note or Agent Trace record: lines first..last of `path` as of commit `sha` were (not)
+    AI-written."""
 
     sha: str | None
     path: str
@@ -396,13 +400,13 @@ def claims_from_agent_trace(record: Mapping[str, object]) -> list[LineClaim]:
             model = contributor.get("model_id") if isinstance(contributor, dict) else None
             for span in _dicts(conversation.get("ranges")):
                 first, last = span.get("start_line"), span.get("end_line", span.get("start_line"))
-                if _line_number(first) and _line_number(last) and first <= last:  # type: ignore[operator]
+                if _line_number(first) and _line_number(last) and first <= last:
                     agent = tool_name or (str(model) if model else None)
                     claims.append(LineClaim(sha, path, first, last, kind != "human", "Agent Trace", agent))
     return claims
 
 
-def _line_number(value: object) -> bool:
+def _line_number(value: object) -> TypeGuard[int]:
     """A 1-based line number: an int (JSON `true` is not one) of at least 1."""
     return type(value) is int and value >= 1
 

@@ -161,12 +161,18 @@ def decide_gate(
     if override:
         return GateDecision(
             GateConclusion.SUCCESS,
-            f"risk accepted by label: {len(blocking)} hunk(s) at or above {thresholds.gate:.2f}, worst {where}",
+            (
+                f"risk accepted by label: {len(blocking)} hunk(s) "
+                f"at or above {thresholds.gate:.2f}, worst {where}"
+            ),
             blocking,
         )
     return GateDecision(
         GateConclusion.FAILURE,
-        f"{len(blocking)} AI-written hunk(s) at or above the gate threshold {thresholds.gate:.2f}, worst {where}",
+        (
+            f"{len(blocking)} AI-written hunk(s) at or above the "
+            f"gate threshold {thresholds.gate:.2f}, worst {where}"
+        ),
         blocking,
     )
 

@@ -140,7 +140,8 @@ def parse_file_patch(
     previous_path: str | None = None,
     max_added_lines: int = MAX_ADDED_LINES_PER_FILE,
 ) -> FileDiff:
-    """Parse one entry of GitHub's `GET /pulls/{n}/files`: hunks only, no headers; `status` as GitHub sends it."""
+    """Parse one entry of GitHub's `GET /pulls/{n}/files`: hunks only, no headers; `status` as GitHub sends
+    it."""
     change = {
         "added": ChangeKind.ADDED,
         "removed": ChangeKind.DELETED,

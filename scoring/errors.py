@@ -43,7 +43,8 @@ class ConfigError(RedlineError):
     """Configuration (environment or .github/redline.yml) is invalid."""
 
 
-# Client errors that will not heal by waiting; everything else from GitHub (5xx, 429, rate-limit 403) is retried.
+# Client errors that will not heal by waiting; everything else from GitHub (5xx, 429, rate-limit 403) is
+# retried.
 PERMANENT_GITHUB_STATUSES = frozenset({400, 401, 404, 410, 422})
 
 

@@ -92,10 +92,12 @@ class PRModel:
     def logits(self, features: np.ndarray) -> np.ndarray:
         """Raw model log-odds for rows of `features` (columns: `names`, unscaled)."""
         z = (scaled(features, self.names) - self.mean) / self.scale
-        return z @ self.coef + self.intercept
+        log_odds: np.ndarray = z @ self.coef + self.intercept
+        return log_odds
 
     def probabilities(self, features: np.ndarray, prior: float | None = None) -> np.ndarray:
-        """Calibrated P(edited by a person); with `prior`, for a repository whose AI lines are edited at that rate."""
+        """Calibrated P(edited by a person); with `prior`, for a repository whose AI lines are edited at that
+        rate."""
         shift = 0.0 if prior is None else float(logit(prior) - logit(self.base_rate))
         calibration = PlattCalibrator(self.calibration.slope, self.calibration.intercept + shift)
         return calibration.apply(self.logits(features))

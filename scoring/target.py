@@ -131,7 +131,8 @@ def is_target(kind: EditKind, editor: Editor | None, size: CommitSize | None, da
 
 @dataclass(frozen=True, slots=True)
 class CommitHunk:
-    """One hunk of an editing commit's `-U0` diff: its file (None for /dev/null) and its removed and added lines."""
+    """One hunk of an editing commit's `-U0` diff: its file (None for /dev/null) and its removed and added
+    lines."""
 
     old_path: str | None
     new_path: str | None

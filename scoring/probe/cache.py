@@ -59,7 +59,7 @@ class HiddenStateCache:
     def get(self, key: str) -> np.ndarray | None:
         path = self._path(key)
         try:
-            array = np.load(path, allow_pickle=False)
+            array: np.ndarray = np.load(path, allow_pickle=False)
             if self.max_bytes is not None:
                 os.utime(path)  # read now: the last to be pruned
             return array

@@ -32,7 +32,9 @@ class WindowConfig:
 
 def _column(text: TokenizedText) -> np.ndarray:
     lines = text.line_of_token() - 1
-    return np.asarray([c[0] - text.line_starts[line] for c, line in zip(text.cover, lines)], dtype=np.float32)
+    return np.asarray(
+        [c[0] - text.line_starts[line] for c, line in zip(text.cover, lines, strict=True)], dtype=np.float32
+    )
 
 
 def _indent(text: TokenizedText) -> np.ndarray:
@@ -41,7 +43,8 @@ def _indent(text: TokenizedText) -> np.ndarray:
         line = text.text[slice(*text.line_range(number))]
         stripped = line.lstrip(" \t")
         widths.append(len(line[: len(line) - len(stripped)].expandtabs(4)))
-    return np.asarray(widths, dtype=np.float32)[text.line_of_token() - 1]
+    per_token: np.ndarray = np.asarray(widths, dtype=np.float32)[text.line_of_token() - 1]
+    return per_token
 
 
 TEXT_FEATURES: dict[str, Callable[[TokenizedText], np.ndarray]] = {
@@ -168,7 +171,7 @@ def token_features(
     width = len(config.layers) * supervisor.hidden_size
     outputs = [np.zeros((t.n_tokens, width + len(config.extra_features)), dtype=np.float32) for t in texts]
     statistics = [{name: np.zeros(t.n_tokens, dtype=np.float32) for name in STATISTICS} for t in texts]
-    for job, arrays in zip(jobs, results):
+    for job, arrays in zip(jobs, results, strict=True):
         keep = slice(job.prefix + job.window.own_start - job.window.start, len(job.input_ids))
         rows = slice(job.window.own_start, job.window.end)
         for block, layer in enumerate(config.layers):
@@ -178,7 +181,7 @@ def token_features(
         if stats:
             for name in STATISTICS:
                 statistics[job.text][name][rows] = np.nan_to_num(arrays[name][keep], nan=0.0)
-    for out, text, stat in zip(outputs, texts, statistics):
+    for out, text, stat in zip(outputs, texts, statistics, strict=True):
         for column, name in enumerate(config.extra_features, start=width):
             out[:, column] = (
                 -stat[LM_FEATURES[name]]

@@ -57,9 +57,9 @@ class Scorer:
         expected = card.supervisor.get("fingerprint")
         if expected != supervisor.fingerprint:
             raise ProbeError(
-                f"this probe was trained on supervisor {expected!r} but {supervisor.fingerprint!r} is loaded; "
-                f"use the probe's supervisor (--model {card.supervisor.get('model', '?')}) or retrain with "
-                "`redline train`"
+                f"this probe was trained on supervisor {expected!r} but {supervisor.fingerprint!r} is "
+                f"loaded; use the probe's supervisor (--model {card.supervisor.get('model', '?')}) or "
+                "retrain with `redline train`"
             )
         if card.tokenizer_hash != tokenizer_hash(supervisor.tokenizer):
             raise ProbeError("this probe was trained on another tokenizer than the loaded supervisor's")
@@ -168,7 +168,7 @@ class Scorer:
         from scoring.probe.span_probe import SpanIndex
 
         # Only the tokens some span reads: windows and LM-head positions no span needs are not run.
-        needed = mask.any(0) if self.fast else None
+        needed = np.asarray(mask.any(0)) if self.fast else None
         (features,) = token_features(
             self.supervisor,
             [capped.text],

