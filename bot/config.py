@@ -47,12 +47,14 @@ class _Section(BaseModel):
 
 
 class ThresholdSettings(_Section):
-    comment: Number | None = Field(None, ge=0.0, le=1.0, description="None: the model card's default")
-    gate: Number | None = Field(None, ge=0.0, le=1.0, description="None: the model card's gate threshold")
+    comment: Number | None = Field(default=None, ge=0.0, le=1.0, description="None: the model card's default")
+    gate: Number | None = Field(
+        default=None, ge=0.0, le=1.0, description="None: the model card's gate threshold"
+    )
 
 
 class CommentSettings(_Section):
-    max: Count = Field(DEFAULT_MAX_COMMENTS, ge=0, le=100)
+    max: Count = Field(default=DEFAULT_MAX_COMMENTS, ge=0, le=100)
     docs_url: str = DOCS_URL
 
 
@@ -81,7 +83,7 @@ class ModelSettings(_Section):
     pr_model: str = "default"
     # This repository's share of AI-written lines that people edit later (`redline prior` estimates it
     # from the repository's history); None: the training repositories' rate.
-    repo_edit_rate: Number | None = Field(None, gt=0, lt=1)
+    repo_edit_rate: Number | None = Field(default=None, gt=0, lt=1)
 
 
 class CalibrationSettings(_Section):
@@ -92,7 +94,7 @@ class CalibrationSettings(_Section):
 class LanguageSettings(_Section):
     # Languages the model's card does not list are scored only when listed here ("*": all), with a note.
     extra: tuple[str, ...] = ()
-    max_added_lines_per_file: Count = Field(5000, ge=1)
+    max_added_lines_per_file: Count = Field(default=5000, ge=1)
 
 
 class ReportSettings(_Section):
@@ -113,7 +115,8 @@ class Settings(_Section):
     def decision_thresholds(
         self, card_comment_threshold: float | None = None, card_gate_threshold: float | None = None
     ) -> Thresholds:
-        """The decision knobs; an unset threshold falls back to the model card's, then to the built-in default."""
+        """The decision knobs; an unset threshold falls back to the model card's, then to the built-in
+        default."""
         comment, gate = self.thresholds.comment, self.thresholds.gate
         if comment is None:
             comment = (
@@ -149,7 +152,8 @@ ENV_VARS: dict[str, tuple[str, str, Literal["float", "int", "bool", "str", "list
 
 
 def load_settings(config_text: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from the text of `.github/redline.yml` (None: no file) and env vars (None: os.environ)."""
+    """Build Settings from the text of `.github/redline.yml` (None: no file) and env vars (None:
+    os.environ)."""
     data = _parse_yaml(config_text)
     env = os.environ if env is None else env
     for name, (section, field, kind) in ENV_VARS.items():
@@ -220,11 +224,11 @@ class _StrictLoader(yaml.SafeLoader):
                         None, None, f"duplicate key {_clip(repr(key))}", key_node.start_mark
                     )
                 seen.add(key)
-        return super().construct_mapping(node, deep)  # type: ignore[no-untyped-call,no-any-return]
+        return super().construct_mapping(node, deep)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         try:
-            return super().construct_yaml_int(node)  # type: ignore[no-untyped-call,no-any-return]
+            return super().construct_yaml_int(node)
         except ValueError:
             digits = len(str(node.value))
             raise yaml.constructor.ConstructorError(

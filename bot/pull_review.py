@@ -1,9 +1,9 @@
 """Review one GitHub pull request: fetch it once into a PullContext -> bot.review -> review + check run.
 
 The wiring shared by `redline review --github` and the App's workers; the reviewing itself is bot.review's,
-the GitHub requests bot.github's. Raises RedlineError (GitHubError, ConfigError) only before the review exists;
-an invalid `.github/redline.yml` first gets a neutral check run that names the key and the problem, so a
-required check never waits for a run that will not come.
+the GitHub requests bot.github's. Raises RedlineError (GitHubError, ConfigError) only before the review
+exists; an invalid `.github/redline.yml` first gets a neutral check run that names the key and the problem, so
+a required check never waits for a run that will not come.
 """
 
 from __future__ import annotations

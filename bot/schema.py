@@ -165,7 +165,8 @@ class CalibrationRow(Base):
 
 
 class RepositoryModelRow(Base):
-    """A repository's own PR model, learnt by the weekly report (v4); the newest row is the one reviews use."""
+    """A repository's own PR model, learnt by the weekly report (v4); the newest row is the one reviews
+    use."""
 
     __tablename__ = "repository_models"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -122,7 +122,7 @@ def _score_file(
     for hunk in f.hunks:
         numbers = [a.new_line for a in hunk.added if a.new_line in wanted]
         if numbers:
-            ranges.append((min(numbers), max(numbers)))  # type: ignore[type-var]
+            ranges.append((min(numbers), max(numbers)))
     spans = [Span.lines(n) for n in chosen] + [Span.lines(a, b) for a, b in ranges]
     scores = scorer.score(text, spans, intent=intent or None, mode=CalibrationMode.PR, change=change)
     by_line = dict(zip(chosen, scores[: len(chosen)], strict=True))
@@ -140,14 +140,14 @@ def _score_file(
         elif math.isnan(s.probability):
             out.append(replace(ln, status=LineStatus.NO_TOKENS))
         else:
-            hunk = next((h for h in hunks if h.start <= ln.line <= h.end), None)
+            scored_hunk = next((h for h in hunks if h.start <= ln.line <= h.end), None)
             out.append(
                 replace(
                     ln,
                     status=LineStatus.SCORED,
                     probability=s.probability,
                     logit=s.logit,
-                    hunk=hunk,
+                    hunk=scored_hunk,
                     reasons=s.reasons,
                 )
             )

@@ -155,7 +155,8 @@ def local_config_text(path: str | Path, ref: str) -> str | None:
     repo = open_repo(path)
     sha = _commit(repo, ref, "--base", path).hexsha
     try:
-        return repo.git.show("--end-of-options", f"{sha}:{CONFIG_PATH}", strip_newline_in_stdout=False)
+        text: str = repo.git.show("--end-of-options", f"{sha}:{CONFIG_PATH}", strip_newline_in_stdout=False)
+        return text
     except git.exc.GitCommandError:
         return None
 
@@ -203,10 +204,10 @@ def _agent_trace_claims(repo: git.Repo, head_sha: str) -> list[LineClaim]:
         return []
     claims = []
     for blob in tree.traverse():
-        if not isinstance(blob, git.Blob) or not blob.path.endswith((".json", ".jsonl")):
+        if not isinstance(blob, git.Blob) or not str(blob.path).endswith((".json", ".jsonl")):
             continue
         text = blob.data_stream.read().decode("utf-8", "replace")
-        for chunk in text.splitlines() if blob.path.endswith(".jsonl") else [text]:
+        for chunk in text.splitlines() if str(blob.path).endswith(".jsonl") else [text]:
             try:
                 record = json.loads(chunk)
             except ValueError:
@@ -304,7 +305,7 @@ def _content_origins(
             if patch:
                 added = [line.text for line in _file_diff(filename, patch).added]
                 additions.setdefault(filename, []).append((commit.sha, added))
-    origins = []
+    origins: list[LineOrigin] = []
     for f in files:
         lines = [(line.new_line or 0, line.text) for line in f.added]
         blamed = blame_by_content(lines, additions.get(f.path, []))

@@ -15,11 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import platformdirs
 from sqlalchemy import Connection, and_, create_engine, event, func, or_, select, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -315,15 +315,19 @@ class Store:
                         | (ReviewRow.lease_until < now)
                     )
                     # A conditional update is atomic in every dialect, so two workers never both win.
-                    claimed = s.execute(
-                        update(ReviewRow)
-                        .where(ReviewRow.id == row.id, ReviewRow.status != ReviewStatus.DONE, claimable)
-                        .values(
-                            status=ReviewStatus.RUNNING,
-                            task_id=task_id,
-                            lease_until=lease_until,
-                            attempts=ReviewRow.attempts + 1,
-                        )
+                    # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
+                    claimed = cast(
+                        CursorResult[Any],
+                        s.execute(
+                            update(ReviewRow)
+                            .where(ReviewRow.id == row.id, ReviewRow.status != ReviewStatus.DONE, claimable)
+                            .values(
+                                status=ReviewStatus.RUNNING,
+                                task_id=task_id,
+                                lease_until=lease_until,
+                                attempts=ReviewRow.attempts + 1,
+                            )
+                        ),
                     ).rowcount
                     return Claim.CLAIMED if claimed else Claim.BUSY
             except IntegrityError:
@@ -452,9 +456,9 @@ class Store:
                 row.after_window_ended, row.after_recorded_at = after.window_ended, utcnow()
 
     def awaiting_after_merge(self, repo: str, closed_since: dt.datetime, limit: int) -> list[AwaitingLine]:
-        """Scored lines of `repo`'s PRs merged since `closed_since` and kept to the merge whose fate after merge
-        was never read, then those still pending (untouched, window not ended) from the oldest merge on; at
-        most `limit`. Lines edited or deleted inside their PR never reached the default branch."""
+        """Scored lines of `repo`'s PRs merged since `closed_since` and kept to the merge whose fate after
+        merge was never read, then those still pending (untouched, window not ended) from the oldest merge on;
+        at most `limit`. Lines edited or deleted inside their PR never reached the default branch."""
         unread = OutcomeRow.after_kind.is_(None)
         pending = and_(
             OutcomeRow.after_kind == target.EditKind.SURVIVED.value,
@@ -516,10 +520,39 @@ class Store:
         )
         if repo is not None:
             query = query.where(RepositoryRow.full_name == repo)
+        lines = []
         with self._transaction() as s:
-            return [
-                OutcomeLine(*r[:7], Fate(r[7]), *r[8:10], after=_after_merge(r[10])) for r in s.execute(query)
-            ]
+            for (
+                name,
+                number,
+                probability,
+                logit,
+                version,
+                calibration,
+                commented,
+                fate,
+                merged,
+                closed,
+                outcome,
+            ) in s.execute(query):
+                if probability is None or logit is None or closed is None:  # excluded by the query
+                    continue
+                lines.append(
+                    OutcomeLine(
+                        name,
+                        number,
+                        probability,
+                        logit,
+                        version,
+                        calibration,
+                        commented,
+                        Fate(fate),
+                        merged,
+                        closed,
+                        after=_after_merge(outcome),
+                    )
+                )
+        return lines
 
     def gate_records(self, repo: str, since: dt.datetime, until: dt.datetime) -> list[GateRecord]:
         """The last finished review of every PR of `repo` reviewed in [since, until)."""
@@ -618,7 +651,8 @@ class Store:
     def repository_model_version(self, repo: str) -> str | None:
         """The version of `repo`'s newest learnt model, if any (cheap: reviews ask it every time)."""
         with self._transaction() as s:
-            return s.scalar(self._newest_model(repo, RepositoryModelRow.version))
+            version: str | None = s.scalar(self._newest_model(repo, RepositoryModelRow.version))
+            return version
 
     def repository_model(self, repo: str) -> tuple[str, str] | None:
         """`repo`'s newest learnt model as (version, JSON), if any."""

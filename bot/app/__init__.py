@@ -1,1 +1,2 @@
-"""The GitHub App service: FastAPI webhook (web.py), its route table (routes.py), Celery workers (tasks.py)."""
+"""The GitHub App service: FastAPI webhook (web.py), its route table (routes.py), Celery workers
+(tasks.py)."""

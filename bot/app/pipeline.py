@@ -41,7 +41,8 @@ class ReviewResult:
 
 
 def record_of(outcome: ReviewOutcome) -> ReviewRecord:
-    """The store's view of a review: every scored AI-written line, its raw logit and whether it is commented."""
+    """The store's view of a review: every scored AI-written line, its raw logit and whether it is
+    commented."""
     lines = tuple(
         LineRecord(
             d.line.path,

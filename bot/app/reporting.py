@@ -105,7 +105,8 @@ def read_fates(
     now: dt.datetime,
 ) -> str | None:
     """Read the fates after merge of `repo`'s stored lines that have none yet, or are pending, from its clone
-    in the cache (`branch` fetched; editors classified by `rules`), and store them. None when done; else why nothing was read (logged; the report says it).
+    in the cache (`branch` fetched; editors classified by `rules`), and store them. None when done; else why
+    nothing was read (logged; the report says it).
 
     At most `report_max_lines` lines, and no new merge commit started after `report_history_budget_s`:
     the rest are read by the next run. A line whose history cannot be read is logged and stays unread.
@@ -129,8 +130,8 @@ def read_fates(
         log.warning("fates after merge of %s not read: %s", repo, error)
         return f"the repository's history could not be read ({error})"
     failed = {key: f for key, f in fates.items() if isinstance(f, HistoryError)}
-    for key, error in failed.items():
-        log.warning("no fate after merge for scored line %d of %s: %s", key, repo, error)
+    for key, problem in failed.items():
+        log.warning("no fate after merge for scored line %d of %s: %s", key, repo, problem)
     store.record_after_merge([(key, f) for key, f in fates.items() if isinstance(f, AfterMerge)])
     log.info(
         "fates after merge of %s: %d read, %d failed, %d left for the next run",

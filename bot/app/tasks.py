@@ -61,7 +61,8 @@ def is_transient(error: GitHubError) -> bool:
 
 def backoff_s(settings: AppSettings, retries: int) -> float:
     """Exponential: retry_backoff_s, twice that, four times that ..., capped at an hour."""
-    return min(settings.retry_backoff_s * 2**retries, MAX_BACKOFF_S)
+    delay: float = min(settings.retry_backoff_s * 2**retries, MAX_BACKOFF_S)
+    return delay
 
 
 class Runtime:
@@ -197,12 +198,13 @@ def _store_retry(task: Task, settings: AppSettings, error: StoreUnavailable, **o
     log.warning(
         "the store is unavailable (%s); retrying in %.0f s", error, backoff_s(settings, task.request.retries)
     )
-    return task.retry(
+    retry: BaseException = task.retry(
         exc=error,
-        countdown=backoff_s(settings, task.request.retries),  # type: ignore[no-any-return]
+        countdown=backoff_s(settings, task.request.retries),
         max_retries=max(settings.max_retries, STORE_MAX_RETRIES),
         **options,
     )
+    return retry
 
 
 def _review(

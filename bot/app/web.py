@@ -177,7 +177,7 @@ def create_app(
         # A delivery is remembered only while it stands accepted: every failure below forgets it again,
         # so GitHub's redelivery is handled rather than answered "duplicate".
         try:
-            if not store.record_delivery(delivery, event, payload["action"] if "action" in payload else None):
+            if not store.record_delivery(delivery, event, payload.get("action")):
                 return Answer(200, "duplicate")
         except StoreUnavailable as error:
             return Answer(503, "store unavailable", str(error))

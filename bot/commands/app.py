@@ -157,8 +157,8 @@ def _writable_schedule(path: Path | None) -> Path:
         shelve.open(str(path)).close()
     except (OSError, *dbm.error) as error:
         raise click.ClickException(
-            f"the scheduler cannot write its schedule {path}: {error}. Give --schedule or REDLINE_BEAT_SCHEDULE "
-            "a writable path (the container: a volume)."
+            f"the scheduler cannot write its schedule {path}: {error}. Give --schedule or "
+            "REDLINE_BEAT_SCHEDULE a writable path (the container: a volume)."
         ) from error
     return path
 
@@ -246,11 +246,11 @@ def _report_from_store(
         raise ConfigError("no repository to report on: pass --repo owner/name (the store knows none)")
     for repo in targets:
         client, clone_token = None, None
-        if post and settings.app_id and installed.get(repo) is not None:
+        if post and settings.app_id and (installation := installed.get(repo)) is not None:
             from bot.github.auth import AppAuth
 
             auth = AppAuth(settings.app_id, settings.private_key, base_url=settings.github_api_url)
-            client, clone_token = auth.client(installed[repo]), auth.token(installed[repo]).token
+            client, clone_token = auth.client(installation), auth.token(installation).token
         elif post and token:
             client, clone_token = GitHubClient(token, base_url=settings.github_api_url), token
         result = file_report(

@@ -63,7 +63,8 @@ def fit(
 
 
 def repository_learner() -> Learner:
-    """The App's learner (bot.app.reporting): `fit` under the repository's full name, versions with a digest."""
+    """The App's learner (bot.app.reporting): `fit` under the repository's full name, versions with a
+    digest."""
     return lambda mined, repo: fit(mined, repo, digest=True)
 
 

@@ -1,4 +1,5 @@
-"""`redline review`: review a local branch (or the bundled example) in the terminal, or a GitHub PR with --github.
+"""`redline review`: review a local branch (or the bundled example) in the terminal, or a GitHub PR with
+--github.
 
 Option parsing and wiring only; the work is in bot.snapshot, bot.review, bot.pull_review and bot.reporters.
 """
@@ -40,7 +41,8 @@ def _load_scorer(
     settings: Settings, model: str | None, probe: str | None, repository_model: Path | None = None
 ) -> ScorerProtocol:
     # On disk, so that reviewing the branch again after a commit re-runs only the windows that changed.
-    # `repository_model`: the repository's own model (`redline learn`), used where the settings name the default.
+    # `repository_model`: the repository's own model (`redline learn`), used where the settings name the
+    # default.
     choice = with_repository_model(ModelChoice.of(settings.model, model, probe), repository_model)
     return load_scorer(choice, window_cache=review_window_dir())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,10 +13,17 @@ from bot.commands.errors import UserError
 from scoring.errors import SpanError
 from scoring.types import CalibrationMode, Span, SpanScore
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 LINE_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 MEANING = {
-    CalibrationMode.PR: "probability that a person edits the line later (calibrated on in-the-wild AI commits)",
-    CalibrationMode.BENCHMARK: "probability that the minimal passing repair edits the line (calibrated on MIAP)",
+    CalibrationMode.PR: (
+        "probability that a person edits the line later (calibrated on in-the-wild AI commits)"
+    ),
+    CalibrationMode.BENCHMARK: (
+        "probability that the minimal passing repair edits the line (calibrated on MIAP)"
+    ),
 }
 
 
@@ -132,11 +140,11 @@ def _colour(probability: float) -> str:
 
 
 def _print_gutter(
-    console,
+    console: Console,
     file: Path,
     lines: list[str],
     scores: list[SpanScore],
-    n_lines: int,  # type: ignore[no-untyped-def]
+    n_lines: int,
     mode: CalibrationMode,
 ) -> None:
     from rich.text import Text

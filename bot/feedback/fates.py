@@ -49,7 +49,8 @@ _SAFE = (
 
 
 class HistoryError(RedlineError):
-    """git could not read the history a line's fate needs (not a repository, unknown commit, shallow clone)."""
+    """git could not read the history a line's fate needs (not a repository, unknown commit, shallow
+    clone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,8 @@ class EditorCommit:
 
 
 def parse_reverse_blame(porcelain: str) -> dict[int, str]:
-    """Line number in C -> the last commit in which that line still exists, from `blame --reverse --porcelain`.
+    """Line number in C -> the last commit in which that line still exists, from `blame --reverse
+    --porcelain`.
 
     Every line of porcelain output has a header `<sha> <line then> <line in C> [<group size>]`; the other
     header fields and the tab-led content lines are skipped.
@@ -138,19 +140,20 @@ def first_child(survivor: str, ancestry: str) -> str | None:
 
 
 def git_text(repo: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:
-    """One git command over `repo` with redline's safe settings (no user config changes what is read, no prompt,
-    a timeout); its output as text, or a HistoryError saying why not."""
+    """One git command over `repo` with redline's safe settings (no user config changes what is read, no
+    prompt, a timeout); its output as text, or a HistoryError saying why not."""
     env = {**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
-    feed = {"stdin": subprocess.DEVNULL} if stdin is None else {"input": stdin.encode()}
     try:
         done = subprocess.run(
             ["git", "-C", str(repo), *_SAFE, *args],
+            # no stdin at all unless there is input: git must never wait on a terminal
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            input=None if stdin is None else stdin.encode(),
             capture_output=True,
             env=env,
             timeout=_GIT_TIMEOUT_S,
             check=False,
-            **feed,
-        )  # type: ignore[call-overload]
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise HistoryError(f"git {args[0]} in {repo}: {error}") from error
     if done.returncode != 0:

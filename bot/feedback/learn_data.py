@@ -1,4 +1,5 @@
-"""`redline learn`'s data: a local repository's own AI-added lines with the PR model's features and their fates.
+"""`redline learn`'s data: a local repository's own AI-added lines with the PR model's features and their
+fates.
 
 Every non-merge commit of the default branch that the review's attribution rules (the branch's
 `.github/redline.yml`) call AI-written is read as the training data was mined (../shared/data/wild/README.md,
@@ -316,7 +317,9 @@ def mine(
             )
             if not files or added > MAX_COMMIT_ADDED_LINES:
                 continue
-            size, blocks, tracked = ChangeSize(len(files), added), [], []
+            size = ChangeSize(len(files), added)
+            blocks: list[np.ndarray] = []
+            tracked: list[TrackedLine] = []
             for diff, text in files:
                 when = dt.datetime.fromtimestamp(commit.time, dt.UTC)
                 file_history = (

@@ -1,4 +1,5 @@
-"""The fates after merge of lines scored inside pull requests (the App's stored lines, the Action's re-scored ones).
+"""The fates after merge of lines scored inside pull requests (the App's stored lines, the Action's re-scored
+ones).
 
 A line was scored where it sat in a commit of its PR (a reviewed head in the App, an AI commit in the
 Action), but after merge it lives in the PR's commit on the default branch (GitHub's merge_commit_sha: the
@@ -109,7 +110,8 @@ def _place(history: GitHistory, merge: str, line: MergedLine, scored_texts: Scor
 
 
 def checkout_branch(checkout: Path | None, name: str, rules: Rules) -> Branch:
-    """The default branch `name` in a workflow's checkout, or a HistoryError saying what the checkout lacks."""
+    """The default branch `name` in a workflow's checkout, or a HistoryError saying what the checkout
+    lacks."""
     if checkout is None:
         raise HistoryError(
             "no git checkout of the repository (actions/checkout with fetch-depth: 0 before redline)"

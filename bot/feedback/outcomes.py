@@ -25,7 +25,8 @@ class TrackedLine:
 
 @dataclass(frozen=True, slots=True)
 class ReviewedHead:
-    """One reviewed head of a PR: the texts of the files its lines are in (None: file absent) and its lines."""
+    """One reviewed head of a PR: the texts of the files its lines are in (None: file absent) and its
+    lines."""
 
     sha: str
     files: Mapping[str, str | None]
@@ -34,7 +35,8 @@ class ReviewedHead:
 
 @dataclass(frozen=True, slots=True)
 class LineMap:
-    """How the lines of one file text map onto the next: kept lines move, the others were edited or deleted."""
+    """How the lines of one file text map onto the next: kept lines move, the others were edited or
+    deleted."""
 
     moved: Mapping[int, int]
     edited: frozenset[int]

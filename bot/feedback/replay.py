@@ -97,7 +97,7 @@ def replay_pull(
     fates = track(heads, pulls.file_texts(client, repo, pr.head_sha, paths))
     after: dict[int, AfterMerge | HistoryError] = {}
     if branch is not None:
-        texts = {(h.sha, path): text for h in heads for path, text in h.files.items()}
+        at_head = {(h.sha, path): text for h in heads for path, text in h.files.items()}
         kept = [
             MergedLine(t.id, h.sha, pr.merge_commit_sha, t.path, t.line)
             for h in heads
@@ -105,7 +105,7 @@ def replay_pull(
             if fates.get(t.id) is Fate.KEPT
         ]
         after = merged_fates(
-            branch, kept, lambda sha, path: texts.get((sha, path)), now or dt.datetime.now(dt.UTC)
+            branch, kept, lambda sha, path: at_head.get((sha, path)), now or dt.datetime.now(dt.UTC)
         )
     for error in (a for a in after.values() if isinstance(a, HistoryError)):
         log.warning("no fate after merge for a line of %s#%d: %s", repo, pr.number, error)

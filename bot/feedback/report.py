@@ -5,8 +5,8 @@ the merge, in a focused commit), so hit rate and calibration are measured agains
 whose fate after merge is known; a line nobody has touched before its 90 days are up is pending, never a
 negative. Two older labels stay as visible columns: any later commit touched the line, and the line was
 edited inside its PR. `build` turns outcome lines (scored lines whose PR closed) into a Report with every
-figure and its bootstrap interval (metrics from scoring.metrics only); `verdict` says in one sentence whether the
-comments were worth reading; `render_markdown` writes the issue body (verdict first) with a Mermaid
+figure and its bootstrap interval (metrics from scoring.metrics only); `verdict` says in one sentence whether
+the comments were worth reading; `render_markdown` writes the issue body (verdict first) with a Mermaid
 reliability chart; `write_png` draws the same chart. Bins with fewer than MIN_BIN_LINES lines are merged
 with their neighbours. No GitHub, no database.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from bot.feedback.recalibration import (
     MIN_RECALIBRATION_CLASS,
@@ -42,7 +43,8 @@ TITLE = "redline calibration report"
 
 @dataclass(frozen=True, slots=True)
 class Rates:
-    """One label over the lines where it is known: how many had the event, overall and among commented lines."""
+    """One label over the lines where it is known: how many had the event, overall and among commented
+    lines."""
 
     lines: int
     events: int
@@ -197,12 +199,12 @@ def build(
     y = np.array([float(bool(o.target)) for o in labelled], dtype=np.float64)
     groups = np.array([f"{o.repo}#{o.number}" for o in labelled], dtype=object)
 
-    def interval(metric: object) -> Interval:
+    def interval(metric: Callable[[NDArray[np.float64], NDArray[np.float64]], float]) -> Interval:
         return metrics.bootstrap_interval(
             metric,
             p,
             y,
-            groups=groups,  # type: ignore[arg-type]
+            groups=groups,
             n_resamples=BOOTSTRAP_RESAMPLES,
             seed=seed,
         )
@@ -378,8 +380,8 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         ]
     else:
         data = (
-            f"lines added by the AI commits of `{r.branch}` committed in it, each reviewed as a change of its "
-            "own and followed on that branch for 90 days (a local checkout: no pull request, so no edits "
+            f"lines added by the AI commits of `{r.branch}` committed in it, each reviewed as a change of "
+            "its own and followed on that branch for 90 days (a local checkout: no pull request, so no edits "
             "inside one and no gate)"
         )
         units = [f"| AI commits reviewed / lines scored | {r.prs_scored} / {r.lines_scored} |"]
@@ -388,15 +390,20 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         "",
         f"## redline calibration report for `{r.repo}`, {r.week}",
         "",
-        f"redline's probabilities are of one event, the **target**: {target.TARGET_MEANING}. Period: {period}; "
-        f"{data} (`scoring/target.py`). A line nobody has touched whose 90 days have not passed is "
-        "**pending**: it is left out of the hit rates and calibration, not counted as unchanged.",
+        (
+            f"redline's probabilities are of one event, the **target**: {target.TARGET_MEANING}. Period: "
+            f"{period}; {data} (`scoring/target.py`). A line nobody has touched whose 90 days have not "
+            "passed is **pending**: it is left out of the hit rates and calibration, not counted as "
+            "unchanged."
+        ),
         "",
         "| | |",
         "|---|---|",
         *units,
-        f"| lines with an outcome | {r.n_lines}: {r.n_target} with the target known, {r.pending} pending, "
-        f"{r.n_lines - r.measured} not read after merge |",
+        (
+            f"| lines with an outcome | {r.n_lines}: {r.n_target} with the target known, {r.pending} "
+            f"pending, {r.n_lines - r.measured} not read after merge |"
+        ),
         "",
         *([f"Fates after merge were not read this time: {r.unread_reason}.", ""] if r.unread_reason else []),
         "### Hit rates",
@@ -420,16 +427,24 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         f"| ECE, 10 equal-width bins | {_ci(r.ece)} |",
         f"| ECE, 10 equal-mass bins | {_fmt(r.ece_mass)} |",
         f"| drift: mean predicted minus observed | {_ci(r.drift)} |",
-        f"| gate: PRs gated / failed / overridden by label | {r.gated_prs} / {r.gate_failures} / {r.gate_overrides} |",
+        (
+            "| gate: PRs gated / failed / overridden by label | "
+            f"{r.gated_prs} / {r.gate_failures} / {r.gate_overrides} |"
+        ),
         f"| lines shown with this repository's recalibration | {_fmt(r.repository_calibrated_share, 2)} |",
         "",
-        "Intervals are 95% percentile bootstrap intervals over pull requests "
-        f"({BOOTSTRAP_RESAMPLES} resamples). AUC is n/a when every line had the same outcome.",
+        (
+            "Intervals are 95% percentile bootstrap intervals over pull requests "
+            f"({BOOTSTRAP_RESAMPLES} resamples). AUC is n/a when every line had the same outcome."
+        ),
         "",
         f"### Fates after merge ({r.measured - r.pending} lines whose fate is known)",
         "",
-        "The first later commit that changed or removed each line, by what it did; a sweeping commit changes "
-        "more than 20 files or 1,000 lines. The target is `modified` in a focused commit by a person.",
+        (
+            "The first later commit that changed or removed each line, by what it did; a sweeping commit "
+            "changes more than 20 files or 1,000 lines. The target is `modified` in a focused commit by a "
+            "person."
+        ),
         "",
         "| first edit | focused commit | sweeping commit |",
         "|---|---|---|",
@@ -441,8 +456,10 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         out += [
             "### Reliability diagram",
             "",
-            "Where the bars meet the line, a probability can be taken at its word. Bins of the 10 "
-            f"equal-width ones with fewer than {MIN_BIN_LINES} lines are merged with their neighbours.",
+            (
+                "Where the bars meet the line, a probability can be taken at its word. Bins of the 10 "
+                f"equal-width ones with fewer than {MIN_BIN_LINES} lines are merged with their neighbours."
+            ),
             "",
             mermaid_chart(bins),
             "",
@@ -468,8 +485,10 @@ def render_markdown(report: Report, png_name: str | None = None) -> str:
         )
         out += [
             f"Platt scaling fitted on {rc.n_lines} lines ({rc.positives} changed by a person): {outcome}.",
-            f"Out-of-fold Brier {_fmt(rc.brier_current_cv)} in use vs {_fmt(rc.brier_refit_cv)} refit; "
-            f"ECE {_fmt(rc.ece_current_cv)} vs {_fmt(rc.ece_refit_cv)}.",
+            (
+                f"Out-of-fold Brier {_fmt(rc.brier_current_cv)} in use vs {_fmt(rc.brier_refit_cv)} refit; "
+                f"ECE {_fmt(rc.ece_current_cv)} vs {_fmt(rc.ece_refit_cv)}."
+            ),
             f"Parameters: `{json.dumps(rc.params, sort_keys=True)}`",
         ]
     out += ["", "<!-- redline:weekly-report -->"]
@@ -492,17 +511,17 @@ def write_png(report: Report, path: Path) -> Path:
         ax.plot(x, y, color="tab:red", linewidth=1)
         full = [b.count >= MIN_BIN_LINES for b in bins]
         ax.scatter(
-            [v for v, f in zip(x, full) if f],
-            [v for v, f in zip(y, full) if f],
-            s=[s for s, f in zip(sizes, full) if f],
+            [v for v, f in zip(x, full, strict=True) if f],
+            [v for v, f in zip(y, full, strict=True) if f],
+            s=[s for s, f in zip(sizes, full, strict=True) if f],
             color="tab:red",
             label="bin (area ~ lines)",
         )
         if not all(full):
             ax.scatter(
-                [v for v, f in zip(x, full) if not f],
-                [v for v, f in zip(y, full) if not f],
-                s=[s for s, f in zip(sizes, full) if not f],
+                [v for v, f in zip(x, full, strict=True) if not f],
+                [v for v, f in zip(y, full, strict=True) if not f],
+                s=[s for s, f in zip(sizes, full, strict=True) if not f],
                 facecolors="none",
                 edgecolors="tab:red",
                 label=f"bin with < {MIN_BIN_LINES} lines",

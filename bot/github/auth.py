@@ -1,4 +1,5 @@
-"""GitHub App authentication: the App's JWT -> an installation access token, cached until shortly before expiry.
+"""GitHub App authentication: the App's JWT -> an installation access token, cached until shortly before
+expiry.
 
 Tokens are minted in the worker that needs them (never in the web process) through PyGithub's
 GithubIntegration, and handed to GitHubClient; the private key never leaves this module.
@@ -13,9 +14,15 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from github import Auth, GithubException, GithubIntegration
+from github import Auth, Consts, GithubException, GithubIntegration
 
-from bot.github.client import DEFAULT_BASE_URL, GitHubClient, RetryPolicy
+from bot.github.client import (
+    DEFAULT_BASE_URL,
+    SECONDS_BETWEEN_REQUESTS,
+    SECONDS_BETWEEN_WRITES,
+    GitHubClient,
+    RetryPolicy,
+)
 from scoring.errors import ConfigError, GitHubError
 
 # Installation tokens live one hour; mint a new one when less than this is left, so a token never
@@ -53,9 +60,11 @@ class AppAuth:
             serialization.load_pem_private_key(private_key.encode(), password=None)
         except (ValueError, TypeError, UnsupportedAlgorithm) as error:
             raise ConfigError(f"the GitHub App private key is not a usable PEM key: {error}") from error
-        pacing = {} if throttle else {"seconds_between_requests": 0, "seconds_between_writes": 0}
         self._integration = GithubIntegration(
-            auth=Auth.AppAuth(app_id, private_key), base_url=base_url, **pacing
+            auth=Auth.AppAuth(app_id, private_key),
+            base_url=base_url,
+            seconds_between_requests=Consts.DEFAULT_SECONDS_BETWEEN_REQUESTS if throttle else 0,
+            seconds_between_writes=Consts.DEFAULT_SECONDS_BETWEEN_WRITES if throttle else 0,
         )
         self._tokens: dict[int, InstallationToken] = {}
         self._login: str | None = None
@@ -82,8 +91,13 @@ class AppAuth:
 
     def client(self, installation_id: int, retry: RetryPolicy = RetryPolicy()) -> GitHubClient:
         """A GitHubClient acting as the installation."""
-        pacing = {} if self._throttle else {"seconds_between_requests": 0.0, "seconds_between_writes": 0.0}
-        return GitHubClient(self.token(installation_id).token, base_url=self.base_url, retry=retry, **pacing)
+        return GitHubClient(
+            self.token(installation_id).token,
+            base_url=self.base_url,
+            retry=retry,
+            seconds_between_requests=SECONDS_BETWEEN_REQUESTS if self._throttle else 0.0,
+            seconds_between_writes=SECONDS_BETWEEN_WRITES if self._throttle else 0.0,
+        )
 
     def bot_login(self) -> str:
         """The login the App posts as, "<slug>[bot]" (GET /app), which marks redline's own comments."""

@@ -5,9 +5,12 @@ The Checks API needs an App installation token (or the Actions GITHUB_TOKEN); a 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from github.GithubObject import NotSet
 
 from bot.github.client import GitHubClient
 
@@ -28,8 +31,8 @@ class Annotation:
     message: str
     title: str = ""
 
-    def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = {
+    def to_json(self) -> dict[str, str | int]:
+        data: dict[str, str | int] = {
             "path": self.path,
             "start_line": self.start_line,
             "end_line": self.end_line,
@@ -75,7 +78,6 @@ def create_check_run(
         for i in range(0, len(annotations), MAX_ANNOTATIONS_PER_REQUEST)
     ] or [[]]
     output = {"title": title[:ANNOTATION_TITLE_MAX_CHARS], "summary": trim_summary(summary)}
-    extra = {"details_url": details_url} if details_url else {}
 
     def create() -> int:
         run = client.repo(repo).create_check_run(
@@ -85,7 +87,7 @@ def create_check_run(
             conclusion=conclusion,
             output={**output, "annotations": batches[0]},
             external_id=external_id,
-            **extra,
+            details_url=details_url or NotSet,
         )
         return run.id
 
@@ -95,13 +97,12 @@ def create_check_run(
     if look_first and (earlier := client.call(f"list check runs on {head_sha[:7]}", find)) is not None:
         return earlier
     run_id = client.create(f"create check run on {head_sha[:7]}", create, find)
+
+    def annotate(batch: list[dict[str, str | int]]) -> None:
+        client.repo(repo).get_check_run(run_id).edit(output={**output, "annotations": batch})
+
     for batch in batches[1:]:
-        client.call(
-            f"add annotations to check run {run_id}",
-            lambda batch=batch: (
-                client.repo(repo).get_check_run(run_id).edit(output={**output, "annotations": batch})
-            ),
-        )
+        client.call(f"add annotations to check run {run_id}", functools.partial(annotate, batch))
     return run_id
 
 

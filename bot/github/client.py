@@ -164,7 +164,7 @@ class GitHubClient:
         return items if max_items is None else items[:max_items]
 
     def _retry_delay(self, error: Exception, attempt: int) -> float | None:
-        backoff = min(self.retry.base_delay_s * 2 ** (attempt - 1), self.retry.max_delay_s)
+        backoff: float = min(self.retry.base_delay_s * 2 ** (attempt - 1), self.retry.max_delay_s)
         if isinstance(error, requests.RequestException):
             return backoff
         assert isinstance(error, GithubException)

@@ -1,5 +1,5 @@
-"""Pull requests through the GitHub client: the PR, its files, commits, file contents, reviews, review comments,
-and the PRs merged in a period (the report's Action mode, which has no store).
+"""Pull requests through the GitHub client: the PR, its files, commits, file contents, reviews, review
+comments, and the PRs merged in a period (the report's Action mode, which has no store).
 
 Returns plain frozen dataclasses so nothing outside bot/github sees a PyGithub object.
 """
@@ -11,12 +11,15 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from github import UnknownObjectException
 
 from bot.github.client import GitHubClient
 from scoring.errors import GitHubError
+
+if TYPE_CHECKING:
+    from github.PullRequest import ReviewComment as GithubReviewComment
 
 # GET /pulls/{n}/files returns at most 3000 files; larger PRs are reported as truncated.
 # https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files
@@ -258,7 +261,8 @@ def create_review(
             commit=gh_repo.get_commit(commit_id),
             body=text,
             event="COMMENT",
-            comments=comments,
+            # GitHub's review-comment JSON as the caller built it (path, line, side, body, start_line).
+            comments=cast("list[GithubReviewComment]", comments),
         )
         return review.id
 
