@@ -13,7 +13,8 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class ThresholdChoice:
-    """A comment threshold chosen on one labelled split: what it commented on there and how often it was right.
+    """A comment threshold chosen on one labelled split: what it commented on there and how often it was
+    right.
 
     met_target: the hit rate reached `lift` x the base rate; otherwise the threshold is the one with the
                 best hit rate among those commenting on at least `min_share` of lines.
@@ -31,9 +32,9 @@ TARGET_LIFT = 2.0  # comments should be right at least twice as often as a rando
 MIN_COMMENTED_SHARE = 0.02  # a threshold must comment on at least this share of lines to count
 MAX_FALLBACK_SHARE = 0.10  # short of the target, comment on no more than this share: more would be noise
 COMMENT_THRESHOLD_RULE = (
-    f"the lowest threshold, at or above the base rate, whose comments hit {TARGET_LIFT:g}x the base rate on at "
-    f"least {MIN_COMMENTED_SHARE:.0%} of lines; failing that, the best hit rate at or above the base rate on "
-    f"{MIN_COMMENTED_SHARE:.0%} to {MAX_FALLBACK_SHARE:.0%} of lines"
+    f"the lowest threshold, at or above the base rate, whose comments hit {TARGET_LIFT:g}x the base rate on "
+    f"at least {MIN_COMMENTED_SHARE:.0%} of lines; failing that, the best hit rate at or above the base rate "
+    f"on {MIN_COMMENTED_SHARE:.0%} to {MAX_FALLBACK_SHARE:.0%} of lines"
 )
 
 

@@ -432,14 +432,15 @@ def _row(
     points: list[int] = []
     dead: list[int] = []
     labels = [0] * n_lines
-    repaired = report is not None and report.found
-    if repaired:
-        intervals, points = patch_regions(code, report.best)
-        dead = unreachable_lines(code, report.best)
+    fix = report if report is not None and report.found else None
+    repaired = fix is not None
+    if fix is not None:
+        intervals, points = patch_regions(code, fix.best)
+        dead = unreachable_lines(code, fix.best)
         intervals = sorted(set(intervals) | set(lines_to_intervals(code, dead)))
         labels = line_labels(code, intervals, points, dead)
     generated = generated_lines(code, copied)
-    paper_labels = patch_line_labels(code, report.paper) if repaired else labels
+    paper_labels = patch_line_labels(code, fix.paper) if fix is not None else labels
     share = _share(labels, generated)
     return ProgramRow(
         id=program_id(problem.id, code),
@@ -463,12 +464,12 @@ def _row(
         insert_points=points,
         dead_lines=dead,
         repair_method=str(report.method) if report else ("" if result.passed else PENDING),
-        patch_lines=len(report.best) if repaired else 0,
-        paper_patch_lines=len(report.paper) if repaired else 0,
+        patch_lines=len(fix.best) if fix is not None else 0,
+        paper_patch_lines=len(fix.paper) if fix is not None else 0,
         repair_source=report.closest_origin if report else "",
         edited_share=share,
         paper_edited_share=_share(paper_labels, generated),
-        patched_code=apply_edits(code, report.best) if repaired else "",
+        patched_code=apply_edits(code, fix.best) if fix is not None else "",
         degenerate=repaired and share > DEGENERATE_SHARE and sum(labels[i] for i in generated) > 1,
         labelled=result.passed or repaired,
     )

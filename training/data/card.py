@@ -83,13 +83,15 @@ def summarise(rows: Sequence[ProgramRow]) -> dict:
         "generated_line_base_rate": _rate(generated),
         "token_base_rate": _rate(token_flat),
         "mean_lines_edited_failing": _mean([sum(r.line_labels) for r in repaired]),
-        "mean_tokens_edited_failing": _mean([sum(t) for r, t in zip(labelled, tokens) if not r.passes]),
+        "mean_tokens_edited_failing": _mean(
+            [sum(t) for r, t in zip(labelled, tokens, strict=True) if not r.passes]
+        ),
     }
 
 
 def _token_labels(row: ProgramRow) -> list[int]:
     cover = [(m.start(), m.end()) for m in _LEXEME.finditer(row.code)]
-    return token_labels(cover, [tuple(i) for i in row.edited_intervals], row.insert_points)
+    return token_labels(cover, [(a, b) for a, b in row.edited_intervals], row.insert_points)
 
 
 def _rate(values: Sequence[object]) -> float | None:

@@ -126,7 +126,7 @@ def complete_program(raw: str, prompt: str, entry_point: str) -> str | None:
         # Harnesses run prompt + completion, so a completion that restates the function still has
         # the prompt's imports; without them `List` etc. would be undefined.
         missing = [line for line in _prompt_imports(prompt) if line not in code.split("\n")]
-        code = "\n".join(missing + [code])
+        code = "\n".join([*missing, code])
     lines = [line.rstrip() for line in code.split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
@@ -284,7 +284,9 @@ def _codet_samples(
             key=lambda p: difflib.SequenceMatcher(None, p.prompt, row["prompt"]).ratio(),
             default=None,
         )
-        pid = match.id if match else None
+        if match is None:
+            continue
+        pid = match.id
         for code in row["samples"] if pid else ():
             yield _make(
                 problems,

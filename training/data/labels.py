@@ -60,7 +60,7 @@ def unreachable_lines(generated: str, edits: Sequence[Edit]) -> list[int]:
         tree = ast.parse(patched)
     except (SyntaxError, ValueError):
         return []
-    dead: set[int] = set()
+    dead: set[tuple[int, int]] = set()
     for node in ast.walk(tree):
         for body in (getattr(node, name, None) for name in ("body", "orelse", "finalbody")):
             if not isinstance(body, list):
@@ -180,7 +180,7 @@ def _merge(intervals: Iterable[Interval]) -> list[Interval]:
     return [(a, b) for a, b in merged]
 
 
-def _span(node: ast.AST) -> tuple[int, int]:
+def _span(node: ast.stmt) -> tuple[int, int]:
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     return first, node.end_lineno or node.lineno
 

@@ -160,11 +160,11 @@ def apply_edits(generated: str, edits: Iterable[Edit]) -> str:
         out.extend(edit.text for edit in sorted(inserts.get(index, ())))
         if index == len(old):
             break
-        edit = by_line.get(index)
-        if edit is None:
+        line_edit = by_line.get(index)
+        if line_edit is None:
             out.append(old[index])
-        elif edit.kind is EditKind.REPLACE:
-            out.append(edit.text)
+        elif line_edit.kind is EditKind.REPLACE:
+            out.append(line_edit.text)
     return "\n".join(out) + "\n"
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from scoring.errors import DataSourceError
 from training.data import sources
 
 # MBPP+ tests sometimes call math.isclose without importing math.
@@ -138,6 +139,14 @@ def problem_id(raw: object, default: Benchmark | None = None) -> str | None:
     return None
 
 
+def _known_id(raw: object, default: Benchmark | None = None) -> str:
+    """problem_id of a benchmark's own problem file, whose every task id names the benchmark."""
+    pid = problem_id(raw, default)
+    if pid is None:
+        raise DataSourceError(f"task id {raw!r} names no known benchmark")
+    return pid
+
+
 def load_problems(
     benchmarks: Iterable[Benchmark] = tuple(Benchmark), root: Path | None = None
 ) -> dict[str, Problem]:
@@ -168,8 +177,8 @@ def _humaneval(root: Path | None) -> dict[str, Problem]:
     problems = {}
     extended = _et_inputs(root)
     for row in _rows("humaneval_problems", root):
-        problems[problem_id(row["task_id"])] = Problem(
-            id=problem_id(row["task_id"]),
+        problems[_known_id(row["task_id"])] = Problem(
+            id=_known_id(row["task_id"]),
             benchmark=Benchmark.HUMANEVAL,
             intent=row["prompt"],
             prompt=row["prompt"],
@@ -178,7 +187,7 @@ def _humaneval(root: Path | None) -> dict[str, Problem]:
             reference=row["prompt"] + row["canonical_solution"],
         )
     for row in _rows("humanevalplus_problems", root):
-        pid = problem_id(row["task_id"])
+        pid = _known_id(row["task_id"])
         if pid in problems:
             # HumanEval+ fixes a few canonical solutions; its inputs are checked against them.
             problems[pid] = replace(
@@ -196,7 +205,7 @@ def _mbpp(root: Path | None) -> dict[str, Problem]:
     base = {problem_id(r["task_id"]): r for r in _rows("mbppbase_problems", root)}
     problems = {}
     for row in _rows("mbpp_problems", root):
-        pid = problem_id(row["task_id"], Benchmark.MBPP)
+        pid = _known_id(row["task_id"], Benchmark.MBPP)
         extra, seeded = plus.get(pid), prompts.get(pid)
         reference = (extra["canonical_solution"] if extra else row["code"]).replace("\r\n", "\n")
         entry_point = (extra or seeded or {}).get("entry_point") or _called_function(
@@ -242,7 +251,7 @@ def _et_inputs(root: Path | None) -> dict[str, list]:
     inputs: dict[str, list] = {}
     for row in _rows("humaneval_et_tests", root):
         found = (literal_arguments(test, row["entry_point"]) for test in row["test_case_list"])
-        inputs[problem_id(row["task_id"])] = [args for args in found if args is not None]
+        inputs[_known_id(row["task_id"])] = [args for args in found if args is not None]
     return inputs
 
 
@@ -274,7 +283,7 @@ def _classeval(root: Path | None) -> dict[str, Problem]:
     problems = {}
     for source in sources.with_reader("classeval_problems"):
         for row in json.loads(sources.read_text(source, root)):
-            pid = problem_id(row["task_id"])
+            pid = _known_id(row["task_id"])
             # one test class name in the data carries a stray leading space
             runner = CLASSEVAL_RUNNER.format(names=[name.strip() for name in row["test_classes"]])
             problems[pid] = Problem(
@@ -294,7 +303,7 @@ def _apps(root: Path | None) -> dict[str, Problem]:
     prompted for; call-based tasks give one argument per input line and print the return value."""
     problems = {}
     for row in _rows("apps_problems", root):
-        pid = problem_id(row["id"], Benchmark.APPS)
+        pid = _known_id(row["id"], Benchmark.APPS)
         cases: dict[str, dict[str, str]] = {}
         for case in [*row["sample_io"], *row["test_list"]]:
             stdin = case["input"] if case["input"].endswith("\n") else case["input"] + "\n"
@@ -323,7 +332,7 @@ def _transcoder(root: Path | None) -> dict[str, Problem]:
     """TransCoder (LDB's input_data): translate a C++ function to Python; the intent is the C++ code."""
     problems = {}
     for row in _rows("transcoder_problems", root):
-        pid = problem_id(row["task_id"])
+        pid = _known_id(row["task_id"])
         cpp = row["prompt"].rsplit("[c++]\n", 1)[-1].removesuffix("[python]").strip()
         problems[pid] = Problem(
             id=pid,

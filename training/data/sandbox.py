@@ -6,6 +6,7 @@ No namespaces (unshare is unavailable): isolation is in-process; `Sandbox` says 
 from __future__ import annotations
 
 import base64
+import contextlib
 import enum
 import functools
 import hashlib
@@ -272,10 +273,8 @@ class _Server:
 
     def close(self) -> None:
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             self.process.wait()
             self.process = None
 

@@ -9,6 +9,7 @@ Forking a warm interpreter costs milliseconds where a fresh one costs ~100 ms. S
 """
 
 import base64
+import contextlib
 import copy
 import io
 import json
@@ -20,6 +21,7 @@ import select
 import signal
 import sys
 import time
+from typing import Any
 
 BLOCKED_PREFIXES = (
     "socket.",
@@ -90,7 +92,7 @@ def same(out, expected, atol):
             return math.isnan(out)
         return math.isclose(out, expected, rel_tol=1e-6, abs_tol=max(atol, 1e-6))
     if isinstance(expected, (list, tuple)) and type(out) is type(expected):
-        return len(out) == len(expected) and all(same(a, b, atol) for a, b in zip(out, expected))
+        return len(out) == len(expected) and all(same(a, b, atol) for a, b in zip(out, expected, strict=True))
     try:
         return bool(out == expected)
     except Exception:
@@ -125,7 +127,8 @@ def run_script(code, stdin_text):
     if fd != 0:  # 0 is free again when the last case's script closed it (open(0) without closefd=False)
         os.dup2(fd, 0)  # open(0) and sys.stdin.buffer read the case too
         os.close(fd)
-    sys.stdin = open(0, closefd=False)
+    # stdin for the rest of this child's life (a forked one-job process): no context manager to close it
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115
     silenced, sys.stdout = sys.stdout, io.TextIOWrapper(io.BytesIO(), write_through=True)
     # -S leaves out site's exit()/quit(), which competitive-programming scripts call
     namespace = {"__name__": "__main__", "exit": sys.exit, "quit": sys.exit}
@@ -159,7 +162,7 @@ def check(job, program, tests, inputs, expected):
         return {"outcome": "syntax_error", "stage": "load", "detail": describe(error)}
     if job["compare"] == "stdio":
         return check_stdio(code, json.loads(tests))
-    namespace = {"__name__": "__redline_program__"}
+    namespace: dict[str, Any] = {"__name__": "__redline_program__"}
     result = {"outcome": "passed", "stage": "", "detail": ""}
     try:
         stage = "load"
@@ -170,7 +173,7 @@ def check(job, program, tests, inputs, expected):
         stage = "plus"
         if expected is not None:
             function = namespace[job["entry_point"]]
-            for index, (args, (valid, wanted)) in enumerate(zip(inputs, expected)):
+            for index, (args, (valid, wanted)) in enumerate(zip(inputs, expected, strict=True)):
                 if valid and not agrees(function(*copy.deepcopy(args)), wanted, job):
                     result = {"outcome": "failed", "stage": stage, "detail": f"wrong output on input {index}"}
                     break
@@ -183,7 +186,7 @@ def check(job, program, tests, inputs, expected):
 
 def record(job, program, inputs):
     """Run the reference on every input; keep (valid, output) pairs for `check` to compare against."""
-    namespace = {"__name__": "__redline_program__"}
+    namespace: dict[str, Any] = {"__name__": "__redline_program__"}
     exec(compile(program, "<program>", "exec"), namespace)
     function = namespace[job["entry_point"]]
     outputs, total, deadline = [], 0, time.monotonic() + job["reference_budget_s"]
@@ -208,18 +211,24 @@ def record(job, program, inputs):
     }
 
 
+def _read(name, mode="r"):
+    with open(name, mode) as handle:
+        return handle.read()
+
+
 def run_job(job, result_fd):
     """In a forked child: load the job's files, lock down, run, write the JSON result to `result_fd`."""
     os.chdir(job["dir"])
-    program = open("program.py").read()
-    tests = open("tests.py").read() if os.path.exists("tests.py") else ""
-    inputs = json.load(open("inputs.json")) if os.path.exists("inputs.json") else []
-    expected = pickle.loads(open("expected.pkl", "rb").read()) if os.path.exists("expected.pkl") else None
+    program = _read("program.py")
+    tests = _read("tests.py") if os.path.exists("tests.py") else ""
+    inputs = json.loads(_read("inputs.json")) if os.path.exists("inputs.json") else []
+    expected = pickle.loads(_read("expected.pkl", "rb")) if os.path.exists("expected.pkl") else None
     out = os.fdopen(result_fd, "w")
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    sys.stdin, sys.stdout, sys.stderr = open(os.devnull), open(os.devnull, "w"), open(os.devnull, "w")
+    # The child's stdio until os._exit: nothing to close them before then.
+    sys.stdin, sys.stdout, sys.stderr = open(os.devnull), open(os.devnull, "w"), open(os.devnull, "w")  # noqa: SIM115
     limit(job)
     guard(job["deny"], os.path.realpath(job["dir"]))
     try:
@@ -260,10 +269,8 @@ def supervise(job):
                 break
             chunks.append(chunk)
     os.close(read_end)
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
     _, status = os.waitpid(pid, 0)
     if timed_out:
         return {"outcome": "timeout", "detail": f"no result within {job['wall_s']:.0f} s"}

@@ -167,7 +167,7 @@ def level_summary(
 
 def token_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:
     labels = [e.token_labels[np.isfinite(e.token_labels)] for e in encoded]
-    groups = [np.full(len(lab), e.item.group, dtype=object) for e, lab in zip(encoded, labels)]
+    groups = [np.full(len(lab), e.item.group, dtype=object) for e, lab in zip(encoded, labels, strict=True)]
     return (np.concatenate([p.tokens for p in predictions]), np.concatenate(labels), np.concatenate(groups))
 
 
@@ -182,7 +182,7 @@ def program_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]
 def hunk_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -> tuple[np.ndarray, ...]:
     labels, groups = [], []
     for e in encoded:
-        by_line = dict(zip(e.item.lines, e.item.line_labels))
+        by_line = dict(zip(e.item.lines, e.item.line_labels, strict=True))
         labels += [float(any(by_line.get(n, 0) for n in range(a, b + 1))) for a, b in e.item.hunks]
         groups += [e.item.group] * len(e.item.hunks)
     return np.concatenate([p.hunks for p in predictions]), np.array(labels), np.array(groups, dtype=object)
@@ -219,12 +219,13 @@ def replay(
         scored, truth, hunks = [], {}, []
         for i in indices:
             item = encoded[i].item
-            for n, label, p in zip(item.lines, item.line_labels, line_probabilities[i]):
+            for n, label, p in zip(item.lines, item.line_labels, line_probabilities[i], strict=True):
                 scored.append(LineScore(item.key, n, float(p)))
                 truth[(item.key, n)] = label
                 total_labels.append(label)
             hunks += [
-                ScoredHunk(item.key, a, b, float(p)) for (a, b), p in zip(item.hunks, hunk_probabilities[i])
+                ScoredHunk(item.key, a, b, float(p))
+                for (a, b), p in zip(item.hunks, hunk_probabilities[i], strict=True)
             ]
         decision = decide(scored, hunks, thresholds)
         commented += len(decision.commented)

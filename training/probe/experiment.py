@@ -161,7 +161,8 @@ def train_shipped(
 ) -> ShippedProbe:
     """Train on the whole corpus; BENCHMARK calibration = Platt on 5-fold out-of-fold logits of the same
     config; PR calibration = Platt on the probe's logits over the earlier wild split (never trained on), where
-    the default comment threshold is chosen too; its hit rate is then measured on the later split (`held_out`)."""
+    the default comment threshold is chosen too; its hit rate is then measured on the later split
+    (`held_out`)."""
     started = time.perf_counter()
     everything = np.arange(len(corpus.encoded))
     folds = grouped_folds([e.item.group for e in corpus.encoded])

@@ -18,6 +18,7 @@ import numpy as np
 from scoring.calibration import PlattCalibrator, logit
 from scoring.decisions import Thresholds
 from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
+from scoring.probe.span_probe import SpanProbe
 from training.probe.evaluate import (
     Lines,
     Population,
@@ -62,7 +63,7 @@ class Results:
 
 
 def _baseline_scores(corpus: Corpus) -> dict[str, np.ndarray]:
-    per_text = [line_baselines(e, s) for e, s in zip(corpus.encoded, corpus.stats)]
+    per_text = [line_baselines(e, s) for e, s in zip(corpus.encoded, corpus.stats, strict=True)]
     return {name: np.concatenate([b[name] for b in per_text]) for name in BASELINES}
 
 
@@ -71,7 +72,9 @@ def evaluate_miap(
 ) -> None:
     lines = Lines.of(corpus.encoded)
     folds = grouped_folds([e.item.group for e in corpus.encoded])
-    line_folds = np.concatenate([np.full(len(e.item.lines), f) for e, f in zip(corpus.encoded, folds)])
+    line_folds = np.concatenate(
+        [np.full(len(e.item.lines), f) for e, f in zip(corpus.encoded, folds, strict=True)]
+    )
     paper_oof, _ = out_of_fold([paper], corpus.table, corpus.encoded, folds)
     best_oof, trained = out_of_fold(candidates, corpus.table, corpus.encoded, folds)
     results.selected = [t.config.name for t in trained]
@@ -169,7 +172,8 @@ def evaluate_wild(
     best: TrainConfig,
     results: Results,
 ) -> None:
-    """Zero-shot (the shipped probe, PR calibration from the earlier split), then trained on the earlier split."""
+    """Zero-shot (the shipped probe, PR calibration from the earlier split), then trained on the earlier
+    split."""
     late_lines = Lines.of(later.encoded)
     early_lines = Lines.of(earlier.encoded)
     early_base = _baseline_scores(earlier)
@@ -193,7 +197,7 @@ def evaluate_wild(
         )
     every_late = np.arange(len(later.encoded))
     every_early = np.arange(len(earlier.encoded))
-    contenders: list[tuple[str, object, TrainConfig, list[Prediction]]] = []
+    contenders: list[tuple[str, SpanProbe, TrainConfig, list[Prediction]]] = []
     if shipped is not None:  # zero-shot: the probe never saw wild data, its earlier logits are clean
         early = predict_items(shipped.probe, shipped.config, earlier.table, earlier.encoded, every_early)
         contenders.append(("shipped probe, zero-shot", shipped.probe, shipped.config, early))
@@ -205,7 +209,7 @@ def evaluate_wild(
     shipped_probe = shipped.probe if shipped is not None else None
     card_threshold = shipped.card.decisions.get("comment_threshold") if shipped is not None else None
     for name, probe, config, early_pred in contenders:
-        late_pred = predict_items(probe, config, later.table, later.encoded, every_late)  # type: ignore[arg-type]
+        late_pred = predict_items(probe, config, later.table, later.encoded, every_late)
         early_oof = line_logits(early_pred)
         calibrator = PlattCalibrator.fit(early_oof, early_lines.labels)
         late_logits = line_logits(late_pred)
@@ -222,7 +226,11 @@ def evaluate_wild(
         late_lines_p = split_by_text(probability, later.encoded)
         late_hunks_p = split_by_text(calibrator.apply(hunk_scores), later.encoded, "hunks")
         shipped_defaults = probe is shipped_probe and card_threshold is not None
-        defaults = Thresholds(comment=float(card_threshold)) if shipped_defaults else Thresholds()
+        defaults = (
+            Thresholds(comment=float(card_threshold))
+            if shipped_defaults and card_threshold is not None
+            else Thresholds()
+        )
         results.replays.append(
             (f"{name}, the bot's defaults", replay(later.encoded, late_lines_p, late_hunks_p, defaults))
         )
@@ -266,8 +274,10 @@ def figure_text(name: str) -> tuple[str, str]:
             "as pull requests; a line counts as edited when a later commit changed it. " + reading,
         )
     return (
-        "Benchmark programs, selected probe: predicted edit probability against how often the minimal "
-        "repair edited",
+        (
+            "Benchmark programs, selected probe: predicted edit probability against how often the minimal "
+            "repair edited"
+        ),
         "Generated lines of the MIAP benchmark programs, probabilities out of fold (Platt scaling); a line "
         "counts as edited when the smallest passing repair changed it. " + reading,
     )
@@ -331,7 +341,10 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
                         str(r.scaling),
                         str(r.summary.n),
                         _f(r.summary.base_rate),
-                        f"{_f(r.auc_interval.point)} [{_f(r.auc_interval.low, 2)}, {_f(r.auc_interval.high, 2)}]",
+                        (
+                            f"{_f(r.auc_interval.point)} [{_f(r.auc_interval.low, 2)}, "
+                            f"{_f(r.auc_interval.high, 2)}]"
+                        ),
                         _f(r.summary.auprc),
                         _f(r.summary.brier),
                         _f(r.summary.bss),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
+import operator
 import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +26,9 @@ from training.probe.features import Encoded
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 N_FOLDS = 5
+
+# Indices of encoded texts: a list, or a numpy index array (folds are numpy masks).
+Items = Sequence[int] | np.ndarray
 
 
 # ----------------------------------------------------------------------------- configuration
@@ -62,7 +67,7 @@ class TrainConfig:
             "pooling": Pooling,
             "loss": Loss,
         }
-        return replace(self, **{k: casts.get(k, lambda v: v)(v) for k, v in values.items()})  # type: ignore[arg-type]
+        return replace(self, **{k: casts.get(k, lambda v: v)(v) for k, v in values.items()})
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -116,7 +121,7 @@ class FeatureTable:
         extras = [np.array([base + self.extra_features.index(n)]) for n in config.extra_features]
         return np.concatenate(blocks + extras)
 
-    def select(self, config: ProbeConfig, items: Sequence[int]) -> list[torch.Tensor]:
+    def select(self, config: ProbeConfig, items: Items) -> list[torch.Tensor]:
         cols = self.columns(config)
         return [torch.from_numpy(self.arrays[i][:, cols].astype(np.float32)) for i in items]
 
@@ -175,9 +180,11 @@ def single_thread() -> Iterator[None]:
 def fit_normalizer(probe: SpanProbe, features: Sequence[torch.Tensor]) -> None:
     """Per-dimension mean/std over every training token, accumulated text by text (no giant concat)."""
     total = sum(len(f) for f in features)
-    s = sum(f.double().sum(0) for f in features)
+    s = functools.reduce(operator.add, (f.double().sum(0) for f in features))
     mean = s / total
-    var = sum(((f.double() - mean) ** 2).sum(0) for f in features) / max(total - 1, 1)
+    var = functools.reduce(operator.add, (((f.double() - mean) ** 2).sum(0) for f in features)) / max(
+        total - 1, 1
+    )
     probe.feature_mean.copy_(mean.float())
     probe.feature_std.copy_(var.sqrt().float().clamp_min(1e-4))
 
@@ -253,9 +260,7 @@ class Trained:
     validation: dict[str, float] = field(default_factory=dict)
 
 
-def fit(
-    config: TrainConfig, table: FeatureTable, encoded: Sequence[Encoded], items: Sequence[int]
-) -> SpanProbe:
+def fit(config: TrainConfig, table: FeatureTable, encoded: Sequence[Encoded], items: Items) -> SpanProbe:
     with single_thread():
         return train(config, table.select(config.probe, items), [text_spans(encoded[i]) for i in items])
 
@@ -265,18 +270,19 @@ def predict_items(
     config: TrainConfig,
     table: FeatureTable,
     encoded: Sequence[Encoded],
-    items: Sequence[int],
+    items: Items,
 ) -> list[Prediction]:
     with single_thread():
-        return [predict(probe, f, encoded[i]) for f, i in zip(table.select(config.probe, items), items)]
+        return [
+            predict(probe, f, encoded[i])
+            for f, i in zip(table.select(config.probe, items), items, strict=True)
+        ]
 
 
-def validation_score(
-    predictions: Sequence[Prediction], encoded: Sequence[Encoded], items: Sequence[int]
-) -> float:
+def validation_score(predictions: Sequence[Prediction], encoded: Sequence[Encoded], items: Items) -> float:
     """Model selection criterion: line AUC on generated lines (the population a PR bot sees)."""
     scores, labels = [], []
-    for p, i in zip(predictions, items):
+    for p, i in zip(predictions, items, strict=True):
         generated = np.asarray(encoded[i].item.generated, dtype=bool)
         scores.append(p.lines[generated])
         labels.append(np.asarray(encoded[i].item.line_labels)[generated])
@@ -288,7 +294,7 @@ def select_and_fit(
     candidates: Sequence[TrainConfig],
     table: FeatureTable,
     encoded: Sequence[Encoded],
-    items: Sequence[int],
+    items: Items,
     seed: int = 0,
 ) -> Trained:
     """Choose among `candidates` on a grouped validation split *inside* `items`, then refit on all of them."""
@@ -320,6 +326,8 @@ def out_of_fold(
         else:
             result = select_and_fit(candidates, table, encoded, train_items, seed=fold)
         trained.append(result)
-        for i, p in zip(test_items, predict_items(result.probe, result.config, table, encoded, test_items)):
+        for i, p in zip(
+            test_items, predict_items(result.probe, result.config, table, encoded, test_items), strict=True
+        ):
             predictions[i] = p
     return [p for p in predictions if p is not None], trained

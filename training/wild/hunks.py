@@ -30,7 +30,8 @@ GATE_RULE = (
 
 
 def hunk_ids(table: LineTable) -> np.ndarray:
-    """A hunk number for every line (lines come grouped by row and sorted inside it, as `file_table` writes)."""
+    """A hunk number for every line (lines come grouped by row and sorted inside it, as `file_table`
+    writes)."""
     keys = table.columns(_HUNK_KEYS)
     starts = np.r_[True, (table.commit[1:] != table.commit[:-1]) | np.any(keys[1:] != keys[:-1], axis=1)]
     return np.cumsum(starts) - 1
@@ -38,7 +39,8 @@ def hunk_ids(table: LineTable) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Hunks:
-    """Per hunk: repository, commit, label (any line positive), the riskiest and the mean line log-odds, size."""
+    """Per hunk: repository, commit, label (any line positive), the riskiest and the mean line log-odds,
+    size."""
 
     repo: np.ndarray
     commit: np.ndarray

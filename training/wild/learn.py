@@ -311,9 +311,9 @@ def learn(
         "validation_gain": {_name(s): _round(v) for s, v in validation.gain.items()},
         "validation_noise": {_name(s): _round(v) for s, v in validation.noise.items()},
         "rule": (
-            f"forward chaining over {folds} commit-time blocks; the shipped weights unless the best shrinkage "
-            f"gains >= {MIN_GAIN} AUC and >= {NOISE_Z:g} bootstrap standard errors, then the strongest "
-            "shrinkage within one standard error of the best; Platt on the out-of-fold log-odds"
+            f"forward chaining over {folds} commit-time blocks; the shipped weights unless the best "
+            f"shrinkage gains >= {MIN_GAIN} AUC and >= {NOISE_Z:g} bootstrap standard errors, then the "
+            "strongest shrinkage within one standard error of the best; Platt on the out-of-fold log-odds"
         ),
     }
     model = replace(

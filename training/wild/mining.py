@@ -78,13 +78,26 @@ def read_commits(repo: Path, rev: str = "HEAD") -> list[Commit]:
     for record in out.split("\x1e"):
         fields = record.strip("\n").split(_SEP)
         if len(fields) == 9:
-            sha, parents, *rest = fields
-            commits.append(Commit(sha, tuple(parents.split()), *rest[:6], rest[6].strip()))
+            sha, parents, a_name, a_email, a_date, c_name, c_email, c_date, message = fields
+            commits.append(
+                Commit(
+                    sha,
+                    tuple(parents.split()),
+                    a_name,
+                    a_email,
+                    a_date,
+                    c_name,
+                    c_email,
+                    c_date,
+                    message.strip(),
+                )
+            )
     return commits
 
 
 def added_lines(hunks: str) -> list[int]:
-    """New-file numbers of the `+` lines of `git diff` output for one file, read as the PR review reads diffs."""
+    """New-file numbers of the `+` lines of `git diff` output for one file, read as the PR review reads
+    diffs."""
     return [
         line.new_line for f in parse(hunks, max_added_lines=sys.maxsize) for line in f.added if line.new_line
     ]

@@ -111,7 +111,7 @@ def sample_commits(directory: Path | None, commits: int, seed: int = 0) -> list[
         for number, (row, record) in enumerate(_rows_with_history(path), start=1):
             if (str(row.get("repo")), str(row.get("sha"))) in chosen:
                 sample.append(SampledRow(path, number, offset, row, record))
-            offset += len(row.get("added_lines") or [])  # type: ignore[arg-type]
+            offset += len(row.get("added_lines") or [])
     return sample
 
 
@@ -425,11 +425,13 @@ def supervisor_section(result: SupervisorResult) -> str:
     lines = [
         "### Does the supervisor add to the PR features?",
         "",
-        f"Leave-one-repository-out on a seeded sample of {result.commits_per_repo} whole commits per "
-        f"repository ({result.commits} commits, {result.rows} files, {result.lines:,} added lines; the same "
-        "lines for every method). (a) and (b) are trained on all lines of the other repositories, (f) and "
-        "(g) on the sampled lines of the other repositories; (c)–(e) are not trained. Mean AUC over "
-        "held-out repositories:",
+        (
+            f"Leave-one-repository-out on a seeded sample of {result.commits_per_repo} whole commits per "
+            f"repository ({result.commits} commits, {result.rows} files, {result.lines:,} added lines; the "
+            "same lines for every method). (a) and (b) are trained on all lines of the other repositories, "
+            "(f) and (g) on the sampled lines of the other repositories; (c)–(e) are not trained. Mean AUC "
+            "over held-out repositories:"
+        ),
         "",
         "| method | " + " | ".join(f"`{label}`" for label in labels) + " |",
         "|---|" + "---:|" * len(labels),
@@ -450,8 +452,10 @@ def supervisor_section(result: SupervisorResult) -> str:
         "",
         verdict(result),
         "",
-        f"Reproduce: `python benchmarks/wild_supervisor.py --commits {result.commits_per_repo}` (figures on a few "
-        "commits per repository are noisy; the same commit sample serves every row).",
+        (
+            f"Reproduce: `python benchmarks/wild_supervisor.py --commits {result.commits_per_repo}` (figures "
+            "on a few commits per repository are noisy; the same commit sample serves every row)."
+        ),
         "",
     ]
     return "\n".join(lines)
