@@ -1,4 +1,5 @@
-"""What the App tests put on the fake GitHub (tests/fakes.py): the App's key, its bot account, AI-written PRs."""
+"""What the App tests put on the fake GitHub (tests/fakes.py): the App's key, its bot account, AI-written
+PRs."""
 
 from __future__ import annotations
 
@@ -23,9 +24,7 @@ def private_key_pem() -> str:
 
 def add_ai_pull(fake: FakeGitHub, number: int, head_sha: str, code: str = AI_CODE) -> FakePull:
     """A PR adding one file in one commit by an aider session (AI-authored by scoring.attribution's rules)."""
-    patch = f"@@ -0,0 +1,{len(code.splitlines())} @@\n" + "".join(
-        f"+{line}\n" for line in code.splitlines()
-    )
+    patch = f"@@ -0,0 +1,{len(code.splitlines())} @@\n" + "".join(f"+{line}\n" for line in code.splitlines())
     pull = FakePull(
         REPO,
         number,

@@ -1,4 +1,5 @@
-"""A stand-in for a bound Celery task, so tests can call bot.app.tasks._review directly and follow its retries."""
+"""A stand-in for a bound Celery task, so tests can call bot.app.tasks._review directly and follow its
+retries."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def test_report_prints_the_week_from_the_store(tmp_path, monkeypatch):
 
 
 def test_report_no_post_writes_nothing_to_the_store(tmp_path, monkeypatch):
-    """Enough outcomes for a recalibration that beats the shipped one: filed, it would be saved; printed, not."""
+    """Enough outcomes for a recalibration that beats the shipped one: filed, it would be saved; printed,
+    not."""
     import hashlib
 
     import numpy as np

@@ -36,7 +36,7 @@ def test_invalid_config_gives_a_neutral_check_run_and_no_review(app_github, conf
     )
     app_github.contents[(repo, ".github/redline.yml", pull.base_ref)] = config
     client = AppAuth("82994", private_key_pem(), base_url=app_github.base_url, throttle=False).client(5)
-    with pytest.raises(ConfigError, match="redline.yml"):
+    with pytest.raises(ConfigError, match=r"redline\.yml"):
         review_head(
             client, repo, number, pull.head_sha, lambda settings: None, "redline[bot]", time_budget_s=60
         )

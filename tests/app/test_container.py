@@ -1,7 +1,8 @@
 """The container: compose.yaml validates (Debian's docker-compose), its services run the image's entrypoint
 script, the same one the App tests start their processes with, each App service has a health check, Redis
 keeps its data and the scheduler its schedule on volumes, and the image is the core without torch. Where a
-container engine can run, the image is built and `compose up` brought up (skipped with the reason elsewhere)."""
+container engine can run, the image is built and `compose up` brought up (skipped with the reason
+elsewhere)."""
 
 from __future__ import annotations
 

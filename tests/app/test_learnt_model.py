@@ -1,4 +1,5 @@
-"""The App learns each repository's own PR model with the weekly report and reviews with it (issue 21, item 3).
+"""The App learns each repository's own PR model with the weekly report and reviews with it (issue 21, item
+3).
 
 A real bare repository (tests/bot/test_learn.py's: AI commits whose short lines a person rewrites a day
 later) stands for GitHub's git side through REDLINE_CLONE_URL, cloned blobless into the cache as the App

@@ -39,8 +39,8 @@ def client(app_github):
 
 
 def stored_pull(store: Store, app_github, repo: str, number: int, commit: str) -> None:
-    """PR `number` of `repo` reviewed at `commit` (its scored lines are the story's non-blank lines), kept whole and
-    rebase-merged as that commit at day 0."""
+    """PR `number` of `repo` reviewed at `commit` (its scored lines are the story's non-blank lines), kept
+    whole and rebase-merged as that commit at day 0."""
     app_github.add_pull(FakePull(repo, number, head_sha=commit, merged_at=DAY0, merge_commit_sha=commit))
     key = ReviewKey(repo, number, commit)
     store.claim_review(key, f"task-{number}", 600)

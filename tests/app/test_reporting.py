@@ -1,4 +1,5 @@
-"""The weekly report filed from a store holding a synthetic history with known outcomes, on the fake GitHub."""
+"""The weekly report filed from a store holding a synthetic history with known outcomes, on the fake
+GitHub."""
 
 import datetime as dt
 import re
@@ -27,8 +28,9 @@ def seed(
     gate: str = "success",
     closed: dt.datetime = CLOSED,
 ) -> None:
-    """One reviewed PR: (probability, commented, edited) per line, closed at `closed`; an edited line was edited
-    inside the PR and then changed by a person after merge (the target), the others survived 90 days."""
+    """One reviewed PR: (probability, commented, edited) per line, closed at `closed`; an edited line was
+    edited inside the PR and then changed by a person after merge (the target), the others survived 90
+    days."""
     key = ReviewKey(REPO, number, f"{number:040d}")
     store.claim_review(key, f"task-{number}", 600)
     records = tuple(
@@ -36,7 +38,10 @@ def seed(
     )
     store.finish_review(key, ReviewRecord("probe-1", "tiny", gate, False, records))
     (review,) = store.finished_reviews(REPO, number)
-    fates = [(ln.id, Fate.EDITED if edited else Fate.KEPT) for ln, (_, _, edited) in zip(review.lines, lines)]
+    fates = [
+        (ln.id, Fate.EDITED if edited else Fate.KEPT)
+        for ln, (_, _, edited) in zip(review.lines, lines, strict=True)
+    ]
     store.record_outcomes(REPO, number, merged, key.head_sha, fates, closed)
     changed = target.Fate(
         target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(1, 1, 1), 9.0, "c" * 40
@@ -44,7 +49,7 @@ def seed(
     store.record_after_merge(
         [
             (i, AfterMerge(changed if edited else target.Fate(target.EditKind.SURVIVED), True))
-            for (i, _), (_, _, edited) in zip(fates, lines)
+            for (i, _), (_, _, edited) in zip(fates, lines, strict=True)
             if merged
         ]
     )

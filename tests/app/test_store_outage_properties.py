@@ -1,6 +1,6 @@
-"""Property: whichever store call of a review fails (the store unavailable for that one call), the task retries
-and the review ends posted once, its check run posted once, and its lines recorded once (issue 24). Real SQLite,
-the fake GitHub, the task body driven as Celery would redeliver it."""
+"""Property: whichever store call of a review fails (the store unavailable for that one call), the task
+retries and the review ends posted once, its check run posted once, and its lines recorded once (issue 24).
+Real SQLite, the fake GitHub, the task body driven as Celery would redeliver it."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ STORE_CALLS = [
 
 
 def _failing_once(store: Store, at: int) -> list[str]:
-    """Make the store's `at`-th public call raise StoreUnavailable; returns the list of the calls' names, which
-    stops counting (and failing) once None is appended to it."""
+    """Make the store's `at`-th public call raise StoreUnavailable; returns the list of the calls' names,
+    which stops counting (and failing) once None is appended to it."""
     calls: list[str] = []
 
     def wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:

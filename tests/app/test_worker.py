@@ -26,7 +26,8 @@ def worker(workers):
 
 
 def _open_and_review(app_github, web, workers, number: int, head: str) -> int:
-    """Open an AI-written PR through a signed `opened` webhook and wait for the worker's review; the HTTP status."""
+    """Open an AI-written PR through a signed `opened` webhook and wait for the worker's review; the HTTP
+    status."""
     client, store = web
     add_pull(app_github, number, head)
     status = send(client, "pull_request", delivery("pull_request.opened", number, head)).status_code

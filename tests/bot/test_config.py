@@ -102,7 +102,7 @@ def test_the_documented_example_config_is_exactly_the_defaults():
 def test_a_repository_can_switch_its_own_recalibration_off():
     assert load_settings(None, env={}).calibration.recalibrate
     assert not load_settings("calibration: {recalibrate: false}\n", env={}).calibration.recalibrate
-    with pytest.raises(ConfigError, match="calibration.recalibrate"):
+    with pytest.raises(ConfigError, match=r"calibration\.recalibrate"):
         load_settings("calibration: {recalibrate: sometimes}\n", env={})
 
 

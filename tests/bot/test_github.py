@@ -193,7 +193,7 @@ def test_a_malformed_files_answer_is_a_github_response_error_and_not_retried(
     client, fake_github, sleeps, pull, body
 ):
     fake_github.route("GET", FILES)(lambda request, **_: FakeResponse(200, body))
-    with pytest.raises(GitHubResponseError, match="files of acme/app#7|/pulls/7/files with"):
+    with pytest.raises(GitHubResponseError, match=r"files of acme/app#7|/pulls/7/files with"):
         pulls.list_files(client, "acme/app", 7)
     assert sleeps == [] and len(fake_github.calls("GET", r"/pulls/7/files$")) == 1
 

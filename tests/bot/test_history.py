@@ -515,7 +515,7 @@ def _reference(repo: Repo, base: str, head: str, t: float) -> FileHistory:
     year, quarter = t - 365 * DAY, t - 90 * DAY
     recent = [c for c in commits if c[0] >= year]
     neighbours: list[int | None] = []
-    for n, p in sorted(added.items()):
+    for _n, p in sorted(added.items()):
         window = [owners[k - 1] for k in range(p - 4, p + 6) if 1 <= k <= len(owners)]
         neighbours.append(len({sha for sha, authored in window if authored >= year}) if owners else None)
     return FileHistory(

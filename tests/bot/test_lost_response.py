@@ -1,6 +1,7 @@
-"""The CLI and Action path (bot.pull_review.review_pull) against GitHub. GitHub creates the review or the check run but the
-answer is lost (a 502 after the work was done); the client's retry finds it instead of posting a second one
-(issue 24, item 2). A re-review reads earlier comments from the listing only (item 11)."""
+"""The CLI and Action path (bot.pull_review.review_pull) against GitHub. GitHub creates the review or the
+check run but the answer is lost (a 502 after the work was done); the client's retry finds it instead of
+posting a second one (issue 24, item 2). A re-review reads earlier comments from the listing only (item
+11)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ def test_a_re_review_reads_earlier_comments_from_the_listing_only(client, fake_g
 def test_an_ai_file_whose_text_cannot_be_read_is_not_scored_and_says_why(
     client, fake_github, tiny, contents, reason
 ):
-    """Issue 24, item 11: such a file's lines were reported as human-written, or scored against an empty text."""
+    """Issue 24, item 11: such a file's lines were reported as human-written, or scored against an empty
+    text."""
     _add(fake_github, "f" * 40, CODE, PATCH)
     key = ("acme/app", "calc.py", "f" * 40)
     if contents is None:

@@ -17,7 +17,10 @@ from bot.review import review
 from bot.snapshot import local_snapshot
 from scoring.decisions import GateConclusion, GateDecision
 
-CODE = "def add(a, b):\n    return a + b\ndef bug(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
+CODE = (
+    "def add(a, b):\n    return a + b\n"
+    "def bug(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
+)
 
 
 def _outcome(git_repo, tiny, config=None):

@@ -51,7 +51,9 @@ class _RecordingScorer:
 
     def score(self, text, spans, intent=None, mode=CalibrationMode.PR, change=None):
         scores = self.inner.score(text, spans, intent, mode, change=change)
-        self.logits.update({span.start: s.logit for span, s in zip(spans, scores) if span.start == span.end})
+        self.logits.update(
+            {span.start: s.logit for span, s in zip(spans, scores, strict=True) if span.start == span.end}
+        )
         return scores
 
 

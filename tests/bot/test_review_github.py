@@ -16,10 +16,19 @@ from scoring.decisions import GateConclusion
 from tests.fakes import FakePull, FakeResponse, recorded_error
 
 SETTINGS = load_settings(None, env={})
-TEXT_V1 = "def add(a, b):\n    return a + b\ndef bug(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
-PATCH_V1 = "@@ -1,2 +1,6 @@\n def add(a, b):\n     return a + b\n+def bug(x):\n+    return x - 1  # bug\n+for i in range(10):\n+\tprint(i)\n"
+TEXT_V1 = (
+    "def add(a, b):\n    return a + b\n"
+    "def bug(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
+)
+PATCH_V1 = (
+    "@@ -1,2 +1,6 @@\n def add(a, b):\n     return a + b\n"
+    "+def bug(x):\n+    return x - 1  # bug\n+for i in range(10):\n+\tprint(i)\n"
+)
 # second push: the first planted line is fixed, the second stays
-TEXT_V2 = "def add(a, b):\n    return a + b\ndef fixed(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
+TEXT_V2 = (
+    "def add(a, b):\n    return a + b\n"
+    "def fixed(x):\n    return x - 1  # bug\nfor i in range(10):\n\tprint(i)\n"
+)
 PATCH_V2 = PATCH_V1.replace("+def bug(x):", "+def fixed(x):")
 COPILOT = {
     "author_name": "Copilot",

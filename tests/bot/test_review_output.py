@@ -85,7 +85,7 @@ def test_show_top_lists_the_riskiest_lines_below_the_threshold(own_branch, insta
     document = json.loads(out)
     jsonschema.validate(document, SCHEMA)
     assert document["counts"]["commented"] == 0
-    assert [(line["line"], line["verdict"]) for line in document["lines"]][0] == (2, "below threshold")
+    assert next((line["line"], line["verdict"]) for line in document["lines"]) == (2, "below threshold")
     assert len(document["lines"]) == 2 and document["show"] == {"kind": "top", "n": 2}
     _, flagged = _review(own_branch, installed, "--ai", "all", "--format", "json")
     assert json.loads(flagged)["lines"] == []

@@ -1,4 +1,5 @@
-"""Reviews with the PR model (the default scorer): diff-aware features, the repository's history, the prior."""
+"""Reviews with the PR model (the default scorer): diff-aware features, the repository's history, the
+prior."""
 
 from __future__ import annotations
 

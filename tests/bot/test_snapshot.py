@@ -86,7 +86,7 @@ def test_bad_refs_are_a_clear_error(git_repo):
 @pytest.mark.parametrize("ref", ["HEAD@{100000}", "HEAD~-1", "HEAD:a.py", "HEAD^{tree}", ""])
 def test_refs_git_cannot_resolve_to_a_commit_are_a_clear_error(git_repo, ref):
     git_repo.commit({"a.py": "x = 1\n"}, "base")
-    with pytest.raises(RedlineError, match="--head .* is not a"):
+    with pytest.raises(RedlineError, match=r"--head .* is not a"):
         local_snapshot(git_repo.path, "main", ref)
 
 

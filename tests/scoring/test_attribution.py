@@ -210,7 +210,10 @@ def test_config_modes_override_all_evidence():
 
 
 def test_git_ai_note_parses_paths_ranges_and_tool():
-    note = 'src/a.py\n  p1 1-3,7\n"src/b c.py"\n  p2 4\n---\n{"schema_version":"authorship/3.0.0","prompts":{"p1":{"agent_id":{"tool":"cursor"}}}}'
+    note = (
+        'src/a.py\n  p1 1-3,7\n"src/b c.py"\n  p2 4\n---\n'
+        '{"schema_version":"authorship/3.0.0","prompts":{"p1":{"agent_id":{"tool":"cursor"}}}}'
+    )
     claims = claims_from_git_ai_note("s" * 40, note)
     assert [(c.path, c.first, c.last, c.agent) for c in claims] == [
         ("src/a.py", 1, 3, "cursor"),

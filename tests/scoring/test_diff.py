@@ -10,6 +10,7 @@ import pytest
 from scoring.diff import ChangeKind, LineKind, SkipReason, parse, parse_file_patch
 from scoring.errors import DiffParseError
 
+# The hunk's blank context line is a single space, as git writes it (hence the noqa for W293).
 SIMPLE = """\
 diff --git a/calc.py b/calc.py
 index 1111111..2222222 100644
@@ -25,7 +26,7 @@ index 1111111..2222222 100644
      x = 1
 +    y = 2
      return x
-"""
+"""  # noqa: W293
 
 
 def test_added_lines_carry_new_file_numbers():

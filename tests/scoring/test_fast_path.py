@@ -22,7 +22,8 @@ WINDOW = WindowConfig(size=96, overlap=16, max_intent_tokens=16)
 
 @pytest.fixture(scope="module")
 def stats_scorer() -> Scorer:
-    """A trained tiny probe that reads two layers and the LM head's surprisal and entropy (the shipped kind)."""
+    """A trained tiny probe that reads two layers and the LM head's surprisal and entropy (the shipped
+    kind)."""
     return tiny_scorer(config=STATS, window=WINDOW, steps=60)
 
 

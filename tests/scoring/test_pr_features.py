@@ -1,4 +1,5 @@
-"""scoring.pr_features: one row of named features per added line, from the diff, the change and the history."""
+"""scoring.pr_features: one row of named features per added line, from the diff, the change and the
+history."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_an_added_last_empty_line_has_static_signals_of_zero() -> None:
 
 def test_families_choose_the_columns_and_missing_history_reads_as_no_history() -> None:
     (diff,) = parse(DIFF)
-    lines, line_only = file_features(diff, AFTER, ChangeSize(1, 3), None, (Family.LINE,))
+    _, line_only = file_features(diff, AFTER, ChangeSize(1, 3), None, (Family.LINE,))
     assert line_only.shape == (3, len(feature_names((Family.LINE,))))
     _, with_history = file_features(diff, AFTER, ChangeSize(1, 3), None, (Family.HISTORY,))
     row = dict(zip(feature_names((Family.HISTORY,)), with_history.T, strict=True))

@@ -1,5 +1,5 @@
-"""scoring.pr_features STRUCTURE and RELATIVE families: the line and its function from the syntax tree, and the
-line against the rest of its file."""
+"""scoring.pr_features STRUCTURE and RELATIVE families: the line and its function from the syntax tree, and
+the line against the rest of its file."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def test_batched_extraction_equals_one_text_at_a_time(trained_scorer: Scorer) ->
     texts = [tokenize(supervisor.tokenizer, t) for t, _ in planted_examples(5, seed=8)]
     together = token_features(supervisor, texts, ["intent"] * 5, config, batch_size=5)
     alone = [token_features(supervisor, [t], ["intent"], config)[0] for t in texts]
-    for a, b in zip(together, alone):
+    for a, b in zip(together, alone, strict=True):
         assert np.allclose(a, b, atol=1e-4)
 
 
@@ -70,7 +70,7 @@ def test_cached_features_equal_fresh_ones_and_skip_the_model(tmp_path: Path, tra
     finally:
         hook.remove()
     assert not calls
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert np.array_equal(a, b)
 
 

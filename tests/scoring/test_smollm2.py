@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -20,7 +21,10 @@ from scoring.types import Span
 from scoring.windows import tokenize
 
 pytestmark = pytest.mark.slow
-CODE = 'def mean(xs):\r\n\t"""Average — of a list."""\n\n    return sum(xs) / len(xs)  # é 漢字\n\nprint(mean([1, 2]))'
+CODE = (
+    'def mean(xs):\r\n\t"""Average — of a list."""\n\n'
+    "    return sum(xs) / len(xs)  # é 漢字\n\nprint(mean([1, 2]))"
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +64,7 @@ def test_truncated_forward_equals_the_full_models_hidden_state_at_the_probe_laye
 def test_real_tokenizer_maps_every_line_of_a_tricky_file(smollm2: Supervisor) -> None:
     text = tokenize(smollm2.tokenizer, CODE)
     assert text.cover[0][0] == 0 and text.cover[-1][1] == len(CODE)
-    assert all(b == c for (_, b), (c, _) in zip(text.cover, text.cover[1:]))
+    assert all(b == c for (_, b), (c, _) in itertools.pairwise(text.cover))
     for line in range(1, text.n_lines + 1):
         assert len(text.tokens_of(Span.lines(line))) > 0
 

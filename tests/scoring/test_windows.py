@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from scoring.errors import SpanError
@@ -21,7 +23,7 @@ def test_line_starts_count_final_line_without_newline_and_ignore_trailing_break(
 def test_cover_partitions_the_text_in_order(text: str) -> None:
     tokenized = tokenize(tiny_tokenizer(), text)
     assert tokenized.cover[0][0] == 0 and tokenized.cover[-1][1] == len(text)
-    for (a, b), (c, d) in zip(tokenized.cover, tokenized.cover[1:]):
+    for (a, b), (c, d) in itertools.pairwise(tokenized.cover):
         assert a <= b == c <= d
 
 

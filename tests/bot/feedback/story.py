@@ -1,4 +1,5 @@
-"""A real git repository with a known after-merge story, for bot.feedback.fates and `redline report --repo PATH`.
+"""A real git repository with a known after-merge story, for bot.feedback.fates and `redline report --repo
+PATH`.
 
 An aider commit (C, day 0) adds app.py; people then, on main:
   day 1  move VERSION_BANNER_TEXT to the file's end            -> moved, focused

@@ -1,4 +1,5 @@
-"""bot.feedback.fates on a real repository (tests/bot/feedback/story.py) and its parsers on generated input."""
+"""bot.feedback.fates on a real repository (tests/bot/feedback/story.py) and its parsers on generated
+input."""
 
 from __future__ import annotations
 

@@ -41,7 +41,8 @@ def test_deleted_line_is_deleted():
 
 def test_line_rescored_by_a_later_review_is_tracked_from_its_first_review_only():
     head1 = ReviewedHead("s1", {"f.py": "a\nb\n"}, (TrackedLine(1, "f.py", 1), TrackedLine(2, "f.py", 2)))
-    # Second AI commit inserts a line on top: old lines shift down and are scored again (ids 3, 4), plus a new one (5).
+    # Second AI commit inserts a line on top: old lines shift down and are scored again (ids 3, 4), plus a
+    # new one (5).
     head2 = ReviewedHead(
         "s2",
         {"f.py": "new\na\nb\n"},

@@ -30,8 +30,8 @@ def outcome(
     logit: float | None = None,
     after: AfterMerge | None = None,
 ) -> OutcomeLine:
-    """A line edited (or not) inside its PR and, unless `after` says otherwise, changed by a person after merge
-    the same way: so each figure of the target equals the one of the in-PR label."""
+    """A line edited (or not) inside its PR and, unless `after` says otherwise, changed by a person after
+    merge the same way: so each figure of the target equals the one of the in-PR label."""
     after = after or AfterMerge(CHANGED if edited else SURVIVED, window_ended=True)
     return OutcomeLine(
         "octo/a",
@@ -199,7 +199,7 @@ def miscalibrated_history(n: int, seed: int = 0) -> list[OutcomeLine]:
     edited = rng.random(n) < truth
     return [
         outcome(i // 5, float(1 / (1 + np.exp(-z))), bool(e), logit=float(z))
-        for i, (z, e) in enumerate(zip(logits, edited))
+        for i, (z, e) in enumerate(zip(logits, edited, strict=True))
     ]
 
 

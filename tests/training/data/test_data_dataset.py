@@ -82,7 +82,7 @@ def test_a_missing_or_corrupt_dataset_is_a_clear_error(tmp_path: Path):
     with pytest.raises(DataSourceError, match="redline data build"):
         load_dataset(tmp_path / "nowhere")
     (tmp_path / "programs.jsonl").write_text('{"id": 1}\n')
-    with pytest.raises(DataSourceError, match="programs.jsonl:1"):
+    with pytest.raises(DataSourceError, match=r"programs\.jsonl:1"):
         load_dataset(tmp_path)
 
 

@@ -110,6 +110,6 @@ def test_token_labels_on_the_supervisor_tokenizer():
     tokens = tokenize(load_tokenizer(), CODE)
     intervals, points = patch_regions(CODE, line_edits(CODE, CODE.replace("a < b", "a <= b")))
     labels = token_labels(tokens.cover, intervals, points)
-    edited = [CODE[a:b] for (a, b), v in zip(tokens.cover, labels) if v]
+    edited = [CODE[a:b] for (a, b), v in zip(tokens.cover, labels, strict=True) if v]
     assert edited and all("<" in piece for piece in edited)
     assert sum(labels) == len(edited) <= 2

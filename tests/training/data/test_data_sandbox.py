@@ -110,8 +110,10 @@ STDIO = Oracle("base", "", json.dumps(STDIO_CASES), compare="stdio")
     [
         ("a, b = map(int, input().split())\nprint(a + b)\n", Outcome.PASSED),
         (
-            "import sys\n\ndef main():\n    a, b = map(int, sys.stdin.buffer.read().split())\n"
-            "    sys.stdout.write(f'{a + b}  \\n\\n')\n\nif __name__ == '__main__':\n    main()\n",
+            (
+                "import sys\n\ndef main():\n    a, b = map(int, sys.stdin.buffer.read().split())\n"
+                "    sys.stdout.write(f'{a + b}  \\n\\n')\n\nif __name__ == '__main__':\n    main()\n"
+            ),
             Outcome.PASSED,
         ),
         ("a, b = map(int, open(0).read().split())\nprint(a + b)\nexit()\n", Outcome.PASSED),

@@ -149,11 +149,11 @@ def test_end_to_end_evaluation_renders_every_section(planted_table, tiny_lm_supe
     assert held_out["commented_lines"] > 0
     assert held_out["hit_rate"] > held_out["base_rate"]  # the planted signal is learnable: comments find it
     save(shipped, tmp_path / "probe")
-    probe, card = load_probe(tmp_path / "probe")
+    _, card = load_probe(tmp_path / "probe")
     assert card.training_data["train_config"]["name"] == "fast"
 
     evaluate_wild(shipped, earlier, later, FAST, FAST_SURPRISAL, results)
-    assert [name for name, _ in results.replays][0] == "shipped probe, zero-shot, the bot's defaults"
+    assert next(name for name, _ in results.replays) == "shipped probe, zero-shot, the bot's defaults"
     assert results.replays[0][1].thresholds.comment == pytest.approx(decisions["comment_threshold"])
     page = render(results, {"intro": "# Evaluation", "wild": "planted"}, ["x.png"])
     page += targets(results)

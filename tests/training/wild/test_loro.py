@@ -1,4 +1,5 @@
-"""training.wild.loro: leave-one-repository-out on identical folds, the nested selection, the prior, the date split."""
+"""training.wild.loro: leave-one-repository-out on identical folds, the nested selection, the prior, the date
+split."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ NAMES = feature_names(tuple(Family))
 def synthetic(
     repos: int = 5, commits: int = 4, lines: int = 25, seed: int = 0, flipped: str | None = None
 ) -> LineTable:
-    """Long lines get edited in every repository (but `flipped`, where short ones do); rates differ per repo."""
+    """Long lines get edited in every repository (but `flipped`, where short ones do); rates differ per
+    repo."""
     rng = np.random.default_rng(seed)
     parts: dict[str, list[object]] = {k: [] for k in ("repo", "commit", "time", "y")}
     blocks = []
@@ -136,7 +138,7 @@ def test_repositories_weigh_the_same_and_folds_never_split_one() -> None:
     w = repo_weights(repo)
     assert np.isclose(w[repo == "a"].sum(), w[repo == "b"].sum())
     folds = repo_folds(["r1", "r2", "r3", "r4", "r5"], 4)
-    assert sorted(sum(folds, [])) == ["r1", "r2", "r3", "r4", "r5"]
+    assert sorted(r for fold in folds for r in fold) == ["r1", "r2", "r3", "r4", "r5"]
 
 
 def test_a_dearer_feature_set_must_beat_a_cheaper_one_by_more_than_the_noise() -> None:

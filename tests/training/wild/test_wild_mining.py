@@ -58,7 +58,10 @@ def history(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def test_added_lines_reads_new_line_numbers():
-    hunks = "diff --git a/f.py b/f.py\n--- a/f.py\n+++ b/f.py\n@@ -1,2 +1,3 @@\n a\n+b\n c\n@@ -10,0 +11,2 @@\n+d\n+e\n"
+    hunks = (
+        "diff --git a/f.py b/f.py\n--- a/f.py\n+++ b/f.py\n"
+        "@@ -1,2 +1,3 @@\n a\n+b\n c\n@@ -10,0 +11,2 @@\n+d\n+e\n"
+    )
     assert added_lines(hunks) == [2, 11, 12]
 
 
