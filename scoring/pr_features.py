@@ -1,6 +1,7 @@
 """Model-free features of an added line that a review can see: the line, its diff, the change, the history,
-static (AST) signals of the file after the change, the structure and complexity of the line and of the function
-around it, and the line measured against the rest of its file.
+static (AST) signals of the file after the change, the structure and complexity of the line and of the
+function around it, and the line measured against the rest of its file. Line kinds come from the file's own
+language's parser (scoring.languages).
 
 Pure: a parsed file diff, the file's text after the change, the change's size and (when the repository's
 history is at hand) the file's history in, one row of named features per added line out. The same

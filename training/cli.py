@@ -454,7 +454,7 @@ def _loro(wild_dir: Path | None, ts_dir: Path | None):
     from scoring.cache import cache_root
     from training.data.sources import data_dir
     from training.wild import languages
-    from training.wild.loro import held_out_models
+    from training.wild.loro import LABELS, held_out_models
     from training.wild.ship import run_loro
     from training.wild.table import load_table
 
@@ -467,8 +467,8 @@ def _loro(wild_dir: Path | None, ts_dir: Path | None):
     def progress(repo: str) -> None:
         click.echo(f"  held out: {repo} ({time.perf_counter() - started:.0f} s)", err=True)
 
-    def fit_model(train, label):
-        models, selection = held_out_models(train, label)
+    def fit_model(train, label, chosen):
+        models, selection = held_out_models(train, label, chosen)
         return models["PR model"], selection.name
 
     by_language, chosen = {}, languages.PYTHON_MODEL
@@ -478,10 +478,12 @@ def _loro(wild_dir: Path | None, ts_dir: Path | None):
         click.echo(
             f"{len(typescript.repos)} TypeScript repositories, {len(typescript):,} lines: which model …"
         )
-        by_language = {
-            label: languages.evaluate(table, typescript, label, fit_model, progress)
-            for label in languages.LABELS
-        }
+        # As in LORO: the other labels reuse the feature sets the target's nested selection chose.
+        by_language = {LABELS[0]: languages.evaluate(table, typescript, LABELS[0], fit_model, progress)}
+        for label in LABELS[1:]:
+            by_language[label] = languages.evaluate(
+                table, typescript, label, fit_model, progress, by_language[LABELS[0]].selections
+            )
         chosen = languages.choose(by_language["target"])
         means = (
             f"{m} {by_language['target'].mean_auc(m):.3f}" for m in (*languages.CANDIDATES, languages.LENGTH)

@@ -24,13 +24,18 @@ def readme_block(card: dict[str, Any]) -> str:
     pooled = h["pooled_replay"] or {}
     model, base = h["mean_auc"]["PR model"], h["mean_auc"]["model-free baseline"]
     return (
-        f"**What to expect:** every probability redline prints is {TARGET_MEANING}. On {h['repositories']} real "
-        f"repositories it was not trained on, the shipped PR model ({card['version']}) ranks such lines at a mean "
-        f"AUC of {model:.2f} (0.5 is chance; a model-free baseline {base:.2f}) and at {h['mean_within_pr_auc']['PR model']:.2f} "
-        f"inside one PR; a PR's {TOP_K} riskiest lines are such lines {100 * h[f'mean_top{TOP_K}_precision']['PR model']:.1f} % "
+        f"**What to expect:** every probability redline prints is {TARGET_MEANING}. On {h['repositories']} "
+        "real "
+        f"repositories it was not trained on, the shipped PR model ({card['version']}) ranks such lines at a "
+        "mean "
+        f"AUC of {model:.2f} (0.5 is chance; a model-free baseline {base:.2f}) and at "
+        f"{h['mean_within_pr_auc']['PR model']:.2f} "
+        f"inside one PR; a PR's {TOP_K} riskiest lines are such lines "
+        f"{100 * h[f'mean_top{TOP_K}_precision']['PR model']:.1f} % "
         f"of the time against {100 * h['mean_base_rate']:.1f} % for any AI line, and its comments, "
         f"{pooled.get('comments_per_100_lines', float('nan')):.1f} per 100 AI lines, hit them "
-        f"{pooled.get('lift', float('nan')):.2f}× as often as a random AI line: a pointer for the reviewer, not a "
+        f"{pooled.get('lift', float('nan')):.2f}× as often as a random AI line: a pointer for the reviewer, "
+        "not a "
         "verdict ([evaluation](docs/evaluation.md))." + _languages_sentence(card)
     )
 
@@ -44,24 +49,37 @@ def review_block(card: dict[str, Any]) -> str:
     by = h["mean_auc_by"]["PR model"]
     return "\n".join(
         [
-            f"How far to trust it, from the [evaluation](evaluation.md) of the shipped model ({card['version']}) on "
-            f"{h['repositories']} real repositories, each judged by a model that never saw it: the PR model ranks "
-            f"the lines a person went on to change at a mean AUC of {h['mean_auc']['PR model']:.3f} (0.5 is chance; "
+            "How far to trust it, from the [evaluation](evaluation.md) of the shipped model "
+            f"({card['version']}) on "
+            f"{h['repositories']} real repositories, each judged by a model that never saw it: the PR model "
+            "ranks "
+            f"the lines a person went on to change at a mean AUC of {h['mean_auc']['PR model']:.3f} (0.5 is "
+            "chance; "
             f"{by['weighted_by_positives']:.3f} weighted by each repository's positives, "
-            f"{by[f'repositories_with_{MIN_POSITIVES}_positives']:.3f} over the {h['repositories_with_enough_positives']} "
-            f"repositories with at least {MIN_POSITIVES} of them; the model-free baseline {h['mean_auc']['model-free baseline']:.3f}). "
-            f"Inside one PR, the ranking a reviewer sees, its AUC is {h['mean_within_pr_auc']['PR model']:.3f}, and a "
-            f"PR's {TOP_K} riskiest lines are such lines {100 * h[f'mean_top{TOP_K}_precision']['PR model']:.1f} % of the time "
-            f"(any AI line: {100 * h['mean_base_rate']:.1f} %). Its comments hit them {pooled.get('lift', float('nan')):.2f}× "
-            f"as often as a random AI line at {pooled.get('comments_per_100_lines', float('nan')):.1f} comments per "
-            "100 AI lines (pooled over the held-out repositories). The probabilities are calibrated to the training "
-            f"repositories' mix ({100 * card['base_rate']:.1f} % of AI lines, repositories weighing the same); your "
+            f"{by[f'repositories_with_{MIN_POSITIVES}_positives']:.3f} over the "
+            f"{h['repositories_with_enough_positives']} "
+            f"repositories with at least {MIN_POSITIVES} of them; the model-free baseline "
+            f"{h['mean_auc']['model-free baseline']:.3f}). "
+            "Inside one PR, the ranking a reviewer sees, its AUC is "
+            f"{h['mean_within_pr_auc']['PR model']:.3f}, and a "
+            f"PR's {TOP_K} riskiest lines are such lines "
+            f"{100 * h[f'mean_top{TOP_K}_precision']['PR model']:.1f} % of the time "
+            f"(any AI line: {100 * h['mean_base_rate']:.1f} %). Its comments hit them "
+            f"{pooled.get('lift', float('nan')):.2f}× "
+            f"as often as a random AI line at {pooled.get('comments_per_100_lines', float('nan')):.1f} "
+            "comments per "
+            "100 AI lines (pooled over the held-out repositories). The probabilities are calibrated to the "
+            "training "
+            f"repositories' mix ({100 * card['base_rate']:.1f} % of AI lines, repositories weighing the "
+            "same); your "
             "repository's rate can be far from it. " + _prior_sentence(*bss) + _languages_sentence(card),
             "",
-            f"The default comment threshold, **{decisions['comment_threshold']:.3f}**, comes from the card and the "
-            f"rule: {decisions['rule']}. On the training lines it commented on {100 * chosen['share_commented']:.1f} % "
-            f"with a hit rate of {chosen['hit_rate']:.3f} (base rate {chosen['base_rate']:.3f}, {chosen['lift']:.2f}×)."
-            + _gate_sentence(card),
+            f"The default comment threshold, **{decisions['comment_threshold']:.3f}**, comes from the card "
+            "and the "
+            f"rule: {decisions['rule']}. On the training lines it commented on "
+            f"{100 * chosen['share_commented']:.1f} % "
+            f"with a hit rate of {chosen['hit_rate']:.3f} (base rate {chosen['base_rate']:.3f}, "
+            f"{chosen['lift']:.2f}×)." + _gate_sentence(card),
         ]
     )
 
@@ -98,7 +116,8 @@ def _prior_sentence(without: list[float], with_prior: list[float]) -> str:
         )
     return (
         "`model.repo_edit_rate` (`redline prior .`) can move the probabilities to your repository's rate, "
-        f"but estimated from a repository's earlier commits it made them worse on its later ones ({measured}): "
+        "but estimated from a repository's earlier commits it made them worse on its later ones "
+        f"({measured}): "
         "rates drift, so leave it unset unless the weekly report shows the probabilities off for your "
         "repository."
     )
@@ -121,7 +140,8 @@ def _gate_sentence(card: dict[str, Any]) -> str:
     return (
         f"\n\nThe merge gate reads each AI-written hunk's probability that at least one of its lines gets "
         f"changed (a hunk model over its lines, trained on hunks). Its default threshold, "
-        f"**{decisions['gate_threshold']:.3f}**, comes from the card and the rule: {decisions['gate_rule']}; on "
+        f"**{decisions['gate_threshold']:.3f}**, comes from the card and the rule: {decisions['gate_rule']}; "
+        "on "
         f"those hunks it fired on {100 * on['share_fired']:.1f} % with a hit rate of {on['hit_rate']:.3f} "
         f"(base rate {on['base_rate']:.3f}, {on['lift']:.2f}×)."
         + held_text

@@ -1,4 +1,4 @@
-"""One model or two: which model scores TypeScript, judged leave-one-repository-out on the TypeScript repositories.
+"""One model or two: which model scores TypeScript, judged leave-one-repository-out on its repositories.
 
 For each held-out TypeScript repository and label, on identical test lines, every candidate is fitted by the
 same pipeline as the shipped model (nested feature selection, pairwise ranking candidates, Platt calibration,
@@ -22,7 +22,7 @@ import numpy as np
 
 from scoring.pr_model import PRModel
 from training.thresholds import choose_comment_threshold
-from training.wild.loro import LABELS, RepoResult, _result
+from training.wild.loro import RepoResult, _result
 from training.wild.pr_train import balanced_rate
 from training.wild.table import LineTable, concat
 
@@ -72,7 +72,8 @@ def choose(report: LanguageReport) -> str:
     return best
 
 
-Fitter = Callable[[LineTable, str], tuple[PRModel, str]]  # the model and the feature set it chose
+# (training lines, label, a feature set chosen before or None) -> the model and the feature set it used
+Fitter = Callable[[LineTable, str, str | None], tuple[PRModel, str]]
 
 
 def evaluate(
@@ -81,10 +82,17 @@ def evaluate(
     label: str,
     fit_model: Fitter,
     progress: Callable[[str], None] | None = None,
+    selections: dict[str, dict[str, str]] | None = None,
 ) -> LanguageReport:
-    """Leave each TypeScript repository out; `fit_model(train, label)` is the shipped model's pipeline."""
+    """Leave each TypeScript repository out; `fit_model` is the shipped model's pipeline. `selections` (from
+    the target's report) reuses each fit's feature set, chosen on the same training repositories."""
     report = LanguageReport(label)
-    python_fit = fit_model(python, label)
+
+    def chosen(candidate: str, repo: str) -> str | None:
+        return (selections or {}).get(candidate, {}).get(repo)
+
+    first = typescript.repos[0] if typescript.repos else ""
+    python_fit = fit_model(python, label, chosen(PYTHON_MODEL, first))
     for repo in typescript.repos:
         if progress:
             progress(repo)
@@ -94,19 +102,19 @@ def evaluate(
         both = concat([python, others])
         trained = {
             PYTHON_MODEL: (python_fit, python),
-            BOTH: (fit_model(both, label), both),
-            TYPESCRIPT_MODEL: (fit_model(others, label), others),
+            BOTH: (fit_model(both, label, chosen(BOTH, repo)), both),
+            TYPESCRIPT_MODEL: (fit_model(others, label, chosen(TYPESCRIPT_MODEL, repo)), others),
         }
         base = balanced_rate(python.label(label), python.repo)
         report.results.append(_result(repo, "base rate", np.full(len(test), base), test, label, 1.0))
         length = test.columns(("length",))[:, 0]
         report.results.append(_result(repo, LENGTH, length, test, label, float("inf")))
-        for name, ((model, chosen), train) in trained.items():
+        for name, ((model, feature_set), train) in trained.items():
             train_p = model.probabilities(train.columns(model.names))
             threshold = choose_comment_threshold(train_p, train.label(label).astype(float)).threshold
             p = model.probabilities(test.columns(model.names))
             report.results.append(_result(repo, name, p, test, label, threshold))
-            report.selections.setdefault(name, {})[repo] = chosen
+            report.selections.setdefault(name, {})[repo] = feature_set
     return report
 
 
@@ -117,8 +125,10 @@ def unparsed_share(table: LineTable) -> float:
 
 def describe(typescript: LineTable) -> str:
     return (
-        f"`data/wild-ts/`, {len(typescript.repos)} public TypeScript repositories, {len(typescript):,} lines that "
-        f"AI agents added in {len(set(typescript.commit.tolist())):,} commits, {int(typescript.target.sum()):,} "
+        f"`data/wild-ts/`, {len(typescript.repos)} public TypeScript repositories, {len(typescript):,} lines "
+        "that "
+        f"AI agents added in {len(set(typescript.commit.tolist())):,} commits, "
+        f"{int(typescript.target.sum()):,} "
         f"of them target positives; {100 * unparsed_share(typescript):.1f} % of the lines are in files "
         "tree-sitter's TypeScript grammar could not read, which are scored with the neutral features only"
     )
@@ -161,8 +171,10 @@ def render(reports: dict[str, LanguageReport], chosen: str, data: str) -> list[s
         (
             f"Data: {data}. Each TypeScript repository is held out in turn; every candidate is fitted by the "
             "shipped model's pipeline on its own training repositories (the Python model on the Python "
-            "repositories; both languages on those and the other TypeScript repositories; the TypeScript model on "
-            "the other TypeScript repositories only). Line length alone is the reference that learns nothing. "
+            "repositories; both languages on those and the other TypeScript repositories; the TypeScript "
+            "model on "
+            "the other TypeScript repositories only). Line length alone is the reference that learns "
+            "nothing. "
             f"AUC with a 95 % interval resampling whole commits; within-PR AUC inside each commit. Rule: "
             f"{LANGUAGE_RULE}. **Chosen: {chosen}.** Repositories with fewer than {MIN_POSITIVES} target "
             "positives are shown but do not decide."

@@ -94,7 +94,7 @@ class PriorResult:
 
 @dataclass(frozen=True)
 class HunkResult:
-    """The hunk model on one held-out repository: its metrics over hunks and the gate at the training threshold."""
+    """The hunk model on one held-out repository: its metrics over hunks, the gate at the training cut."""
 
     repo: str
     summary: MetricSummary
@@ -169,7 +169,7 @@ def _earlier(table: LineTable, share: float) -> np.ndarray:
     for sha, when in zip(table.commit, table.time, strict=True):
         first[sha] = min(when, first.get(sha, when))
     ordered = sorted(first, key=lambda sha: (first[sha], sha))
-    cut = set(ordered[: int(round(share * len(ordered)))])
+    cut = set(ordered[: round(share * len(ordered))])
     return np.isin(table.commit, list(cut))
 
 
@@ -198,7 +198,8 @@ def held_out_models(
     train: LineTable, label: str, chosen: str | None = None
 ) -> tuple[dict[str, PRModel], Selection]:
     """The baseline and the selected PR model, each fitted and calibrated on `train` only. `chosen`: a feature
-    set selected before on the same training repositories (for the other label), instead of selecting again."""
+    set selected before on the same training repositories (for the other label), instead of selecting
+    again."""
     if chosen is None:
         selection = select(train, label)
     else:
@@ -336,7 +337,8 @@ def _date_split(repo: str, model: PRModel, test: LineTable, label: str) -> DateS
 def agent_breakdown(
     report: LoroReport, table: LineTable, method: str = "PR model"
 ) -> dict[str, tuple[int, int, float]]:
-    """Per agent rule: repositories, lines, and the mean over repositories of the held-out AUC on its lines."""
+    """Per agent rule: repositories, lines, and the mean over repositories of the held-out AUC on its
+    lines."""
     p, y = report.predictions[method], table.label(report.label)
     out: dict[str, tuple[list[float], int]] = {}
     for agent in np.unique(table.agent):

@@ -129,8 +129,10 @@ def _repo_table(report: LoroReport, table: LineTable) -> list[str]:
     base = {r.repo: r for r in report.method_rows("model-free baseline")}
     rows = [
         (
-            "| repository | lines | commits | positives | base rate | PR model AUC [95 % CI, commits] | baseline AUC | "
-            f"within-PR AUC (PRs) | top-{TOP_K} precision (random {TOP_K}) | AUPRC | Brier | BSS | ECE | threshold | "
+            "| repository | lines | commits | positives | base rate | PR model AUC [95 % CI, commits] | "
+            "baseline AUC | "
+            f"within-PR AUC (PRs) | top-{TOP_K} precision (random {TOP_K}) | AUPRC | Brier | BSS | ECE | "
+            "threshold | "
             "comments / 100 lines | hit rate | lift | features chosen |"
         ),
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -140,8 +142,10 @@ def _repo_table(report: LoroReport, table: LineTable) -> list[str]:
         s, rp, w = m.summary, m.replay, m.within_pr
         rows.append(
             f"| {repo} | {s.n:,} | {m.commits} | {s.positives:,} | {_f(s.base_rate)} | {_f(s.auc)} "
-            f"[{_f(m.auc_interval.low, 2)}, {_f(m.auc_interval.high, 2)}] | {_f(b.summary.auc)} | {_f(w.auc)} "
-            f"({w.groups}) | {_f(w.top_k)} ({_f(w.random_k)}) | {_f(s.auprc)} | {_f(s.brier)} | {_f(s.bss)} | "
+            f"[{_f(m.auc_interval.low, 2)}, {_f(m.auc_interval.high, 2)}] | {_f(b.summary.auc)} | "
+            f"{_f(w.auc)} "
+            f"({w.groups}) | {_f(w.top_k)} ({_f(w.random_k)}) | {_f(s.auprc)} | {_f(s.brier)} | {_f(s.bss)} "
+            "| "
             f"{_f(s.ece_width)} | {_f(rp.threshold)} | {_f(rp.per_100_lines, 1)} | {_f(rp.hit_rate)} | "
             f"{_f(rp.lift, 2)} | {report.selections.get(repo, '')} |"
         )
@@ -169,8 +173,10 @@ def _repo_table(report: LoroReport, table: LineTable) -> list[str]:
 def _methods_table(report: LoroReport) -> list[str]:
     rows = [
         (
-            f"| method | mean AUC | AUC weighted by positives | AUC, repos with ≥ {MIN_POSITIVES} positives | "
-            f"mean within-PR AUC | mean top-{TOP_K} precision | mean AUPRC | mean Brier | mean BSS (own base rate) | "
+            f"| method | mean AUC | AUC weighted by positives | AUC, repos with ≥ {MIN_POSITIVES} positives "
+            "| "
+            f"mean within-PR AUC | mean top-{TOP_K} precision | mean AUPRC | mean Brier | mean BSS (own base "
+            "rate) | "
             "mean ECE | pooled comments / 100 lines | pooled hit rate | pooled lift |"
         ),
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -219,7 +225,8 @@ def _fate_table(table: LineTable) -> list[str]:
 def _prior_table(report: LoroReport) -> list[str]:
     rows = [
         (
-            "| repository | prior (earliest 40 % of commits) | later rate | BSS without | BSS with | ECE without | "
+            "| repository | prior (earliest 40 % of commits) | later rate | BSS without | BSS with | ECE "
+            "without | "
             "ECE with |"
         ),
         "|---|---|---|---|---|---|---|",
@@ -231,7 +238,8 @@ def _prior_table(report: LoroReport) -> list[str]:
         )
     h = headline(report)
     rows.append(
-        f"| **mean** | | | {_f(h['mean_bss_ece_without_prior'][0])} | **{_f(h['mean_bss_ece_with_prior'][0])}** "
+        f"| **mean** | | | {_f(h['mean_bss_ece_without_prior'][0])} | "
+        f"**{_f(h['mean_bss_ece_with_prior'][0])}** "
         f"| {_f(h['mean_bss_ece_without_prior'][1])} | **{_f(h['mean_bss_ece_with_prior'][1])}** |"
     )
     return rows
@@ -255,7 +263,8 @@ def _date_table(report: LoroReport) -> list[str]:
 def _candidate_table(report: LoroReport, costs: FeatureCosts) -> list[str]:
     rows = [
         (
-            "| feature set | ms per 1,000 lines at review time | mean inner AUC (training repositories) | chosen | "
+            "| feature set | ms per 1,000 lines at review time | mean inner AUC (training repositories) | "
+            "chosen | "
             "LORO mean AUC if always used (never used to choose) |"
         ),
         "|---|---|---|---|---|",
@@ -274,7 +283,8 @@ def _candidate_table(report: LoroReport, costs: FeatureCosts) -> list[str]:
 def _hunk_section(report: LoroReport) -> list[str]:
     rows = [
         (
-            "| repository | hunks | base rate (hunks with a target line) | hunk AUC | Brier | BSS | ECE | gate threshold | "
+            "| repository | hunks | base rate (hunks with a target line) | hunk AUC | Brier | BSS | ECE | "
+            "gate threshold | "
             "gate fires on | hit rate | lift |"
         ),
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -283,12 +293,14 @@ def _hunk_section(report: LoroReport) -> list[str]:
         s, g = h.summary, h.gate
         rows.append(
             f"| {h.repo} | {s.n:,} | {_f(s.base_rate)} | {_f(s.auc)} | {_f(s.brier)} | {_f(s.bss)} | "
-            f"{_f(s.ece_width)} | {_f(g.threshold)} | {_f(100 * g.commented / g.lines if g.lines else float('nan'), 1)} % | "
+            f"{_f(s.ece_width)} | {_f(g.threshold)} | "
+            f"{_f(100 * g.commented / g.lines if g.lines else float('nan'), 1)} % | "
             f"{_f(g.hit_rate)} | {_f(g.lift, 2)} |"
         )
-    mean = lambda metric: _f(
-        float(np.nanmean([metric(h) for h in report.hunks])) if report.hunks else float("nan")
-    )
+
+    def mean(metric: Any) -> str:
+        return _f(float(np.nanmean([metric(h) for h in report.hunks])) if report.hunks else float("nan"))
+
     rows.append(
         f"| **mean** | | {mean(lambda h: h.summary.base_rate)} | **{mean(lambda h: h.summary.auc)}** | "
         f"{mean(lambda h: h.summary.brier)} | {mean(lambda h: h.summary.bss)} | "
@@ -301,7 +313,8 @@ def _hunk_section(report: LoroReport) -> list[str]:
         else [
             "",
             (
-                f"Pooled over the held-out repositories the gate fired on {pooled.commented:,} of {pooled.lines:,} hunks "
+                f"Pooled over the held-out repositories the gate fired on {pooled.commented:,} of "
+                f"{pooled.lines:,} hunks "
                 f"({_f(100 * pooled.commented / pooled.lines if pooled.lines else float('nan'), 1)} %), and "
                 f"{_f(100 * pooled.hit_rate, 1)} % of those had a line a person went on to change, against "
                 f"{_f(100 * pooled.base_rate, 1)} % of all hunks ({_f(pooled.lift, 2)}×)."
@@ -312,9 +325,12 @@ def _hunk_section(report: LoroReport) -> list[str]:
         "### The merge gate: a probability for each hunk",
         "",
         (
-            "A hunk (a diff hunk's AI-added lines) gets P(at least one of its lines gets the target edit) from its "
-            "lines' calibrated log-odds (the riskiest and the mean) and its size, by a repository-balanced logistic "
-            "regression fitted on the training repositories' hunks, from out-of-fold line probabilities. The gate's "
+            "A hunk (a diff hunk's AI-added lines) gets P(at least one of its lines gets the target edit) "
+            "from its "
+            "lines' calibrated log-odds (the riskiest and the mean) and its size, by a repository-balanced "
+            "logistic "
+            "regression fitted on the training repositories' hunks, from out-of-fold line probabilities. The "
+            "gate's "
             f"threshold is chosen in each fold on the training hunks: {GATE_RULE}. Per held-out repository:"
         ),
         "",
@@ -332,9 +348,11 @@ def _stale_supervisor_note(block: str) -> list[str]:
         "### The supervisor, not yet measured on the target",
         "",
         (
-            "The comparison below was measured on the earlier labels (`edited_by_human`, `edited`) with an earlier "
+            "The comparison below was measured on the earlier labels (`edited_by_human`, `edited`) with an "
+            "earlier "
             "feature set, on 3 commits per repository; it has not been re-run on the target "
-            "(`python benchmarks/wild_supervisor.py --commits N`; 3 commits per repository took about 3 hours of "
+            "(`python benchmarks/wild_supervisor.py --commits N`; 3 commits per repository took about 3 "
+            "hours of "
             "CPU here, and an interval of ±0.02 on the AUC difference needs many more). Until it is, the "
             "supervisor is not a candidate of the selection."
         ),
@@ -400,20 +418,27 @@ def _target_section(table: LineTable) -> list[str]:
         "### What redline predicts",
         "",
         (
-            f"Every probability redline prints is {TARGET_MEANING}. In the wild data a line is a positive when its "
-            f"first later edit within the {WINDOW_DAYS:g}-day window was made by a person, changed its content "
+            f"Every probability redline prints is {TARGET_MEANING}. In the wild data a line is a positive "
+            "when its "
+            f"first later edit within the {WINDOW_DAYS:g}-day window was made by a person, changed its "
+            "content "
             "(edit kind `modified` of the edit sidecars), and came in a focused commit: at most "
-            f"{FOCUSED_MAX_FILES} files and {FOCUSED_MAX_LINES:,} changed lines. Moves, re-formats, merges, unmatched "
-            "edits, deletions and anything inside a sweeping commit are negatives; focused deletions too, since a "
-            "hunk that only removes lines says the code was no longer wanted, not what was wrong with it. The rules "
-            "live in `scoring/target.py`, which the bot's outcome tracking and weekly report also use. Counts over "
+            f"{FOCUSED_MAX_FILES} files and {FOCUSED_MAX_LINES:,} changed lines. Moves, re-formats, merges, "
+            "unmatched "
+            "edits, deletions and anything inside a sweeping commit are negatives; focused deletions too, "
+            "since a "
+            "hunk that only removes lines says the code was no longer wanted, not what was wrong with it. "
+            "The rules "
+            "live in `scoring/target.py`, which the bot's outcome tracking and weekly report also use. "
+            "Counts over "
             "all 21 repositories (lines whose first later editor was a person):"
         ),
         "",
         *_fate_table(table),
         "",
         (
-            f"Target positives: {int(table.target.sum()):,} of {len(table):,} lines ({rate:.1%}); today's looser "
+            f"Target positives: {int(table.target.sum()):,} of {len(table):,} lines ({rate:.1%}); today's "
+            "looser "
             f"label (first later editor a person, any kind of edit): {int(table.edited_by_human.sum()):,} "
             f"({float(table.edited_by_human.mean()):.1%}). Both are evaluated below, on identical folds."
         ),
@@ -438,20 +463,32 @@ def render(
         "## The PR model on repositories it never saw (leave-one-repository-out)",
         "",
         (
-            f"Data: `data/wild/`, {len(table.repos)} public repositories, {len(table):,} lines that AI agents added in "
-            f"{len(set(table.commit.tolist())):,} commits, each labelled by what its first later edit was (the edit "
-            "sidecars). For each repository the models are trained on all the others and judged on it; the PR "
-            "model's feature set is chosen by cross-validation over the training repositories only (repositories "
-            f"dealt into folds, never split) as {SELECTION_RULE}, calibrated on their out-of-fold predictions (slope "
-            "from the ranking inside each repository), and the comment threshold is chosen on the fitted model's "
+            f"Data: `data/wild/`, {len(table.repos)} public repositories, {len(table):,} lines that AI "
+            "agents added in "
+            f"{len(set(table.commit.tolist())):,} commits, each labelled by what its first later edit was "
+            "(the edit "
+            "sidecars). For each repository the models are trained on all the others and judged on it; the "
+            "PR "
+            "model's feature set is chosen by cross-validation over the training repositories only "
+            "(repositories "
+            f"dealt into folds, never split) as {SELECTION_RULE}, calibrated on their out-of-fold "
+            "predictions (slope "
+            "from the ranking inside each repository), and the comment threshold is chosen on the fitted "
+            "model's "
             f"probabilities for the training lines by the rule: {COMMENT_THRESHOLD_RULE}. Intervals are 95 % "
-            "bootstrap percentiles resampling whole commits. BSS is against the held-out repository's own base rate. "
-            "Within-PR AUC is the AUC inside each AI commit with both kinds of line (a commit stands for the PR a "
-            f"reviewer reads), averaged over commits, then over repositories; top-{TOP_K} precision is the share of "
-            f"each commit's {TOP_K} highest-scored lines that are positives (commits with at least {TOP_K} lines), "
-            f"beside it in brackets the share for {TOP_K} random lines of the same commits. Means over repositories "
+            "bootstrap percentiles resampling whole commits. BSS is against the held-out repository's own "
+            "base rate. "
+            "Within-PR AUC is the AUC inside each AI commit with both kinds of line (a commit stands for the "
+            "PR a "
+            f"reviewer reads), averaged over commits, then over repositories; top-{TOP_K} precision is the "
+            "share of "
+            f"each commit's {TOP_K} highest-scored lines that are positives (commits with at least {TOP_K} "
+            "lines), "
+            f"beside it in brackets the share for {TOP_K} random lines of the same commits. Means over "
+            "repositories "
             f"are plain, weighted by each repository's positives, and over the repositories with at least "
-            f"{MIN_POSITIVES} positives ({h['repositories_with_enough_positives']} of {h['repositories']}). Every "
+            f"{MIN_POSITIVES} positives ({h['repositories_with_enough_positives']} of {h['repositories']}). "
+            "Every "
             "method below is judged on identical folds."
         ),
         "",
@@ -475,8 +512,10 @@ def render(
         "",
         (
             "The cost is the time to compute the set's features for 1,000 AI-added lines at review time "
-            f"({costs.measured}). The inner AUC is what the selection saw, averaged over the held-out folds; the "
-            "last column is each set fitted on the training repositories and judged on the held-out one, shown so "
+            f"({costs.measured}). The inner AUC is what the selection saw, averaged over the held-out folds; "
+            "the "
+            "last column is each set fitted on the training repositories and judged on the held-out one, "
+            "shown so "
             "a reader can see what each family buys on unseen repositories (the target event)."
         ),
         "",
@@ -505,8 +544,10 @@ def render(
         "### Calibration that travels: the repository prior",
         "",
         (
-            "A repository's rate of the target event is not the training mix's. The prior is estimated from the "
-            "held-out repository's earliest 40 % of AI commits (their labels, shrunk toward the training rate by "
+            "A repository's rate of the target event is not the training mix's. The prior is estimated from "
+            "the "
+            "held-out repository's earliest 40 % of AI commits (their labels, shrunk toward the training "
+            "rate by "
             "200 pseudo-lines) and the model's log-odds are shifted by logit(prior) − logit(training rate); "
             "both rows are judged on the remaining later 60 % only (the target event)."
         ),
@@ -516,7 +557,8 @@ def render(
         "### What a repository's own history buys (date split)",
         "",
         (
-            "Within each repository: a model with the PR model's features fitted on its earlier 60 % of commits, "
+            "Within each repository: a model with the PR model's features fitted on its earlier 60 % of "
+            "commits, "
             "against the LORO model, both judged on the later 40 % (the target event)."
         ),
         "",

@@ -1,5 +1,6 @@
 """`redline train-pr` and the PR part of `redline eval`: LORO over the wild repositories, the docs section,
-and the shipped PR model fitted on every repository with the same selection, calibration and threshold rule."""
+and the shipped PR model fitted on every repository with the same selection, calibration and threshold
+rule."""
 
 from __future__ import annotations
 

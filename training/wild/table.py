@@ -193,7 +193,9 @@ def _key(files: list[Path]) -> str:
         (history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()
     ]
     stamp += [(edits_file(p).name, edits_file(p).stat().st_size) for p in files if edits_file(p).is_file()]
-    return hashlib.sha256(json.dumps([stamp, feature_names(ALL_FAMILIES), FEATURE_VERSION, LABELS]).encode()).hexdigest()[:16]
+    return hashlib.sha256(
+        json.dumps([stamp, feature_names(ALL_FAMILIES), FEATURE_VERSION, LABELS]).encode()
+    ).hexdigest()[:16]
 
 
 def load_table(

@@ -11,8 +11,8 @@ from training.wild.loro import held_out_models
 from training.wild.table import LineTable, concat
 
 
-def fit_model(train: LineTable, label: str):
-    models, selection = held_out_models(train, label)
+def fit_model(train: LineTable, label: str, chosen: str | None = None):
+    models, selection = held_out_models(train, label, chosen)
     return models["PR model"], selection.name
 
 
