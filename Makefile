@@ -46,7 +46,11 @@ review: core
 score: install
 	$(VENV)/bin/redline score examples/score/median.py --intent "Return the median of a list of numbers."
 
+# Lint, format and types first (the settings are pyproject's), then the whole suite.
 test: install system-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 test-fast: install
