@@ -2,7 +2,8 @@
 
     python benchmarks/wild_supervisor.py --commits 5 [--wild-dir DIR] [--out /tmp/supervisor_section.md]
 
-Leave-one-repository-out on a seeded sample of whole commits per repository (training/wild/supervisor.py):
+Leave-one-repository-out on a seeded sample of whole commits per repository
+(training/probe/wild_supervisor.py):
 prints the mean AUC per method and the per-repository comparison of PR features + supervisor against PR
 features alone, writes the markdown section to --out and the numbers as JSON beside it (same stem, .json),
 and puts the section into docs/evaluation.md (--docs), where `redline train-pr` keeps it.
@@ -23,8 +24,8 @@ from scoring.cache import cache_root
 from scoring.probe.span_probe import DEFAULT_PROBE_DIR
 from scoring.probe.supervisor import load_supervisor
 from training.probe.experiment import load_shipped
+from training.probe.wild_supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
 from training.wild.loro_report import with_supervisor_block
-from training.wild.supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
 from training.wild.table import load_table
 
 

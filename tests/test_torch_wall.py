@@ -15,7 +15,7 @@ import training.wild
 
 HEAVY = ("torch", "transformers", "safetensors")
 # Behind the wall: the probe's package, and the comparison of the PR model with the supervisor.
-WALLED = ("scoring.probe", "training.wild.supervisor")
+WALLED = ("scoring.probe", "training.probe.wild_supervisor")
 
 
 def modules() -> list[str]:

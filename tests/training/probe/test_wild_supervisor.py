@@ -1,4 +1,4 @@
-"""training.wild.supervisor on a tiny wild directory with the tiny random Llama: the commit sample, the
+"""training.probe.wild_supervisor on a tiny wild directory with the tiny random Llama: the commit sample, the
 mapping of supervisor values onto table rows, and the leave-one-repository-out comparison end to end."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from scoring.probe.testing import tiny_scorer, tiny_supervisor
 from scoring.types import Span
 from scoring.windows import tokenize
 from tests.training.wild.wild_files import row, write
-from training.wild.supervisor import (
+from training.probe.wild_supervisor import (
     METHODS,
     SIGNALS,
     check_alignment,
