@@ -122,7 +122,8 @@ class Reason:
 
 def standardised(names: Sequence[str], mean: np.ndarray, scale: np.ndarray, row: np.ndarray) -> np.ndarray:
     """The model's view of one row of raw features: log-scaled, then z-scored on the training lines."""
-    return (scaled(np.asarray(row, dtype=float).reshape(1, -1), names)[0] - mean) / scale
+    view: np.ndarray = (scaled(np.asarray(row, dtype=float).reshape(1, -1), names)[0] - mean) / scale
+    return view
 
 
 def reasons(

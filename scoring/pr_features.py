@@ -253,7 +253,7 @@ def _relative(text_lines: Sequence[str], lines: Sequence[int]) -> dict[int, list
         own = np.array([length, tokens, indent / unit])
         if len(added_lengths):
             below = np.searchsorted(added_lengths, length, "left")
-            rank = (below + np.searchsorted(added_lengths, length, "right")) / (2 * len(added_lengths))
+            rank = float(below + np.searchsorted(added_lengths, length, "right")) / (2 * len(added_lengths))
         else:
             rank = 0.5
         out[number] = [*(own - file_median), *(own - added_median), float(rank)]

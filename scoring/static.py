@@ -472,7 +472,7 @@ class Structure:
 
 @functools.lru_cache(maxsize=CACHE_TEXTS)
 def structure(text: str) -> Structure:
-    """Per-line structure of `text` as a whole module; a text that does not parse gives zeros. Never raises."""
+    """Per-line structure of `text` as a whole module; a text that does not parse gives zeros. No raise."""
     n_lines = len(line_starts(text))
     tree = _parse_module(text.replace("\r\n", "\n").replace("\r", " "))
     if tree is not None:
@@ -561,7 +561,9 @@ def _first_line(node: ast.AST) -> int:
 def _last_line(node: ast.AST) -> int:
     if isinstance(node, ast.match_case):
         return _last_line(node.body[-1])
-    return int(getattr(node, "end_lineno", None) or getattr(node, "lineno", 0))
+    end: int | None = getattr(node, "end_lineno", None)
+    start: int = getattr(node, "lineno", 0)
+    return end or start
 
 
 def token_structure(line: str) -> tuple[float, float, float, float]:

@@ -86,7 +86,7 @@ def line_syntax(text: str, n_lines: int) -> LineSyntax:
             if kind is not None:
                 # A match case has no position of its own in Python 3.11: its pattern's is where it starts.
                 where = node.pattern if isinstance(node, ast.match_case) else node
-                _mark(kinds, where.lineno, kind)
+                _mark(kinds, getattr(where, "lineno", 0), kind)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 for decorator in node.decorator_list:
                     _mark(kinds, decorator.lineno, "decorator")

@@ -165,7 +165,7 @@ def replay(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> R
 
 def _earlier(table: LineTable, share: float) -> np.ndarray:
     """Lines of the commits in the first `share` of a repository's commits by time (whole commits)."""
-    first = {}
+    first: dict[str, float] = {}
     for sha, when in zip(table.commit, table.time, strict=True):
         first[sha] = min(when, first.get(sha, when))
     ordered = sorted(first, key=lambda sha: (first[sha], sha))

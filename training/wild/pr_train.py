@@ -1,4 +1,4 @@
-"""Fit the PR model on wild lines: repository-balanced logistic regression, nested selection, Platt on held-out repos.
+"""Fit the PR model on wild lines: repository-balanced logistic regression, nested selection, Platt scaling.
 
 Every choice is made inside the repositories it is given: the feature families by grouped cross-validation
 over those repositories (a repository is never split), the Platt calibration and the comment threshold on
@@ -164,7 +164,7 @@ def pair_differences(
     per_commit: int = PAIRS_PER_COMMIT,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ranking objective's data: for up to `per_commit` random (positive, negative) pairs of lines of one
-    commit, x_pos − x_neg labelled 1 and its mirror labelled 0; each repository's pairs weigh the same in total.
+    commit, x_pos − x_neg labelled 1 and its mirror labelled 0; each repository's pairs weigh the same.
 
     Only the order inside a commit (the PR a reviewer reads) is learnt; between-commit and between-repository
     levels never enter, so the calibration that follows has to set them.

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,16 +101,18 @@ def concat(tables: Sequence[LineTable]) -> LineTable:
 def _history(record: dict[str, object], row: dict[str, object], where: str) -> FileHistory:
     if (record.get("sha"), record.get("path")) != (row["sha"], row["path"]):
         raise DataSourceError(f"{where}: history sidecar is not aligned with the data file")
+    # JSON values: the sidecar's README fixes their types, and a wrong one is a DataSourceError below.
+    r: dict[str, Any] = record
     try:
         return FileHistory(
-            int(record["file_commits_90d"]),
-            int(record["file_commits_365d"]),  # type: ignore[arg-type]
-            int(record["file_authors_365d"]),
-            float(record["file_age_days"] or 0.0),  # type: ignore[arg-type]
-            int(record["repo_commits_90d"]),  # type: ignore[arg-type]
-            tuple(record["line_age_above_days"] or ()),  # type: ignore[arg-type]
-            tuple(record["line_age_below_days"] or ()),  # type: ignore[arg-type]
-            tuple(record["neighbour_changes_365d"] or ()),  # type: ignore[arg-type]
+            int(r["file_commits_90d"]),
+            int(r["file_commits_365d"]),
+            int(r["file_authors_365d"]),
+            float(r["file_age_days"] or 0.0),
+            int(r["repo_commits_90d"]),
+            tuple(r["line_age_above_days"] or ()),
+            tuple(r["line_age_below_days"] or ()),
+            tuple(r["neighbour_changes_365d"] or ()),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise DataSourceError(f"{where}: malformed history record: {error}") from error
@@ -188,7 +191,9 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
 
 
 def _key(files: list[Path]) -> str:
-    stamp = [(p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files]
+    stamp: list[tuple[str, int] | tuple[str, int, int]] = [
+        (p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files
+    ]
     stamp += [
         (history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()
     ]
