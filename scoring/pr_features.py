@@ -24,7 +24,7 @@ import numpy as np
 
 from scoring import static
 from scoring.diff import ChangeKind, FileDiff, LineKind
-from scoring.languages import LINE_KINDS, TYPESCRIPT, line_syntax
+from scoring.languages import LINE_KINDS, PYTHON, TYPESCRIPT, line_syntax
 
 
 class Family(enum.StrEnum):
@@ -34,7 +34,7 @@ class Family(enum.StrEnum):
     DIFF = "diff"  # its hunk, its file and the file's diff
     CHANGE = "change"  # the whole change (commit or PR) it belongs to
     HISTORY = "history"  # the repository's history of the file and its neighbouring lines
-    STATIC = "static"  # the line's statement in the file's syntax tree (scoring.static; Python only)
+    STATIC = "static"  # the line's statement in the file's syntax tree (scoring.static; Python files only)
     STRUCTURE = "structure"  # structure and complexity of the line and its enclosing function (Python only)
     RELATIVE = "relative"  # the line against the rest of its file: means the same whatever the code style
 
@@ -326,9 +326,13 @@ def file_features(
         float(syntax.language == TYPESCRIPT),
     ]
     # Joined on "\n" so that the syntax tree's line numbers are text_lines' own (a last empty line has none).
-    ast_values = static.analyse("\n".join(text_lines)).values if Family.STATIC in families else {}
+    # The static and structure signals read Python's syntax tree: other languages get zeros ("parses" 0),
+    # never a Python parse of another language's text that happens to succeed.
+    python = syntax.language == PYTHON
+    source = "\n".join(text_lines) if python else ""
+    ast_values = static.analyse(source).values if Family.STATIC in families and python else {}
     analysed = len(ast_values.get("parses", ()))
-    tree = static.structure("\n".join(text_lines)) if Family.STRUCTURE in families else None
+    tree = static.structure(source) if Family.STRUCTURE in families else None
     relative = _relative(text_lines, lines) if Family.RELATIVE in families else {}
     rows: list[list[float]] = []
     for k, number in enumerate(lines):
@@ -370,9 +374,11 @@ def file_features(
                 float(below < 0),
             ]
         if Family.STATIC in families:
-            inside = number <= analysed
+            inside = python and number <= analysed
             row += [float(ast_values[name][number - 1]) if inside else 0.0 for name in static.FEATURES]
-        if tree is not None:
+        if tree is not None and not python:
+            row += [0.0] * len(FEATURES[Family.STRUCTURE])
+        elif tree is not None:
             row += _structure_row(
                 text_lines[number - 1] if number <= len(text_lines) else "", number, tree, lines
             )
