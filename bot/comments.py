@@ -37,6 +37,12 @@ LANGUAGE_NAMES = {
     "swift": "Swift",
     "scala": "Scala",
     "sql": "SQL",
+    "yaml": "YAML",
+    "json": "JSON",
+    "toml": "TOML",
+    "markdown": "Markdown",
+    "html": "HTML",
+    "css": "CSS",
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from scoring.card import ModelCard
 from scoring.diff import ChangeKind, DiffLine, FileDiff, Hunk, LineKind
 from scoring.errors import SpanError
+from scoring.languages import NEUTRAL_ONLY, PARSED_LANGUAGES, line_syntax
 from scoring.pr_features import ChangeSize, Family, FileChange, file_features
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel, load_pr_model
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanKind, SpanScore
@@ -30,6 +31,15 @@ def _as_new_file(path: str, text: str, lines: Sequence[int]) -> FileDiff:
         DiffLine(LineKind.ADDED, rows[n - 1], None, n) for n in sorted(set(lines)) if 1 <= n <= len(rows)
     )
     return FileDiff(path, None, ChangeKind.ADDED, (Hunk(0, 0, 1, len(rows), added),) if added else ())
+
+
+def unparsed_reason(path: str, text: str) -> tuple[str, ...]:
+    """The first reason of every line of a file its language's parser could not read: its line kinds are
+    unknown, so it was scored on the features every language has."""
+    syntax = line_syntax(path, "\n".join(text.splitlines()))  # as file_features reads it: one parse
+    if syntax.parses or syntax.language not in PARSED_LANGUAGES:
+        return ()
+    return (f"its file did not parse ({syntax.reason}), so it was {NEUTRAL_ONLY}",)
 
 
 class PRScorer:
@@ -89,8 +99,9 @@ class PRScorer:
             probabilities = self.model.probabilities(columns, prior=change.prior)
             by_line = {n: (float(p), float(z)) for n, p, z in zip(lines, probabilities, logits, strict=True)}
             single = {span.start for span in spans if span.start == span.end}
+            unread = unparsed_reason(change.diff.path, text)
             reasons = {
-                n: tuple(r.phrase for r in self.model.reasons(row))
+                n: unread + tuple(r.phrase for r in self.model.reasons(row))
                 for n, row in zip(lines, columns, strict=True)
                 if n in single
             }

@@ -104,7 +104,7 @@ class LineStatus(enum.StrEnum):
     SCORED = "scored"
     NOT_AI = "not AI-written"
     FILE_SKIPPED = "file skipped"  # `reason` says why (binary, too large, excluded by paths, language ...)
-    NO_TOKENS = "no supervisor tokens"
+    NO_TOKENS = "nothing to score"  # the scorer gave no probability (the probe: the line has no tokens)
     NOT_SCORED = "not scored"  # the scorer failed or redline ran out of time; `reason` says which
 
 

@@ -17,11 +17,13 @@ from bot.config import load_settings
 from bot.review import review
 from bot.snapshot import local_config_text, local_snapshot
 from scoring.calibration import PlattCalibrator
+from scoring.diff import parse
 from scoring.languages import NEUTRAL_ONLY
-from scoring.pr_features import Family, feature_names
+from scoring.pr_features import ChangeSize, Family, FileChange, feature_names
 from scoring.pr_model import PRModel
 from scoring.pr_scorer import PRScorer
 from scoring.registry import load_scorer
+from scoring.types import Span
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "review-output.schema.json").read_text())
@@ -160,3 +162,18 @@ def test_a_card_without_languages_scores_python_only_so_typescript_needs_languag
     assert extra.coverage.languages == (("typescript", 8),)
     body = next(d.body for d in extra.plan.new if d.path == "web/total.ts")
     assert "Language: TypeScript, the model was not trained on typescript; treat this score as rough." in body
+
+
+def _new_file(path: str, text: str) -> FileChange:
+    patch = f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,3 @@\n" + "".join(f"+{t}\n" for t in text.splitlines())
+    return FileChange(parse(patch)[0], ChangeSize(1, 3))
+
+
+def test_a_file_its_parser_cannot_read_is_scored_on_neutral_features_and_says_why() -> None:
+    scorer = PRScorer.load()
+    broken = "export function f( {\n  return 1;\n}\n"
+    fine = "export function f() {\n  return 1;\n}\n"
+    [bad] = scorer.score(broken, [Span.lines(2)], change=_new_file("src/a.ts", broken))
+    [good] = scorer.score(fine, [Span.lines(2)], change=_new_file("src/a.ts", fine))
+    assert bad.reasons[0] == f"its file did not parse (syntax error at line 1), so it was {NEUTRAL_ONLY}"
+    assert not any("did not parse" in r for r in good.reasons)
