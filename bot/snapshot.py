@@ -25,6 +25,8 @@ from scoring.attribution import (
     LineClaim,
     LineOrigin,
     PullInfo,
+    Rules,
+    attribute_lines,
     blame_by_content,
     claims_from_agent_trace,
     claims_from_git_ai_note,
@@ -244,26 +246,11 @@ def github_snapshot(
         CommitInfo(c.sha, c.author, c.committer, c.message, c.login)
         for c in pulls.list_commits(client, repo, number)
     )
-    texts: dict[str, str] = {}
-    scorable = []
-    for f in files:
-        if f.skip is not None or not f.added:
-            continue
-        try:
-            data = pulls.file_text(client, repo, f.path, pr.head_sha)
-        except pulls.FileTooLarge:
-            data, skip = None, SkipReason.TOO_LARGE_FOR_API
-        else:
-            skip = SkipReason.NO_TEXT  # a 404 at head: its lines are not scored, never taken for human ones
-        if data is not None:
-            try:
-                texts[f.path] = data.decode("utf-8")
-                scorable.append(f)
-                continue
-            except UnicodeDecodeError:
-                skip = SkipReason.NOT_UTF8
-        files = tuple(FileDiff(x.path, x.old_path, x.change, x.hunks, skip) if x is f else x for x in files)
-        scorable.append(f)  # blamed all the same: its lines say who wrote them and why they were not scored
+    # Blamed, those with text or not: a line of a file whose text cannot be read says who wrote it and why
+    # it was not scored.
+    blamed = {f.path for f in files if f.skip is None and f.added}
+    files, texts = _texts_at(client, repo, files, pr.head_sha)
+    scorable = [f for f in files if f.path in blamed]
     origins = _content_origins(client, repo, scorable, commits)
     return Snapshot(
         source=f"{repo}#{number}",
@@ -279,6 +266,72 @@ def github_snapshot(
         repo=repo,
         number=number,
     )
+
+
+def commit_snapshot(
+    client: GitHubClient,
+    repo: str,
+    pr: pulls.MergedPull,
+    commit: CommitInfo,
+    commits: tuple[CommitInfo, ...],
+    rules: Rules,
+    *,
+    max_added_lines: int = MAX_ADDED_LINES_PER_FILE,
+) -> Snapshot | None:
+    """One commit of merged PR `pr` as a review of it at that head saw it (replay, bot.feedback.replay): its
+    added lines, blamed on it, attributed with all the PR's `commits` and the PR's evidence; texts at the
+    commit. None when `rules` find no AI-written line in it: nothing to replay, and no text is fetched."""
+    files = tuple(
+        _file_diff(name, patch, max_added_lines=max_added_lines)
+        for name, patch in pulls.commit_patches(client, repo, commit.sha)
+    )
+    origins = tuple(
+        LineOrigin(f.path, a.new_line or 0, commit.sha, a.new_line) for f in files for a in f.added
+    )
+    pull = PullInfo(author_login=pr.author_login, branch=pr.head_ref, labels=pr.labels)
+    written = {path for (path, _), a in attribute_lines(origins, commits, pull, rules).items() if a.ai}
+    if not written:
+        return None
+    files, texts = _texts_at(client, repo, files, commit.sha, written)
+    return Snapshot(
+        source=f"{repo}#{pr.number}@{commit.sha[:7]}",
+        title=pr.title,
+        body=pr.body,
+        base_sha="",
+        head_sha=commit.sha,
+        files=files,
+        commits=commits,
+        origins=origins,
+        pull=pull,
+        texts=texts,
+        repo=repo,
+        number=pr.number,
+    )
+
+
+def _texts_at(
+    client: GitHubClient, repo: str, files: tuple[FileDiff, ...], ref: str, wanted: set[str] | None = None
+) -> tuple[tuple[FileDiff, ...], dict[str, str]]:
+    """The text at `ref` of every file with added lines (of those `wanted`, when given); a file whose text
+    cannot be read comes back skipped with the reason (too large for the API, missing, not UTF-8)."""
+    texts: dict[str, str] = {}
+    for f in files:
+        if f.skip is not None or not f.added or (wanted is not None and f.path not in wanted):
+            continue
+        try:
+            data = pulls.file_text(client, repo, f.path, ref)
+        except pulls.FileTooLarge:
+            data, skip = None, SkipReason.TOO_LARGE_FOR_API
+        else:
+            skip = SkipReason.NO_TEXT  # a 404 at head: its lines are not scored, never taken for human ones
+        if data is not None:
+            try:
+                texts[f.path] = data.decode("utf-8")
+                continue
+            except UnicodeDecodeError:
+                skip = SkipReason.NOT_UTF8
+        files = tuple(FileDiff(x.path, x.old_path, x.change, x.hunks, skip) if x is f else x for x in files)
+    return files, texts
 
 
 def _file_diff(filename: str, patch: str | None, **options: Any) -> FileDiff:

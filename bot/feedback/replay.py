@@ -1,11 +1,11 @@
 """The report without a store (Action mode): rebuild the predictions of the PRs merged in a period.
 
 Scores are deterministic for a model version, so each AI-authored commit of a merged PR goes through the
-live review's own stages (bot.select -> bot.score -> bot.gate.decide: threshold, comment cap, gate), and
-a line counts as commented exactly when that review would have commented on it; bot.feedback.outcomes
-then follows each line to the merged head, and, given the default branch's history (a workflow's
-checkout), on that branch after merge (bot.feedback.merged). Reads GitHub through bot.github and git;
-never runs code from the PR.
+live review itself (bot.review over bot.snapshot.commit_snapshot: attribution, intent, the repository's
+prior, threshold, comment cap, gate), and a line counts as commented exactly when that review would have
+commented on it; bot.feedback.outcomes then follows each line to the merged head, and, given the default
+branch's history (a workflow's checkout), on that branch after merge (bot.feedback.merged). Reads GitHub
+through bot.github and git; never runs code from the PR.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import math
 from collections.abc import Iterator
 
-from bot import gate as gate_rules
 from bot.config import Settings
 from bot.feedback.fates import HistoryError
 from bot.feedback.merged import Branch, MergedLine, merged_fates
@@ -24,12 +24,10 @@ from bot.feedback.types import AfterMerge, Fate, OutcomeLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.pulls import MergedPull
-from bot.review import MAX_INTENT_CHARS
-from bot.score import score
-from bot.select import select, trained_languages
-from scoring.attribution import CommitInfo, PullInfo, classify_commit, classify_pull
+from bot.review import review
+from bot.snapshot import commit_snapshot
+from scoring.attribution import CommitInfo
 from scoring.decisions import LineVerdict
-from scoring.diff import parse_file_patch
 from scoring.registry import ScorerProtocol
 from scoring.types import LineStatus
 
@@ -45,50 +43,38 @@ def replay_pull(
     branch: Branch | None = None,
     now: dt.datetime | None = None,
 ) -> list[OutcomeLine]:
-    """Outcome lines of one merged PR: each AI commit's added lines, scored and decided as of that commit, and
+    """Outcome lines of one merged PR: each AI commit's added lines, reviewed as of that commit by the
+    review's own pipeline (bot.review: the same attribution, intent, change context and decisions), and
     with `branch` their fates after merge as of `now` (a line whose history cannot be read has none)."""
     rules = settings.attribution_rules()
-    pull = PullInfo(pr.author_login, pr.head_ref, pr.labels)
-    pull_attribution = classify_pull(pull, rules)
-    trained, knobs = trained_languages(scorer.model_card), gate_rules.thresholds(settings, scorer.model_card)
+    commits = tuple(
+        CommitInfo(c.sha, c.author, c.committer, c.message, c.login)
+        for c in pulls.list_commits(client, repo, pr.number)
+    )
     ids = itertools.count()
     scored: dict[int, tuple[float, float, bool]] = {}
-    heads, paths = [], set()
-    for commit in pulls.list_commits(client, repo, pr.number):
-        info = CommitInfo(commit.sha, commit.author, commit.committer, commit.message, commit.login)
-        attribution = pull_attribution if pull_attribution.ai else classify_commit(info, rules)
-        if not attribution.ai:
+    heads: list[ReviewedHead] = []
+    paths: set[str] = set()
+    for commit in commits:
+        snapshot = commit_snapshot(
+            client,
+            repo,
+            pr,
+            commit,
+            commits,
+            rules,
+            max_added_lines=settings.languages.max_added_lines_per_file,
+        )
+        if snapshot is None:
             continue
-        files = [
-            parse_file_patch(name, patch) for name, patch in pulls.commit_patches(client, repo, commit.sha)
-        ]
-        selected = select(
-            files, {(f.path, a.new_line or 0): attribution for f in files for a in f.added}, settings, trained
-        )
-        texts = {}
-        for path in {ln.path for ln in selected if ln.status is LineStatus.TO_SCORE}:
-            data = pulls.file_text(client, repo, path, commit.sha)
-            if data is not None:
-                texts[path] = data.decode("utf-8", "replace")
-        intent = "\n\n".join(p for p in (pr.title, pr.body, commit.message.strip()) if p)[:MAX_INTENT_CHARS]
-        result = score(
-            selected,
-            files,
-            texts,
-            scorer,
-            dict.fromkeys(texts, intent),
-            error=None,
-            time_budget_s=float("inf"),
-            elapsed=lambda: 0.0,
-        )
-        decision = gate_rules.decide(result.lines, result.hunks, settings, knobs, pr.labels)
+        outcome = review(snapshot, lambda: scorer, settings, time_budget_s=math.inf)
         tracked = []
-        for d in decision.lines:
+        for d in outcome.decision.lines:
             if d.line.status is LineStatus.SCORED:
                 line_id = next(ids)
                 scored[line_id] = (d.line.probability, d.line.logit, d.verdict is LineVerdict.COMMENT)
                 tracked.append(TrackedLine(line_id, d.line.path, d.line.line))
-        paths |= set(texts)
+        paths |= {t.path for t in tracked}
         heads.append(
             ReviewedHead(commit.sha, pulls.file_texts(client, repo, commit.sha, paths), tuple(tracked))
         )
