@@ -136,7 +136,8 @@ def train_shipped(
                 "lift": gate_replay.lift,
             },
         },
-        "languages": [PYTHON, TYPESCRIPT] if both else [PYTHON],
+        # TypeScript is first-class once it was judged: whichever candidate won scores it.
+        "languages": [PYTHON, TYPESCRIPT] if by_language else [PYTHON],
         "language_choice": languages.card(by_language, chosen) if by_language else {},
         "evaluation": card_summary(reports, evaluated) if reports else {},
         "reach": {

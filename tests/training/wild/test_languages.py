@@ -96,3 +96,16 @@ def test_tables_of_one_feature_list_join_and_others_do_not() -> None:
         assert "feature lists" in str(error)
     else:
         raise AssertionError("tables with different feature lists were joined")
+
+
+def test_the_shipped_card_lists_typescript_once_it_was_judged_whichever_candidate_won() -> None:
+    from training.wild.ship import train_shipped
+
+    python = synthetic(repos=3, seed=8)
+    ts = as_typescript(synthetic(repos=3, seed=9))
+    report = languages.evaluate(python, ts, "target", fit_model)
+    for chosen in (languages.PYTHON_MODEL, languages.BOTH):
+        model = train_shipped(python, {}, ts, {"target": report}, chosen)
+        assert model.card["languages"] == ["python", "typescript"]
+        assert model.card["language_choice"]["chosen"] == chosen
+    assert train_shipped(python, {}).card["languages"] == ["python"]
