@@ -20,8 +20,9 @@ from bot.github.client import GitHubClient
 from bot.history import actions_checkout
 from bot.reporters.check_run import CHECK_NAME, CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
-from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome, review
+from bot.review import DEFAULT_TIME_BUDGET_S, review
 from bot.snapshot import Snapshot, github_config_text, github_snapshot
+from bot.types import Reporter, ReviewOutcome
 from scoring.errors import ConfigError, GitHubError, GitHubResponseError
 from scoring.registry import ScorerProtocol
 

@@ -10,70 +10,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Protocol
+from dataclasses import replace
 
 from bot import gate as gate_rules
-from bot.comments import Coverage, ExistingComment, ReviewPlan, plan
+from bot.comments import Coverage, ExistingComment, plan
 from bot.config import Settings
 from bot.history import repository_histories
 from bot.score import ChangeContext, score
 from bot.select import select, trained_languages
 from bot.snapshot import Snapshot
+from bot.types import Reporter, ReviewOutcome
 from scoring.attribution import Attribution, attribute_lines
-from scoring.decisions import Decision, GateDecision
 from scoring.errors import GitHubError, RedlineError
 from scoring.pr_features import FileHistory
 from scoring.registry import ScorerProtocol
-from scoring.types import CalibrationSource, LineScore, LineStatus, ScoredHunk
+from scoring.types import CalibrationSource, LineScore, LineStatus
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIME_BUDGET_S = 900.0
 MAX_INTENT_CHARS = 4000
 NO_MODEL = "none"  # model version and fingerprint of a review whose scorer could not be loaded
-
-
-class Reporter(Protocol):
-    """Publishes an outcome somewhere (terminal, PR review, check run, SARIF file)."""
-
-    def report(self, outcome: ReviewOutcome) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewOutcome:
-    """One review. lines: every added line, settled; decision.lines: the same lines with their verdicts.
-
-    model_version, fingerprint, calibration: which model, what it read the text with (the probe's supervisor)
-    and which calibration made the numbers.
-    """
-
-    source: str
-    head_sha: str
-    model_version: str
-    fingerprint: str
-    calibration: CalibrationSource
-    lines: tuple[LineScore, ...]
-    hunks: tuple[ScoredHunk, ...]
-    decision: Decision
-    coverage: Coverage
-    plan: ReviewPlan
-    error: str | None = None
-    reporter_errors: tuple[str, ...] = ()
-    timings_s: dict[str, float] = field(default_factory=dict)
-    reporter_retryable: bool = False  # some reporter failed in a way that posting again later can fix
-
-    @property
-    def scored(self) -> tuple[LineScore, ...]:
-        return tuple(ln for ln in self.lines if ln.status is LineStatus.SCORED)
-
-    @property
-    def gate(self) -> GateDecision:
-        return self.decision.gate
-
-    @property
-    def exit_code(self) -> int:
-        return gate_rules.exit_code(self.gate)
 
 
 def review(

@@ -16,8 +16,8 @@ from bot.feedback.types import Fate
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.pull_review import review_pull
-from bot.review import ReviewOutcome
 from bot.store import LineRecord, ReviewRecord, StoredReview
+from bot.types import ReviewOutcome
 from scoring import registry
 from scoring.decisions import GateConclusion, LineVerdict
 from scoring.registry import ModelNames, ScorerProtocol

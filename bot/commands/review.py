@@ -23,8 +23,9 @@ from bot.gate import EXIT_CODES, EXIT_GATE_FAILED, EXIT_OK
 from bot.reporters.local import TerminalReporter, print_sample_comment
 from bot.reporters.output import JsonReporter, Show, progress_bar
 from bot.reporters.sarif import SarifReporter
-from bot.review import DEFAULT_TIME_BUDGET_S, Reporter, ReviewOutcome
+from bot.review import DEFAULT_TIME_BUDGET_S
 from bot.review import review as run_review
+from bot.types import Reporter, ReviewOutcome
 from bot.worktree import STAGED
 from scoring.cache import review_window_dir
 from scoring.errors import ConfigError, RedlineError

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bot.review import ReviewOutcome
+from bot.types import ReviewOutcome
 from scoring.decisions import GateConclusion
 
 

@@ -12,7 +12,7 @@ from bot.github.client import GitHubClient
 from scoring.decisions import LineVerdict
 
 if TYPE_CHECKING:
-    from bot.review import ReviewOutcome
+    from bot.types import ReviewOutcome
 
 CHECK_NAME = "redline"
 

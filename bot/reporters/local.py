@@ -16,7 +16,7 @@ from bot.reporters.output import Show, shown_lines
 from scoring.decisions import GateConclusion, LineVerdict
 
 if TYPE_CHECKING:
-    from bot.review import ReviewOutcome
+    from bot.types import ReviewOutcome
 
 # A line of code shown in a terminal is cut here: one generated 20,000-character line once filled ~950
 # rows of the review table. The JSON and SARIF outputs keep the whole text.

@@ -19,7 +19,7 @@ from scoring.decisions import LineDecision, LineVerdict
 from scoring.languages import language_of
 
 if TYPE_CHECKING:
-    from bot.review import ReviewOutcome
+    from bot.types import ReviewOutcome
 
 # 2: probe_version became model_version; each line says its language (and a note when there is one).
 JSON_FORMAT = "redline-review/2"

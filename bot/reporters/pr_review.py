@@ -17,7 +17,7 @@ from scoring.diff import FileDiff
 from scoring.errors import GitHubError
 
 if TYPE_CHECKING:
-    from bot.review import ReviewOutcome
+    from bot.types import ReviewOutcome
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from scoring.languages import language_of
 from scoring.types import LineScore
 
 if TYPE_CHECKING:
-    from bot.review import ReviewOutcome
+    from bot.types import ReviewOutcome
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "redline/likely-edited"
