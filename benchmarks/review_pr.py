@@ -1,6 +1,7 @@
 """Benchmark: reviewing a local PR with N AI-added lines (default 1,000 in 10 files), both shipped scorers.
 
-    python benchmarks/review_pr.py [--lines 1000] [--scorer pr|probe|both] [--probe DIR] [--threads N]
+    python benchmarks/review_pr.py [--lines 1000] [--scorer pr|probe|both] [--language python|typescript]
+        [--probe DIR] [--threads N]
 
 Builds a real git repository whose one AI-authored commit (Co-authored-by: Claude) adds N lines of
 Python across 10 files, then runs the whole review (snapshot, attribution, history, scoring, decisions,
@@ -46,10 +47,28 @@ def {name}(values, limit={k}):
         totals.append(running)
     return totals
 '''
-LINES_PER_FUNCTION = FUNCTION.count("\n")
+TS_FUNCTION = """
+/** Return the running totals of values, stopping at limit. */
+export function {name}(values: number[], limit = {k}): number[] {{
+  const totals: number[] = [];
+  let running = 0;
+  for (const [index, value] of values.entries()) {{
+    if (index >= limit) {{
+      break;
+    }}
+    running += value * {k};
+    totals.push(running);
+  }}
+  return totals;
+}}
+"""
+# language -> (function template, file suffix): the same code in each language the PR model parses
+TEMPLATES = {"python": (FUNCTION, ".py"), "typescript": (TS_FUNCTION, ".ts")}
 
 
-def build_repo(root: Path, n_lines: int, files: int = 10) -> None:
+def build_repo(root: Path, n_lines: int, files: int = 10, language: str = "python") -> None:
+    template, suffix = TEMPLATES[language]
+    lines_per_function = template.count("\n")
     repo = git.Repo.init(root, initial_branch="main")
     actor = git.Actor("Ada", "ada@example.com")
     (root / "README.md").write_text("bench\n")
@@ -60,11 +79,11 @@ def build_repo(root: Path, n_lines: int, files: int = 10) -> None:
     names = []
     for f in range(files):
         body = "".join(
-            FUNCTION.format(name=f"total_{f}_{k}", k=k + 1) for k in range(per_file // LINES_PER_FUNCTION + 1)
+            template.format(name=f"total_{f}_{k}", k=k + 1) for k in range(per_file // lines_per_function + 1)
         )
         text = "\n".join(body.splitlines()[:per_file]) + "\n"
-        (root / f"module_{f}.py").write_text(text)
-        names.append(f"module_{f}.py")
+        (root / f"module_{f}{suffix}").write_text(text)
+        names.append(f"module_{f}{suffix}")
     repo.index.add(names)
     message = "Add running totals\n\nCo-authored-by: Claude <noreply@anthropic.com>"
     repo.index.commit(message, author=actor, committer=actor)
@@ -271,6 +290,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1000, help="AI-added lines in the PR")
     parser.add_argument("--scorer", choices=("pr", "probe", "both"), default="both")
+    parser.add_argument(
+        "--language",
+        choices=tuple(TEMPLATES),
+        default="python",
+        help="the PR's code (typescript: --scorer pr)",
+    )
     parser.add_argument("--probe", help="probe directory (default: the shipped probe, else an untrained one)")
     parser.add_argument(
         "--threads", type=int, help="torch CPU threads (default: the cores this process may use)"
@@ -292,7 +317,7 @@ def main() -> None:
     for kind in kinds:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "repo"
-            build_repo(root, args.lines)
+            build_repo(root, args.lines, language=args.language)
             command = [sys.executable, __file__, "--child", kind, "--repo", str(root)]
             command += ["--probe", args.probe] if args.probe else []
             command += ["--threads", str(args.threads)] if args.threads else []
