@@ -11,6 +11,7 @@ Pure numpy at apply time; the model is a JSON card (`scoring/probes/pr/pr_model.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -111,6 +112,16 @@ class PRModel:
         return float(
             self.hunk.probabilities(np.array([z.max()]), np.array([z.mean()]), np.array([len(p)]))[0]
         )
+
+    def digest(self) -> str:
+        """A short hash of what decides a probability (features, weights, calibration): two models with the
+        same digest score every line alike, so versions can tell retrained models apart."""
+        weights = {
+            k: v
+            for k, v in self.to_dict().items()
+            if k in ("coef", "intercept", "calibration", "mean", "scale", "features")
+        }
+        return hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()[:10]
 
     def reasons(self, row: np.ndarray) -> tuple[Reason, ...]:
         """What raised one row's (columns: `names`) probability most, in words (`scoring.explain`)."""

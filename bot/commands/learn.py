@@ -10,8 +10,6 @@ fit for the App's weekly report (bot.app.reporting), which stores the model per 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -40,12 +38,7 @@ def fit(
         return RepositoryModel(None, learned.reason, len(lines), learned.positives)
     version = f"{shipped.version}+repo.{name}"
     if digest:
-        weights = {
-            k: v
-            for k, v in learned.model.to_dict().items()
-            if k in ("coef", "intercept", "calibration", "mean", "scale", "features")
-        }
-        version += "." + hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()[:10]
+        version += "." + learned.model.digest()
     card = {
         **learned.model.card,
         "version": version,

@@ -103,7 +103,8 @@ def train_shipped(
     training_p = model.probabilities(table.columns(model.names))
     choice = choose_comment_threshold(training_p, table.label(label).astype(float))
     card = {
-        "version": f"pr-{datetime.now(UTC):%Y%m%d}",
+        # The date, and the weights' digest: two models trained the same day are told apart.
+        "version": f"pr-{datetime.now(UTC):%Y%m%d}.{model.digest()}",
         "label": label,
         "meaning": f"calibrated {TARGET_MEANING}, before any repository prior",
         "selection": {
