@@ -1,8 +1,11 @@
-"""The review, top to bottom: load the scorer -> select -> score -> decide -> plan -> report.
+"""The review, top to bottom: open the source -> load the scorer -> select -> score -> decide -> plan ->
+report.
 
-Every added line ends up in the outcome with why it was or was not scored (mark, don't drop). redline's
-own failures (model missing, scoring error, time budget) give a neutral gate with the reason, never a
-failing one.
+One `run` for every way redline reviews: a local branch (bot.snapshot.LocalBranch: `redline review`), a
+GitHub pull request (bot.pull_review.PullSource: the Action and the App's workers), a merged PR's commit
+(bot.snapshot.MergedCommit: replay) and a snapshot in hand (`review`: the local report, tests). Every added
+line ends up in the outcome with why it was or was not scored (mark, don't drop). redline's own failures
+(model missing, scoring error, time budget) give a neutral gate with the reason, never a failing one.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from bot.history import repository_histories
 from bot.score import ChangeContext, score
 from bot.select import select, trained_languages
 from bot.snapshot import Snapshot
-from bot.types import Reporter, ReviewOutcome
+from bot.types import Change, Reporter, ReviewOutcome, Source
 from scoring.attribution import Attribution, attribute_lines
 from scoring.errors import GitHubError, RedlineError
 from scoring.pr_features import FileHistory
@@ -33,22 +36,31 @@ MAX_INTENT_CHARS = 4000
 NO_MODEL = "none"  # model version and fingerprint of a review whose scorer could not be loaded
 
 
-def review(
-    snapshot: Snapshot,
-    load_scorer: Callable[[], ScorerProtocol],
-    settings: Settings,
+def no_reporters(settings: Settings) -> Sequence[Reporter]:
+    return ()
+
+
+def run(
+    source: Source,
+    load_scorer: Callable[[Settings], ScorerProtocol],
     *,
-    existing: Sequence[ExistingComment] = (),
+    reporters: Callable[[Settings], Sequence[Reporter]] = no_reporters,
     bot_login: str = "github-actions[bot]",
-    reporters: Sequence[Reporter] = (),
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     clock: Callable[[], float] = time.monotonic,
     progress: Callable[[int, int], None] | None = None,
-) -> ReviewOutcome:
-    """Review one snapshot and hand the outcome to each reporter (a reporter's failure is logged, not raised).
-    `progress(done, total)` hears of the lines scored so far (bot.score)."""
+) -> ReviewOutcome | None:
+    """Review the change `source` opens (None: it had nothing to review) and hand the outcome to
+    `reporters(settings)` (terminal, SARIF), then to the source's own (a PR's review and check run); a
+    reporter's failure is logged, not raised. `load_scorer` is called with the repository's settings; its
+    RedlineError becomes the neutral gate's reason. `progress(done, total)` hears of the lines scored so far
+    (bot.score). The time budget counts from once the change is read."""
+    change = source.open()
+    if change is None:
+        return None
+    settings, snapshot = change.settings, change.snapshot
     started = clock()
-    scorer, error = _load(load_scorer)
+    scorer, error = _load(lambda: load_scorer(settings))
     card = scorer.model_card if scorer is not None else None
     timings = {"load_s": clock() - started}
 
@@ -80,7 +92,7 @@ def review(
     model_version = scorer.model_version if scorer is not None else NO_MODEL
     review_plan = plan(
         decision,
-        existing,
+        change.existing,
         bot_login=bot_login,
         model_version=model_version,
         coverage=coverage,
@@ -112,7 +124,33 @@ def review(
         len(review_plan.new),
         timings["total_s"],
     )
-    return _report(outcome, reporters)
+    return _report(outcome, [*reporters(settings), *change.reporters])
+
+
+def review(
+    snapshot: Snapshot,
+    load_scorer: Callable[[], ScorerProtocol],
+    settings: Settings,
+    *,
+    existing: Sequence[ExistingComment] = (),
+    bot_login: str = "github-actions[bot]",
+    reporters: Sequence[Reporter] = (),
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+    clock: Callable[[], float] = time.monotonic,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReviewOutcome:
+    """`run` over a snapshot already in hand, reviewed with `settings` (the local report, tests)."""
+    outcome = run(
+        Change(settings, snapshot, tuple(existing), tuple(reporters)),
+        lambda _: load_scorer(),
+        bot_login=bot_login,
+        time_budget_s=time_budget_s,
+        clock=clock,
+        progress=progress,
+    )
+    if outcome is None:  # a Change in hand always opens
+        raise AssertionError("a change in hand opened to nothing")
+    return outcome
 
 
 def histories(snapshot: Snapshot, lines: Sequence[LineScore]) -> dict[str, FileHistory | None]:

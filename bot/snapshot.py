@@ -16,16 +16,16 @@ from typing import Any
 import git
 import gitdb.exc
 
-from bot.config import CONFIG_PATH
+from bot.config import CONFIG_PATH, Settings, load_settings
 from bot.github import pulls
 from bot.github.client import GitHubClient
+from bot.types import Change
 from bot.worktree import UNCOMMITTED, commit_uncommitted
 from scoring.attribution import (
     CommitInfo,
     LineClaim,
     LineOrigin,
     PullInfo,
-    Rules,
     attribute_lines,
     blame_by_content,
     claims_from_agent_trace,
@@ -122,6 +122,21 @@ def local_snapshot(
         checkout=Path(repo.git_dir),
         committed_at=head_commit.committed_datetime,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LocalBranch:
+    """`head` of the git repository at `path` against its merge base with `base` (local_snapshot), reviewed
+    with `.github/redline.yml` as it is on `base`."""
+
+    path: str | Path
+    base: str
+    head: str = "HEAD"
+
+    def open(self) -> Change:
+        settings = load_settings(local_config_text(self.path, self.base))
+        limit = settings.languages.max_added_lines_per_file
+        return Change(settings, local_snapshot(self.path, self.base, self.head, max_added_lines=limit))
 
 
 def open_repo(path: str | Path) -> git.Repo:
@@ -268,45 +283,51 @@ def github_snapshot(
     )
 
 
-def commit_snapshot(
-    client: GitHubClient,
-    repo: str,
-    pr: pulls.MergedPull,
-    commit: CommitInfo,
-    commits: tuple[CommitInfo, ...],
-    rules: Rules,
-    *,
-    max_added_lines: int = MAX_ADDED_LINES_PER_FILE,
-) -> Snapshot | None:
+@dataclass(frozen=True, slots=True)
+class MergedCommit:
     """One commit of merged PR `pr` as a review of it at that head saw it (replay, bot.feedback.replay): its
     added lines, blamed on it, attributed with all the PR's `commits` and the PR's evidence; texts at the
-    commit. None when `rules` find no AI-written line in it: nothing to replay, and no text is fetched."""
-    files = tuple(
-        _file_diff(name, patch, max_added_lines=max_added_lines)
-        for name, patch in pulls.commit_patches(client, repo, commit.sha)
-    )
-    origins = tuple(
-        LineOrigin(f.path, a.new_line or 0, commit.sha, a.new_line) for f in files for a in f.added
-    )
-    pull = PullInfo(author_login=pr.author_login, branch=pr.head_ref, labels=pr.labels)
-    written = {path for (path, _), a in attribute_lines(origins, commits, pull, rules).items() if a.ai}
-    if not written:
-        return None
-    files, texts = _texts_at(client, repo, files, commit.sha, written)
-    return Snapshot(
-        source=f"{repo}#{pr.number}@{commit.sha[:7]}",
-        title=pr.title,
-        body=pr.body,
-        base_sha="",
-        head_sha=commit.sha,
-        files=files,
-        commits=commits,
-        origins=origins,
-        pull=pull,
-        texts=texts,
-        repo=repo,
-        number=pr.number,
-    )
+    commit; reviewed with `settings`. Opens to None when no line of it is AI-written: nothing to replay, and
+    no text is fetched."""
+
+    client: GitHubClient
+    repo: str
+    pr: pulls.MergedPull
+    commit: CommitInfo
+    commits: tuple[CommitInfo, ...]
+    settings: Settings
+
+    def open(self) -> Change | None:
+        client, repo, pr, sha = self.client, self.repo, self.pr, self.commit.sha
+        limit = self.settings.languages.max_added_lines_per_file
+        files = tuple(
+            _file_diff(name, patch, max_added_lines=limit)
+            for name, patch in pulls.commit_patches(client, repo, sha)
+        )
+        origins = tuple(LineOrigin(f.path, a.new_line or 0, sha, a.new_line) for f in files for a in f.added)
+        pull = PullInfo(author_login=pr.author_login, branch=pr.head_ref, labels=pr.labels)
+        rules = self.settings.attribution_rules()
+        written = {
+            path for (path, _), a in attribute_lines(origins, self.commits, pull, rules).items() if a.ai
+        }
+        if not written:
+            return None
+        files, texts = _texts_at(client, repo, files, sha, written)
+        snapshot = Snapshot(
+            source=f"{repo}#{pr.number}@{sha[:7]}",
+            title=pr.title,
+            body=pr.body,
+            base_sha="",
+            head_sha=sha,
+            files=files,
+            commits=self.commits,
+            origins=origins,
+            pull=pull,
+            texts=texts,
+            repo=repo,
+            number=pr.number,
+        )
+        return Change(self.settings, snapshot)
 
 
 def _texts_at(

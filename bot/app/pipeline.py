@@ -1,21 +1,20 @@
-"""What a worker does for one job, without Celery: review a PR head and say what to store; track outcomes.
+"""What a worker needs besides the review itself, without Celery: its scorer, the store's record of a review,
+and the outcomes of a closed PR's lines.
 
-Composes the PR review (bot.pull_review) with the store's records and bot.feedback.outcomes. tasks.py adds the
-queueing, claiming, retries and time limits around these.
+tasks.py runs the review (bot.review.run over bot.pull_review.PullSource) and adds the queueing, claiming,
+retries and time limits around these.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from bot.config import Settings, load_settings
+from bot.config import load_settings
 from bot.feedback.outcomes import ReviewedHead, TrackedLine, track
 from bot.feedback.types import Fate
 from bot.github import pulls
 from bot.github.client import GitHubClient
-from bot.pull_review import review_pull
 from bot.store import LineRecord, ReviewRecord, StoredReview
 from bot.types import ReviewOutcome
 from scoring import registry
@@ -32,12 +31,6 @@ def load_scorer(factory: str | None, names: ModelNames | None = None) -> ScorerP
         module, _, name = factory.partition(":")
         return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
     return registry.load_scorer(names if names is not None else load_settings(None).model)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewResult:
-    outcome: ReviewOutcome
-    record: ReviewRecord
 
 
 def record_of(outcome: ReviewOutcome) -> ReviewRecord:
@@ -65,35 +58,6 @@ def record_of(outcome: ReviewOutcome) -> ReviewRecord:
         lines,
         outcome.calibration,
     )
-
-
-def review_head(
-    client: GitHubClient,
-    repo: str,
-    number: int,
-    head_sha: str,
-    scorer: Callable[[Settings], ScorerProtocol],
-    bot_login: str,
-    time_budget_s: float,
-    job: str | None = None,
-) -> ReviewResult | None:
-    """Review the PR if its head is still `head_sha` (None: a newer push superseded this job).
-
-    `scorer` chooses the repository's scorer from its settings; if loading it fails, the review still
-    posts its neutral outcome (bot.review turns the error into the gate's reason). `job` (the task id, kept
-    across retries and redeliveries) keys the check run, so a retried job reuses the run it posted.
-    """
-    outcome = review_pull(
-        client,
-        repo,
-        number,
-        scorer,
-        bot_login=bot_login,
-        head_sha=head_sha,
-        time_budget_s=time_budget_s,
-        check_run_key=job,
-    )
-    return None if outcome is None else ReviewResult(outcome, record_of(outcome))
 
 
 def pull_outcomes(

@@ -20,7 +20,7 @@ from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
 
-from bot.app.pipeline import load_scorer, pull_outcomes, review_head
+from bot.app.pipeline import load_scorer, pull_outcomes, record_of
 from bot.app.routes import Job, JobKind
 from bot.app.settings import ANY_MODEL, DEFAULT_BROKER_TIMEOUT_S, AppSettings
 from bot.config import Settings, load_settings
@@ -28,7 +28,8 @@ from bot.feedback.learn_data import Learner
 from bot.feedback.recalibration import RecalibratedScorer
 from bot.github.auth import AppAuth
 from bot.github.client import GitHubClient
-from bot.pull_review import post_neutral
+from bot.pull_review import PullSource, post_neutral
+from bot.review import run
 from bot.store import Claim, ReviewKey, ReviewRecord, Store, StoreUnavailable
 from scoring.errors import ConfigError, GitHubError, ModelLoadError, RedlineError
 from scoring.registry import DEFAULT, PROBE, ModelChoice, ScorerProtocol
@@ -264,15 +265,13 @@ def _claim_and_review(
             raise _StoreDown(error) from error
 
     try:
-        result = review_head(
-            runtime.client(installation_id),
-            repo,
-            number,
-            head_sha,
+        client = runtime.client(installation_id)
+        source = PullSource(client, repo, number, head_sha, check_run_key=f"{job}:{number}")
+        outcome = run(
+            source,
             scorer,
-            runtime.auth.bot_login(),
+            bot_login=runtime.auth.bot_login(),
             time_budget_s=REVIEW_BUDGET_SHARE * settings.task_time_limit_s,
-            job=f"{job}:{number}",
         )
     except SoftTimeLimitExceeded:
         if claim is not Claim.DONE:
@@ -301,22 +300,23 @@ def _claim_and_review(
             store.fail_review(key, str(error))
         log.error("review of %s#%s at %s failed: %s", repo, number, head_sha[:7], error)
         return {"status": "failed", "error": str(error)}
-    if result is None:
+    if outcome is None:
         if claim is not Claim.DONE:
             store.fail_review(key, "superseded by a newer push")
         return {"status": "superseded"}
-    if result.outcome.reporter_retryable and task.request.retries < settings.max_retries:
+    if outcome.reporter_retryable and task.request.retries < settings.max_retries:
         # Posting failed part-way (a GitHub outage): posting again is safe, comments carry fingerprints and
         # the check run the task's id. A permanent 4xx would fail the same way again: not retried.
         if claim is not Claim.DONE:
-            store.fail_review(key, "; ".join(result.outcome.reporter_errors))
+            store.fail_review(key, "; ".join(outcome.reporter_errors))
         raise task.retry(countdown=backoff_s(settings, task.request.retries))
+    record = record_of(outcome)
     if claim is not Claim.DONE:  # a forced re-run posts again (idempotently) but keeps the first record
         try:
-            store.finish_review(key, result.record)
+            store.finish_review(key, record)
         except StoreUnavailable as error:
-            raise _Posted(result.record, error) from error
-    return {"status": "reviewed", "lines": len(result.record.lines), "gate": result.record.gate_conclusion}
+            raise _Posted(record, error) from error
+    return {"status": "reviewed", "lines": len(record.lines), "gate": record.gate_conclusion}
 
 
 def _outcomes(

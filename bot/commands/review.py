@@ -1,7 +1,8 @@
 """`redline review`: review a local branch (or the bundled example) in the terminal, or a GitHub PR with
 --github.
 
-Option parsing and wiring only; the work is in bot.snapshot, bot.review, bot.pull_review and bot.reporters.
+Option parsing and wiring only: a source (bot.snapshot.LocalBranch, bot.pull_review.PullSource) and reporters
+(bot.reporters) for bot.review.run.
 """
 
 from __future__ import annotations
@@ -14,22 +15,26 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.commands.errors import UserError
-from bot.config import DOCS_URL, Settings, load_settings
+from bot.config import DOCS_URL, Settings
 from bot.gate import EXIT_CODES, EXIT_GATE_FAILED, EXIT_OK
 from bot.reporters.local import TerminalReporter, print_sample_comment
 from bot.reporters.output import JsonReporter, Show, progress_bar
 from bot.reporters.sarif import SarifReporter
-from bot.review import DEFAULT_TIME_BUDGET_S
-from bot.review import review as run_review
-from bot.types import Reporter, ReviewOutcome
+from bot.review import DEFAULT_TIME_BUDGET_S, run
+from bot.snapshot import LocalBranch
+from bot.types import Reporter, ReviewOutcome, Source
 from bot.worktree import STAGED
 from scoring.cache import review_window_dir
 from scoring.errors import ConfigError, RedlineError
 from scoring.registry import ModelChoice, ScorerProtocol, load_scorer, with_repository_model
+
+if TYPE_CHECKING:
+    from bot.pull_review import PullSource
 
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
 # The bundled example lists its riskiest lines even when none reaches the comment threshold.
@@ -221,16 +226,25 @@ def review(
     show_progress = not json_output and not in_actions and sys.stderr.isatty()
     outcome: ReviewOutcome | None = None
     try:
-        if use_github:
-            outcome = _review_github(
-                github_repo, pr_number, model, probe, sarif_path, check_run, time_budget_s, terminal
+        with contextlib.ExitStack() as stack:
+            source: Source
+            progress: Callable[[int, int], None] | None = None
+            if use_github:
+                source, bot_login, own_model = _pull_source(github_repo, pr_number, check_run)
+            else:
+                from bot.feedback.learn_data import repository_model_path
+
+                progress = stack.enter_context(progress_bar(show_progress))
+                source = stack.enter_context(_local_branch(repo_path, base, head, example, quiet=json_output))
+                bot_login, own_model = ACTIONS_BOT_LOGIN, repository_model_path(source.path)
+            outcome = run(
+                source,
+                lambda settings: _load_scorer(settings, model, probe, own_model),
+                reporters=lambda settings: _terminal_reporters(terminal, sarif_path, settings),
+                bot_login=bot_login,
+                time_budget_s=time_budget_s,
+                progress=progress,
             )
-        else:
-            source = _source(repo_path, base, head, example, quiet=json_output)
-            with progress_bar(show_progress) as progress, source as (repo_path, base, head):
-                outcome = _review_local(
-                    repo_path, base, head, model, probe, sarif_path, time_budget_s, terminal, progress
-                )
     except RedlineError as error:
         # Nothing was reviewed: exit 2, never 0 or 1, whatever --fail-on-gate says (bot.gate.EXIT_CODES).
         if use_github:
@@ -253,68 +267,34 @@ def review(
 
 
 @contextlib.contextmanager
-def _source(
-    repo_path: str, base: str, head: str, example: bool, quiet: bool
-) -> Iterator[tuple[str, str, str]]:
-    """(repository, base, head) to review: the given ones, or the bundled example built in a temporary
-    directory that is removed once the review is over."""
+def _local_branch(repo_path: str, base: str, head: str, example: bool, quiet: bool) -> Iterator[LocalBranch]:
+    """The branch to review: the given one, or the bundled example's, built in a temporary directory that is
+    removed once the review is over."""
     if not example:
-        yield repo_path, base, head
+        yield LocalBranch(repo_path, base, head)
         return
     from bot.examples import build_example
 
     with tempfile.TemporaryDirectory(prefix="redline-example-") as scratch:
         built = build_example(Path(scratch) / "inventory")
         click.echo(f"Reviewing the bundled example repository ({built.base}..{built.head}).", err=quiet)
-        yield str(built.path), built.base, built.head
+        yield LocalBranch(str(built.path), built.base, built.head)
 
 
-def _review_local(
-    repo_path: str,
-    base: str,
-    head: str,
-    model: str | None,
-    probe: str | None,
-    sarif_path: Path | None,
-    time_budget_s: float,
-    terminal: Reporter,
-    progress: Callable[[int, int], None] | None = None,
-) -> ReviewOutcome:
-    from bot.feedback.learn_data import repository_model_path
-    from bot.snapshot import local_config_text, local_snapshot
+def _pull_source(
+    github_repo: str | None, pr_number: int | None, check_run: bool
+) -> tuple[PullSource, str, Path | None]:
+    """The PR to review (the Action), the login redline posts as, and the repository's own model (`redline
+    learn`'s, back with the checkout's .git/redline through actions/cache), if any.
 
-    settings = load_settings(local_config_text(repo_path, base))
-    own_model = repository_model_path(repo_path)
-    snapshot = local_snapshot(
-        repo_path, base, head, max_added_lines=settings.languages.max_added_lines_per_file
-    )
-    return run_review(
-        snapshot,
-        lambda: _load_scorer(settings, model, probe, own_model),
-        settings,
-        reporters=_terminal_reporters(terminal, sarif_path, settings),
-        time_budget_s=time_budget_s,
-        progress=progress,
-    )
-
-
-def _review_github(
-    github_repo: str | None,
-    pr_number: int | None,
-    model: str | None,
-    probe: str | None,
-    sarif_path: Path | None,
-    check_run: bool,
-    time_budget_s: float,
-    terminal: Reporter,
-) -> ReviewOutcome | None:
-    """Raises RedlineError when the review cannot start (no token, no PR, GitHub refused): exit 2.
-
-    A failure once the review exists (model missing, time budget) is its neutral gate instead.
+    Raises RedlineError when the review cannot start (no token, no PR, GitHub refused): exit 2. A failure
+    once the review exists (model missing, time budget) is its neutral gate instead.
     """
+    from bot.feedback.learn_data import repository_model_path
     from bot.github import pulls
     from bot.github.client import DEFAULT_BASE_URL, GitHubClient
-    from bot.pull_review import review_pull
+    from bot.history import actions_checkout
+    from bot.pull_review import PullSource
 
     if not github_repo:
         raise ConfigError("--github needs --github-repo owner/name (GITHUB_REPOSITORY in Actions)")
@@ -324,19 +304,6 @@ def _review_github(
         raise ConfigError("--github needs a token in GITHUB_TOKEN")
     client = GitHubClient(token, base_url=os.environ.get("GITHUB_API_URL", DEFAULT_BASE_URL))
     bot_login = pulls.authenticated_login(client, os.environ.get("REDLINE_BOT_LOGIN", ACTIONS_BOT_LOGIN))
-    # In the Action, `redline learn`'s model comes back with the checkout's .git/redline (actions/cache).
-    from bot.feedback.learn_data import repository_model_path
-    from bot.history import actions_checkout
-
     checkout = actions_checkout()
     own_model = repository_model_path(checkout) if checkout else None
-    return review_pull(
-        client,
-        github_repo,
-        number,
-        lambda settings: _load_scorer(settings, model, probe, own_model),
-        bot_login=bot_login,
-        check_run=check_run,
-        more_reporters=lambda settings: _terminal_reporters(terminal, sarif_path, settings),
-        time_budget_s=time_budget_s,
-    )
+    return PullSource(client, github_repo, number, check_run=check_run), bot_login, own_model

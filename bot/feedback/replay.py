@@ -1,7 +1,7 @@
 """The report without a store (Action mode): rebuild the predictions of the PRs merged in a period.
 
 Scores are deterministic for a model version, so each AI-authored commit of a merged PR goes through the
-live review itself (bot.review over bot.snapshot.commit_snapshot: attribution, intent, the repository's
+live review itself (bot.review.run over bot.snapshot.MergedCommit: attribution, intent, the repository's
 prior, threshold, comment cap, gate), and a line counts as commented exactly when that review would have
 commented on it; bot.feedback.outcomes then follows each line to the merged head, and, given the default
 branch's history (a workflow's checkout), on that branch after merge (bot.feedback.merged). Reads GitHub
@@ -24,10 +24,10 @@ from bot.feedback.types import AfterMerge, Fate, OutcomeLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.pulls import MergedPull
-from bot.review import review
-from bot.snapshot import commit_snapshot
+from bot.review import run
+from bot.snapshot import MergedCommit
 from scoring.attribution import CommitInfo
-from scoring.decisions import LineVerdict
+from scoring.decisions import LineDecision, LineVerdict
 from scoring.registry import ScorerProtocol
 from scoring.types import LineStatus
 
@@ -44,35 +44,26 @@ def replay_pull(
     now: dt.datetime | None = None,
 ) -> list[OutcomeLine]:
     """Outcome lines of one merged PR: each AI commit's added lines, reviewed as of that commit by the
-    review's own pipeline (bot.review: the same attribution, intent, change context and decisions), and
+    review's own pipeline (bot.review.run: the same attribution, intent, change context and decisions), and
     with `branch` their fates after merge as of `now` (a line whose history cannot be read has none)."""
-    rules = settings.attribution_rules()
     commits = tuple(
         CommitInfo(c.sha, c.author, c.committer, c.message, c.login)
         for c in pulls.list_commits(client, repo, pr.number)
     )
     ids = itertools.count()
-    scored: dict[int, tuple[float, float, bool]] = {}
+    scored: dict[int, LineDecision] = {}
     heads: list[ReviewedHead] = []
     paths: set[str] = set()
     for commit in commits:
-        snapshot = commit_snapshot(
-            client,
-            repo,
-            pr,
-            commit,
-            commits,
-            rules,
-            max_added_lines=settings.languages.max_added_lines_per_file,
-        )
-        if snapshot is None:
+        source = MergedCommit(client, repo, pr, commit, commits, settings)
+        outcome = run(source, lambda _: scorer, time_budget_s=math.inf)
+        if outcome is None:
             continue
-        outcome = review(snapshot, lambda: scorer, settings, time_budget_s=math.inf)
         tracked = []
         for d in outcome.decision.lines:
             if d.line.status is LineStatus.SCORED:
                 line_id = next(ids)
-                scored[line_id] = (d.line.probability, d.line.logit, d.verdict is LineVerdict.COMMENT)
+                scored[line_id] = d
                 tracked.append(TrackedLine(line_id, d.line.path, d.line.line))
         paths |= {t.path for t in tracked}
         heads.append(
@@ -100,17 +91,17 @@ def replay_pull(
         OutcomeLine(
             repo,
             pr.number,
-            p,
-            z,
+            d.line.probability,
+            d.line.logit,
             scorer.model_version,
             scorer.calibration,
-            commented,
+            d.verdict is LineVerdict.COMMENT,
             fates[i],
             True,
             pr.merged_at,
             after=known.get(i),
         )
-        for i, (p, z, commented) in scored.items()
+        for i, d in scored.items()
     ]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.pipeline import review_head
 from bot.github.auth import AppAuth
+from bot.pull_review import PullSource
+from bot.review import run as run_review
 from scoring.errors import ConfigError
 from tests.app.github_app import private_key_pem
 from tests.fakes import FakePull
@@ -37,8 +38,11 @@ def test_invalid_config_gives_a_neutral_check_run_and_no_review(app_github, conf
     app_github.contents[(repo, ".github/redline.yml", pull.base_ref)] = config
     client = AppAuth("82994", private_key_pem(), base_url=app_github.base_url, throttle=False).client(5)
     with pytest.raises(ConfigError, match=r"redline\.yml"):
-        review_head(
-            client, repo, number, pull.head_sha, lambda settings: None, "redline[bot]", time_budget_s=60
+        run_review(
+            PullSource(client, repo, number, pull.head_sha),
+            lambda settings: None,
+            bot_login="redline[bot]",
+            time_budget_s=60,
         )
     [run] = [r for r in app_github.check_runs if r["head_sha"] == pull.head_sha]
     assert run["conclusion"] == "neutral" and run["name"] == "redline"

@@ -8,10 +8,11 @@ from types import SimpleNamespace
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
-from bot.app.pipeline import review_head
 from bot.app.settings import AppSettings
 from bot.app.tasks import Runtime, _review, is_transient
 from bot.github.auth import AppAuth
+from bot.pull_review import PullSource
+from bot.review import run as run_review
 from bot.store import ReviewKey, ReviewStatus
 from scoring.errors import GitHubResponseError
 from tests.app.github_app import REPO, add_ai_pull, private_key_pem
@@ -31,8 +32,11 @@ def test_a_malformed_files_answer_gives_a_neutral_check_run_with_the_reason(app_
     app_github.route("GET", route)(lambda request, **_: FakeResponse(200, body))
     client = AppAuth("82994", private_key_pem(), base_url=app_github.base_url, throttle=False).client(5)
     with pytest.raises(GitHubResponseError) as raised:
-        review_head(
-            client, REPO, pull.number, pull.head_sha, lambda settings: None, "redline[bot]", time_budget_s=60
+        run_review(
+            PullSource(client, REPO, pull.number, pull.head_sha),
+            lambda settings: None,
+            bot_login="redline[bot]",
+            time_budget_s=60,
         )
     assert not is_transient(raised.value)
     [run] = _runs(app_github, pull.head_sha)

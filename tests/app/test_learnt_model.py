@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.pipeline import review_head
 from bot.app.reporting import file_report
 from bot.app.settings import AppSettings
 from bot.app.tasks import Runtime
 from bot.commands.learn import repository_learner
 from bot.config import load_settings
 from bot.github.auth import AppAuth
+from bot.pull_review import PullSource
+from bot.review import run
 from bot.store import Store
 from scoring.pr_model import load_pr_model
 from tests.app.github_app import REPO, add_ai_pull, private_key_pem
@@ -65,17 +66,14 @@ def settings_for(tmp_path: Path, source: Path, database_url: str, **extra: objec
 
 
 def review(runtime: Runtime, client, number: int, head_sha: str):
-    result = review_head(
-        client,
-        REPO,
-        number,
-        head_sha,
+    outcome = run(
+        PullSource(client, REPO, number, head_sha),
         functools.partial(runtime.scorer_for, REPO),
-        "redline-test[bot]",
+        bot_login="redline-test[bot]",
         time_budget_s=60,
     )
-    assert result is not None
-    return result.outcome
+    assert outcome is not None
+    return outcome
 
 
 def test_the_weekly_report_learns_the_model_and_the_next_review_uses_it(

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.app.pipeline import review_head
 from bot.app.settings import AppSettings
 from bot.app.tasks import Runtime
 from bot.config import load_settings
 from bot.github.auth import AppAuth
+from bot.pull_review import PullSource
+from bot.review import run
 from scoring.calibration import PlattCalibrator
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel, load_pr_model
@@ -56,17 +57,14 @@ def test_each_repository_is_scored_by_the_model_its_config_names(
     )
 
     def review(repo: str, number: int, head_sha: str):
-        result = review_head(
-            client,
-            repo,
-            number,
-            head_sha,
+        outcome = run(
+            PullSource(client, repo, number, head_sha),
             functools.partial(runtime.scorer_for, repo),
-            "redline-test[bot]",
+            bot_login="redline-test[bot]",
             time_budget_s=60,
         )
-        assert result is not None
-        return result.outcome
+        assert outcome is not None
+        return outcome
 
     try:
         outcome = review(configured.repo, 71, "a" * 40)

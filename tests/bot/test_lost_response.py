@@ -1,7 +1,7 @@
-"""The CLI and Action path (bot.pull_review.review_pull) against GitHub. GitHub creates the review or the
-check run but the answer is lost (a 502 after the work was done); the client's retry finds it instead of
-posting a second one (issue 24, item 2). A re-review reads earlier comments from the listing only (item
-11)."""
+"""The CLI and Action path (bot.review.run over bot.pull_review.PullSource) against GitHub. GitHub creates
+the review or the check run but the answer is lost (a 502 after the work was done); the client's retry
+finds it instead of posting a second one (issue 24, item 2). A re-review reads earlier comments from the
+listing only (item 11)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import re
 import pytest
 
 from bot.github.pulls import REVIEW_MARKER_PREFIX
-from bot.pull_review import review_pull
+from bot.pull_review import PullSource
+from bot.review import run
 from tests.fakes import FakePull
 
 CODE = "def bug(x):\n    return x - 1  # bug\n"
@@ -41,7 +42,7 @@ def _add(fake, head: str, code: str, patch: str) -> FakePull:
 def test_a_lost_answer_gives_one_review_and_one_check_run(client, fake_github, tiny, what):
     _add(fake_github, "c" * 40, CODE, PATCH)
     fake_github.lose_response("POST", what, 502)
-    outcome = review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
+    outcome = run(PullSource(client, "acme/app", 9), lambda s: tiny, bot_login="github-actions[bot]")
     assert outcome is not None and outcome.reporter_errors == ()
     assert len(fake_github.reviews) == 1 and len(fake_github.check_runs) == 1
     assert len(fake_github.review_comments) == len(outcome.plan.new) > 0
@@ -52,12 +53,12 @@ def test_a_re_review_reads_earlier_comments_from_the_listing_only(client, fake_g
     """Re-review reads redline's earlier comments from the paged listing and edits or resolves them by id: no
     GET per comment (issue 24, item 11: lazy PyGithub objects made one each)."""
     _add(fake_github, "d" * 40, CODE, PATCH)
-    review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
+    run(PullSource(client, "acme/app", 9), lambda s: tiny, bot_login="github-actions[bot]")
     assert fake_github.review_comments  # something to revisit
     fixed = CODE.replace("# bug", "")
     _add(fake_github, "e" * 40, fixed, PATCH.replace("# bug", ""))
     before = len(fake_github.requests)
-    review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
+    run(PullSource(client, "acme/app", 9), lambda s: tiny, bot_login="github-actions[bot]")
     later = fake_github.requests[before:]
     assert [r for r in later if r.method == "PATCH" and "/pulls/comments/" in r.path]  # resolved
     assert not [r for r in later if r.method == "GET" and re.search(r"/pulls/comments/\d+$", r.path)]
@@ -89,7 +90,7 @@ def test_an_ai_file_whose_text_cannot_be_read_is_not_scored_and_says_why(
             return answer
 
     try:
-        outcome = review_pull(client, "acme/app", 9, lambda s: tiny, bot_login="github-actions[bot]")
+        outcome = run(PullSource(client, "acme/app", 9), lambda s: tiny, bot_login="github-actions[bot]")
     finally:
         if contents is not None:
             fake_github._routes.pop(0)

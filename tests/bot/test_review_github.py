@@ -7,10 +7,11 @@ import pytest
 from bot.comments import ExistingComment
 from bot.config import load_settings
 from bot.github import pulls
-from bot.pull_review import review_pull
+from bot.pull_review import PullSource
 from bot.reporters.check_run import CheckRunReporter
 from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.review import review
+from bot.review import run as run_review
 from bot.snapshot import github_snapshot
 from scoring.decisions import GateConclusion
 from tests.fakes import FakePull, FakeResponse, recorded_error
@@ -158,7 +159,7 @@ def test_existing_comments_are_read_with_their_authors(client, fake_github):
     ]
 
 
-def test_review_pull_reads_the_config_of_the_default_branch_and_posts_review_and_check(
+def test_a_pull_request_review_reads_the_config_of_the_default_branch_and_posts_review_and_check(
     client, fake_github, tiny
 ):
     pull = _pull(fake_github, "a" * 40, TEXT_V1, PATCH_V1)
@@ -169,7 +170,7 @@ def test_review_pull_reads_the_config_of_the_default_branch_and_posts_review_and
         seen.append(settings)
         return tiny
 
-    outcome = review_pull(client, "acme/app", pull.number, scorer, bot_login="github-actions[bot]")
+    outcome = run_review(PullSource(client, "acme/app", pull.number), scorer, bot_login="github-actions[bot]")
     assert outcome is not None and [s.gate.enabled for s in seen] == [False]
     assert (
         outcome.gate.conclusion is GateConclusion.NEUTRAL
@@ -180,8 +181,8 @@ def test_review_pull_reads_the_config_of_the_default_branch_and_posts_review_and
     assert run["conclusion"] == "neutral" and run["head_sha"] == "a" * 40
 
 
-def test_review_pull_for_a_head_that_moved_on_posts_nothing(client, fake_github, tiny):
+def test_a_pull_request_review_for_a_head_that_moved_on_posts_nothing(client, fake_github, tiny):
     _pull(fake_github, "b" * 40, TEXT_V1, PATCH_V1)
-    outcome = review_pull(client, "acme/app", 5, lambda settings: tiny, bot_login="x", head_sha="a" * 40)
+    outcome = run_review(PullSource(client, "acme/app", 5, "a" * 40), lambda settings: tiny, bot_login="x")
     assert outcome is None
     assert fake_github.calls("POST", "/reviews$") == [] and fake_github.check_runs == []

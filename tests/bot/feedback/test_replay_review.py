@@ -10,7 +10,8 @@ import numpy as np
 from bot.config import CONFIG_PATH, load_settings
 from bot.feedback.replay import replay_pull
 from bot.github.pulls import MergedPull
-from bot.pull_review import review_pull
+from bot.pull_review import PullSource
+from bot.review import run
 from scoring.calibration import PlattCalibrator
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import PRModel
@@ -80,7 +81,7 @@ def test_replay_applies_the_repository_prior_and_intent_exactly_as_the_review_di
     fake_github.contents[(REPO, CONFIG_PATH, "main")] = config.encode()  # the review reads it from there
     settings = load_settings(config, env={})
     reviewing, replaying = Recording(), Recording()
-    outcome = review_pull(client, REPO, 7, lambda _: reviewing, bot_login="redline[bot]", check_run=False)
+    outcome = run(PullSource(client, REPO, 7, check_run=False), lambda _: reviewing, bot_login="redline[bot]")
     assert outcome is not None
     merged = MergedPull(7, "Add sub", "  Subtracts.  ", SHA, "dev", "feature", (), MERGED)
     lines = replay_pull(client, REPO, merged, replaying, settings)
