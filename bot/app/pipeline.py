@@ -11,8 +11,8 @@ import importlib
 from collections.abc import Sequence
 
 from bot.config import load_settings
-from bot.feedback.outcomes import ReviewedHead, TrackedLine, track
-from bot.feedback.types import Fate
+from bot.feedback.outcomes import ReviewedHead, track
+from bot.feedback.types import Fate, TrackedLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.store import LineRecord, ReviewRecord, StoredReview

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot.feedback.types import TrackedLine
 from scoring import target
 from scoring.attribution import CommitInfo, Rules, classify_commit
 from scoring.errors import RedlineError
@@ -51,16 +52,6 @@ _SAFE = (
 class HistoryError(RedlineError):
     """git could not read the history a line's fate needs (not a repository, unknown commit, shallow
     clone)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedLine:
-    """A scored line where it sits in commit C: the caller's key, its path, 1-based line number and text."""
-
-    key: int
-    path: str
-    line: int
-    text: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import load_settings
-from bot.feedback.fates import GitHistory, HistoryError, TrackedLine, after_merge_fates, git_text
+from bot.feedback.fates import GitHistory, HistoryError, after_merge_fates, git_text
 from bot.feedback.local import default_branch
+from bot.feedback.types import TrackedLine
 from bot.snapshot import local_config_text, open_repo
 from scoring.attribution import CommitInfo, DetectMode, Rules, classify_commit
 from scoring.diff import FileDiff, LineKind, parse

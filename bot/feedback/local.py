@@ -18,8 +18,8 @@ from pathlib import Path
 import git
 
 from bot.config import Settings, load_settings
-from bot.feedback.fates import GitHistory, HistoryError, TrackedLine, after_merge_fates
-from bot.feedback.types import AfterMerge, OutcomeLine
+from bot.feedback.fates import GitHistory, HistoryError, after_merge_fates
+from bot.feedback.types import AfterMerge, OutcomeLine, TrackedLine
 from bot.review import review
 from bot.snapshot import local_config_text, local_snapshot, open_repo
 from scoring.attribution import CommitInfo, DetectMode, classify_commit

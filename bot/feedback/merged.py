@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.feedback.fates import GitHistory, HistoryError, TrackedLine, after_merge_fates
+from bot.feedback.fates import GitHistory, HistoryError, after_merge_fates
 from bot.feedback.outcomes import map_lines
-from bot.feedback.types import AfterMerge
+from bot.feedback.types import AfterMerge, TrackedLine
 from scoring.attribution import Rules
 from scoring.target import WINDOW_DAYS
 

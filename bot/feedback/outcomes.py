@@ -11,16 +11,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.feedback.types import Fate
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedLine:
-    """A scored line: its store id and where it sat (path, 1-based line) at its review's head."""
-
-    id: int
-    path: str
-    line: int
+from bot.feedback.types import Fate, TrackedLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +80,8 @@ def track(heads: Sequence[ReviewedHead], final: Mapping[str, str | None]) -> dic
         occupied = set(where.values())
         for line in head.lines:
             if (line.path, line.line) not in occupied:
-                where[line.id] = (line.path, line.line)
-                fates[line.id] = Fate.KEPT
+                where[line.key] = (line.path, line.line)
+                fates[line.key] = Fate.KEPT
         before, after = versions[index], versions[index + 1]
         maps = {path: map_lines(before.get(path), after.get(path)) for path in {p for p, _ in where.values()}}
         for line_id, (path, number) in list(where.items()):

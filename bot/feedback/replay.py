@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from bot.config import Settings
 from bot.feedback.fates import HistoryError
 from bot.feedback.merged import Branch, MergedLine, merged_fates
-from bot.feedback.outcomes import ReviewedHead, TrackedLine, track
-from bot.feedback.types import AfterMerge, Fate, OutcomeLine
+from bot.feedback.outcomes import ReviewedHead, track
+from bot.feedback.types import AfterMerge, Fate, OutcomeLine, TrackedLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.pulls import MergedPull
@@ -76,10 +76,10 @@ def replay_pull(
     if branch is not None:
         at_head = {(h.sha, path): text for h in heads for path, text in h.files.items()}
         kept = [
-            MergedLine(t.id, h.sha, pr.merge_commit_sha, t.path, t.line)
+            MergedLine(t.key, h.sha, pr.merge_commit_sha, t.path, t.line)
             for h in heads
             for t in h.lines
-            if fates.get(t.id) is Fate.KEPT
+            if fates.get(t.key) is Fate.KEPT
         ]
         after = merged_fates(
             branch, kept, lambda sha, path: at_head.get((sha, path)), now or dt.datetime.now(dt.UTC)

@@ -15,6 +15,18 @@ from dataclasses import dataclass
 from scoring import target
 
 
+@dataclass(frozen=True, slots=True)
+class TrackedLine:
+    """A scored line followed to its fate: the caller's key (a store row id, a position), where it sits in
+    the commit or reviewed head it was scored at (path, 1-based line) and, where its fate compares texts
+    (after merge, bot.feedback.fates), its text there."""
+
+    key: int
+    path: str
+    line: int
+    text: str = ""
+
+
 class Fate(enum.StrEnum):
     """What became of a scored line inside its PR, by the time the PR closed."""
 

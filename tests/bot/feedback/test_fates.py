@@ -14,7 +14,6 @@ from bot.feedback.fates import (
     EditorCommit,
     GitHistory,
     HistoryError,
-    TrackedLine,
     after_merge_fates,
     editor_kind,
     fate_of,
@@ -22,6 +21,7 @@ from bot.feedback.fates import (
     parse_numstat,
     parse_reverse_blame,
 )
+from bot.feedback.types import TrackedLine
 from scoring import target
 from scoring.attribution import CommitInfo, Rules
 from tests.bot.feedback.story import APP, DAY0, EXPECTED, Story, build_story

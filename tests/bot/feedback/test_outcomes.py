@@ -1,5 +1,5 @@
-from bot.feedback.outcomes import ReviewedHead, TrackedLine, map_lines, track
-from bot.feedback.types import Fate
+from bot.feedback.outcomes import ReviewedHead, map_lines, track
+from bot.feedback.types import Fate, TrackedLine
 
 
 def test_map_lines_moves_kept_lines_past_an_insertion():
