@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scoring.decisions import Decision, GateDecision
+from scoring.decisions import Decision, GateDecision, LineDecision
 from scoring.diff import FileDiff
 from scoring.languages import NEUTRAL_ONLY, PARSED_LANGUAGES, language_of
 from scoring.target import TARGET_EXCLUDES
@@ -125,11 +125,24 @@ class Coverage:
 
 @dataclass(frozen=True, slots=True)
 class CommentDraft:
-    path: str
-    line: int
+    """The inline comment a commented line gets: the line's decision (not a copy of its fields), the text and
+    the hidden fingerprint that finds the comment again on the next push."""
+
+    decision: LineDecision
     body: str
     fingerprint: str
-    probability: float
+
+    @property
+    def path(self) -> str:
+        return self.decision.line.path
+
+    @property
+    def line(self) -> int:
+        return self.decision.line.line
+
+    @property
+    def probability(self) -> float:
+        return self.decision.line.probability
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,15 +233,7 @@ def plan(
         text_key = (finding.path, " ".join(finding.text.split()))
         seen[text_key] = seen.get(text_key, -1) + 1
         fp = fingerprint(finding.path, finding.text, model_version, seen[text_key])
-        drafts.append(
-            CommentDraft(
-                finding.path,
-                finding.line,
-                comment_body(finding, fp, docs_url, model_version),
-                fp,
-                finding.probability,
-            )
-        )
+        drafts.append(CommentDraft(d, comment_body(finding, fp, docs_url, model_version), fp))
     ours = {read_marker(c.body): c for c in existing if c.user_login == bot_login and c.in_reply_to is None}
     ours.pop(None, None)
     answered = {c.in_reply_to for c in existing if c.in_reply_to is not None and c.user_login != bot_login}
