@@ -135,7 +135,7 @@ def peak_rss_mb() -> float:
 
 def push_one_line(root: Path, amend: bool, text: str) -> None:
     """Change one line in the middle of one file: amend the AI commit (a force-push, same message) or add a
-    new AI commit (its message joins the intent the supervisor reads, bot.review.intent)."""
+    new AI commit (its message joins the intent the supervisor reads, bot.review.intents)."""
     repo = git.Repo(root)
     actor = git.Actor("Ada", "ada@example.com")
     path = root / "module_4.py"
