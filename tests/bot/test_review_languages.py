@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import jsonschema
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -16,14 +15,14 @@ from bot.cli import cli
 from bot.config import load_settings
 from bot.review import review
 from bot.snapshot import local_config_text, local_snapshot
-from scoring.calibration import PlattCalibrator
 from scoring.diff import parse
 from scoring.languages import NEUTRAL_ONLY
-from scoring.pr_features import ChangeSize, Family, FileChange, feature_names
+from scoring.pr_features import ChangeSize, Family, FileChange
 from scoring.pr_model import PRModel
 from scoring.pr_scorer import PRScorer
 from scoring.registry import load_scorer
 from scoring.types import Span
+from tests.bot.pr_models import linear_model
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "review-output.schema.json").read_text())
@@ -43,24 +42,10 @@ AI_FILES = {"web/total.ts": TS, "web/Title.tsx": TSX, "calc/total.go": GO}
 
 def small_model(languages: list[str] | None) -> PRModel:
     """TypeScript lines and longer lines a little likelier to be edited; a card listing `languages`."""
-    names = feature_names(FAMILIES)
-    coef = np.zeros(len(names))
-    coef[names.index("typescript")] = 0.5
-    coef[names.index("length")] = 0.2
     card: dict[str, object] = {"version": "pr-languages-test"}
     if languages is not None:
         card["languages"] = languages
-    return PRModel(
-        FAMILIES,
-        names,
-        np.zeros(len(names)),
-        np.ones(len(names)),
-        coef,
-        -2.0,
-        PlattCalibrator(1.0, 0.0),
-        0.1,
-        card,
-    )
+    return linear_model({"typescript": 0.5, "length": 0.2}, card)
 
 
 def _repo(git_repo, model_path: Path, extra: str) -> Path:

@@ -16,6 +16,7 @@ from scoring.pr_model import PRModel
 from scoring.pr_scorer import PRScorer
 from scoring.registry import load_scorer
 from scoring.types import LineStatus
+from tests.bot.pr_models import linear_model
 
 CLAUDE = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
 BASE = "import os\n\n\ndef add(a, b):\n    return a + b\n"
@@ -25,21 +26,8 @@ FAMILIES = (Family.LINE, Family.DIFF, Family.HISTORY)
 
 def churn_model() -> PRModel:
     """Lines of files with many recent commits are likelier to be edited, longer lines a little too."""
-    names = feature_names(FAMILIES)
-    coef = np.zeros(len(names))
-    coef[names.index("file_commits_365d")] = 1.0
-    coef[names.index("length")] = 0.2
-    return PRModel(
-        FAMILIES,
-        names,
-        np.zeros(len(names)),
-        np.ones(len(names)),
-        coef,
-        -2.0,
-        PlattCalibrator(1.0, 0.0),
-        0.1,
-        {"version": "pr-test", "decisions": {"comment_threshold": 0.9}},
-    )
+    card = {"version": "pr-test", "decisions": {"comment_threshold": 0.9}}
+    return linear_model({"file_commits_365d": 1.0, "length": 0.2}, card, FAMILIES)
 
 
 class Recording(PRScorer):
