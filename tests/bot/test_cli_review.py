@@ -39,7 +39,7 @@ def test_a_sarif_path_that_cannot_be_written_keeps_the_review_and_says_why(tmp_p
 
 
 def test_example_shows_its_riskiest_lines_and_a_comment_and_leaves_no_temporary_file(tmp_path):
-    # The shipped PR model flags no line of the example: it lists the top 3 and the comment on the first.
+    # It lists the top 3 and the comment on the first; the example's gate verdict does not set the exit code.
     env = {**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "review", "--example"],
@@ -220,3 +220,11 @@ def test_ai_on_the_command_line_does_not_outlive_the_command(monkeypatch) -> Non
     result = CliRunner().invoke(cli, ["review", "--example", "--ai", "all", "--format", "json"])
     assert result.exit_code in (0, 1), result.output
     assert "REDLINE_AI_DETECT" not in os.environ
+
+
+def test_the_example_gates_the_exit_code_only_when_asked():
+    default = CliRunner().invoke(cli, ["review", "--example", "--show", "top", "1"])
+    asked = CliRunner().invoke(cli, ["review", "--example", "--show", "top", "1", "--fail-on-gate"])
+    assert default.exit_code == 0, default.output
+    failed = "gate: failure" in asked.output
+    assert asked.exit_code == (1 if failed else 0), asked.output
