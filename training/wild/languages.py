@@ -93,6 +93,7 @@ def evaluate(
 
     first = typescript.repos[0] if typescript.repos else ""
     python_fit = fit_model(python, label, chosen(PYTHON_MODEL, first))
+    base = balanced_rate(python.label(label), python.repo)
     for repo in typescript.repos:
         if progress:
             progress(repo)
@@ -105,7 +106,6 @@ def evaluate(
             BOTH: (fit_model(both, label, chosen(BOTH, repo)), both),
             TYPESCRIPT_MODEL: (fit_model(others, label, chosen(TYPESCRIPT_MODEL, repo)), others),
         }
-        base = balanced_rate(python.label(label), python.repo)
         report.results.append(_result(repo, "base rate", np.full(len(test), base), test, label, 1.0))
         length = test.columns(("length",))[:, 0]
         report.results.append(_result(repo, LENGTH, length, test, label, float("inf")))

@@ -91,8 +91,9 @@ def train_shipped(
     """The PR model on every repository (the TypeScript ones too when `chosen` says both languages): selection
     and calibration over grouped folds of all of them."""
     started = time.perf_counter()
-    both = chosen == languages.BOTH and typescript is not None
-    table = concat([evaluated, typescript]) if both and typescript is not None else evaluated
+    table = (
+        concat([evaluated, typescript]) if chosen == languages.BOTH and typescript is not None else evaluated
+    )
     selection = select(table, label)
     names = FEATURE_SETS[selection.name]
     model = calibrated_model(

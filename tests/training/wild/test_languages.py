@@ -3,11 +3,13 @@ repositories it never saw."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from tests.training.wild.test_loro import NAMES, synthetic
 from training.wild import languages
-from training.wild.loro import held_out_models
+from training.wild.loro import _result, held_out_models
 from training.wild.table import LineTable, concat
 
 
@@ -56,20 +58,30 @@ def test_a_typescript_signal_the_python_repositories_lack_is_learnt_only_with_ty
     assert languages.choose(report) != languages.PYTHON_MODEL
 
 
+def _report(aucs: dict[str, float], positives: int = 40) -> languages.LanguageReport:
+    """A target report where every candidate has AUC `aucs[candidate]` on one held-out repository."""
+    test = synthetic(repos=1, seed=4)
+    template = _result("ts/one", "", np.arange(len(test), dtype=float), test, "target", 1.0)
+    report = languages.LanguageReport("target", positives={"ts/one": positives})
+    for method, value in aucs.items():
+        summary = replace(template.summary, auc=value)
+        report.results.append(replace(template, method=method, summary=summary))
+    return report
+
+
 def test_the_rule_keeps_the_python_model_unless_typescript_data_buys_more_than_the_margin() -> None:
-    python = synthetic(repos=3, seed=4)
-    ts = as_typescript(synthetic(repos=3, seed=5))
-    report = languages.evaluate(python, ts, "target", fit_model)
-    chosen = languages.choose(report)
-    means = {m: report.mean_auc(m) for m in languages.CANDIDATES}
-    if chosen != languages.PYTHON_MODEL:
-        assert means[chosen] > means[languages.PYTHON_MODEL] + languages.MIN_GAIN
-    else:
-        assert all(means[m] <= means[languages.PYTHON_MODEL] + languages.MIN_GAIN for m in means)
-    lines = languages.render({"target": report}, chosen, "synthetic")
-    assert any(f"Chosen: {chosen}" in line for line in lines)
-    card = languages.card({"target": report}, chosen)
-    assert card["chosen"] == chosen and card["rule"] == languages.LANGUAGE_RULE
+    python, both, ts = languages.PYTHON_MODEL, languages.BOTH, languages.TYPESCRIPT_MODEL
+    assert languages.choose(_report({python: 0.627, both: 0.630, ts: 0.579})) == python  # under the margin
+    assert languages.choose(_report({python: 0.627, both: 0.640, ts: 0.579})) == both
+    assert languages.choose(_report({python: 0.600, both: 0.610, ts: 0.650})) == ts
+    # No repository with enough positives: nothing decides, the Python model stays.
+    assert languages.choose(_report({python: 0.6, both: 0.9, ts: 0.9}, positives=10)) == python
+    report = _report({python: 0.627, both: 0.640, ts: 0.579, languages.LENGTH: 0.6})
+    lines = languages.render({"target": report}, both, "synthetic")
+    assert any("Chosen: both languages" in line for line in lines)
+    card = languages.card({"target": report}, both)
+    assert card["chosen"] == both and card["rule"] == languages.LANGUAGE_RULE
+    assert card["mean_auc"]["target"][both] == 0.640
 
 
 def test_tables_of_one_feature_list_join_and_others_do_not() -> None:
