@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot import gate as gate_rules
-from bot.comments import Coverage, ExistingComment, plan
 from bot.config import Settings
 from bot.history import repository_histories
-from bot.score import ChangeContext, score
-from bot.select import select, trained_languages
 from bot.snapshot import Snapshot
+from bot.stages import gate as gate_rules
+from bot.stages.comments import Coverage, ExistingComment, plan
+from bot.stages.score import ChangeContext, score
+from bot.stages.select import select, trained_languages
 from bot.types import Change, Reporter, ReviewOutcome, Source
 from scoring.attribution import Attribution, attribute_lines
 from scoring.errors import GitHubError, RedlineError
@@ -54,7 +54,7 @@ def run(
     `reporters(settings)` (terminal, SARIF), then to the source's own (a PR's review and check run); a
     reporter's failure is logged, not raised. `load_scorer` is called with the repository's settings; its
     RedlineError becomes the neutral gate's reason. `progress(done, total)` hears of the lines scored so far
-    (bot.score). The time budget counts from once the change is read."""
+    (bot.stages.score). The time budget counts from once the change is read."""
     change = source.open()
     if change is None:
         return None

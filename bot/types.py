@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from bot import gate as gate_rules
-from bot.comments import Coverage, ExistingComment, ReviewPlan
+from bot.stages import gate as gate_rules
+from bot.stages.comments import Coverage, ExistingComment, ReviewPlan
 from scoring.decisions import Decision, GateDecision
 from scoring.types import CalibrationSource, LineScore, LineStatus, ScoredHunk
 

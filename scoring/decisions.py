@@ -1,7 +1,7 @@
 """The pure decision core: which scored lines get an inline comment, and what the merge gate concludes.
 
-Shared by the PR bot (bot/comments.py, bot/gate.py) and training's replay evaluation, so it stays
-pure: literals in, frozen dataclasses out; no GitHub, no model, no I/O.
+Shared by the PR bot (bot/stages/comments.py, bot/stages/gate.py) and training's replay evaluation, so it
+stays pure: literals in, frozen dataclasses out; no GitHub, no model, no I/O.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How a command reports a user error: one line on stderr and exit status 2 (see bot.gate.EXIT_CODES).
+"""How a command reports a user error: one line on stderr and exit status 2 (see bot.stages.gate.EXIT_CODES).
 
 Exit status 1 is reserved for a failing merge gate, so that a script or the GitHub Action can tell
 "the change is risky" from "redline could not run"; click's own usage errors already exit 2.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from bot.gate import EXIT_ERROR
+from bot.stages.gate import EXIT_ERROR
 
 MAX_MESSAGE_CHARS = 1000
 

@@ -21,12 +21,12 @@ import click
 
 from bot.commands.errors import UserError
 from bot.config import DOCS_URL, Settings
-from bot.gate import EXIT_CODES, EXIT_GATE_FAILED, EXIT_OK
 from bot.reporters.local import TerminalReporter, print_sample_comment
 from bot.reporters.output import JsonReporter, Show, progress_bar
 from bot.reporters.sarif import SarifReporter
 from bot.review import DEFAULT_TIME_BUDGET_S, run
 from bot.snapshot import LocalBranch
+from bot.stages.gate import EXIT_CODES, EXIT_GATE_FAILED, EXIT_OK
 from bot.types import Reporter, ReviewOutcome, Source
 from bot.worktree import STAGED
 from scoring.cache import review_window_dir
@@ -250,7 +250,7 @@ def review(
                 progress=progress,
             )
     except RedlineError as error:
-        # Nothing was reviewed: exit 2, never 0 or 1, whatever --fail-on-gate says (bot.gate.EXIT_CODES).
+        # Nothing was reviewed: exit 2, never 0 or 1, whatever --fail-on-gate says (gate.EXIT_CODES).
         if use_github:
             from bot.reporters.action_outputs import write_action_outputs
 

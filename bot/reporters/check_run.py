@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import gate as gate_rules
-from bot.comments import meaning
 from bot.github import checks
 from bot.github.checks import Annotation
 from bot.github.client import GitHubClient
+from bot.stages import gate as gate_rules
+from bot.stages.comments import meaning
 from scoring.decisions import LineVerdict
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.rule import Rule
 from rich.table import Table
 
-from bot.comments import MARKER_PREFIX, comment_body, meaning
 from bot.reporters.output import Show, shown_lines
+from bot.stages.comments import MARKER_PREFIX, comment_body, meaning
 from scoring.decisions import GateConclusion, LineVerdict
 
 if TYPE_CHECKING:

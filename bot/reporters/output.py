@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from bot.comments import language_note
+from bot.stages.comments import language_note
 from scoring.decisions import LineDecision, LineVerdict
 from scoring.languages import language_of
 

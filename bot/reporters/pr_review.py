@@ -10,9 +10,9 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.comments import CommentDraft, ExistingComment
 from bot.github import pulls
 from bot.github.client import GitHubClient
+from bot.stages.comments import CommentDraft, ExistingComment
 from scoring.diff import FileDiff
 from scoring.errors import GitHubError
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.comments import language_note, language_sentence, meaning
+from bot.stages.comments import language_note, language_sentence, meaning
 from scoring.decisions import LineVerdict
 from scoring.errors import RedlineError
 from scoring.languages import language_of

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.gate import EXIT_CODES
+from bot.stages.gate import EXIT_CODES
 from tests.fakes import FakePull
 
 MISSING_PROBE = ["--probe", "/nonexistent/redline-probe"]

@@ -7,7 +7,6 @@ import json
 
 from rich.console import Console
 
-from bot import gate
 from bot.config import load_settings
 from bot.reporters.check_run import check_annotations
 from bot.reporters.local import TerminalReporter, workflow_command
@@ -15,6 +14,7 @@ from bot.reporters.output import Show
 from bot.reporters.sarif import SarifReporter
 from bot.review import review
 from bot.snapshot import local_snapshot
+from bot.stages import gate
 from scoring.decisions import GateConclusion, GateDecision
 
 CODE = (

@@ -8,8 +8,8 @@ import pytest
 
 from bot.config import load_settings
 from bot.review import review
-from bot.select import glob_regex
 from bot.snapshot import local_snapshot
+from bot.stages.select import glob_regex
 from scoring.decisions import GateConclusion, LineVerdict
 from scoring.errors import ProbeError, SpanError
 from scoring.types import CalibrationMode, LineStatus

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.comments import ExistingComment
 from bot.config import load_settings
 from bot.github import pulls
 from bot.pull_review import PullSource
@@ -13,6 +12,7 @@ from bot.reporters.pr_review import PullRequestReviewReporter, existing_comments
 from bot.review import review
 from bot.review import run as run_review
 from bot.snapshot import github_snapshot
+from bot.stages.comments import ExistingComment
 from scoring.decisions import GateConclusion
 from tests.fakes import FakePull, FakeResponse, recorded_error
 

@@ -141,7 +141,7 @@ def _quote(part: str) -> str:
 
 
 def test_score_reports_progress_per_file(tiny):
-    from bot.score import score
+    from bot.stages.score import score
     from scoring.diff import parse as parse_diff
     from scoring.types import LineScore, LineStatus
 

@@ -59,7 +59,7 @@ def test_a_feature_that_lowers_the_probability_or_has_no_words_for_its_side_is_n
 
 
 def test_the_scorer_passes_each_line_s_reasons_and_a_comment_names_them() -> None:
-    from bot.comments import comment_body
+    from bot.stages.comments import comment_body
     from scoring.pr_features import ChangeSize, file_features
     from scoring.pr_scorer import PRScorer, _as_new_file
     from scoring.types import LineScore, Span

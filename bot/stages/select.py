@@ -65,7 +65,7 @@ def select(
 ) -> tuple[LineScore, ...]:
     """Every added line, in diff order: TO_SCORE when an AI wrote it in a file that is scored, else why not.
     A line of a file scored only because `languages.extra` names its language carries that language as
-    `untrained_language` (bot.comments.language_note says what that means for its score)."""
+    `untrained_language` (bot.stages.comments.language_note says what that means for its score)."""
     lines = []
     for f in files:
         reason = skip_reason(f, settings, trained)

@@ -1,6 +1,6 @@
 """The scoring stage of a review: one scorer call per file answers its selected lines and AI hunks.
 
-Takes the lines `bot.select` marked TO_SCORE and settles each: SCORED (probability, logit, hunk),
+Takes the lines `bot.stages.select` marked TO_SCORE and settles each: SCORED (probability, logit, hunk),
 NO_TOKENS, or NOT_SCORED with the reason. redline's own failures (no model, time budget) are returned
 as the error that makes the gate neutral, never raised.
 """

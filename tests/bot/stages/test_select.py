@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.comments import Coverage
 from bot.config import load_settings
 from bot.review import review
-from bot.select import select
 from bot.snapshot import local_snapshot
+from bot.stages.comments import Coverage
+from bot.stages.select import select
 from scoring.attribution import Attribution, Evidence
 from scoring.diff import SkipReason, parse_file_patch
 from scoring.types import LineStatus

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.comments import (
+from bot.stages.comments import (
     Coverage,
     ExistingComment,
     comment_body,
