@@ -1,11 +1,12 @@
 """The review, top to bottom: open the source -> load the scorer -> select -> score -> decide -> plan ->
 report.
 
-One `run` for every way redline reviews: a local branch (bot.snapshot.LocalBranch: `redline review`), a
-GitHub pull request (bot.pull_review.PullSource: the Action and the App's workers), a merged PR's commit
-(bot.snapshot.MergedCommit: replay) and a snapshot in hand (`review`: the local report, tests). Every added
-line ends up in the outcome with why it was or was not scored (mark, don't drop). redline's own failures
-(model missing, scoring error, time budget) give a neutral gate with the reason, never a failing one.
+One `run` for every way redline reviews: a local branch (bot.snapshot.LocalBranch: `redline review`, the
+local report's AI commits), a GitHub pull request (bot.pull_review.PullSource: the Action and the App's
+workers), a merged PR's commit (bot.snapshot.MergedCommit: replay) and a snapshot in hand (`review`: tests,
+benchmarks). Every added line ends up in the outcome with why it was or was not scored (mark, don't
+drop). redline's own failures (model missing, scoring error, time budget) give a neutral gate with the
+reason, never a failing one.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def review(
     clock: Callable[[], float] = time.monotonic,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReviewOutcome:
-    """`run` over a snapshot already in hand, reviewed with `settings` (the local report, tests)."""
+    """`run` over a snapshot already in hand, reviewed with `settings` (tests, benchmarks/review_pr.py)."""
     outcome = run(
         Change(settings, snapshot, tuple(existing), tuple(reporters)),
         lambda _: load_scorer(),

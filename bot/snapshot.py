@@ -127,14 +127,16 @@ def local_snapshot(
 @dataclass(frozen=True, slots=True)
 class LocalBranch:
     """`head` of the git repository at `path` against its merge base with `base` (local_snapshot), reviewed
-    with `.github/redline.yml` as it is on `base`."""
+    with `settings`, else with `.github/redline.yml` as it is on `base` (`redline review`). The local report
+    (bot.feedback.local) reviews each AI commit C as C^..C with its default branch's settings."""
 
     path: str | Path
     base: str
     head: str = "HEAD"
+    settings: Settings | None = None
 
     def open(self) -> Change:
-        settings = load_settings(local_config_text(self.path, self.base))
+        settings = self.settings or load_settings(local_config_text(self.path, self.base))
         limit = settings.languages.max_added_lines_per_file
         return Change(settings, local_snapshot(self.path, self.base, self.head, max_added_lines=limit))
 

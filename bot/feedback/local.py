@@ -2,9 +2,10 @@
 
 Each AI-authored commit of the default branch committed in the period (the attribution rules of the
 review, from the branch's `.github/redline.yml`) is reviewed as a change of its own, C^..C, by the same
-stages and scorer as `redline review` (bot.review), so a line counts as commented exactly when that
-review would comment on it. bot.feedback.fates then follows each scored line on the default branch for
-90 days from C, or up to `until`. There is no pull request, so no in-PR fate and no gate. Reads git only.
+run and scorer as `redline review` (bot.review.run over bot.snapshot.LocalBranch), so a line counts as
+commented exactly when that review would comment on it. bot.feedback.fates then follows each scored line
+on the default branch for 90 days from C, or up to `until`. There is no pull request, so no in-PR fate and
+no gate. Reads git only.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import git
 from bot.config import Settings, load_settings
 from bot.feedback.fates import GitHistory, HistoryError, after_merge_fates
 from bot.feedback.types import AfterMerge, OutcomeLine, TrackedLine
-from bot.review import review
-from bot.snapshot import local_config_text, local_snapshot, open_repo
+from bot.review import run
+from bot.snapshot import LocalBranch, local_config_text, open_repo
 from scoring.attribution import CommitInfo, DetectMode, classify_commit
 from scoring.cache import review_window_dir
 from scoring.decisions import LineVerdict
@@ -90,13 +91,9 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
     for number, commit in enumerate(
         reversed(list(ai_commits(repo, branch, settings, since, until))), start=1
     ):
-        snapshot = local_snapshot(
-            root,
-            commit.parents[0].hexsha,
-            commit.hexsha,
-            max_added_lines=settings.languages.max_added_lines_per_file,
-        )
-        outcome = review(snapshot, lambda: scorer, settings)
+        outcome = run(LocalBranch(root, commit.parents[0].hexsha, commit.hexsha, settings), lambda _: scorer)
+        if outcome is None:  # nothing to review
+            continue
         scored = [d for d in outcome.decision.lines if d.line.status is LineStatus.SCORED]
         committed = commit.committed_datetime.astimezone(dt.UTC)
         window = committed + dt.timedelta(days=WINDOW_DAYS)
