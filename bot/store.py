@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, Ope
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.feedback.types import AfterMerge, Fate, GateRecord, OutcomeLine
+from bot.feedback.types import AfterMerge, Fate, GateRecord, LineRecord, MergedLine, OutcomeLine, TrackedLine
 from bot.schema import (
     CalibrationRow,
     DeliveryRow,
@@ -108,18 +108,6 @@ class ReviewKey:
 
 
 @dataclass(frozen=True, slots=True)
-class LineRecord:
-    """One scored added line as posted: probability/logit None when it could not be scored."""
-
-    path: str
-    line: int
-    content: str
-    probability: float | None
-    logit: float | None
-    commented: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ReviewRecord:
     """The result of one finished review, written in one transaction."""
 
@@ -131,7 +119,7 @@ class ReviewRecord:
     calibration: str = "shipped"  # or "repository" when a per-repository recalibration made the probabilities
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON (a task's retry carries it while the database is down); NaN becomes null."""
+        """Plain JSON (a task's retry carries it while the database is down); NaN becomes null, and back."""
         data = dataclasses.asdict(self)
         data["lines"] = [
             {k: _finite(v) if isinstance(v, float) else v for k, v in ln.items()} for ln in data["lines"]
@@ -140,35 +128,21 @@ class ReviewRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReviewRecord:
-        return cls(**{**data, "lines": tuple(LineRecord(**ln) for ln in data["lines"])})
-
-
-@dataclass(frozen=True, slots=True)
-class StoredLine(LineRecord):
-    """A line as read back from the store, with its row id."""
-
-    id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class AwaitingLine:
-    """A line kept to the merge of its PR whose fate after merge is unread or pending: its row id, PR, and
-    where it was scored (the review's head, path, 1-based line)."""
-
-    id: int
-    number: int
-    head_sha: str
-    path: str
-    line: int
+        nulls_as_nan: list[dict[str, Any]] = [
+            {k: math.nan if v is None else v for k, v in ln.items()} for ln in data["lines"]
+        ]
+        return cls(**{**data, "lines": tuple(LineRecord(**ln) for ln in nulls_as_nan)})
 
 
 @dataclass(frozen=True, slots=True)
 class StoredReview:
+    """A finished review of a PR: its head, gate, and its lines as recorded, by row id (in row order)."""
+
     head_sha: str
     created_at: dt.datetime
     gate_conclusion: str | None
     gate_overridden: bool
-    lines: tuple[StoredLine, ...]
+    lines: Mapping[int, LineRecord]
 
 
 class Store:
@@ -406,12 +380,17 @@ class Store:
                         review.created_at,
                         review.gate_conclusion,
                         review.gate_overridden,
-                        tuple(
-                            StoredLine(
-                                ln.path, ln.line, ln.content, ln.probability, ln.logit, ln.commented, id=ln.id
+                        {
+                            ln.id: LineRecord(
+                                ln.path,
+                                ln.line,
+                                ln.content,
+                                _nan(ln.probability),
+                                _nan(ln.logit),
+                                ln.commented,
                             )
                             for ln in lines
-                        ),
+                        },
                     )
                 )
             return result
@@ -455,7 +434,7 @@ class Store:
                 row.after_sweeping, row.after_target = fate.sweeping, fate.is_target
                 row.after_window_ended, row.after_recorded_at = after.window_ended, utcnow()
 
-    def awaiting_after_merge(self, repo: str, closed_since: dt.datetime, limit: int) -> list[AwaitingLine]:
+    def awaiting_after_merge(self, repo: str, closed_since: dt.datetime, limit: int) -> list[MergedLine]:
         """Scored lines of `repo`'s PRs merged since `closed_since` and kept to the merge whose fate after
         merge was never read, then those still pending (untouched, window not ended) from the oldest merge on;
         at most `limit`. Lines edited or deleted inside their PR never reached the default branch."""
@@ -488,7 +467,10 @@ class Store:
             .limit(limit)
         )
         with self._transaction() as s:
-            return [AwaitingLine(*row) for row in s.execute(query)]
+            return [
+                MergedLine(TrackedLine(line_id, path, line), number, head_sha)
+                for line_id, number, head_sha, path, line in s.execute(query)
+            ]
 
     def outcome_lines(self, repo: str | None, since: dt.datetime, until: dt.datetime) -> list[OutcomeLine]:
         """Scored lines with an outcome whose PR closed in [since, until); unscored lines are left out."""
@@ -496,11 +478,14 @@ class Store:
             select(
                 RepositoryRow.full_name,
                 PullRequestRow.number,
+                ScoredLineRow.path,
+                ScoredLineRow.line,
+                ScoredLineRow.content,
                 ScoredLineRow.probability,
                 ScoredLineRow.logit,
+                ScoredLineRow.commented,
                 ScoredLineRow.probe_version,
                 ScoredLineRow.calibration,
-                ScoredLineRow.commented,
                 OutcomeRow.fate,
                 OutcomeRow.merged,
                 PullRequestRow.closed_at,
@@ -525,11 +510,14 @@ class Store:
             for (
                 name,
                 number,
+                path,
+                line,
+                content,
                 probability,
                 logit,
+                commented,
                 version,
                 calibration,
-                commented,
                 fate,
                 merged,
                 closed,
@@ -541,11 +529,9 @@ class Store:
                     OutcomeLine(
                         name,
                         number,
-                        probability,
-                        logit,
+                        LineRecord(path, line, content, probability, logit, commented),
                         version,
                         calibration,
-                        commented,
                         Fate(fate),
                         merged,
                         closed,
@@ -771,6 +757,10 @@ def _after_merge(row: OutcomeRow) -> AfterMerge | None:
 
 def _finite(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else value
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def _sqlite_connect(connection: object, record: object) -> None:

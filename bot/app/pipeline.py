@@ -12,13 +12,13 @@ from collections.abc import Sequence
 
 from bot.config import load_settings
 from bot.feedback.outcomes import ReviewedHead, track
-from bot.feedback.types import Fate, TrackedLine
+from bot.feedback.types import Fate, LineRecord, TrackedLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
-from bot.store import LineRecord, ReviewRecord, StoredReview
+from bot.store import ReviewRecord, StoredReview
 from bot.types import ReviewOutcome
 from scoring import registry
-from scoring.decisions import GateConclusion, LineVerdict
+from scoring.decisions import GateConclusion
 from scoring.registry import ModelNames, ScorerProtocol
 from scoring.types import LineStatus
 
@@ -37,16 +37,7 @@ def record_of(outcome: ReviewOutcome) -> ReviewRecord:
     """The store's view of a review: every scored AI-written line, its raw logit and whether it is
     commented."""
     lines = tuple(
-        LineRecord(
-            d.line.path,
-            d.line.line,
-            d.line.text,
-            d.line.probability,
-            d.line.logit,
-            d.verdict is LineVerdict.COMMENT,
-        )
-        for d in outcome.decision.lines
-        if d.line.ai and d.line.status is LineStatus.SCORED
+        LineRecord.of(d) for d in outcome.decision.lines if d.line.ai and d.line.status is LineStatus.SCORED
     )
     gate = outcome.gate
     overridden = gate.conclusion is GateConclusion.SUCCESS and bool(gate.blocking)
@@ -66,8 +57,8 @@ def pull_outcomes(
     """Follow every line scored at its first review through the later reviewed heads to `final_sha`."""
     heads, paths = [], set()
     for stored in reviews:
-        paths |= {ln.path for ln in stored.lines}
-        lines = tuple(TrackedLine(ln.id, ln.path, ln.line) for ln in stored.lines)
+        paths |= {ln.path for ln in stored.lines.values()}
+        lines = tuple(TrackedLine(key, ln.path, ln.line) for key, ln in stored.lines.items())
         heads.append(
             ReviewedHead(stored.head_sha, pulls.file_texts(client, repo, stored.head_sha, paths), lines)
         )

@@ -33,7 +33,7 @@ from bot.feedback import report
 from bot.feedback.clone import auth_env, sync_clone
 from bot.feedback.fates import GitHistory, HistoryError
 from bot.feedback.learn_data import Learner, mine
-from bot.feedback.merged import Branch, MergedLine, merged_fates
+from bot.feedback.merged import Branch, merged_fates
 from bot.feedback.types import AfterMerge
 from bot.github import pulls
 from bot.github.client import GitHubClient
@@ -121,7 +121,8 @@ def read_fates(
         scored_text = functools.cache(lambda sha, path: _text(client, repo, sha, path))
         fates = merged_fates(
             Branch(history, history.branch(branch)),
-            [MergedLine(a.id, a.head_sha, merges[a.number], a.path, a.line) for a in awaiting],
+            awaiting,
+            merges,
             scored_text,
             now,
             deadline,

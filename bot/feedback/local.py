@@ -20,12 +20,11 @@ import git
 
 from bot.config import Settings, load_settings
 from bot.feedback.fates import GitHistory, HistoryError, after_merge_fates
-from bot.feedback.types import AfterMerge, OutcomeLine, TrackedLine
+from bot.feedback.types import AfterMerge, LineRecord, OutcomeLine, TrackedLine
 from bot.review import run
 from bot.snapshot import LocalBranch, local_config_text, open_repo
 from scoring.attribution import CommitInfo, DetectMode, classify_commit
 from scoring.cache import review_window_dir
-from scoring.decisions import LineVerdict
 from scoring.registry import load_scorer
 from scoring.target import WINDOW_DAYS
 from scoring.types import LineStatus
@@ -120,11 +119,9 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
                 OutcomeLine(
                     root.name,
                     number,
-                    d.line.probability,
-                    d.line.logit,
+                    LineRecord.of(d),
                     outcome.model_version,
                     outcome.calibration,
-                    d.verdict is LineVerdict.COMMENT,
                     None,
                     True,
                     committed,

@@ -13,30 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.feedback.fates import GitHistory, HistoryError, after_merge_fates
 from bot.feedback.outcomes import map_lines
-from bot.feedback.types import AfterMerge, TrackedLine
+from bot.feedback.types import AfterMerge, MergedLine, TrackedLine
 from scoring.attribution import Rules
 from scoring.target import WINDOW_DAYS
 
 # (commit, path) -> the file's text where the line was scored; None when it cannot be had.
 ScoredTexts = Callable[[str, str], str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class MergedLine:
-    """A scored line of a merged PR: the caller's key, the commit it was scored in, the PR's commit on the
-    default branch (None when GitHub did not say), and where the line sat when scored."""
-
-    key: int
-    scored_in: str
-    merge_commit: str | None
-    path: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +38,25 @@ class Branch:
 def merged_fates(
     branch: Branch,
     lines: Sequence[MergedLine],
+    merges: Mapping[int, str | None],
     scored_texts: ScoredTexts,
     now: dt.datetime,
     deadline: float = float("inf"),
 ) -> dict[int, AfterMerge | HistoryError]:
-    """Each line's fate after merge as of `now`, by key. A merge commit is started only before `deadline`
-    (time.monotonic()); the lines of those not started are left out of the answer, to be read next time."""
+    """Each line's fate after merge as of `now`, by key; `merges` names each PR's commit on the default branch
+    (None when GitHub did not say). A merge commit is started only before `deadline` (time.monotonic()); the
+    lines of those not started are left out of the answer, to be read next time."""
     by_merge: dict[str | None, list[MergedLine]] = {}
     for line in lines:
-        by_merge.setdefault(line.merge_commit, []).append(line)
+        by_merge.setdefault(merges.get(line.number), []).append(line)
     results: dict[int, AfterMerge | HistoryError] = {}
     for merge, group in by_merge.items():
         if time.monotonic() >= deadline:
             break
         if merge is None:
             results.update(
-                (ln.key, HistoryError("GitHub named no merge commit for its pull request")) for ln in group
+                (ln.tracked.key, HistoryError("GitHub named no merge commit for its pull request"))
+                for ln in group
             )
             continue
         results.update(_merge_fates(branch, merge, group, scored_texts, now))
@@ -80,13 +71,13 @@ def _merge_fates(
     try:
         window_end = history.committed_at(merge) + dt.timedelta(days=WINDOW_DAYS)
     except HistoryError as error:
-        return {line.key: error for line in lines}
+        return {line.tracked.key: error for line in lines}
     tracked = []
     for line in lines:
         try:
             tracked.append(_place(history, merge, line, scored_texts))
         except HistoryError as error:
-            results[line.key] = error
+            results[line.tracked.key] = error
     for key, fate in after_merge_fates(history, merge, tracked, branch.ref, min(window_end, now)).items():
         results[key] = fate if isinstance(fate, HistoryError) else AfterMerge(fate, now >= window_end)
     return results
@@ -94,19 +85,18 @@ def _merge_fates(
 
 def _place(history: GitHistory, merge: str, line: MergedLine, scored_texts: ScoredTexts) -> TrackedLine:
     """Where `line` sits in the merge commit, with its text there."""
-    merged = history.text(merge, line.path)
-    if line.scored_in == merge:
-        number: int | None = line.line
+    at, scored_in = line.tracked, line.scored_in
+    merged = history.text(merge, at.path)
+    if scored_in == merge:
+        number: int | None = at.line
     else:
-        scored = scored_texts(line.scored_in, line.path)
+        scored = scored_texts(scored_in, at.path)
         if scored is None:
-            raise HistoryError(f"{line.path} at {line.scored_in[:7]} could not be read")
-        number = map_lines(scored, "\n".join(merged)).moved.get(line.line)
+            raise HistoryError(f"{at.path} at {scored_in[:7]} could not be read")
+        number = map_lines(scored, "\n".join(merged)).moved.get(at.line)
     if number is None or not 0 < number <= len(merged):
-        raise HistoryError(
-            f"{line.path}:{line.line} of {line.scored_in[:7]} is not in the merge commit {merge[:7]}"
-        )
-    return TrackedLine(line.key, line.path, number, merged[number - 1])
+        raise HistoryError(f"{at.path}:{at.line} of {scored_in[:7]} is not in the merge commit {merge[:7]}")
+    return TrackedLine(at.key, at.path, number, merged[number - 1])
 
 
 def checkout_branch(checkout: Path | None, name: str, rules: Rules) -> Branch:

@@ -51,7 +51,7 @@ def recalibrate(history: Sequence[OutcomeLine], seed: int = 0) -> Recalibration 
     Fitted on the target (a person changed the line's content within 90 days of the merge), the event the
     probabilities are of: lines whose target is not known yet (pending, history not read) are left out."""
     history = [o for o in history if o.target is not None]
-    logits = np.array([o.logit for o in history], dtype=np.float64)
+    logits = np.array([o.line.logit for o in history], dtype=np.float64)
     y = np.array([float(bool(o.target)) for o in history], dtype=np.float64)
     positives = int(y.sum())
     if (
@@ -59,7 +59,7 @@ def recalibrate(history: Sequence[OutcomeLine], seed: int = 0) -> Recalibration 
         or min(positives, len(history) - positives) < MIN_RECALIBRATION_CLASS
     ):
         return None
-    current = np.array([o.probability for o in history], dtype=np.float64)
+    current = np.array([o.line.probability for o in history], dtype=np.float64)
     # Out-of-fold predictions, folds grouped by PR so one PR's lines never sit on both sides.
     prs = sorted({(o.repo, o.number) for o in history})
     fold_of_pr = dict(

@@ -18,16 +18,16 @@ from collections.abc import Iterator
 
 from bot.config import Settings
 from bot.feedback.fates import HistoryError
-from bot.feedback.merged import Branch, MergedLine, merged_fates
+from bot.feedback.merged import Branch, merged_fates
 from bot.feedback.outcomes import ReviewedHead, track
-from bot.feedback.types import AfterMerge, Fate, OutcomeLine, TrackedLine
+from bot.feedback.types import AfterMerge, Fate, LineRecord, MergedLine, OutcomeLine, TrackedLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.pulls import MergedPull
 from bot.review import run
 from bot.snapshot import MergedCommit
 from scoring.attribution import CommitInfo
-from scoring.decisions import LineDecision, LineVerdict
+from scoring.decisions import LineDecision
 from scoring.registry import ScorerProtocol
 from scoring.types import LineStatus
 
@@ -76,13 +76,14 @@ def replay_pull(
     if branch is not None:
         at_head = {(h.sha, path): text for h in heads for path, text in h.files.items()}
         kept = [
-            MergedLine(t.key, h.sha, pr.merge_commit_sha, t.path, t.line)
-            for h in heads
-            for t in h.lines
-            if fates.get(t.key) is Fate.KEPT
+            MergedLine(t, pr.number, h.sha) for h in heads for t in h.lines if fates.get(t.key) is Fate.KEPT
         ]
         after = merged_fates(
-            branch, kept, lambda sha, path: at_head.get((sha, path)), now or dt.datetime.now(dt.UTC)
+            branch,
+            kept,
+            {pr.number: pr.merge_commit_sha},
+            lambda sha, path: at_head.get((sha, path)),
+            now or dt.datetime.now(dt.UTC),
         )
     for error in (a for a in after.values() if isinstance(a, HistoryError)):
         log.warning("no fate after merge for a line of %s#%d: %s", repo, pr.number, error)
@@ -91,11 +92,9 @@ def replay_pull(
         OutcomeLine(
             repo,
             pr.number,
-            d.line.probability,
-            d.line.logit,
+            LineRecord.of(d),
             scorer.model_version,
             scorer.calibration,
-            d.verdict is LineVerdict.COMMENT,
             fates[i],
             True,
             pr.merged_at,

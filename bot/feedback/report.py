@@ -61,7 +61,7 @@ class Rates:
 
 
 def rates(lines: Sequence[OutcomeLine], label: Callable[[OutcomeLine], bool | None]) -> Rates:
-    known = [(o.commented, bool(label(o))) for o in lines if label(o) is not None]
+    known = [(o.line.commented, bool(label(o))) for o in lines if label(o) is not None]
     return Rates(
         len(known), sum(e for _, e in known), sum(c for c, _ in known), sum(c and e for c, e in known)
     )
@@ -195,7 +195,7 @@ def build(
     used = [o for o in outcomes if include_unmerged or o.merged]
     closed = {(o.repo, o.number, o.merged) for o in outcomes}
     labelled = [o for o in used if o.target is not None]
-    p = np.array([o.probability for o in labelled], dtype=np.float64)
+    p = np.array([o.line.probability for o in labelled], dtype=np.float64)
     y = np.array([float(bool(o.target)) for o in labelled], dtype=np.float64)
     groups = np.array([f"{o.repo}#{o.number}" for o in labelled], dtype=object)
 

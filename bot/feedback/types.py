@@ -1,4 +1,5 @@
-"""The plain values of the feedback loop: what became of a scored line, and the records the report reads.
+"""The plain values of the feedback loop: a scored line as recorded, what became of it, and the records the
+report reads.
 
 Two fates per line: what happened to it inside its pull request (`Fate`, before merge), and its first
 edit on the default branch after merge (`AfterMerge`, scoring.target's `Fate`), which is the event the
@@ -13,6 +14,25 @@ import enum
 from dataclasses import dataclass
 
 from scoring import target
+from scoring.decisions import LineDecision, LineVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class LineRecord:
+    """One scored line as a review recorded it (the App's store, replay, the local report): where it was, its
+    text, its probability and raw logit (NaN where the scorer gave none) and whether it was commented."""
+
+    path: str
+    line: int
+    content: str
+    probability: float
+    logit: float
+    commented: bool
+
+    @classmethod
+    def of(cls, d: LineDecision) -> LineRecord:
+        ln = d.line
+        return cls(ln.path, ln.line, ln.text, ln.probability, ln.logit, d.verdict is LineVerdict.COMMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +45,16 @@ class TrackedLine:
     path: str
     line: int
     text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MergedLine:
+    """A scored line of a merged PR to follow after merge: the line where it was scored (keyed), the PR, and
+    the commit it was scored in (a reviewed head, an AI commit)."""
+
+    tracked: TrackedLine
+    number: int
+    scored_in: str
 
 
 class Fate(enum.StrEnum):
@@ -61,7 +91,8 @@ class AfterMerge:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeLine:
-    """A scored line whose PR has closed, as the weekly report reads it.
+    """A scored line whose PR has closed, as the weekly report reads it: the line as recorded, and which
+    model and calibration scored it.
 
     `fate` is what happened inside the PR (None where no PR was followed: a local checkout's report);
     `after` the fate after merge (None until it has been read from the repository's history). `number` is
@@ -70,11 +101,9 @@ class OutcomeLine:
 
     repo: str
     number: int
-    probability: float
-    logit: float
+    line: LineRecord
     probe_version: str
     calibration: str
-    commented: bool
     fate: Fate | None
     merged: bool
     closed_at: dt.datetime

@@ -5,8 +5,8 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.commands.app import parse_since
-from bot.feedback.types import Fate
-from bot.store import LineRecord, ReviewKey, ReviewRecord, Store
+from bot.feedback.types import Fate, LineRecord
+from bot.store import ReviewKey, ReviewRecord, Store
 from scoring.errors import ConfigError
 
 
@@ -44,7 +44,7 @@ def test_report_prints_the_week_from_the_store(tmp_path, monkeypatch):
         1,
         True,
         key.head_sha,
-        [(review.lines[0].id, Fate.EDITED)],
+        [(next(iter(review.lines)), Fate.EDITED)],
         dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
     )
     monkeypatch.setenv("REDLINE_DATABASE_URL", url)

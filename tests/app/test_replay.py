@@ -83,7 +83,7 @@ def test_merged_pr_is_rescored_at_its_ai_commit_and_followed_to_the_merge(merged
             MERGED + dt.timedelta(days=1),
         )
     )
-    assert [o.probability for o in dict(again)[pr]] == [o.probability for o in lines]
+    assert [o.line.probability for o in dict(again)[pr]] == [o.line.probability for o in lines]
 
 
 def test_pull_requests_merged_outside_the_period_are_left_out(merged_history, tiny_probe_dir):

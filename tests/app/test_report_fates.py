@@ -13,9 +13,9 @@ import pytest
 
 from bot.app.reporting import file_report
 from bot.app.settings import AppSettings
-from bot.feedback.types import Fate
+from bot.feedback.types import Fate, LineRecord
 from bot.github.auth import AppAuth
-from bot.store import LineRecord, ReviewKey, ReviewRecord, Store
+from bot.store import ReviewKey, ReviewRecord, Store
 from tests.app.github_app import private_key_pem
 from tests.bot.feedback.story import APP, DAY0, EXPECTED, build_story
 from tests.fakes import FakePull
@@ -50,7 +50,7 @@ def stored_pull(store: Store, app_github, repo: str, number: int, commit: str) -
     )
     store.finish_review(key, ReviewRecord("probe-1", "tiny", "success", False, records))
     (review,) = store.finished_reviews(repo, number)
-    store.record_outcomes(repo, number, True, commit, [(ln.id, Fate.KEPT) for ln in review.lines], DAY0)
+    store.record_outcomes(repo, number, True, commit, [(key, Fate.KEPT) for key in review.lines], DAY0)
 
 
 def test_report_leads_with_the_target_measured_in_a_clone(store, client, app_github, bare, tmp_path, caplog):

@@ -8,10 +8,10 @@ import pytest
 
 from bot.app.reporting import file_report
 from bot.app.settings import AppSettings
-from bot.feedback.types import AfterMerge, Fate
+from bot.feedback.types import AfterMerge, Fate, LineRecord
 from bot.github.auth import AppAuth
 from bot.github.issues import REPORT_LABEL
-from bot.store import LineRecord, ReviewKey, ReviewRecord, Store
+from bot.store import ReviewKey, ReviewRecord, Store
 from scoring import target
 from tests.app.github_app import private_key_pem
 
@@ -39,8 +39,8 @@ def seed(
     store.finish_review(key, ReviewRecord("probe-1", "tiny", gate, False, records))
     (review,) = store.finished_reviews(REPO, number)
     fates = [
-        (ln.id, Fate.EDITED if edited else Fate.KEPT)
-        for ln, (_, _, edited) in zip(review.lines, lines, strict=True)
+        (key, Fate.EDITED if edited else Fate.KEPT)
+        for key, (_, _, edited) in zip(review.lines, lines, strict=True)
     ]
     store.record_outcomes(REPO, number, merged, key.head_sha, fates, closed)
     changed = target.Fate(

@@ -1,12 +1,13 @@
 import datetime as dt
+import math
 import threading
 
 import pytest
 import sqlalchemy
 
-from bot.feedback.types import AfterMerge, Fate
+from bot.feedback.types import AfterMerge, Fate, LineRecord
 from bot.schema import SCHEMA_VERSION, Base
-from bot.store import Claim, LineRecord, ReviewKey, ReviewRecord, ReviewStatus, Store
+from bot.store import Claim, ReviewKey, ReviewRecord, ReviewStatus, Store
 from scoring import target
 from scoring.errors import ConfigError
 
@@ -75,10 +76,9 @@ def test_finished_review_is_never_claimed_again(store: Store):
     assert store.claim_review(KEY, "task-9", lease_s=600) is Claim.DONE
     assert store.review_status(KEY) is ReviewStatus.DONE
     (review,) = store.finished_reviews(KEY.repo, KEY.number)
-    assert [(ln.line, ln.probability, ln.commented) for ln in review.lines] == [
-        (1, 0.9, True),
-        (2, None, False),
-    ]
+    (one, two) = review.lines.values()
+    assert (one.line, one.probability, one.commented) == (1, 0.9, True)
+    assert (two.line, two.commented) == (2, False) and math.isnan(two.probability)
 
 
 def test_failed_review_can_be_claimed_by_a_retry(store: Store):
@@ -108,7 +108,7 @@ def test_outcomes_join_scored_lines_and_skip_unscored_ones(store: Store):
     store.claim_review(KEY, "t", lease_s=600)
     store.finish_review(KEY, record(line(1, 0.8, commented=True), line(2, 0.1), line(3, float("nan"))))
     (review,) = store.finished_reviews(KEY.repo, KEY.number)
-    ids = [ln.id for ln in review.lines]
+    ids = list(review.lines)
     store.record_outcomes(
         KEY.repo,
         KEY.number,
@@ -117,7 +117,7 @@ def test_outcomes_join_scored_lines_and_skip_unscored_ones(store: Store):
         [(ids[0], Fate.EDITED), (ids[1], Fate.KEPT), (ids[2], Fate.DELETED)],
     )
     lines = store.outcome_lines(KEY.repo, *window())
-    assert [(o.probability, o.edited, o.commented, o.merged) for o in lines] == [
+    assert [(o.line.probability, o.edited, o.line.commented, o.merged) for o in lines] == [
         (0.8, True, True, True),
         (0.1, False, False, True),
     ]
@@ -130,7 +130,7 @@ def test_outcomes_join_scored_lines_and_skip_unscored_ones(store: Store):
 def test_after_merge_fates_are_kept_next_to_the_in_pr_fate(store: Store):
     store.claim_review(KEY, "t", lease_s=600)
     store.finish_review(KEY, record(line(1, 0.8, commented=True), line(2, 0.1), line(3, 0.3)))
-    ids = [ln.id for ln in store.finished_reviews(KEY.repo, KEY.number)[0].lines]
+    ids = list(store.finished_reviews(KEY.repo, KEY.number)[0].lines)
     store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha, [(i, Fate.KEPT) for i in ids])
     rewritten = target.Fate(
         target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(2, 5, 3), 3.5, "c" * 40
@@ -176,7 +176,8 @@ def test_outcome_lines_respect_the_period(store: Store):
     store.finish_review(KEY, record(line(1, 0.8)))
     (review,) = store.finished_reviews(KEY.repo, KEY.number)
     closed = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
-    store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha, [(review.lines[0].id, Fate.KEPT)], closed)
+    (line_id,) = review.lines
+    store.record_outcomes(KEY.repo, KEY.number, True, KEY.head_sha, [(line_id, Fate.KEPT)], closed)
     assert store.outcome_lines(None, closed, closed + dt.timedelta(days=7))
     assert not store.outcome_lines(None, closed + dt.timedelta(seconds=1), closed + dt.timedelta(days=7))
 

@@ -134,7 +134,7 @@ def test_a_store_lost_after_the_review_was_posted_records_the_lines_once_it_is_b
         runtime.store.close()
     assert _posted(app_github, number, head) == (1, 1)
     assert len(stored.lines) == len(carried) == len(again.lines) == 6
-    assert all(ln.commented for ln in stored.lines)
+    assert all(ln.commented for ln in stored.lines.values())
 
 
 def test_a_store_lost_while_choosing_the_scorer_posts_nothing_and_retries(app_github, database_url):

@@ -2,6 +2,7 @@
 review on the fake GitHub -> store. Needs redis-server (skipped with the reason otherwise)."""
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -51,9 +52,10 @@ def test_signed_webhook_is_reviewed_by_a_worker_on_the_fake_github(app_github, w
     assert commented and commented <= {1, 2}  # only the planted `bug` lines clear the threshold
     assert [r["head_sha"] for r in app_github.check_runs if r["head_sha"] == head]
     (stored,) = store.finished_reviews(REPO, 101)
-    assert {ln.line for ln in stored.lines} == {1, 2, 3, 4, 5, 6}
-    assert all(ln.logit is not None and 0.0 <= ln.probability <= 1.0 for ln in stored.lines)
-    assert {ln.line for ln in stored.lines if ln.commented} == commented
+    lines = stored.lines.values()
+    assert {ln.line for ln in lines} == {1, 2, 3, 4, 5, 6}
+    assert all(not math.isnan(ln.logit) and 0.0 <= ln.probability <= 1.0 for ln in lines)
+    assert {ln.line for ln in lines if ln.commented} == commented
 
 
 def test_same_delivery_twice_and_a_repeated_event_give_one_review(app_github, web, workers, worker):
@@ -85,7 +87,7 @@ def test_closed_pull_request_stores_what_became_of_each_line(app_github, web, wo
     body = delivery("pull_request.closed.merged", 104, final)
     assert send(client, "pull_request", body).status_code == 202
     (stored,) = store.finished_reviews(REPO, 104)
-    line_of = {ln.probability: ln.line for ln in stored.lines}
+    line_of = {ln.probability: ln.line for ln in stored.lines.values()}
     now = dt.datetime.now(dt.UTC)
 
     def recorded():
@@ -95,7 +97,7 @@ def test_closed_pull_request_stores_what_became_of_each_line(app_github, web, wo
         lambda: len(recorded()) == len(stored.lines), REVIEW_TIMEOUT_S, "the outcomes", workers.log_text
     )
     assert all(o.merged for o in recorded())
-    fates = {line_of[o.probability]: o.fate for o in recorded()}
+    fates = {line_of[o.line.probability]: o.fate for o in recorded()}
     assert fates[1] is Fate.KEPT and fates[3] is Fate.KEPT and fates[4] is Fate.KEPT
     assert fates[2] is Fate.EDITED
     assert fates[5] is Fate.DELETED and fates[6] is Fate.DELETED

@@ -40,7 +40,10 @@ def test_the_ai_commits_lines_are_scored_and_followed_after_merge(found: LocalOu
 def test_flagged_lines_hit_the_target_as_the_history_says(found: LocalOutcomes):
     flagged = {target.EditKind.MODIFIED, target.EditKind.MOVED}  # one changed by a person, one only moved
     lines = [
-        dataclasses.replace(o, commented=o.after is not None and o.after.fate.kind in flagged)
+        dataclasses.replace(
+            o,
+            line=dataclasses.replace(o.line, commented=o.after is not None and o.after.fate.kind in flagged),
+        )
         for o in found.lines
     ]
     built = report.build("inventory", SINCE, UNTIL, lines, (), len(lines), 1, branch="main")

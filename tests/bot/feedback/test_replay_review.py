@@ -89,4 +89,4 @@ def test_replay_applies_the_repository_prior_and_intent_exactly_as_the_review_di
     assert reviewing.seen == replaying.seen and reviewing.seen[0][1] == 0.4
     reviewed = [(ln.probability, ln.logit) for ln in outcome.scored]
     assert len(reviewed) == 3
-    assert [(o.probability, o.logit) for o in lines] == reviewed
+    assert [(o.line.probability, o.line.logit) for o in lines] == reviewed

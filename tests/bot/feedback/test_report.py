@@ -6,7 +6,7 @@ import pytest
 
 from bot.feedback import report
 from bot.feedback.recalibration import MIN_RECALIBRATION_LINES, RecalibratedScorer, recalibrate
-from bot.feedback.types import AfterMerge, Fate, GateRecord, OutcomeLine
+from bot.feedback.types import AfterMerge, Fate, GateRecord, LineRecord, OutcomeLine
 from scoring import target
 from scoring.types import Span
 from tests.app.scorers import FixedScorer
@@ -19,6 +19,10 @@ CHANGED = target.Fate(
     target.EditKind.MODIFIED, target.Editor.HUMAN, target.CommitSize(1, 2, 1), 5.0, "c" * 40
 )
 SURVIVED = target.Fate(target.EditKind.SURVIVED)
+
+
+def record(p: float, commented: bool = False, logit: float = 0.0) -> LineRecord:
+    return LineRecord("a.py", 1, "x = 1", p, logit, commented)
 
 
 def outcome(
@@ -36,11 +40,9 @@ def outcome(
     return OutcomeLine(
         "octo/a",
         number,
-        p,
-        math.log(p / (1 - p)) if logit is None else logit,
+        record(p, commented, math.log(p / (1 - p)) if logit is None else logit),
         "probe-1",
         "shipped",
-        commented,
         Fate.EDITED if edited else Fate.KEPT,
         merged,
         SINCE + dt.timedelta(days=1),
@@ -235,7 +237,7 @@ def test_the_target_pending_lines_and_the_older_labels_are_counted_apart():
         outcome(1, 0.9, True, commented=True, after=after(k.MOVED)),  # touched, not the target
         outcome(2, 0.9, False, commented=True, after=after(k.SURVIVED, ended=False)),  # pending
         outcome(2, 0.2, False, after=after(k.DELETED, files=50)),  # sweeping deletion
-        OutcomeLine("octo/a", 3, 0.2, 0.0, "probe-1", "shipped", False, Fate.KEPT, True, SINCE),  # not read
+        OutcomeLine("octo/a", 3, record(0.2), "probe-1", "shipped", Fate.KEPT, True, SINCE),  # not read
         outcome(3, 0.2, False, after=after(k.SURVIVED)),
     ]
     r = report.build("octo/a", SINCE, UNTIL, lines, [], 6, 3)
