@@ -30,7 +30,6 @@ from training.wild.learn import (
     RepoLines,
     learn,
     shrunk_fit,
-    standardised,
     start_weights,
 )
 from training.wild.loro import DATE_SPLIT, _earlier
@@ -89,9 +88,9 @@ def judge(table: LineTable, repo: str) -> Row:
     if learned.validation is not None and learned.validation.blocks:
         gains = learned.validation.gain
         best = max((s for s in gains if math.isfinite(gains[s])), key=lambda s: gains[s])
-        z = standardised(start, learning.columns(names))
+        z = start.linear.standardised(learning.columns(names))
         b, b0 = shrunk_fit(z, learning.target.astype(float), *start_weights(start), best)
-        best_auc = auc(standardised(start, x) @ b + b0, y)
+        best_auc = auc(start.linear.standardised(x) @ b + b0, y)
     return Row(
         repo,
         len(learning),

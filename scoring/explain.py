@@ -8,12 +8,11 @@ reasons a comment names. Pure: a model and one row of features in, phrases out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.pr_features import scaled
+from scoring.linear import LinearModel
 
 REASONS = 3  # a comment names at most this many
 MIN_SHARE = 0.05  # log-odds: a smaller push than this is no reason
@@ -120,24 +119,12 @@ class Reason:
     contribution: float
 
 
-def standardised(names: Sequence[str], mean: np.ndarray, scale: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """The model's view of one row of raw features: log-scaled, then z-scored on the training lines."""
-    view: np.ndarray = (scaled(np.asarray(row, dtype=float).reshape(1, -1), names)[0] - mean) / scale
-    return view
-
-
-def reasons(
-    names: Sequence[str],
-    mean: np.ndarray,
-    scale: np.ndarray,
-    coef: np.ndarray,
-    row: np.ndarray,
-    limit: int = REASONS,
-) -> tuple[Reason, ...]:
+def reasons(model: LinearModel, row: np.ndarray, limit: int = REASONS) -> tuple[Reason, ...]:
     """The features that raised this row's log-odds most (coef × z against the training average, z = 0),
     strongest first, each phrase said once."""
-    z = standardised(names, mean, scale, row)
-    pushes = coef * z
+    names = model.names
+    z = model.standardised(row)[0]
+    pushes = model.coef * z
     out: list[Reason] = []
     for k in np.argsort(-pushes, kind="stable"):
         if pushes[k] < MIN_SHARE or len(out) == limit:

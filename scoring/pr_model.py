@@ -23,7 +23,9 @@ import numpy as np
 from scoring.calibration import PlattCalibrator, logit, sigmoid
 from scoring.errors import ProbeError
 from scoring.explain import Reason, reasons
-from scoring.pr_features import Family, feature_names, scaled
+from scoring.linear import KEYS as LINEAR_KEYS
+from scoring.linear import LinearModel
+from scoring.pr_features import Family, feature_names
 
 DEFAULT_PR_MODEL = Path(__file__).parent / "probes" / "pr" / "pr_model.json"
 FORMAT_VERSION = 1
@@ -58,23 +60,23 @@ class HunkModel:
 
 @dataclass(frozen=True)
 class PRModel:
-    """Weights over standardised, log-scaled features; `base_rate` is the training mix's edit rate.
+    """Linear weights, their calibration and the training mix's edit rate (`base_rate`).
 
-    families: what a review must compute; names: the columns of those families the weights read.
+    families: what a review must compute; `linear.names`: the columns of those families the weights read.
 
     card: everything else the JSON holds (training data, evaluation, comment threshold and its rule).
     """
 
     families: tuple[Family, ...]
-    names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
+    linear: LinearModel
     calibration: PlattCalibrator
     base_rate: float
     card: dict[str, Any] = field(default_factory=dict)
     hunk: HunkModel | None = None  # None: a hunk's probability is its riskiest line's
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.linear.names
 
     @property
     def version(self) -> str:
@@ -92,9 +94,7 @@ class PRModel:
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         """Raw model log-odds for rows of `features` (columns: `names`, unscaled)."""
-        z = (scaled(features, self.names) - self.mean) / self.scale
-        log_odds: np.ndarray = z @ self.coef + self.intercept
-        return log_odds
+        return self.linear.logits(features)
 
     def probabilities(self, features: np.ndarray, prior: float | None = None) -> np.ndarray:
         """Calibrated P(edited by a person); with `prior`, for a repository whose AI lines are edited at that
@@ -125,18 +125,14 @@ class PRModel:
 
     def reasons(self, row: np.ndarray) -> tuple[Reason, ...]:
         """What raised one row's (columns: `names`) probability most, in words (`scoring.explain`)."""
-        return reasons(self.names, self.mean, self.scale, self.coef, row)
+        return reasons(self.linear, row)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.card,
             "format_version": FORMAT_VERSION,
             "families": [str(f) for f in self.families],
-            "features": list(self.names),
-            "mean": self.mean.tolist(),
-            "scale": self.scale.tolist(),
-            "coef": self.coef.tolist(),
-            "intercept": self.intercept,
+            **self.linear.to_dict(),
             "calibration": self.calibration.to_dict(),
             "base_rate": self.base_rate,
             **({"hunk_model": self.hunk.to_dict()} if self.hunk is not None else {}),
@@ -154,17 +150,13 @@ def pr_model_from_dict(data: dict[str, Any]) -> PRModel:
                 f"PR model format {data.get('format_version')!r}; this redline reads {FORMAT_VERSION}"
             )
         families = tuple(Family(f) for f in data["families"])
-        names = tuple(str(n) for n in data["features"])
-        if not set(names) <= set(feature_names(families)):
+        linear = LinearModel.from_dict(data)
+        if not set(linear.names) <= set(feature_names(families)):
             raise ProbeError("the PR model reads features this redline does not compute: retrain it")
         calibration = data["calibration"]
-        model = PRModel(
+        return PRModel(
             families,
-            names,
-            np.asarray(data["mean"], float),
-            np.asarray(data["scale"], float),
-            np.asarray(data["coef"], float),
-            float(data["intercept"]),
+            linear,
             PlattCalibrator(float(calibration["slope"]), float(calibration["intercept"])),
             float(data["base_rate"]),
             {k: v for k, v in data.items() if k not in _WEIGHT_KEYS},
@@ -172,24 +164,10 @@ def pr_model_from_dict(data: dict[str, Any]) -> PRModel:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ProbeError(f"malformed PR model card: {error!r}") from error
-    if not (model.mean.shape == model.scale.shape == model.coef.shape == (len(model.names),)):
-        raise ProbeError("the PR model's weights do not match its feature list")
-    return model
 
 
 _WEIGHT_KEYS = frozenset(
-    {
-        "format_version",
-        "families",
-        "features",
-        "mean",
-        "scale",
-        "coef",
-        "intercept",
-        "calibration",
-        "base_rate",
-        "hunk_model",
-    }
+    {"format_version", "families", *LINEAR_KEYS, "calibration", "base_rate", "hunk_model"}
 )
 
 

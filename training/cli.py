@@ -448,20 +448,29 @@ TS_DIR_OPTION = click.option(
 )
 
 
-def _loro(wild_dir: Path | None, ts_dir: Path | None):
-    """LORO over the Python repositories, after choosing on the TypeScript ones which model scores TypeScript
-    (training.wild.languages): the Python repositories' folds also train on TypeScript when that won."""
+def _tables(wild_dir: Path | None, ts_dir: Path | None):
+    """The Python wild table and the TypeScript one (None without a wild-ts/ folder), cached."""
     from scoring.cache import cache_root
     from training.data.sources import data_dir
     from training.wild import languages
-    from training.wild.loro import LABELS, held_out_models
-    from training.wild.ship import run_loro
     from training.wild.table import load_table
 
     cache = cache_root() / "wild"
     table = load_table(wild_dir, cache_dir=cache)
     ts_dir = ts_dir or data_dir() / languages.TS_DIR
     typescript = load_table(ts_dir, cache_dir=cache) if ts_dir.is_dir() else None
+    if typescript is None:
+        click.echo(f"no TypeScript repositories in {ts_dir}: the Python model scores TypeScript", err=True)
+    return table, typescript
+
+
+def _loro(table, typescript):
+    """LORO over the Python repositories, after choosing on the TypeScript ones which model scores TypeScript
+    (training.wild.languages): the Python repositories' folds also train on TypeScript when that won."""
+    from training.wild import languages
+    from training.wild.loro import LABELS, held_out_models
+    from training.wild.ship import run_loro
+
     started = time.perf_counter()
 
     def progress(repo: str) -> None:
@@ -472,9 +481,7 @@ def _loro(wild_dir: Path | None, ts_dir: Path | None):
         return models["PR model"], selection.name
 
     by_language, chosen = {}, languages.PYTHON_MODEL
-    if typescript is None:
-        click.echo(f"no TypeScript repositories in {ts_dir}: the Python model scores TypeScript", err=True)
-    else:
+    if typescript is not None:
         click.echo(
             f"{len(typescript.repos)} TypeScript repositories, {len(typescript):,} lines: which model …"
         )
@@ -498,12 +505,22 @@ def _loro(wild_dir: Path | None, ts_dir: Path | None):
             f"model-free baseline {report.mean('model-free baseline', lambda r: r.summary.auc):.3f} "
             f"({time.perf_counter() - started:.0f} s)"
         )
-    return reports, table, typescript, by_language, chosen
+    return reports, by_language, chosen
+
+
+EVALUATION_OPTION = click.option(
+    "--evaluation",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    show_default="scoring/probes/pr/evaluation.json",
+    help="The PR model's evaluation: `redline eval --part pr` writes it, `redline train-pr` reads it.",
+)
 
 
 @click.command(name="train-pr")
 @WILD_DIR_OPTION
 @TS_DIR_OPTION
+@EVALUATION_OPTION
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -511,30 +528,20 @@ def _loro(wild_dir: Path | None, ts_dir: Path | None):
     show_default="scoring/probes/pr/pr_model.json",
     help="Where the PR model's card is written.",
 )
-@click.option(
-    "--docs",
-    type=click.Path(path_type=Path),
-    default=REPO_ROOT / "docs",
-    show_default=True,
-    help="Where evaluation.md's PR-model section and its figure are written.",
-)
-def train_pr(wild_dir: Path | None, ts_dir: Path | None, out: Path | None, docs: Path) -> None:
-    """Train the PR model on every wild repository, after judging it leave-one-repository-out."""
+def train_pr(wild_dir: Path | None, ts_dir: Path | None, evaluation: Path | None, out: Path | None) -> None:
+    """Fit and ship the PR model on every wild repository; its card carries `redline eval --part pr`'s
+    evaluation of the same data."""
     from scoring.pr_model import DEFAULT_PR_MODEL
     from training.wild.expectation import write_blocks
-    from training.wild.ship import train_shipped, write_section
+    from training.wild.ship import EVALUATION_FILE, StaleEvaluation, read_evaluation, train_shipped
 
-    reports, table, typescript, by_language, chosen = _loro(wild_dir, ts_dir)
-    write_section(
-        reports,
-        table,
-        docs,
-        f"redline train-pr{_wild_flag(wild_dir, ts_dir)}",
-        typescript,
-        by_language,
-        chosen,
-    )
-    model = train_shipped(table, reports, typescript, by_language, chosen)
+    table, typescript = _tables(wild_dir, ts_dir)
+    try:
+        judged = read_evaluation(evaluation or EVALUATION_FILE, table, typescript)
+    except StaleEvaluation as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{len(table.repos)} repositories, {len(table):,} AI-added lines: selecting and fitting …")
+    model = train_shipped(table, judged, typescript)
     model.save(out or DEFAULT_PR_MODEL)
     if out is None:  # the shipped model: the README and docs/review.md quote its card
         write_blocks(model.to_dict(), REPO_ROOT)
@@ -542,7 +549,7 @@ def train_pr(wild_dir: Path | None, ts_dir: Path | None, out: Path | None, docs:
     click.echo(
         f"wrote {out or DEFAULT_PR_MODEL}: features {model.card['selection']['chosen']}, comment threshold "
         f"{decisions['comment_threshold']:.3f} (lift {decisions['chosen_on']['lift']:.2f} on the training "
-        "lines)"
+        f"lines), in {model.card['training_seconds']:.0f} s"
     )
 
 
@@ -571,6 +578,7 @@ def train_pr(wild_dir: Path | None, ts_dir: Path | None, out: Path | None, docs:
 )
 @WILD_DIR_OPTION
 @TS_DIR_OPTION
+@EVALUATION_OPTION
 def evaluate(
     dataset: Path,
     programs: int | None,
@@ -582,22 +590,20 @@ def evaluate(
     part: str,
     wild_dir: Path | None,
     ts_dir: Path | None,
+    evaluation: Path | None,
 ) -> None:
-    """Compare baselines and models on identical folds; write docs/evaluation.md (PR model section first)."""
+    """Compare baselines and models on identical folds; write docs/evaluation.md (PR model section first) and
+    the PR model's evaluation.json, which `redline train-pr` puts in the shipped card."""
     if part in ("all", "pr"):
-        reports, table, typescript, by_language, chosen = _loro(wild_dir, ts_dir)
-        from training.wild.ship import write_section
+        from training.wild.ship import EVALUATION_FILE, write_evaluation, write_section
 
-        page = write_section(
-            reports,
-            table,
-            docs,
-            f"redline eval --part pr{_wild_flag(wild_dir, ts_dir)}",
-            typescript,
-            by_language,
-            chosen,
-        )
-        click.echo(f"wrote the PR-model section of {page}")
+        table, typescript = _tables(wild_dir, ts_dir)
+        reports, by_language, chosen = _loro(table, typescript)
+        reproduce = f"redline eval --part pr{_wild_flag(wild_dir, ts_dir)}"
+        page = write_section(reports, table, docs, reproduce, typescript, by_language, chosen)
+        target = evaluation or EVALUATION_FILE
+        write_evaluation(target, reports, table, typescript, by_language, chosen, reproduce)
+        click.echo(f"wrote the PR-model section of {page} and {target}")
     if part == "pr":
         return
     from scoring.probe.span_probe import DEFAULT_PROBE_DIR

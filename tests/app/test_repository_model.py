@@ -15,6 +15,7 @@ from bot.github.auth import AppAuth
 from bot.pull_review import PullSource
 from bot.review import run
 from scoring.calibration import PlattCalibrator
+from scoring.linear import LinearModel
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel, load_pr_model
 from tests.app.github_app import add_ai_pull, private_key_pem
@@ -29,11 +30,7 @@ def flag_everything(path: Path) -> Path:
     zeros = np.zeros(len(names))
     PRModel(
         FAMILIES,
-        names,
-        zeros,
-        np.ones(len(names)),
-        zeros,
-        3.0,
+        LinearModel(names, zeros, np.ones(len(names)), zeros, 3.0),
         PlattCalibrator(1.0, 0.0),
         0.1,
         {"version": "repo-own-model", "decisions": {"comment_threshold": 0.9}},

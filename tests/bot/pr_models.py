@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.calibration import PlattCalibrator
+from scoring.linear import LinearModel
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import PRModel
 
@@ -21,11 +22,7 @@ def linear_model(
         coef[names.index(name)] = weight
     return PRModel(
         families,
-        names,
-        np.zeros(len(names)),
-        np.ones(len(names)),
-        coef,
-        -2.0,
+        LinearModel(names, np.zeros(len(names)), np.ones(len(names)), coef, -2.0),
         PlattCalibrator(1.0, 0.0),
         0.1,
         card,

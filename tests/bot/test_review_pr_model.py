@@ -11,6 +11,7 @@ from bot.review import review
 from bot.snapshot import local_snapshot
 from scoring.calibration import PlattCalibrator
 from scoring.decisions import GateConclusion
+from scoring.linear import LinearModel
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import PRModel
 from scoring.pr_scorer import PRScorer
@@ -74,11 +75,7 @@ def test_a_model_that_reads_no_history_never_runs_git_history(git_repo, monkeypa
     names = feature_names((Family.LINE, Family.DIFF))
     line_only = PRModel(
         (Family.LINE, Family.DIFF),
-        names,
-        np.zeros(len(names)),
-        np.ones(len(names)),
-        np.full(len(names), 0.1),
-        -2.0,
+        LinearModel(names, np.zeros(len(names)), np.ones(len(names)), np.full(len(names), 0.1), -2.0),
         PlattCalibrator(1.0, 0.0),
         0.1,
         {"version": "pr-test"},

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.calibration import PlattCalibrator
-from scoring.explain import PHRASES, standardised
+from scoring.explain import PHRASES
+from scoring.linear import LinearModel
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import PRModel
 
@@ -15,11 +16,7 @@ NAMES = ("length", "kind_condition", "test_file", "rel_length_file", "struct_fun
 def model(coef: list[float]) -> PRModel:
     return PRModel(
         (Family.LINE, Family.DIFF, Family.RELATIVE, Family.STRUCTURE),
-        NAMES,
-        np.zeros(5),
-        np.ones(5),
-        np.asarray(coef, float),
-        -2.0,
+        LinearModel(NAMES, np.zeros(5), np.ones(5), np.asarray(coef, float), -2.0),
         PlattCalibrator(1.0, 0.0),
         0.05,
     )
@@ -34,16 +31,16 @@ def test_the_reasons_are_the_largest_pushes_of_the_model_s_own_contributions() -
     row = np.array(
         [40.0, 1.0, 0.0, 0.7, 1.0]
     )  # a long condition, long for its file, in a function the PR adds
-    pushes = m.coef * standardised(m.names, m.mean, m.scale, row)
+    pushes = m.linear.coef * m.linear.standardised(row)[0]
     found = m.reasons(row)
     assert [r.feature for r in found] == [NAMES[k] for k in np.argsort(-pushes)[:3]]
     assert [r.contribution for r in found] == sorted(pushes, reverse=True)[:3]
     assert [r.phrase for r in found] == ["a condition", "a long line", "in a function this PR adds"]
     # each reason really raises the log-odds: without it the logit drops by its contribution
-    z = standardised(m.names, m.mean, m.scale, row)
+    z, coef = m.linear.standardised(row)[0], m.linear.coef
     for reason in found:
         k = NAMES.index(reason.feature)
-        assert np.isclose(m.coef @ z - m.coef @ np.where(np.arange(5) == k, 0.0, z), reason.contribution)
+        assert np.isclose(coef @ z - coef @ np.where(np.arange(5) == k, 0.0, z), reason.contribution)
 
 
 def test_a_feature_that_lowers_the_probability_or_has_no_words_for_its_side_is_no_reason() -> None:

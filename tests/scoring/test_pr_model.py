@@ -11,6 +11,7 @@ import pytest
 from scoring.calibration import PlattCalibrator
 from scoring.diff import parse
 from scoring.errors import ProbeError, SpanError
+from scoring.linear import LinearModel
 from scoring.pr_features import ChangeSize, Family, FileChange, feature_names
 from scoring.pr_model import PRModel, load_pr_model, pr_model_from_dict
 from scoring.pr_scorer import PRScorer
@@ -25,11 +26,7 @@ def length_model(base_rate: float = 0.1) -> PRModel:
     coef = np.array([1.0 if n == "length" else 0.0 for n in names])
     return PRModel(
         FAMILIES,
-        names,
-        np.zeros(len(names)),
-        np.ones(len(names)),
-        coef,
-        -3.0,
+        LinearModel(names, np.zeros(len(names)), np.ones(len(names)), coef, -3.0),
         PlattCalibrator(1.0, 0.0),
         base_rate,
         {"version": "pr-test", "decisions": {"comment_threshold": 0.4}},

@@ -32,7 +32,7 @@ from scoring.probe.supervisor import Supervisor
 from training.probe.features import ALL_EXTRAS, default_cache, encode, features, from_wild, line_baselines
 from training.probe.train import FeatureTable, predict, single_thread
 from training.wild.loro import LABELS
-from training.wild.pr_train import BASELINE, CANDIDATES, fit, fitting_sample
+from training.wild.pr_train import BASELINE, CANDIDATES, fit, fitting_sample, logits
 from training.wild.reader import examples_from_row, history_file, read_rows, wild_files
 from training.wild.table import ALL_FAMILIES, LineTable, _history
 
@@ -340,13 +340,13 @@ def evaluate(
         for label in labels:
             y = test.label(label).astype(float)
             scores = {
-                "a": fit(full_train, BASELINE, label).logits(test),
-                "b": fit(full_train, pr_names, label).logits(test),
+                "a": logits(fit(full_train, BASELINE, label), test),
+                "b": logits(fit(full_train, pr_names, label), test),
                 "c": test.columns(("surprisal",))[:, 0],
                 "d": test.columns(("entropy",))[:, 0],
                 "e": test.columns(("probe_logit",))[:, 0],
-                "f": fit(train, (*pr_names, *SIGNALS), label).logits(test),
-                "g": fit(train, pr_names, label).logits(test),
+                "f": logits(fit(train, (*pr_names, *SIGNALS), label), test),
+                "g": logits(fit(train, pr_names, label), test),
             }
             for method, score in scores.items():
                 out[label][method][repo] = float(auc(score, y))

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 from scoring.calibration import logit
 from scoring.pr_model import HunkModel
-from training.wild.pr_train import repo_weights
+from training.wild.estimator import repo_weights
 from training.wild.table import LineTable
 
 GATE_SHARE = 0.02  # the gate's default threshold fires on this share of the training repositories' hunks

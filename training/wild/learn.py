@@ -40,7 +40,6 @@ from scipy.optimize import minimize
 from scipy.stats import rankdata
 
 from scoring.calibration import PlattCalibrator
-from scoring.pr_features import scaled
 from scoring.pr_model import PRModel
 
 # A repository with fewer target lines keeps the shipped model. Spread over the judged blocks, 50 positives
@@ -123,11 +122,7 @@ def forward_folds(
 def start_weights(model: PRModel) -> tuple[np.ndarray, float]:
     """The shipped model's weights and intercept in calibrated log-odds on its standardised features."""
     slope, intercept = model.calibration.slope, model.calibration.intercept
-    return model.coef * slope, model.intercept * slope + intercept
-
-
-def standardised(model: PRModel, features: np.ndarray) -> np.ndarray:
-    return (scaled(features, model.names) - model.mean) / model.scale
+    return model.linear.coef * slope, model.linear.intercept * slope + intercept
 
 
 def shrunk_fit(
@@ -291,7 +286,7 @@ def learn(
             "model stays"
         )
         return Learned(shipped, math.inf, True, reason, len(y), positives, commits)
-    z = standardised(shipped, lines.features)
+    z = shipped.linear.standardised(lines.features)
     start, start_intercept = start_weights(shipped)
     validation, oof = validate(z, lines, start, start_intercept, grid, folds)
     shrinkage, reason = choose(validation, grid)
@@ -317,7 +312,10 @@ def learn(
         ),
     }
     model = replace(
-        shipped, coef=coef, intercept=intercept, calibration=calibration, base_rate=float(y.mean())
+        shipped,
+        linear=replace(shipped.linear, coef=coef, intercept=intercept),
+        calibration=calibration,
+        base_rate=float(y.mean()),
     )
     return Learned(model, shrinkage, False, reason, len(y), positives, commits, validation, card)
 

@@ -36,6 +36,7 @@ from training.wild.pr_train import (
     families_of,
     fit,
     is_pairwise,
+    logits,
     select,
 )
 from training.wild.table import LineTable, concat
@@ -260,7 +261,7 @@ def evaluate_label(
         if selections is None:
             for name, names in FEATURE_SETS.items():
                 fitted = fit(train, names, label, is_pairwise(name))
-                report.fixed_auc.setdefault(name, {})[repo] = auc(fitted.logits(test), y)
+                report.fixed_auc.setdefault(name, {})[repo] = auc(logits(fitted, test), y)
         report.priors.append(_prior(repo, models["PR model"], test, label, base))
         report.date_splits.append(_date_split(repo, models["PR model"], test, label))
     fired = [h.gate for h in report.hunks]
@@ -330,7 +331,7 @@ def _date_split(repo: str, model: PRModel, test: LineTable, label: str) -> DateS
     if len(np.unique(own_train.label(label))) < 2 or not len(later):
         own = float("nan")
     else:
-        own = auc(fit(own_train, model.names, label).logits(later), y)
+        own = auc(logits(fit(own_train, model.names, label), later), y)
     return DateSplitResult(repo, loro_auc, own, len(own_train), len(later))
 
 

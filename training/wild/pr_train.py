@@ -15,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 
 from scoring.calibration import PlattCalibrator
 from scoring.metrics import auc
-from scoring.pr_features import Family, feature_names, scaled
+from scoring.pr_features import Family, feature_names
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel
+from training.wild.estimator import BalancedLogit, repo_weights, sample_mask
 from training.wild.table import LineTable
 
 # Candidate feature sets, cheapest first; the nested selection picks one per training set.
@@ -84,32 +86,7 @@ def is_pairwise(candidate: str) -> bool:
 
 # Each candidate's measured cost at review time, written by benchmarks/pr_feature_cost.py.
 COST_FILE = DEFAULT_PR_MODEL.parent / "feature_cost.json"
-LINES_PER_REPO = 1000  # fitting sample per repository; weights balance repositories anyway
-PAIRS_PER_COMMIT = 40  # within-commit (positive, negative) pairs the ranking objective draws per commit
 INNER_FOLDS = 4
-REGULARISATION = 1.0
-
-
-@dataclass(frozen=True)
-class Fit:
-    """A fitted logistic regression on standardised features (before calibration)."""
-
-    names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-
-    def logits(self, table: LineTable) -> np.ndarray:
-        z = (scaled(table.columns(self.names), self.names) - self.mean) / self.scale
-        return z @ self.coef + self.intercept
-
-
-def repo_weights(repo: np.ndarray) -> np.ndarray:
-    """Each repository weighs the same in total, so the largest histories do not decide alone."""
-    _, inverse, counts = np.unique(repo, return_inverse=True, return_counts=True)
-    weights = 1.0 / counts[inverse]
-    return weights * len(weights) / weights.sum()
 
 
 def balanced_rate(labels: np.ndarray, repo: np.ndarray) -> float:
@@ -117,84 +94,37 @@ def balanced_rate(labels: np.ndarray, repo: np.ndarray) -> float:
     return float(np.mean([labels[repo == r].mean() for r in np.unique(repo)]))
 
 
-def fitting_sample(table: LineTable, seed: int = 0) -> LineTable:
-    rng = np.random.default_rng(seed)
-    keep = np.zeros(len(table), dtype=bool)
-    for repo in table.repos:
-        index = np.nonzero(table.repo == repo)[0]
-        keep[rng.choice(index, size=min(len(index), LINES_PER_REPO), replace=False)] = True
-    return table.subset(keep)
+def fitting_sample(table: LineTable) -> LineTable:
+    """The lines a pointwise fit reads: at most `LINES_PER_REPO` of each repository."""
+    return table.subset(sample_mask(table.repo))
 
 
-def fit(table: LineTable, names: Sequence[str], label: str, pairwise: bool = False) -> Fit:
-    """A repository-balanced logistic regression whose logits are divided by their spread on `table`.
-
-    Pointwise it reads `fitting_sample(table)`; `pairwise` fits the ranking objective on within-commit pairs
-    of the whole `table` instead (`pair_differences`). Models fitted on different repositories are confident
-    to different degrees; on one scale their held-out logits can share one Platt calibration without the
-    most confident fold deciding its slope.
-    """
+def fit(table: LineTable, names: Sequence[str], label: str, pairwise: bool = False) -> BalancedLogit:
+    """The estimator fitted on `table`'s lines, its repositories as groups and its commits as the pairs'."""
     names = tuple(names)
-    sample = fitting_sample(table)
-    x = scaled(sample.columns(names), names)
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    if pairwise:
-        z = (scaled(table.columns(names), names) - mean) / scale
-        pairs, y, weights = pair_differences(z, table.label(label), table.commit, table.repo)
-        if len(np.unique(y)) < 2:  # no commit with both kinds of line: nothing to rank
-            coef, intercept = np.zeros(len(names)), 0.0
-        else:
-            model = LogisticRegression(C=REGULARISATION, max_iter=2000, fit_intercept=False)
-            model.fit(pairs, y, sample_weight=weights)
-            coef, intercept = model.coef_[0].copy(), 0.0  # Platt calibration sets the level afterwards
-    else:
-        model = LogisticRegression(C=REGULARISATION, max_iter=2000)
-        model.fit((x - mean) / scale, sample.label(label), sample_weight=repo_weights(sample.repo))
-        coef, intercept = model.coef_[0].copy(), float(model.intercept_[0])
-    spread = float(np.std(((x - mean) / scale) @ coef)) or 1.0
-    return Fit(names, mean, scale, coef / spread, intercept / spread)
-
-
-def pair_differences(
-    z: np.ndarray,
-    labels: np.ndarray,
-    commit: np.ndarray,
-    repo: np.ndarray,
-    seed: int = 0,
-    per_commit: int = PAIRS_PER_COMMIT,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ranking objective's data: for up to `per_commit` random (positive, negative) pairs of lines of one
-    commit, x_pos − x_neg labelled 1 and its mirror labelled 0; each repository's pairs weigh the same.
-
-    Only the order inside a commit (the PR a reviewer reads) is learnt; between-commit and between-repository
-    levels never enter, so the calibration that follows has to set them.
-    """
-    rng = np.random.default_rng(seed)
-    order = np.argsort(commit, kind="stable")
-    _, starts = np.unique(commit[order], return_index=True)
-    rows, owners = [], []
-    for members in np.split(order, starts[1:]):
-        positive, negative = members[labels[members] == 1], members[labels[members] == 0]
-        if not len(positive) or not len(negative):
-            continue
-        count = min(per_commit, len(positive) * len(negative))
-        rows.append(z[rng.choice(positive, count)] - z[rng.choice(negative, count)])
-        owners += [repo[members[0]]] * count
-    if not rows:
-        return np.zeros((0, z.shape[1])), np.zeros(0), np.zeros(0)
-    diffs, owner = np.vstack(rows), np.array(owners)
-    weights = repo_weights(owner)
-    return (
-        np.vstack([diffs, -diffs]),
-        np.r_[np.ones(len(diffs)), np.zeros(len(diffs))],
-        np.r_[weights, weights],
+    return BalancedLogit(names, pairwise).fit(
+        table.columns(names), table.label(label), groups=table.repo, commits=table.commit
     )
 
 
-def repo_folds(repos: Sequence[str], folds: int) -> list[list[str]]:
-    """Repositories dealt round-robin into `folds` groups (sorted first, so the split is reproducible)."""
-    ordered = sorted(repos)
-    return [ordered[k::folds] for k in range(min(folds, len(ordered)))]
+def logits(estimator: BalancedLogit, table: LineTable) -> np.ndarray:
+    """`estimator`'s log-odds for `table`'s lines."""
+    return estimator.decision_function(table.columns(estimator.linear_.names))
+
+
+def repo_folds(repo: np.ndarray, folds: int) -> list[np.ndarray]:
+    """Held-out masks of scikit-learn's GroupKFold over repositories: a repository is never split, and the
+    folds hold about as many lines each."""
+    n_splits = min(folds, len(np.unique(repo)))
+    if n_splits < 2:
+        return []
+    split = GroupKFold(n_splits=n_splits).split(np.zeros(len(repo)), groups=repo)
+    masks = []
+    for _, held in split:
+        mask = np.zeros(len(repo), dtype=bool)
+        mask[held] = True
+        masks.append(mask)
+    return masks
 
 
 def out_of_fold_logits(
@@ -202,11 +132,10 @@ def out_of_fold_logits(
 ) -> np.ndarray:
     """Logits for every line from a fit that never saw its repository."""
     out = np.full(len(table), np.nan)
-    for held in repo_folds(table.repos, folds):
-        train = ~np.isin(table.repo, held)
-        if len(np.unique(table.label(label)[train])) < 2:
+    for held in repo_folds(table.repo, folds):
+        if len(np.unique(table.label(label)[~held])) < 2:
             continue
-        out[~train] = fit(table.subset(train), names, label, pairwise).logits(table.subset(~train))
+        out[held] = logits(fit(table.subset(~held), names, label, pairwise), table.subset(held))
     return out
 
 
@@ -326,8 +255,6 @@ def within_repo_platt(logits: np.ndarray, labels: np.ndarray, repo: np.ndarray) 
     score higher and may be edited less), which can flip the slope; those levels are the repo prior's job.
     A slope that still comes out negative (no ranking survives held-out repositories) is set to 0.
     """
-    from sklearn.linear_model import LogisticRegression
-
     names, inverse = np.unique(repo, return_inverse=True)
     design = np.column_stack([logits, np.eye(len(names))[inverse]])
     model = LogisticRegression(C=1e6, max_iter=2000, fit_intercept=False)
@@ -352,18 +279,13 @@ def calibrated_model(
     pairwise: bool = False,
 ) -> PRModel:
     """Fit on all of `table`, calibrate on the out-of-fold logits (`within_repo_platt`)."""
-    fitted = fit(table, names, label, pairwise)
     finite = np.isfinite(oof_logits)
     calibration = within_repo_platt(
         oof_logits[finite], table.label(label)[finite].astype(float), table.repo[finite]
     )
     return PRModel(
         families,
-        fitted.names,
-        fitted.mean,
-        fitted.scale,
-        fitted.coef,
-        fitted.intercept,
+        fit(table, names, label, pairwise).linear_,
         calibration,
         balanced_rate(table.label(label), table.repo),
         dict(card or {}),

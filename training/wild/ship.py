@@ -1,17 +1,21 @@
-"""`redline train-pr` and the PR part of `redline eval`: LORO over the wild repositories, the docs section,
-and the shipped PR model fitted on every repository with the same selection, calibration and threshold
-rule."""
+"""The PR model's two stages. `redline eval --part pr` judges it leave-one-repository-out (after choosing
+which model scores TypeScript) and writes the docs section and `evaluation.json`; `redline train-pr` fits the
+shipped model on every repository with the same selection, calibration and threshold rule, and copies that
+evaluation into its card."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from scoring.languages import PYTHON, TYPESCRIPT
-from scoring.pr_model import PRModel
+from scoring.pr_features import FEATURE_VERSION
+from scoring.pr_model import DEFAULT_PR_MODEL, PRModel
 from scoring.target import TARGET_MEANING
 from training.thresholds import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 from training.wild import languages
@@ -31,6 +35,59 @@ from training.wild.table import LineTable, concat
 
 SHIPPED_LABEL = "target"  # scoring.target's event
 FIGURE = "figures/loro_reliability.png"
+EVALUATION_FILE = DEFAULT_PR_MODEL.parent / "evaluation.json"
+
+
+class StaleEvaluation(ValueError):
+    """`train-pr` found no evaluation of the data it is about to train on."""
+
+
+def data_summary(python: LineTable, typescript: LineTable | None) -> dict[str, Any]:
+    """What an evaluation was run on: enough to tell that `train-pr` reads the same tables."""
+    tables = {PYTHON: python, **({TYPESCRIPT: typescript} if typescript is not None else {})}
+    return {
+        "feature_version": FEATURE_VERSION,
+        **{name: {"repositories": len(t.repos), "lines": len(t)} for name, t in tables.items()},
+    }
+
+
+def write_evaluation(
+    path: Path,
+    reports: dict[str, LoroReport],
+    table: LineTable,
+    typescript: LineTable | None,
+    by_language: dict[str, languages.LanguageReport],
+    chosen: str,
+    reproduce: str,
+) -> None:
+    """The evaluation a shipped model's card carries, and which model scores TypeScript."""
+    evaluation = {
+        "data": data_summary(table, typescript),
+        "reproduce": reproduce,
+        "date": f"{datetime.now(UTC):%Y-%m-%d}",
+        "language_model": chosen,
+        "languages": [PYTHON, TYPESCRIPT] if by_language else [PYTHON],
+        "language_choice": languages.card(by_language, chosen) if by_language else {},
+        "evaluation": card_summary(reports, table),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(evaluation, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_evaluation(path: Path, table: LineTable, typescript: LineTable | None) -> dict[str, Any]:
+    """The evaluation `write_evaluation` left for these tables; StaleEvaluation if there is none."""
+    rerun = "run `redline eval --part pr` first (with the same --wild-dir/--ts-dir)"
+    try:
+        evaluation: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise StaleEvaluation(f"no evaluation at {path} ({error}): {rerun}") from error
+    if not isinstance(evaluation, dict) or evaluation.get("data") != data_summary(table, typescript):
+        found = evaluation.get("data") if isinstance(evaluation, dict) else None
+        raise StaleEvaluation(
+            f"the evaluation at {path} was run on other data ({found}, not "
+            f"{data_summary(table, typescript)}): {rerun}"
+        )
+    return evaluation
 
 
 def run_loro(
@@ -82,18 +139,16 @@ def write_section(
 
 def train_shipped(
     evaluated: LineTable,
-    reports: dict[str, LoroReport],
+    evaluation: dict[str, Any],
     typescript: LineTable | None = None,
-    by_language: dict[str, languages.LanguageReport] | None = None,
-    chosen: str = languages.PYTHON_MODEL,
     label: str = SHIPPED_LABEL,
 ) -> PRModel:
-    """The PR model on every repository (the TypeScript ones too when `chosen` says both languages): selection
-    and calibration over grouped folds of all of them."""
+    """The PR model on every repository (the TypeScript ones too when the evaluation chose both languages):
+    selection and calibration over grouped folds of all of them; `evaluation` (`read_evaluation`) goes into
+    its card."""
     started = time.perf_counter()
-    table = (
-        concat([evaluated, typescript]) if chosen == languages.BOTH and typescript is not None else evaluated
-    )
+    both = typescript is not None and evaluation.get("language_model") == languages.BOTH
+    table = concat([evaluated, typescript]) if both and typescript is not None else evaluated
     selection = select(table, label)
     names = FEATURE_SETS[selection.name]
     model = calibrated_model(
@@ -139,9 +194,10 @@ def train_shipped(
             },
         },
         # TypeScript is first-class once it was judged: whichever candidate won scores it.
-        "languages": [PYTHON, TYPESCRIPT] if by_language else [PYTHON],
-        "language_choice": languages.card(by_language, chosen) if by_language else {},
-        "evaluation": card_summary(reports, evaluated) if reports else {},
+        "languages": evaluation.get("languages", [PYTHON]),
+        "language_choice": evaluation.get("language_choice", {}),
+        "evaluation": evaluation.get("evaluation", {}),
+        "evaluated": {k: evaluation.get(k) for k in ("date", "reproduce", "data")},
         "reach": {
             "lines": len(table),
             "max": float(training_p.max()),

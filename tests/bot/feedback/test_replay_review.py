@@ -13,6 +13,7 @@ from bot.github.pulls import MergedPull
 from bot.pull_review import PullSource
 from bot.review import run
 from scoring.calibration import PlattCalibrator
+from scoring.linear import LinearModel
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import PRModel
 from scoring.pr_scorer import PRScorer
@@ -37,11 +38,7 @@ class Recording(PRScorer):
         coef[names.index("length")] = 0.3
         model = PRModel(
             FAMILIES,
-            names,
-            np.zeros(len(names)),
-            np.ones(len(names)),
-            coef,
-            -2.0,
+            LinearModel(names, np.zeros(len(names)), np.ones(len(names)), coef, -2.0),
             PlattCalibrator(1.0, 0.0),
             0.1,
             {"version": "pr-test"},

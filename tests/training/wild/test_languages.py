@@ -3,6 +3,7 @@ repositories it never saw."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -110,14 +111,29 @@ def test_tables_of_one_feature_list_join_and_others_do_not() -> None:
         raise AssertionError("tables with different feature lists were joined")
 
 
-def test_the_shipped_card_lists_typescript_once_it_was_judged_whichever_candidate_won() -> None:
-    from training.wild.ship import train_shipped
+def test_train_pr_ships_what_eval_judged_on_the_same_data_and_refuses_other_data(tmp_path) -> None:
+    import pytest
+
+    from training.wild.ship import StaleEvaluation, read_evaluation, run_loro, train_shipped, write_evaluation
 
     python = synthetic(repos=3, seed=8)
     ts = as_typescript(synthetic(repos=3, seed=9))
     report = languages.evaluate(python, ts, "target", fit_model)
+    reports = run_loro(python, labels=("target",))
+    path = tmp_path / "evaluation.json"
+    with pytest.raises(StaleEvaluation, match="redline eval --part pr"):
+        read_evaluation(path, python, ts)  # never evaluated
     for chosen in (languages.PYTHON_MODEL, languages.BOTH):
-        model = train_shipped(python, {}, ts, {"target": report}, chosen)
+        write_evaluation(path, reports, python, ts, {"target": report}, chosen, "redline eval --part pr")
+        model = train_shipped(python, read_evaluation(path, python, ts), ts)
         assert model.card["languages"] == ["python", "typescript"]
         assert model.card["language_choice"]["chosen"] == chosen
-    assert train_shipped(python, {}).card["languages"] == ["python"]
+        assert model.card["evaluation"] == json.loads(path.read_text())["evaluation"]
+    # both languages: the TypeScript lines are in the fit, so its per-repository rates weigh them
+    assert model.card["reach"]["lines"] == len(python) + len(ts)
+    with pytest.raises(StaleEvaluation, match="other data"):
+        read_evaluation(path, synthetic(repos=2, seed=8), ts)  # judged on three repositories, not two
+    with pytest.raises(StaleEvaluation, match="other data"):
+        read_evaluation(path, python, None)  # judged with the TypeScript repositories
+    write_evaluation(path, reports, python, None, {}, languages.PYTHON_MODEL, "redline eval --part pr")
+    assert train_shipped(python, read_evaluation(path, python, None)).card["languages"] == ["python"]

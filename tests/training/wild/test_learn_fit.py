@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from scoring.calibration import PlattCalibrator
+from scoring.linear import LinearModel
 from scoring.metrics import auc
 from scoring.pr_features import LOG_SCALED, Family, feature_names
 from scoring.pr_model import PRModel
@@ -21,11 +22,7 @@ def shipped() -> PRModel:
     coef = np.array([0.8, -0.4, 0.0, 0.3, 0.0, 0.2])[: len(NAMES)]
     return PRModel(
         (Family.LINE,),
-        NAMES,
-        np.zeros(len(NAMES)),
-        np.ones(len(NAMES)),
-        coef,
-        -2.0,
+        LinearModel(NAMES, np.zeros(len(NAMES)), np.ones(len(NAMES)), coef, -2.0),
         PlattCalibrator(1.0, 0.0),
         0.12,
         {"version": "shipped-test"},
@@ -56,7 +53,7 @@ def test_a_planted_signal_moves_the_weights_toward_it() -> None:
     learned = learn(model, data)
     assert not learned.kept_shipped and math.isfinite(learned.shrinkage)
     start, _ = start_weights(model)
-    assert start[planted] == 0 and learned.model.coef[planted] > 0.3
+    assert start[planted] == 0 and learned.model.linear.coef[planted] > 0.3
     assert learned.card["shrinkage"] == f"{learned.shrinkage:g}"
     fresh = lines(lambda x, rng: rng.random(len(x)) < 1 / (1 + np.exp(-(2.0 * x[:, planted] - 2.0))), seed=1)
     y = fresh.target

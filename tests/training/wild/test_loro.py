@@ -8,8 +8,9 @@ import numpy as np
 from scoring.calibration import PlattCalibrator
 from scoring.pr_features import Family, feature_names
 from training.wild import pr_train
+from training.wild.estimator import PAIRS_PER_COMMIT, pair_differences, repo_weights
 from training.wild.loro import PRIOR_SHARE, estimate_prior, evaluate_label
-from training.wild.pr_train import balanced_rate, repo_folds, repo_weights
+from training.wild.pr_train import balanced_rate, repo_folds
 from training.wild.table import LineTable
 
 NAMES = feature_names(tuple(Family))
@@ -137,8 +138,12 @@ def test_repositories_weigh_the_same_and_folds_never_split_one() -> None:
     repo = np.array(["a"] * 90 + ["b"] * 10)
     w = repo_weights(repo)
     assert np.isclose(w[repo == "a"].sum(), w[repo == "b"].sum())
-    folds = repo_folds(["r1", "r2", "r3", "r4", "r5"], 4)
-    assert sorted(r for fold in folds for r in fold) == ["r1", "r2", "r3", "r4", "r5"]
+    repos = np.repeat(["r1", "r2", "r3", "r4", "r5"], [30, 5, 12, 8, 20])
+    folds = repo_folds(repos, 4)
+    assert len(folds) == 4 and (np.sum(folds, axis=0) == 1).all()  # every line held out exactly once
+    for held in folds:
+        assert not set(repos[held]) & set(repos[~held])  # and its repository with it
+    assert repo_folds(np.array(["only"] * 5), 4) == []
 
 
 def test_a_dearer_feature_set_must_beat_a_cheaper_one_by_more_than_the_noise() -> None:
@@ -194,10 +199,10 @@ def test_the_ranking_objective_learns_the_order_inside_commits_not_their_levels(
         np.where(y == 1, "modified", "survived"),
         np.zeros(len(x), dtype=np.int8),
     )
-    pairs, labels, weights = pr_train.pair_differences(np.c_[x], y, commit, repo)
+    pairs, labels, weights = pair_differences(np.c_[x], y, commit, repo)
     # each commit gives min(40, positives x negatives) pairs, each once as drawn (label 1) and once mirrored
     drawn = sum(
-        min(pr_train.PAIRS_PER_COMMIT, int(y[commit == c].sum()) * int((y[commit == c] == 0).sum()))
+        min(PAIRS_PER_COMMIT, int(y[commit == c].sum()) * int((y[commit == c] == 0).sum()))
         for c in np.unique(commit)
     )
     assert (
@@ -205,10 +210,10 @@ def test_the_ranking_objective_learns_the_order_inside_commits_not_their_levels(
     )
     assert np.isclose(weights.sum(), len(weights))
     ranked = pr_train.fit(table, ("length",), "target", pairwise=True)
-    assert ranked.coef[0] > 0 and ranked.intercept == 0.0
+    assert ranked.linear_.coef[0] > 0 and ranked.linear_.intercept == 0.0
     from scoring.metrics import within_groups
 
-    assert within_groups(ranked.logits(table), y, commit).auc > 0.9
+    assert within_groups(pr_train.logits(ranked, table), y, commit).auc > 0.9
 
 
 def test_every_candidate_is_also_judged_on_each_held_out_repository_for_the_cost_table() -> None:
