@@ -200,7 +200,7 @@ def main() -> None:
     args = parser.parse_args()
     cache = cache_root() / "wild"
     if not (cache / f"wild-lines-{_key(wild_files(None))}.npz").is_file():
-        raise SystemExit(f"no cached wild table in {cache}: run `redline train-pr` once to build it")
+        raise SystemExit(f"no cached wild table in {cache}: run `redline eval --part pr` once to build it")
     table = load_table(cache_dir=cache, progress=False)
     started = time.perf_counter()
     rows = []

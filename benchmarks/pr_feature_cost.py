@@ -6,7 +6,7 @@ Line, diff, change and static (AST) features: `scoring.pr_features.file_features
 commits of a local repository (default: this checkout), as a review computes it; its cost is mostly
 process starts, so it is per file rather than per line. Prints the load with the figures and writes each
 PR-model candidate's cost (its pure families, plus history where it reads history), and the cost of each
-family in FAMILIES_ALONE alone ("family: structure"), to --out, which `redline train-pr`
+family in FAMILIES_ALONE alone ("family: structure"), to --out, which `redline eval --part pr`
 puts next to each candidate's AUC in docs/evaluation.md.
 """
 

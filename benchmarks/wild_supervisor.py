@@ -6,7 +6,7 @@ Leave-one-repository-out on a seeded sample of whole commits per repository
 (training/probe/wild_supervisor.py):
 prints the mean AUC per method and the per-repository comparison of PR features + supervisor against PR
 features alone, writes the markdown section to --out and the numbers as JSON beside it (same stem, .json),
-and puts the section into docs/evaluation.md (--docs), where `redline train-pr` keeps it.
+and puts the section into docs/evaluation.md (--docs), where `redline eval --part pr` keeps it.
 The supervisor pass goes through the hidden-state cache, so an interrupted run resumes where it stopped.
 """
 

@@ -27,7 +27,7 @@ from training.wild.pr_train import (
 from training.wild.table import LineTable
 
 SECTION_END = "<!-- end of the PR-model section; the benchmark (MIAP) evaluation follows -->"
-# benchmarks/wild_supervisor.py owns the block between these markers; `redline train-pr` carries it over.
+# benchmarks/wild_supervisor.py owns the block between these markers; `redline eval --part pr` carries it over.
 SUPERVISOR_START = "<!-- supervisor comparison: written by benchmarks/wild_supervisor.py -->"
 SUPERVISOR_END = "<!-- end of the supervisor comparison -->"
 FIGURE_CAPTION = (
@@ -381,7 +381,7 @@ def with_supervisor_block(page_text: str, section: str) -> str:
     for anchor in ("### Reliability per held-out repository", SECTION_END):
         if anchor in page_text:
             return page_text.replace(anchor, f"{block}\n\n{anchor}", 1)
-    raise ValueError("the page has no PR-model section: run `redline train-pr` first")
+    raise ValueError("the page has no PR-model section: run `redline eval --part pr` first")
 
 
 def _targets(h: dict[str, Any]) -> list[str]:

@@ -2,8 +2,8 @@
 
 Every choice is made inside the repositories it is given: the feature families by grouped cross-validation
 over those repositories (a repository is never split), the Platt calibration and the comment threshold on
-their out-of-fold predictions. `loro.py` calls this once per held-out repository; `redline train-pr` calls it
-on all of them for the shipped model.
+their out-of-fold predictions. `loro.py` calls this once per held-out repository (`redline eval --part pr`);
+`redline train-pr` calls it on all of them for the shipped model.
 """
 
 from __future__ import annotations
