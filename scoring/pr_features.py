@@ -1,7 +1,9 @@
 """Model-free features of an added line that a review can see: the line, its diff, the change, the history,
 static (AST) signals of the file after the change, the structure and complexity of the line and of the
-function around it, and the line measured against the rest of its file. Line kinds come from the file's own
-language's parser (scoring.languages).
+function around it, and the line measured against the rest of its file. Line kinds, static signals and
+structure come from the file's own language's parser (scoring.languages: Python's `ast`, tree-sitter's
+TypeScript and TSX grammars), so each means the same construct in both; a file of another language, or one
+whose parser fails, gets zeros for them and the language-neutral features as usual.
 
 Pure: a parsed file diff, the file's text after the change, the change's size and (when the repository's
 history is at hand) the file's history in, one row of named features per added line out. The same
@@ -22,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring import static
+from scoring import languages, static
 from scoring.diff import ChangeKind, FileDiff, LineKind
-from scoring.languages import LINE_KINDS, PYTHON, TYPESCRIPT, line_syntax
+from scoring.languages import LINE_KINDS, TYPESCRIPT, line_syntax
 
 
 class Family(enum.StrEnum):
@@ -34,8 +36,8 @@ class Family(enum.StrEnum):
     DIFF = "diff"  # its hunk, its file and the file's diff
     CHANGE = "change"  # the whole change (commit or PR) it belongs to
     HISTORY = "history"  # the repository's history of the file and its neighbouring lines
-    STATIC = "static"  # the line's statement in the file's syntax tree (scoring.static; Python files only)
-    STRUCTURE = "structure"  # structure and complexity of the line and its enclosing function (Python only)
+    STATIC = "static"  # the line's statement in the file's syntax tree (scoring.static's features)
+    STRUCTURE = "structure"  # structure and complexity of the line and its enclosing function
     RELATIVE = "relative"  # the line against the rest of its file: means the same whatever the code style
 
 
@@ -175,7 +177,9 @@ LOG_SCALED = frozenset(
     }
 )
 # Caches of feature tables key on this with the names: bump it when a feature's computation changes.
-FEATURE_VERSION = 2  # 2: line kinds from a parser per language (were Python regexes), parsed, typescript
+# 2: line kinds from a parser per language (were Python regexes), parsed, typescript
+# 3: static and structure signals of TypeScript files from tree-sitter (were zeros); Python's are unchanged
+FEATURE_VERSION = 3
 INDENT_TAB = 4  # columns a tab counts for when finding a file's indentation unit
 INDENT_UNIT_SHARE = (
     0.02  # an indentation unit is the smallest indent on at least this share of indented lines
@@ -260,7 +264,9 @@ def _relative(text_lines: Sequence[str], lines: Sequence[int]) -> dict[int, list
     return out
 
 
-def _structure_row(text: str, number: int, tree: static.Structure, added: Sequence[int]) -> list[float]:
+def _structure_row(
+    path: str, text: str, number: int, tree: static.Structure, added: Sequence[int]
+) -> list[float]:
     """STRUCTURE values of line `number`: zeros where the file does not parse or the line is past its end."""
     width = len(FEATURES[Family.STRUCTURE])
     if not tree.parses or number > len(tree.function_first):
@@ -274,7 +280,7 @@ def _structure_row(text: str, number: int, tree: static.Structure, added: Sequen
     return [
         1.0,
         *(float(tree.values[name][k]) for name in static.STRUCTURE_LINE),
-        *static.token_structure(text),
+        *languages.token_structure(path, text),
         float(first > 0),
         *(float(tree.values[name][k]) for name in static.STRUCTURE_FUNCTION),
         whole_added,
@@ -326,13 +332,13 @@ def file_features(
         float(syntax.language == TYPESCRIPT),
     ]
     # Joined on "\n" so that the syntax tree's line numbers are text_lines' own (a last empty line has none).
-    # The static and structure signals read Python's syntax tree: other languages get zeros ("parses" 0),
-    # never a Python parse of another language's text that happens to succeed.
-    python = syntax.language == PYTHON
-    source = "\n".join(text_lines) if python else ""
-    ast_values = static.analyse(source).values if Family.STATIC in families and python else {}
+    # The static and structure signals read the file's own language's syntax tree: other languages get zeros
+    # ("parses" 0), never a Python parse of another language's text that happens to succeed. Computed only
+    # for a model that reads them.
+    source = "\n".join(text_lines)
+    ast_values = languages.static_lines(diff.path, source).values if Family.STATIC in families else {}
     analysed = len(ast_values.get("parses", ()))
-    tree = static.structure(source) if Family.STRUCTURE in families else None
+    tree = languages.structure(diff.path, source) if Family.STRUCTURE in families else None
     relative = _relative(text_lines, lines) if Family.RELATIVE in families else {}
     rows: list[list[float]] = []
     for k, number in enumerate(lines):
@@ -374,14 +380,11 @@ def file_features(
                 float(below < 0),
             ]
         if Family.STATIC in families:
-            inside = python and number <= analysed
+            inside = number <= analysed
             row += [float(ast_values[name][number - 1]) if inside else 0.0 for name in static.FEATURES]
-        if tree is not None and not python:
-            row += [0.0] * len(FEATURES[Family.STRUCTURE])
-        elif tree is not None:
-            row += _structure_row(
-                text_lines[number - 1] if number <= len(text_lines) else "", number, tree, lines
-            )
+        if tree is not None:
+            text = text_lines[number - 1] if number <= len(text_lines) else ""
+            row += _structure_row(diff.path, text, number, tree, lines)
         if Family.RELATIVE in families:
             row += relative[number]
         rows.append(row)

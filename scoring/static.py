@@ -480,6 +480,19 @@ def structure(text: str) -> Structure:
             return _structure(tree, n_lines)
         except RecursionError:
             pass
+    return empty_structure(n_lines)
+
+
+def empty_static(n_lines: int) -> StaticLines:
+    """The static signals of a text that does not parse: every feature 0 on every line, `parses` too."""
+    values = {name: np.zeros(n_lines, dtype=np.float32) for name in FEATURES}
+    for array in values.values():
+        array.flags.writeable = False  # shared through the caches
+    return StaticLines(False, False, values)
+
+
+def empty_structure(n_lines: int) -> Structure:
+    """The structure of a text that does not parse: zeros, `parses` False."""
     zeros = np.zeros(n_lines, dtype=np.int64)
     return Structure(
         False, {name: np.zeros(n_lines) for name in (*STRUCTURE_LINE, *STRUCTURE_FUNCTION)}, zeros, zeros

@@ -2,9 +2,12 @@
 
 One interface over one parser per language (Python's `ast` and `tokenize`; tree-sitter's TypeScript and
 TSX grammars), so a line kind means the same thing in every language: a condition is an `if`, `elif`,
-`else`, `switch` case or `match` case wherever it is written. Files of other languages, and files whose
-parser fails, get no kinds and say why; the features that need no parser (length, indentation, hunk and
-file shape, history) do not depend on any of this.
+`else`, `switch` case or `match` case wherever it is written. The same parsers give each line's static
+signals and structure (`static_lines`, `structure`, `token_structure`: scoring.static's features, read
+from Python's `ast` or, for TypeScript, `scoring.languages.typescript_static`). Files of other languages,
+and files whose parser fails, get no kinds and zero static and structure signals and say why; the
+features that need no parser (length, indentation, hunk and file shape, history) do not depend on any of
+this.
 
 Pure: text in, arrays out; nothing is run or imported from the text, and no input raises.
 """
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import numpy as np
+
+from scoring import static
 
 PYTHON = "python"
 TYPESCRIPT = "typescript"
@@ -122,3 +127,40 @@ def line_syntax(path: str, text: str) -> LineSyntax:
         syntax = LineSyntax(language, False, f"no parser for {language}", empty_kinds(n_lines))
     syntax.kinds.flags.writeable = False  # shared through the cache
     return syntax
+
+
+def static_lines(path: str, text: str) -> static.StaticLines:
+    """The STATIC signals (scoring.static.FEATURES per line) of `text`, the file at `path`, from its
+    language's parser; all zero with `parses` False for another language or a file that does not parse.
+    Never raises."""
+    language = language_of(path)
+    if language == PYTHON:
+        return static.analyse(text)
+    if language == TYPESCRIPT:
+        from scoring.languages import typescript_static
+
+        return typescript_static.analyse(text, tsx=path.lower().endswith(".tsx"))
+    return static.empty_static(text.count("\n") + 1)
+
+
+def structure(path: str, text: str) -> static.Structure:
+    """The STRUCTURE of `text`, the file at `path`, per line from its language's parser; zeros with
+    `parses` False for another language or a file that does not parse. Never raises."""
+    language = language_of(path)
+    if language == PYTHON:
+        return static.structure(text)
+    if language == TYPESCRIPT:
+        from scoring.languages import typescript_static
+
+        return typescript_static.structure(text, tsx=path.lower().endswith(".tsx"))
+    return static.empty_structure(text.count("\n") + 1)
+
+
+def token_structure(path: str, line: str) -> tuple[float, float, float, float]:
+    """(tokens, mean and longest identifier length, Halstead volume) of one line of the file at `path`,
+    read with its language's tokens (Python's for a language without a parser)."""
+    if language_of(path) == TYPESCRIPT:
+        from scoring.languages import typescript_static
+
+        return typescript_static.token_structure(line)
+    return static.token_structure(line)

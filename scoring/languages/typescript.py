@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scoring.languages import KIND_INDEX, TYPESCRIPT, LineSyntax, empty_kinds
+from scoring.languages import CACHE_TEXTS, KIND_INDEX, TYPESCRIPT, LineSyntax, empty_kinds
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -84,16 +84,26 @@ def _first_error_line(root: tree_sitter.Node) -> int:
         node = child
 
 
-def line_syntax(text: str, n_lines: int, tsx: bool = False) -> LineSyntax:
+@functools.lru_cache(maxsize=CACHE_TEXTS)
+def parse(text: str, tsx: bool = False) -> tree_sitter.Tree | None:
+    """The syntax tree of `text` (errors included: see `has_error`), parsed once for its line kinds and its
+    static and structure signals; None when tree-sitter-typescript is not installed."""
     try:
-        parser, query = _grammar(tsx)
+        parser, _ = _grammar(tsx)
     except ImportError:
+        return None
+    return parser.parse(text.encode("utf-8", "surrogatepass"))
+
+
+def line_syntax(text: str, n_lines: int, tsx: bool = False) -> LineSyntax:
+    tree = parse(text, tsx)
+    if tree is None:
         reason = "no parser for typescript (tree-sitter-typescript is not installed)"
         return LineSyntax(TYPESCRIPT, False, reason, empty_kinds(n_lines))
     import tree_sitter
 
+    _, query = _grammar(tsx)
     source = text.encode("utf-8", "surrogatepass")
-    tree = parser.parse(source)
     if tree.root_node.has_error:
         reason = f"syntax error at line {_first_error_line(tree.root_node)}"
         return LineSyntax(TYPESCRIPT, False, reason, empty_kinds(n_lines))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scoring import static
 from scoring.diff import parse
 from scoring.pr_features import ChangeSize, Family, FileHistory, feature_names, file_features, scaled
 
@@ -93,3 +94,76 @@ def test_counts_are_log_scaled_and_flags_are_not() -> None:
     out = scaled(np.array([[0.0, 1.0], [9.0, 0.0], [-1.0, 1.0]]), names)
     assert np.allclose(out[:, 0], [0.0, np.log(10.0), -np.log(2.0)])
     assert out[:, 1].tolist() == [1.0, 0.0, 1.0]
+
+
+PYTHON_FILE = [
+    "import os",
+    "@cache",
+    "def area(sides, scale=1.5, *rest):",
+    "    total = 0",
+    "    unused = os.sep",
+    "    for side in sides[1:]:",
+    "        if side > 2 and scale:",
+    "            total += side * scale",
+    "    return totl",
+    "x = [s for s in area([1]) if s == 2]",
+]
+
+
+def columns(path: str, text: list[str], families: tuple[Family, ...]) -> dict[str, np.ndarray]:
+    added = "".join(f"+{line}\n" for line in text)
+    (diff,) = parse(
+        f"diff --git a/{path} b/{path}\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{len(text)} @@\n{added}"
+    )
+    lines, matrix = file_features(diff, text, ChangeSize(1, len(text)), None, families)
+    assert lines == tuple(range(1, len(text) + 1))
+    return dict(zip(feature_names(families), matrix.T, strict=True))
+
+
+def test_python_static_and_structure_are_scoring_statics_own_values() -> None:
+    """The parser per language changes nothing for Python: its columns are static.analyse's and
+    static.structure's values, bit for bit."""
+    row = columns("m.py", PYTHON_FILE, (Family.STATIC, Family.STRUCTURE))
+    source = "\n".join(PYTHON_FILE)
+    for name, values in static.analyse(source).values.items():
+        assert row[f"static_{name}"].tobytes() == values.astype(np.float64).tobytes(), name
+    tree = static.structure(source)
+    for name in (*static.STRUCTURE_LINE, *static.STRUCTURE_FUNCTION):
+        assert row[f"struct_{name}"].tobytes() == tree.values[name].astype(np.float64).tobytes(), name
+    tokens = np.array([static.token_structure(line) for line in PYTHON_FILE])
+    for k, name in enumerate(static.STRUCTURE_TOKENS):
+        assert row[f"struct_{name}"].tobytes() == tokens[:, k].tobytes(), name
+    assert row["static_undefined_name"].tolist() == [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]  # cache, totl
+    assert row["struct_function_params"][3] == 3 and set(row["struct_parses"]) == {1.0}
+
+
+TYPESCRIPT_FILE = [
+    'import { cache } from "c";',
+    "export function area(sides: number[], scale = 1.5): number {",
+    "  let total = 0;",
+    "  for (const side of sides) {",
+    "    if (side > 2 && scale) total += side * scale;",
+    "  }",
+    "  return totl;",
+    "}",
+]
+
+
+def test_typescript_static_and_structure_come_from_its_parser_and_other_languages_get_zeros() -> None:
+    families = (Family.STATIC, Family.STRUCTURE)
+    row = columns("src/area.ts", TYPESCRIPT_FILE, families)
+    assert set(row["static_parses"]) == {1.0} and set(row["struct_parses"]) == {1.0}
+    assert row["static_ast_kind_loop"].tolist() == [0, 0, 0, 1, 0, 0, 0, 0]
+    assert row["static_ast_kind_condition"].tolist() == [0, 0, 0, 0, 1, 0, 0, 0]
+    assert row["static_undefined_name"].tolist() == [0, 0, 0, 0, 0, 0, 1, 0]  # totl
+    assert row["struct_in_function"].tolist() == [0] + [1] * 7
+    assert row["struct_function_added"].tolist() == [0] + [1] * 7
+    assert row["struct_function_branches"][1] == 3  # for, if, &&
+    assert row["struct_function_params"][1] == 2
+    assert row["struct_tokens"][2] == 5  # let total = 0 ;
+    # the same text in a language without a parser: zeros, "parses" 0
+    assert not columns("src/area.go", TYPESCRIPT_FILE, families)["static_parses"].any()
+    other = columns("src/area.go", TYPESCRIPT_FILE, families)
+    assert not any(values.any() for values in other.values())
+    broken = columns("src/area.ts", [*TYPESCRIPT_FILE, "}"], families)
+    assert not any(values.any() for values in broken.values())

@@ -199,15 +199,17 @@ PARSED: list[int] = []
         max_size=25,
     ),
     st.data(),
+    st.sampled_from(["m.py", "m.ts", "m.tsx"]),
 )
 def test_any_text_with_any_added_lines_gives_a_finite_matrix_for_every_family(
     text: list[str],
     data: st.DataObject,
+    path: str,
 ) -> None:
     text = [line for chunk in text for line in chunk.split("\n")]
     added = data.draw(st.sets(st.integers(1, len(text)), min_size=1))
     try:
-        (diff,) = parse(diff_of(text, added))
+        (diff,) = parse(diff_of(text, added, path))
     except (
         DiffParseError
     ):  # a line the diff format cannot carry (a stray "\\ No newline" marker, a form feed...)
