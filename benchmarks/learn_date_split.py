@@ -35,7 +35,7 @@ from training.wild.learn import (
 from training.wild.loro import DATE_SPLIT, _earlier
 from training.wild.pr_train import calibrated_model, families_of, out_of_fold_logits
 from training.wild.reader import wild_files
-from training.wild.table import LineTable, _key, load_table
+from training.wild.table import LineTable, cache_file, load_table
 
 LABEL = "target"
 TARGET_GAIN, TARGET_WORST, TARGET_ECE = 0.03, -0.02, 0.03
@@ -199,7 +199,7 @@ def main() -> None:
     parser.add_argument("--repo", action="append", help="only this repository (repeatable)")
     args = parser.parse_args()
     cache = cache_root() / "wild"
-    if not (cache / f"wild-lines-{_key(wild_files(None))}.npz").is_file():
+    if not all(cache_file(path, cache).is_file() for path in wild_files(None)):
         raise SystemExit(f"no cached wild table in {cache}: run `redline eval --part pr` once to build it")
     table = load_table(cache_dir=cache, progress=False)
     started = time.perf_counter()

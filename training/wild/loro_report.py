@@ -27,7 +27,7 @@ from training.wild.pr_train import (
 from training.wild.table import LineTable
 
 SECTION_END = "<!-- end of the PR-model section; the benchmark (MIAP) evaluation follows -->"
-# benchmarks/wild_supervisor.py owns the block between these markers; `redline eval --part pr` carries it over.
+# benchmarks/wild_supervisor.py owns the block between these markers; `redline eval --part pr` keeps it.
 SUPERVISOR_START = "<!-- supervisor comparison: written by benchmarks/wild_supervisor.py -->"
 SUPERVISOR_END = "<!-- end of the supervisor comparison -->"
 FIGURE_CAPTION = (

@@ -3,8 +3,8 @@
 Every repository file in `wild/` with its history and edit sidecars -> one row per added line: repository
 (the LORO group), commit, commit time, agent rule, the features of `scoring.pr_features` (all families), the
 target of `scoring.target` (a person changed the line's content in a focused commit) and the older labels.
-Built once per data directory and cached as .npz keyed by the data files' sizes and mtimes and the
-feature list, so evaluation and training re-read it in a second.
+Built once per repository file and cached as .npz keyed by the data files' sizes and mtimes and the feature
+list and version, so evaluation and training re-read it in seconds.
 """
 
 from __future__ import annotations
@@ -190,35 +190,39 @@ def file_table(path: Path) -> dict[str, np.ndarray]:
     }
 
 
-def _key(files: list[Path]) -> str:
-    stamp: list[tuple[str, int] | tuple[str, int, int]] = [
-        (p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in files
-    ]
-    stamp += [
-        (history_file(p).name, history_file(p).stat().st_size) for p in files if history_file(p).is_file()
-    ]
-    stamp += [(edits_file(p).name, edits_file(p).stat().st_size) for p in files if edits_file(p).is_file()]
+def _key(path: Path) -> str:
+    """One repository's cache key: its data files' names, sizes and mtimes, the feature list and version."""
+    sidecars = [f for f in (history_file(path), edits_file(path)) if f.is_file()]
+    stamp = [(f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in (path, *sidecars)]
     return hashlib.sha256(
         json.dumps([stamp, feature_names(ALL_FAMILIES), FEATURE_VERSION, LABELS]).encode()
     ).hexdigest()[:16]
 
 
+def cache_file(path: Path, cache_dir: Path) -> Path:
+    return cache_dir / f"wild-file-{path.name.split('.')[0]}-{_key(path)}.npz"
+
+
 def load_table(
     directory: Path | None = None, cache_dir: Path | None = None, progress: bool = True
 ) -> LineTable:
-    """Every wild repository's lines; read from `cache_dir` when the same data was tabled before."""
-    files = wild_files(directory)
-    cached = cache_dir / f"wild-lines-{_key(files)}.npz" if cache_dir else None
-    if cached is not None and cached.is_file():
-        data = dict(np.load(cached))
-    else:
-        from tqdm import tqdm
+    """Every wild repository's lines. Each repository's table is cached in `cache_dir` as it is built, so an
+    interrupted build resumes with the next repository and a changed file rebuilds only its own."""
+    from tqdm import tqdm
 
-        tables = [file_table(p) for p in tqdm(files, desc="wild files", disable=not progress)]
-        data = {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
+    tables = []
+    for path in tqdm(wild_files(directory), desc="wild files", disable=not progress):
+        cached = cache_file(path, cache_dir) if cache_dir else None
+        if cached is not None and cached.is_file():
+            tables.append(dict(np.load(cached)))
+            continue
+        tables.append(file_table(path))
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(cached, **data)
+            partial = cached.with_suffix(".partial.npz")
+            np.savez_compressed(partial, **tables[-1])
+            partial.replace(cached)  # never a half-written cache file under the real name
+    data = {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
     return LineTable(
         feature_names(ALL_FAMILIES),
         data["features"],

@@ -46,6 +46,33 @@ def test_the_table_is_cached_and_read_back_identically(tmp_path) -> None:
     assert np.array_equal(first.features, second.features) and first.commit.tolist() == second.commit.tolist()
 
 
+def test_each_repository_is_cached_on_its_own_so_a_build_resumes_and_a_change_rebuilds_one(
+    tmp_path, monkeypatch
+) -> None:
+    import training.wild.table as table_module
+
+    write(tmp_path / "wild", "a__one", [row("a/one", "s1", 1, ["x = 1", "y = 2"], [1, 0])])
+    write(tmp_path / "wild", "b__two", [row("b/two", "s2", 1, ["z = 3"], [0])])
+    built: list[str] = []
+    real = table_module.file_table
+
+    def counting(path):
+        built.append(path.name)
+        if path.name.startswith("b__") and len(built) == 2:
+            raise KeyboardInterrupt  # the first build is interrupted at the second repository
+        return real(path)
+
+    monkeypatch.setattr(table_module, "file_table", counting)
+    with pytest.raises(KeyboardInterrupt):
+        load_table(tmp_path / "wild", cache_dir=tmp_path / "cache", progress=False)
+    whole = load_table(tmp_path / "wild", cache_dir=tmp_path / "cache", progress=False)
+    assert [n.split(".")[0] for n in built] == ["a__one", "b__two", "b__two"]  # resumed: a is not rebuilt
+    assert len(whole) == 3 and not list((tmp_path / "cache").glob("*.partial.npz"))
+    write(tmp_path / "wild", "b__two", [row("b/two", "s2", 1, ["z = 3", "w = 4"], [0, 1])])
+    assert len(load_table(tmp_path / "wild", cache_dir=tmp_path / "cache", progress=False)) == 4
+    assert [n.split(".")[0] for n in built[3:]] == ["b__two"]  # only the changed repository
+
+
 def test_a_malformed_row_names_its_file_and_line(tmp_path) -> None:
     good = row("a/one", "s1", 1, ["x = 1"], [1])
     bad = dict(good, sha="s2", labels_edited=[1, 1])  # more labels than added lines
