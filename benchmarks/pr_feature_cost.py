@@ -22,9 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.history import repository_histories
-from scoring import static
 from scoring.diff import parse
-from scoring.languages import line_syntax
+from scoring.languages import clear_caches
 from scoring.pr_features import ChangeSize, Family, file_features
 from training.wild.pr_train import COST_FILE, FEATURE_SETS, families_of
 from training.wild.reader import read_rows, wild_files
@@ -70,10 +69,7 @@ def main() -> None:
     def timed(families: tuple[Family, ...]) -> float:
         best = float("inf")
         for _ in range(3):  # the fastest of three: the machine is shared
-            static.structure.cache_clear()  # each row's file is parsed as a review parses it
-            static.analyse.cache_clear()
-            static._parse_module.cache_clear()
-            line_syntax.cache_clear()
+            clear_caches()  # each row's file is parsed as a review parses it
             started = time.perf_counter()
             for diff, text in parsed:
                 file_features(diff, text, ChangeSize(1, 10), None, families)

@@ -271,3 +271,15 @@ def test_any_text_gives_one_row_per_line_and_never_raises(lines: list[str], path
     assert tree.function_first.shape == tree.function_last.shape == (n_lines,)
     assert (tree.function_first <= tree.function_last).all()
     assert all(math.isfinite(v) for line in text.split("\n") for v in token_structure(path, line))
+
+
+def test_clear_caches_forgets_every_parse_of_both_languages() -> None:
+    from scoring.languages import clear_caches, line_syntax, static_lines, typescript, typescript_static
+
+    static_lines("a.ts", "const x = 1;\n")
+    static_lines("a.py", "x = 1\n")
+    line_syntax("b.ts", "let y = 2;\n")
+    caches = (line_syntax, typescript.parse, typescript_static._signals)
+    assert all(c.cache_info().currsize for c in caches)
+    clear_caches()
+    assert not any(c.cache_info().currsize for c in caches)
