@@ -582,18 +582,26 @@ def _last_line(node: ast.AST) -> int:
 def token_structure(line: str) -> tuple[float, float, float, float]:
     """(tokens, mean and longest identifier length, Halstead volume N log2 n) of one line of Python: keywords
     and punctuation are operators; names, numbers, strings, True/False/None operands; comments are ignored."""
+    return halstead(line, _PY_TOKEN, _OPERATOR_KEYWORDS, _OPERAND_KEYWORDS)
+
+
+def halstead(
+    line: str, tokens: re.Pattern[str], operator_words: frozenset[str], operand_words: frozenset[str]
+) -> tuple[float, float, float, float]:
+    """`token_structure` for a language's token pattern (groups comment, op, name and the operand kinds) and
+    its keywords that read as operators or as literal operands."""
     operators: list[str] = []
     operands: list[str] = []
     names: list[int] = []
-    for match in _PY_TOKEN.finditer(line):
+    for match in tokens.finditer(line):
         kind, token = match.lastgroup, match.group()
         if kind == "comment":
             continue
-        if kind == "op" or (kind == "name" and token in _OPERATOR_KEYWORDS):
+        if kind == "op" or (kind == "name" and token in operator_words):
             operators.append(token)
         else:
             operands.append(token)
-            if kind == "name" and token not in _OPERAND_KEYWORDS:
+            if kind == "name" and token not in operand_words:
                 names.append(len(token))
     total = len(operators) + len(operands)
     distinct = len(set(operators)) + len(set(operands))

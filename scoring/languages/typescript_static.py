@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -635,21 +634,4 @@ def token_structure(line: str) -> tuple[float, float, float, float]:
     scoring.static.token_structure of Python: keywords and punctuation are operators; names (`this`
     included, as Python's `self`), numbers, strings and true/false/null/undefined operands; comments are
     ignored."""
-    operators: list[str] = []
-    operands: list[str] = []
-    names: list[int] = []
-    for match in _TS_TOKEN.finditer(line):
-        kind, token = match.lastgroup, match.group()
-        if kind == "comment":
-            continue
-        if kind == "op" or (kind == "name" and token in _OPERATOR_KEYWORDS):
-            operators.append(token)
-        else:
-            operands.append(token)
-            if kind == "name" and token not in _OPERAND_KEYWORDS:
-                names.append(len(token))
-    total = len(operators) + len(operands)
-    distinct = len(set(operators)) + len(set(operands))
-    volume = total * math.log2(distinct) if distinct > 1 else 0.0
-    mean = sum(names) / len(names) if names else 0.0
-    return float(total), mean, float(max(names, default=0)), volume
+    return static.halstead(line, _TS_TOKEN, _OPERATOR_KEYWORDS, _OPERAND_KEYWORDS)
