@@ -203,4 +203,12 @@ def render(reports: dict[str, LanguageReport], chosen: str, data: str) -> list[s
             + " |",
             "",
         ]
-    return out
+    return [*out, FLAT, ""]
+
+
+# Said under the tables: a candidate whose Platt slope is clipped to 0 gives one probability to every line.
+FLAT = (
+    "An AUC of 0.500 [0.500, 0.500] means the candidate gave every line the same probability: the slope of "
+    "its calibration, fitted on its training repositories' out-of-fold predictions, came out at or below 0 "
+    "(no ranking survived from one of those repositories to another) and is set to 0."
+)
