@@ -43,11 +43,19 @@ class StaleEvaluation(ValueError):
 
 
 def data_summary(python: LineTable, typescript: LineTable | None) -> dict[str, Any]:
-    """What an evaluation was run on: enough to tell that `train-pr` reads the same tables."""
+    """What an evaluation was run on: enough to tell that `train-pr` reads the same tables (counts, not file
+    dates, so the same data fetched elsewhere matches)."""
     tables = {PYTHON: python, **({TYPESCRIPT: typescript} if typescript is not None else {})}
     return {
         "feature_version": FEATURE_VERSION,
-        **{name: {"repositories": len(t.repos), "lines": len(t)} for name, t in tables.items()},
+        **{
+            name: {
+                "repositories": len(t.repos),
+                "lines": len(t),
+                "positives": {label: int(t.label(label).sum()) for label in LABELS},
+            }
+            for name, t in tables.items()
+        },
     }
 
 

@@ -135,5 +135,8 @@ def test_train_pr_ships_what_eval_judged_on_the_same_data_and_refuses_other_data
         read_evaluation(path, synthetic(repos=2, seed=8), ts)  # judged on three repositories, not two
     with pytest.raises(StaleEvaluation, match="other data"):
         read_evaluation(path, python, None)  # judged with the TypeScript repositories
+    relabelled = replace(python, target=1 - python.target)
+    with pytest.raises(StaleEvaluation, match="other data"):
+        read_evaluation(path, relabelled, ts)  # the same lines, other labels
     write_evaluation(path, reports, python, None, {}, languages.PYTHON_MODEL, "redline eval --part pr")
     assert train_shipped(python, read_evaluation(path, python, None)).card["languages"] == ["python"]
