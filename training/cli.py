@@ -650,7 +650,7 @@ def evaluate(
             click.echo(f"  wild {name}: AUC {s.auc:.3f}  BSS {s.bss:.3f}  ECE {s.ece_width:.3f}")
     for name, replayed in results.replays:
         click.echo(
-            f"  replay {name}: hit rate {replayed.comment_hit_rate:.3f} "
+            f"  replay {name}: hit rate {replayed.hit_rate:.3f} "
             f"vs base rate {replayed.base_rate:.3f}, {replayed.comments_per_commit:.2f} comments/commit, "
             f"gate failures {replayed.gate_failure_rate:.3f}"
         )

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from scoring.calibration import IsotonicCalibrator, PlattCalibrator, sigmoid
-from scoring.decisions import GateConclusion, Thresholds, decide
+from scoring.decisions import Thresholds
 from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
-from scoring.types import LineScore, ScoredHunk
+from scoring.types import ScoredHunk
 from training.probe.features import Encoded
 from training.probe.train import N_FOLDS, Prediction, grouped_folds
+from training.replay import Replay
+from training.replay import replay as replay_lines
 
 BOOTSTRAP_RESAMPLES = 300  # grouped by program / commit; enough for a 95 % interval to two decimals
 
@@ -189,58 +191,33 @@ def hunk_arrays(encoded: Sequence[Encoded], predictions: Sequence[Prediction]) -
 
 
 # ----------------------------------------------------------------------------- replay
-@dataclass(frozen=True, slots=True)
-class ReplayResult:
-    """Later-split AI commits replayed as PRs through scoring.decisions with the PR-mode calibration."""
-
-    commits: int
-    lines: int
-    base_rate: float
-    commented: int
-    comment_hit_rate: float
-    comments_per_commit: float
-    gate_failure_rate: float
-    thresholds: Thresholds = field(default_factory=Thresholds)
-
-
 def replay(
     encoded: Sequence[Encoded],
     line_probabilities: Sequence[np.ndarray],
     hunk_probabilities: Sequence[np.ndarray],
     thresholds: Thresholds = Thresholds(),
-) -> ReplayResult:
-    """Group windows by commit, decide comments and the gate per commit, and compare with the labels."""
-    by_commit: dict[str, list[int]] = {}
-    for index, e in enumerate(encoded):
-        by_commit.setdefault(e.item.group, []).append(index)
-    hits = commented = failures = 0
-    total_labels = []
-    for indices in by_commit.values():
-        scored, truth, hunks = [], {}, []
-        for i in indices:
-            item = encoded[i].item
-            for n, label, p in zip(item.lines, item.line_labels, line_probabilities[i], strict=True):
-                scored.append(LineScore(item.key, n, float(p)))
-                truth[(item.key, n)] = label
-                total_labels.append(label)
-            hunks += [
-                ScoredHunk(item.key, a, b, float(p))
-                for (a, b), p in zip(item.hunks, hunk_probabilities[i], strict=True)
-            ]
-        decision = decide(scored, hunks, thresholds)
-        commented += len(decision.commented)
-        hits += sum(truth[(d.line.path, d.line.line)] for d in decision.commented)
-        failures += decision.gate.conclusion is GateConclusion.FAILURE
-    n = len(by_commit)
-    return ReplayResult(
-        commits=n,
-        lines=len(total_labels),
-        base_rate=float(np.mean(total_labels)) if total_labels else float("nan"),
-        commented=commented,
-        comment_hit_rate=hits / commented if commented else float("nan"),
-        comments_per_commit=commented / n if n else float("nan"),
-        gate_failure_rate=failures / n if n else float("nan"),
-        thresholds=thresholds,
+) -> Replay:
+    """Later-split AI commits replayed as PRs (`training.replay`): each commit's windows are one review."""
+    paths: list[str] = []
+    numbers: list[int] = []
+    labels: list[float] = []
+    commits: list[str] = []
+    probabilities: list[float] = []
+    hunks: list[tuple[str, ScoredHunk]] = []
+    for e, line_p, hunk_p in zip(encoded, line_probabilities, hunk_probabilities, strict=True):
+        item = e.item
+        for n, label, p in zip(item.lines, item.line_labels, line_p, strict=True):
+            paths.append(item.key)
+            numbers.append(n)
+            labels.append(float(label))
+            commits.append(item.group)
+            probabilities.append(float(p))
+        hunks += [
+            (item.group, ScoredHunk(item.key, a, b, float(p)))
+            for (a, b), p in zip(item.hunks, hunk_p, strict=True)
+        ]
+    return replay_lines(
+        np.array(probabilities), np.array(labels), np.array(commits), thresholds, hunks, paths, numbers
     )
 
 

@@ -256,12 +256,12 @@ def comment_decisions(
         decisions["held_out"] = {
             "data": f"in-the-wild, later split (never trained or tuned on): {result.commits} AI commits "
             f"replayed as pull requests, {result.lines} added lines",
-            "hit_rate": None if result.commented == 0 else round(result.comment_hit_rate, 4),
+            "hit_rate": None if result.commented == 0 else round(result.hit_rate, 4),
             "base_rate": round(result.base_rate, 4),
             "commented_lines": result.commented,
             "comments_per_commit": round(result.comments_per_commit, 3),
             "gate_failure_rate": round(result.gate_failure_rate, 4),
-            "gate_threshold": result.thresholds.gate,
+            "gate_threshold": result.gate_threshold,
         }
     return decisions
 

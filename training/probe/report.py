@@ -22,7 +22,7 @@ from scoring.probe.span_probe import SpanProbe
 from training.probe.evaluate import (
     Lines,
     Population,
-    ReplayResult,
+    Replay,
     Row,
     Scaling,
     constant_base_rate,
@@ -57,7 +57,7 @@ class Results:
     breakdown: list[tuple[str, str, str, MetricSummary]] = field(default_factory=list)
     loso: list[tuple[str, str, MetricSummary, float]] = field(default_factory=list)
     wild: list[tuple[str, str, MetricSummary]] = field(default_factory=list)
-    replays: list[tuple[str, ReplayResult]] = field(default_factory=list)
+    replays: list[tuple[str, Replay]] = field(default_factory=list)
     selected: list[str] = field(default_factory=list)
     figures: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -463,13 +463,13 @@ def render(results: Results, context: dict[str, str], figures: Sequence[str]) ->
                 [
                     [
                         m,
-                        f"{r.thresholds.comment:.3f} / {r.thresholds.gate:.3f}",
+                        f"{r.threshold:.3f} / {r.gate_threshold:.3f}",
                         str(r.commits),
                         str(r.lines),
                         _f(r.base_rate),
                         str(r.commented),
-                        _f(r.comment_hit_rate),
-                        _f(r.comment_hit_rate / r.base_rate, 2) if r.base_rate else "–",
+                        _f(r.hit_rate),
+                        _f(r.hit_rate / r.base_rate, 2) if r.base_rate else "–",
                         _f(r.comments_per_commit, 2),
                         _f(r.gate_failure_rate),
                     ]

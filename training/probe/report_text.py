@@ -220,7 +220,7 @@ def targets(results: Results) -> str:
     body.append(f"| in the wild, human edits (shipped, zero-shot) | AUC | ≥ 0.7 | {value} | {verdict} |")
     for name, replay in results.replays:
         if name.startswith("shipped"):
-            ratio = replay.comment_hit_rate / replay.base_rate if replay.base_rate else None
+            ratio = replay.hit_rate / replay.base_rate if replay.base_rate else None
             value, verdict = _gap(ratio, 2.0)
             if replay.commented == 0:
                 value, verdict = "no comment posted", "not measurable"

@@ -108,7 +108,7 @@ def evaluate(
         }
         report.results.append(_result(repo, "base rate", np.full(len(test), base), test, label, 1.0))
         length = test.columns(("length",))[:, 0]
-        report.results.append(_result(repo, LENGTH, length, test, label, float("inf")))
+        report.results.append(_result(repo, LENGTH, length, test, label, None))
         for name, ((model, feature_set), train) in trained.items():
             train_p = model.probabilities(train.columns(model.names))
             threshold = choose_comment_threshold(train_p, train.label(label).astype(float)).threshold

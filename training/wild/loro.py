@@ -25,6 +25,7 @@ from scoring.metrics import (
     within_groups,
 )
 from scoring.pr_model import PRModel
+from training.replay import Replay, pooled, replay, uncapped
 from training.thresholds import choose_comment_threshold
 from training.wild.hunks import fit_hunk_model, gate_threshold, hunks_of
 from training.wild.pr_train import (
@@ -48,25 +49,6 @@ PRIOR_SHARE = 0.4  # the held-out repository's earliest commits that estimate it
 PRIOR_STRENGTH = 200.0  # lines: a prior from a few commits leans on the training mix's rate
 DATE_SPLIT = 0.6  # within a repository: earlier commits train, later test
 BOOTSTRAP = 200
-
-
-@dataclass(frozen=True)
-class Replay:
-    """Comments at a threshold replayed on held-out lines: how often they hit an edited line."""
-
-    threshold: float
-    commented: int
-    lines: int
-    hit_rate: float
-    base_rate: float
-
-    @property
-    def lift(self) -> float:
-        return self.hit_rate / self.base_rate if self.base_rate > 0 and self.commented else float("nan")
-
-    @property
-    def per_100_lines(self) -> float:
-        return 100.0 * self.commented / self.lines if self.lines else float("nan")
 
 
 @dataclass(frozen=True)
@@ -156,14 +138,6 @@ class LoroReport:
         return float(np.average([metric(r) for r in rows], weights=weights))
 
 
-def replay(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> Replay:
-    commented = probabilities >= threshold
-    hits = float(labels[commented].mean()) if commented.any() else float("nan")
-    return Replay(
-        threshold, int(commented.sum()), len(labels), hits, float(labels.mean()) if len(labels) else 0.0
-    )
-
-
 def _earlier(table: LineTable, share: float) -> np.ndarray:
     """Lines of the commits in the first `share` of a repository's commits by time (whole commits)."""
     first: dict[str, float] = {}
@@ -180,16 +154,19 @@ def estimate_prior(labels: np.ndarray, fallback: float, strength: float = PRIOR_
 
 
 def _result(
-    repo: str, method: str, p: np.ndarray, test: LineTable, label: str, threshold: float
+    repo: str, method: str, p: np.ndarray, test: LineTable, label: str, threshold: float | None
 ) -> RepoResult:
+    """One method's metrics on a held-out repository; `threshold` None: its scores are no probabilities (line
+    length), so it comments on nothing."""
     y = test.label(label).astype(float)
     interval = bootstrap_interval(auc, p, y, groups=test.commit, n_resamples=BOOTSTRAP)
+    comments = (p, threshold) if threshold is not None else (np.zeros(len(p)), 1.0)
     return RepoResult(
         repo,
         method,
         summarize(p, y),
         interval,
-        replay(p, y, threshold),
+        replay(comments[0], y, test.commit, uncapped(comments[1])),
         len(set(test.commit)),
         within_groups(p, y, test.commit, TOP_K),
     )
@@ -235,7 +212,6 @@ def evaluate_label(
     reuses those choices: they were made on the same training repositories, so nothing is learnt twice.
     `extra`: lines every fold also trains on and none is judged on (another language's repositories)."""
     report = LoroReport(label)
-    pooled: dict[str, tuple[list[np.ndarray], list[np.ndarray], float]] = {}
     for repo in repos or table.repos:
         if progress:
             progress(repo)
@@ -255,32 +231,16 @@ def evaluate_label(
             p = model.probabilities(test.columns(model.names))
             report.results.append(_result(repo, method, p, test, label, threshold))
             report.predictions.setdefault(method, np.full(len(table), np.nan))[held] = p
-            ps, ys, _ = pooled.setdefault(method, ([], [], threshold))
-            ps.append(p >= threshold)
-            ys.append(y)
         if selections is None:
             for name, names in FEATURE_SETS.items():
                 fitted = fit(train, names, label, is_pairwise(name))
                 report.fixed_auc.setdefault(name, {})[repo] = auc(logits(fitted, test), y)
         report.priors.append(_prior(repo, models["PR model"], test, label, base))
         report.date_splits.append(_date_split(repo, models["PR model"], test, label))
-    fired = [h.gate for h in report.hunks]
-    if fired:
-        hits = sum(g.hit_rate * g.commented for g in fired if g.commented)
-        flagged, hunks = sum(g.commented for g in fired), sum(g.lines for g in fired)
-        rate = sum(g.base_rate * g.lines for g in fired) / hunks if hunks else float("nan")
-        report.pooled_gate = Replay(
-            float("nan"), flagged, hunks, hits / flagged if flagged else float("nan"), rate
-        )
-    for method, (commented, labels, _) in pooled.items():
-        c, y = np.concatenate(commented), np.concatenate(labels)
-        report.pooled_replay[method] = Replay(
-            float("nan"),
-            int(c.sum()),
-            len(y),
-            float(y[c].mean()) if c.any() else float("nan"),
-            float(y.mean()),
-        )
+    if report.hunks:
+        report.pooled_gate = pooled([h.gate for h in report.hunks])
+    for method in report.predictions:
+        report.pooled_replay[method] = pooled([r.replay for r in report.method_rows(method)])
     return report
 
 
@@ -294,7 +254,8 @@ def fitted_hunk_model(
     hunk_model = fit_hunk_model(train_hunks)
     p = hunk_model.probabilities(train_hunks.max_log_odds, train_hunks.mean_log_odds, train_hunks.lines)
     threshold = gate_threshold(p)
-    return replace(model, hunk=hunk_model), threshold, replay(p, train_hunks.label.astype(float), threshold)
+    gate = replay(p, train_hunks.label.astype(float), train_hunks.commit, uncapped(threshold))
+    return replace(model, hunk=hunk_model), threshold, gate
 
 
 def _hunks(
@@ -305,7 +266,7 @@ def _hunks(
     held = hunks_of(test, model.probabilities(test.columns(model.names)), label)
     p = with_hunks.hunk.probabilities(held.max_log_odds, held.mean_log_odds, held.lines)
     y = held.label.astype(float)
-    return HunkResult(repo, summarize(p, y), replay(p, y, threshold))
+    return HunkResult(repo, summarize(p, y), replay(p, y, held.commit, uncapped(threshold)))
 
 
 def _prior(repo: str, model: PRModel, test: LineTable, label: str, fallback: float) -> PriorResult:

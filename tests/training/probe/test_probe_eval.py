@@ -43,7 +43,7 @@ def test_replay_counts_hits_comments_and_gate_failures(planted_table):
     result = replay(two, probabilities, hunks, Thresholds(comment=0.5, gate=0.8))
     assert result.commits == 2
     assert result.commented == sum(two[0].item.line_labels)
-    assert result.comment_hit_rate == 1.0
+    assert result.hit_rate == 1.0
     assert result.gate_failure_rate == 0.5
     labels = list(two[0].item.line_labels) + list(two[1].item.line_labels)
     assert result.base_rate == np.mean(labels)
@@ -154,7 +154,7 @@ def test_end_to_end_evaluation_renders_every_section(planted_table, tiny_lm_supe
 
     evaluate_wild(shipped, earlier, later, FAST, FAST_SURPRISAL, results)
     assert next(name for name, _ in results.replays) == "shipped probe, zero-shot, the bot's defaults"
-    assert results.replays[0][1].thresholds.comment == pytest.approx(decisions["comment_threshold"])
+    assert results.replays[0][1].threshold == pytest.approx(decisions["comment_threshold"])
     page = render(results, {"intro": "# Evaluation", "wild": "planted"}, ["x.png"])
     page += targets(results)
     for heading in ("MIAP, line level", "Leave one source out", "In the wild", "Replay", "Targets"):
