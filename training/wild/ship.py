@@ -155,7 +155,7 @@ def train_shipped(
     selection and calibration over grouped folds of all of them; `evaluation` (`read_evaluation`) goes into
     its card."""
     started = time.perf_counter()
-    both = typescript is not None and evaluation.get("language_model") == languages.BOTH
+    both = evaluation.get("language_model") == languages.BOTH
     table = concat([evaluated, typescript]) if both and typescript is not None else evaluated
     selection = select(table, label)
     names = FEATURE_SETS[selection.name]

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
 
 from scoring.metrics import auc
 from training.wild.estimator import BalancedLogit
@@ -56,11 +57,21 @@ def test_its_log_odds_have_unit_spread_and_the_ranking_objective_no_intercept() 
 
 
 def test_a_repository_s_size_does_not_buy_it_more_say() -> None:
-    """Doubling every line of one repository leaves the sample per repository, and so the fit, as it was."""
-    x, y, repo, _ = data()
-    few = BalancedLogit(NAMES, lines_per_repo=400).fit(x, y, groups=repo)
+    """The big repository's edits follow length, the small one's indentation: the balanced fit weighs both
+    signals far more evenly than an unweighted fit, and copying the big one's lines keeps that balance."""
+    rng = np.random.default_rng(1)
+    x = np.c_[rng.integers(1, 120, 3000).astype(float), rng.random(3000)]
+    repo = np.array(["big"] * 2500 + ["small"] * 500)
+    signal = np.where(repo == "big", 3 * (np.log1p(x[:, 0]) - 3.5), 6 * (x[:, 1] - 0.5))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-signal))).astype(int)
+    whole = dict(lines_per_repo=10_000)  # every line, so the repository weights do the balancing
+    fitted = BalancedLogit(NAMES, **whole).fit(x, y, groups=repo)
     big = repo == "big"
-    doubled = BalancedLogit(NAMES, lines_per_repo=400).fit(
-        np.r_[x, x[big]], np.r_[y, y[big]], groups=np.r_[repo, repo[big]]
-    )
-    assert np.allclose(few.linear_.coef, doubled.linear_.coef, atol=0.15)
+    again = np.r_[x, x[big]], np.r_[y, y[big]], np.r_[repo, repo[big]]
+    doubled = BalancedLogit(NAMES, **whole).fit(again[0], again[1], groups=again[2])
+    # the balance between the two signals stays (the scale of the log-odds moves with the sample's spread)
+    ratio = fitted.linear_.coef[1] / fitted.linear_.coef[0]
+    assert doubled.linear_.coef[1] / doubled.linear_.coef[0] == pytest.approx(ratio, rel=0.02)
+    z = (np.c_[np.log1p(x[:, 0]), x[:, 1]] - fitted.linear_.mean) / fitted.linear_.scale
+    unweighted = LogisticRegression().fit(z, y).coef_[0]
+    assert ratio > 2 * unweighted[1] / unweighted[0] > 0
