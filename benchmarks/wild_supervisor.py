@@ -2,10 +2,10 @@
 
     python benchmarks/wild_supervisor.py --commits 5 [--wild-dir DIR] [--out /tmp/supervisor_section.md]
 
-Leave-one-repository-out on a seeded sample of whole commits per repository
-(training/probe/wild_supervisor.py):
-prints the mean AUC per method and the per-repository comparison of PR features + supervisor against PR
-features alone, writes the markdown section to --out and the numbers as JSON beside it (same stem, .json),
+Repositories held out in groups, on a seeded sample of whole commits per repository
+(training/probe/wild_supervisor.py), judged on the target: prints the mean AUC per method, what the
+supervisor adds to the PR features with its interval, and the per-repository comparison; writes the
+markdown section to --out and the numbers as JSON beside it (same stem, .json),
 and puts the section into docs/evaluation.md (--docs), where `redline eval --part pr` keeps it.
 The supervisor pass goes through the hidden-state cache, so an interrupted run resumes where it stopped.
 """
@@ -24,7 +24,8 @@ from scoring.cache import cache_root
 from scoring.probe.span_probe import DEFAULT_PROBE_DIR
 from scoring.probe.supervisor import load_supervisor
 from training.probe.experiment import load_shipped
-from training.probe.wild_supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits, supervisor_section
+from training.probe.supervisor_section import supervisor_section
+from training.probe.wild_supervisor import DEFAULT_COMMITS, METHODS, run, sample_commits
 from training.wild.loro_report import with_supervisor_block
 from training.wild.table import load_table
 
@@ -70,22 +71,26 @@ def main() -> None:
         sample,
         supervisor,
         shipped.probe,
+        shipped.config,
         args.commits,
         load=load_before,
         progress=lambda message: print(message, flush=True),
     )
     result.cost["load"] = f"{load_before} (start of the pass), {_load()} (end)"
 
-    labels = list(result.auc)
-    print(f"\n{'method':58s} " + " ".join(f"{label:>16s}" for label in labels))
+    print(f"\n{'method':66s} {result.label:>8s}")
     for method, name in METHODS.items():
-        print(f"({method}) {name:54s} " + " ".join(f"{result.mean(label, method):16.3f}" for label in labels))
-    for label in labels:
-        won, of = result.wins(label)
-        print(f"\n{label}: (f) PR + supervisor beats (g) PR alone on {won} of {of} repositories")
-        for repo, f in sorted(result.auc[label]["f"].items()):
-            g = result.auc[label]["g"][repo]
-            print(f"  {repo:40s} f {f:.3f}  g {g:.3f}  {'+' if np.isfinite(f - g) and f > g else ' '}")
+        print(f"({method}) {name:62s} {result.mean(method):8.3f}")
+    added, across = result.added, result.across_repositories()
+    print(f"\nadded by the supervisor (g - h): {added.point:+.4f}")
+    print(f"  commits redrawn inside each repository: [{added.low:+.4f}, {added.high:+.4f}]")
+    print(f"  across repositories (t interval): [{across.low:+.4f}, {across.high:+.4f}]")
+    won, of = result.wins()
+    print(f"(g) PR + supervisor beats (h) PR alone on {won} of {of} repositories")
+    for repo, g in sorted(result.auc["g"].items()):
+        h = result.auc["h"][repo]
+        mark = "+" if np.isfinite(g - h) and g > h else " "
+        print(f"  {repo:40s} g {g:.3f}  h {h:.3f}  f {result.auc['f'][repo]:.3f}  {mark}")
     print(f"\ncost: {json.dumps(result.cost)}")
 
     section = supervisor_section(result)

@@ -217,9 +217,7 @@ def bootstrap_interval(
     rng = np.random.default_rng(seed)
     members: list[NDArray[np.intp]] | None = None
     if groups is not None:
-        _, inverse = np.unique(np.asarray(groups), return_inverse=True)
-        order = np.argsort(inverse, kind="mergesort")
-        members = np.split(order, np.nonzero(np.diff(inverse[order]))[0] + 1)
+        members = _members(np.asarray(groups))
     values = []
     for _ in range(n_resamples):
         if members is None:
@@ -228,6 +226,53 @@ def bootstrap_interval(
             idx = np.concatenate([members[g] for g in rng.integers(0, len(members), size=len(members))])
         value = metric(s[idx], y[idx])
         if not np.isnan(value):
+            values.append(value)
+    if not values:
+        return Interval(point, float("nan"), float("nan"))
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(values, [tail, 100.0 - tail])
+    return Interval(point, float(low), float(high))
+
+
+def _members(groups: NDArray[np.generic]) -> list[NDArray[np.intp]]:
+    _, inverse = np.unique(groups, return_inverse=True)
+    order = np.argsort(inverse, kind="mergesort")
+    return np.split(order, np.nonzero(np.diff(inverse[order]))[0] + 1)
+
+
+def paired_auc_difference(
+    a: ArrayLike,
+    b: ArrayLike,
+    labels: ArrayLike,
+    strata: ArrayLike,
+    groups: ArrayLike,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Mean over strata (held-out repositories) of AUC(a) − AUC(b) on the same items, with a percentile
+    bootstrap interval that redraws whole groups (commits) inside each stratum, so every stratum keeps its
+    place in the mean and lines of one commit move together. Strata where either AUC is undefined are left
+    out of that mean.
+    """
+    sa, y = _arrays(a, labels)
+    sb = np.asarray(b, dtype=np.float64)
+    stratum, group = np.asarray(strata), np.asarray(groups)
+    parts = [np.nonzero(stratum == s)[0] for s in np.unique(stratum)]
+    members = [[part[m] for m in _members(group[part])] for part in parts]
+
+    def mean_difference(indexes: list[NDArray[np.intp]]) -> float:
+        diffs = [auc(sa[i], y[i]) - auc(sb[i], y[i]) for i in indexes]
+        finite = [d for d in diffs if np.isfinite(d)]
+        return float(np.mean(finite)) if finite else float("nan")
+
+    point = mean_difference(parts)
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(n_resamples):
+        drawn = [np.concatenate([m[g] for g in rng.integers(0, len(m), size=len(m))]) for m in members]
+        value = mean_difference(drawn)
+        if np.isfinite(value):
             values.append(value)
     if not values:
         return Interval(point, float("nan"), float("nan"))

@@ -16,6 +16,7 @@ from scoring.metrics import (
     brier,
     brier_skill_score,
     ece,
+    paired_auc_difference,
     reliability_bins,
     summarize,
 )
@@ -170,3 +171,24 @@ def test_within_group_ranking_ignores_differences_between_groups() -> None:
     assert result.auc == 1.0 and result.groups == 2
     assert result.top_k == (1 / 3 + 1 / 3) / 2 and result.random_k == (1 / 3 + 1 / 4) / 2
     assert within_groups([0.5, 0.5], [0, 0], ["a", "a"], k=3).groups == 0
+
+
+def test_paired_auc_difference_weighs_repositories_alike_and_redraws_whole_commits():
+    rng = np.random.default_rng(1)
+    labels = np.tile([0, 1], 300)
+    noise = rng.normal(size=600)
+    strong, weak = labels + 0.5 * noise, labels + 3.0 * noise
+    small = np.arange(600) < 60  # one small repository: the mean over repositories must not drown it
+    repo = np.where(small, "small", "big")
+    commit = np.arange(600) // 6
+    a = np.where(small, weak, strong)  # a gains in the big repository only
+    result = paired_auc_difference(a, weak, labels, repo, commit, n_resamples=200)
+    gains = [auc(a[m], labels[m]) - auc(weak[m], labels[m]) for m in (small, ~small)]
+    assert result.point == pytest.approx(np.mean(gains))  # not the pooled difference
+    assert result.point != pytest.approx(auc(a, labels) - auc(weak, labels), abs=1e-3)
+    assert result.low < result.point < result.high and result.low > 0
+    same = paired_auc_difference(weak, weak, labels, repo, commit, n_resamples=50)
+    assert (same.point, same.low, same.high) == (0.0, 0.0, 0.0)
+    # One commit per repository: every redraw is the same lines, so the interval is the point.
+    whole = paired_auc_difference(a, weak, labels, repo, repo, n_resamples=50)
+    assert whole.low == pytest.approx(whole.point) and whole.high == pytest.approx(whole.point)

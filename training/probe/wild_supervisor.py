@@ -3,11 +3,16 @@
 A seeded sample of whole commits per repository (the same lines for every method) is read through the
 wild reader; the supervisor (SmolLM2 + the shipped MIAP probe) scores every added line of it through the
 hidden-state cache, and its per-line surprisal, entropy and zero-shot probe logit are mapped onto the
-`LineTable` rows of the same lines. Leave-one-repository-out on those lines, on identical folds: the
-model-free baseline and the PR features trained on the full other repositories, the supervisor signals
-alone (no training), and a logistic regression on PR features + supervisor signals against the same
-regression on PR features alone, both trained on the sampled lines of the other repositories, so their
-difference is what the supervisor adds. Plus what each costs per 1,000 added lines.
+`LineTable` rows of the same lines. A span-query probe of the shipped probe's configuration is also trained
+on the sampled windows of the training repositories with the target's labels (`wild_probe`).
+
+Repositories are held out in groups (scikit-learn's GroupKFold), every method on the same folds and judged
+on the target: the model-free baseline and the PR features trained on the full training repositories, the
+supervisor signals alone (no training), the wild-trained probe, and a logistic regression on PR features +
+every supervisor signal against the same regression on PR features alone, both trained on the sampled lines
+of the training repositories, so their difference is what the supervisor adds. That difference comes with a
+95 % interval from a bootstrap over commits inside each held-out repository. Plus what each costs per 1,000
+added lines.
 """
 
 from __future__ import annotations
@@ -20,33 +25,38 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from scoring.card import ProbeConfig
 from scoring.diff import parse
 from scoring.errors import DataSourceError
-from scoring.metrics import auc
+from scoring.metrics import Interval, auc, paired_auc_difference
 from scoring.pr_features import ChangeSize, feature_names, file_features
 from scoring.probe.cache import HiddenStateCache
 from scoring.probe.span_probe import SpanProbe
 from scoring.probe.supervisor import Supervisor
 from training.probe.features import ALL_EXTRAS, default_cache, encode, features, from_wild, line_baselines
-from training.probe.train import FeatureTable, predict, single_thread
+from training.probe.train import FeatureTable, TrainConfig, predict, single_thread
+from training.probe.wild_probe import Window, nested_logits
 from training.wild.loro import LABELS
-from training.wild.pr_train import BASELINE, CANDIDATES, fit, fitting_sample, logits
+from training.wild.pr_train import BASELINE, CANDIDATES, fit, fitting_sample, logits, repo_folds
 from training.wild.reader import examples_from_row, history_file, read_rows, wild_files
 from training.wild.table import ALL_FAMILIES, LineTable, _history
 
 DEFAULT_COMMITS = 5
 PR_SET = "line + diff + change + history"
 SIGNALS = ("surprisal", "entropy", "probe_logit")
+WILD_PROBE = "wild_probe"
+OUTER_FOLDS = 7  # groups of held-out repositories; each method is judged on the same folds
 METHODS = {
     "a": "model-free baseline (full repos)",
     "b": f"PR features: {PR_SET} (full repos)",
     "c": "supervisor surprisal alone",
     "d": "supervisor entropy alone",
     "e": "MIAP probe zero-shot",
-    "f": "PR features + supervisor (sampled lines)",
-    "g": "PR features alone (sampled lines)",
+    "f": "span-query probe trained on the wild target (sampled lines)",
+    "g": "PR features + supervisor: c, d, e and f (sampled lines)",
+    "h": "PR features alone (sampled lines)",
 }
 
 
@@ -152,10 +162,12 @@ class CountingCache(HiddenStateCache):
 
 @dataclass(frozen=True)
 class SupervisorValues:
-    """Supervisor signals per sampled line, aligned with `index` (table rows); the pass's cost."""
+    """Supervisor signals per sampled line, aligned with `index` (table rows); the windows the wild probe
+    trains on; the pass's cost."""
 
     index: np.ndarray
     values: dict[str, np.ndarray]
+    windows: list[Window]
     tokens: int
     seconds: float
     cache_hits: int
@@ -182,14 +194,15 @@ def supervisor_values(
     cache = CountingCache(cache_dir or default_cache().directory)
     probe = probe.eval()
     repos = sorted({s.repo for s in sample})
-    index, parts, tokens = [], {n: [] for n in SIGNALS}, 0  # type: ignore[var-annotated]
+    index, parts, windows, tokens = [], {n: [] for n in SIGNALS}, [], 0  # type: ignore[var-annotated]
     started = time.perf_counter()
     for k, repo in enumerate(repos, start=1):
         if progress:
             progress(k, len(repos), repo)
         rows = [s for s in sample if s.repo == repo]
         # One features() call per repository: its rows' windows in one batch plan, one bar.
-        merged = _repo_values(rows, supervisor, probe, cache, f"{k}/{len(repos)} {repo}")
+        merged, repo_windows = _repo_values(rows, supervisor, probe, cache, f"{k}/{len(repos)} {repo}")
+        windows += repo_windows
         for s, (values, n_tokens) in zip(rows, merged, strict=True):
             index.append(s.index)
             for name in SIGNALS:
@@ -199,6 +212,7 @@ def supervisor_values(
     return SupervisorValues(
         np.concatenate(index) if index else np.zeros(0, dtype=np.int64),
         {n: np.concatenate(v) if v else np.zeros(0) for n, v in parts.items()},
+        windows,
         tokens,
         seconds,
         cache.hits,
@@ -208,9 +222,10 @@ def supervisor_values(
 
 def _repo_values(
     rows: Sequence[SampledRow], supervisor: Supervisor, probe: SpanProbe, cache: HiddenStateCache, label: str
-) -> list[tuple[dict[str, np.ndarray], int]]:
-    """Per row: its signals on its added lines in ascending order, and the tokens read. One extraction call
-    for all the rows, so the supervisor's batches fill across them."""
+) -> tuple[list[tuple[dict[str, np.ndarray], int]], list[Window]]:
+    """Per row: its signals on its added lines in ascending order, and the tokens read; and every window
+    with the probe's inputs. One extraction call for all the rows, so the supervisor's batches fill across
+    them."""
     examples = [examples_from_row(s.row) for s in rows]
     flat = [ex for group in examples for ex in group]
     encoded = [encode(supervisor.tokenizer, from_wild(ex)) for ex in flat]
@@ -218,15 +233,18 @@ def _repo_values(
     arrays, _ = features(supervisor, encoded, config, cache, label=label)
     width = len(config.layers) * supervisor.hidden_size
     table = FeatureTable(arrays, config.layers, supervisor.hidden_size, ALL_EXTRAS)
-    out, position = [], 0
+    out, windows, position = [], [], 0
     inputs = table.select(probe.config, range(len(encoded)))
     for s, group in zip(rows, examples, strict=True):
         by_line: dict[int, tuple[float, float, float]] = {}
+        row_of = {line: s.offset + k for k, line in enumerate(s.added)}
         n_tokens = 0
         for example in group:
             enc, array, x = encoded[position], arrays[position], inputs[position]
             position += 1
             n_tokens += enc.tokens.n_tokens
+            table_rows = [row_of[example.first_line + line - 1] for line in example.added]
+            windows.append(Window(s.repo, enc, x, np.array(table_rows, dtype=np.int64)))
             stats = {n: array[:, width + ALL_EXTRAS.index(n)] for n in ("surprisal", "entropy")}
             base = line_baselines(enc, stats)
             with single_thread():
@@ -242,7 +260,7 @@ def _repo_values(
             raise DataSourceError(f"{s.file}:{s.number}: no supervisor value for added lines {missing[:5]}")
         values = np.array([by_line[n] for n in s.added], dtype=np.float64).reshape(len(s.added), len(SIGNALS))
         out.append(({name: values[:, k] for k, name in enumerate(SIGNALS)}, n_tokens))
-    return out
+    return out, windows
 
 
 # ----------------------------------------------------------------------------- cost of the PR features
@@ -271,86 +289,139 @@ def pr_feature_seconds(sample: Sequence[SampledRow]) -> float:
     return time.perf_counter() - started
 
 
-# ----------------------------------------------------------------------------- leave one repository out
+# ----------------------------------------------------------------------------- repositories held out
 @dataclass
 class SupervisorResult:
-    """Held-out AUC per label, method letter (METHODS) and repository; the sample and the costs."""
+    """Held-out AUC on the target per method letter (METHODS) and repository; the interval of what the
+    supervisor adds (g − h); the sample and the costs."""
 
     commits_per_repo: int
     commits: int
     rows: int
     lines: int
-    auc: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    label: str = LABELS[0]
+    auc: dict[str, dict[str, float]] = field(default_factory=dict)
+    added: Interval = field(default_factory=lambda: Interval(float("nan"), float("nan"), float("nan")))
     cost: dict[str, float | str] = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=lambda: dict(METHODS))
 
-    def mean(self, label: str, method: str) -> float:
-        finite = [v for v in self.auc[label][method].values() if np.isfinite(v)]
+    def mean(self, method: str) -> float:
+        finite = [v for v in self.auc[method].values() if np.isfinite(v)]
         return float(np.mean(finite)) if finite else float("nan")
 
-    def wins(self, label: str, better: str = "f", than: str = "g") -> tuple[int, int]:
+    def wins(self, better: str = "g", than: str = "h") -> tuple[int, int]:
         """Repositories where `better` beats `than`, of those where both have an AUC."""
         pairs = [
-            (v, self.auc[label][than][r])
-            for r, v in self.auc[label][better].items()
-            if np.isfinite(v) and np.isfinite(self.auc[label][than][r])
+            (v, self.auc[than][r]) for r, v in self.auc[better].items() if np.isfinite(v + self.auc[than][r])
         ]
         return sum(a > b for a, b in pairs), len(pairs)
 
+    def across_repositories(self, confidence: float = 0.95) -> Interval:
+        """Mean of the per-repository AUC(g) − AUC(h) with its t interval: how much the supervisor's gain
+        varies from one repository to the next, which no amount of commits per repository shrinks."""
+        diffs = np.array([v - self.auc["h"][r] for r, v in self.auc["g"].items()])
+        diffs = diffs[np.isfinite(diffs)]
+        if len(diffs) < 2:
+            return Interval(float("nan"), float("nan"), float("nan"))
+        half = stats.t.ppf(0.5 + confidence / 2, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
+        return Interval(float(diffs.mean()), float(diffs.mean() - half), float(diffs.mean() + half))
+
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
-        data["means"] = {label: {m: self.mean(label, m) for m in self.methods} for label in self.auc}
-        data["f_beats_g"] = {label: list(self.wins(label)) for label in self.auc}
+        data["means"] = {m: self.mean(m) for m in self.methods}
+        data["g_beats_h"] = list(self.wins())
+        data["added_across_repositories"] = asdict(self.across_repositories())
         return data
 
 
-def with_signals(table: LineTable, values: SupervisorValues) -> LineTable:
-    """The sampled lines of `table` (table order) with the supervisor signals as extra feature columns."""
-    columns = np.full((len(table), len(SIGNALS)), np.nan)
-    for k, name in enumerate(SIGNALS):
-        columns[values.index, k] = values.values[name]
+@dataclass(frozen=True)
+class HeldOut:
+    """Every method's score on every sampled line, each from the fold that held its repository out."""
+
+    scores: dict[str, np.ndarray]
+    labels: np.ndarray
+    repo: np.ndarray
+    commit: np.ndarray
+
+    def aucs(self) -> dict[str, dict[str, float]]:
+        return {
+            method: {
+                str(r): float(auc(s[self.repo == r], self.labels[self.repo == r]))
+                for r in np.unique(self.repo)
+            }
+            for method, s in self.scores.items()
+        }
+
+    def added(self, n_resamples: int = 1000) -> Interval:
+        """Mean over held-out repositories of AUC(g) − AUC(h), commits redrawn inside each repository."""
+        return paired_auc_difference(
+            self.scores["g"], self.scores["h"], self.labels, self.repo, self.commit, n_resamples
+        )
+
+
+def with_signals(
+    table: LineTable, values: SupervisorValues, extra: dict[str, np.ndarray] | None = None
+) -> LineTable:
+    """The sampled lines of `table` (table order) with the supervisor signals, and any `extra` columns given
+    per table row, as extra feature columns."""
+    columns = {name: np.full(len(table), np.nan) for name in SIGNALS}
+    for name in SIGNALS:
+        columns[name][values.index] = values.values[name]
+    columns |= extra or {}
     keep = np.zeros(len(table), dtype=bool)
     keep[values.index] = True
     sampled = table.subset(keep)
-    return replace(
-        sampled, names=(*table.names, *SIGNALS), features=np.hstack([sampled.features, columns[keep]])
-    )
+    stacked = np.column_stack([column[keep] for column in columns.values()])
+    return replace(sampled, names=(*table.names, *columns), features=np.hstack([sampled.features, stacked]))
+
+
+def _filled(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`column` with its nan on `rows` set to the median of its finite values there (no label is read)."""
+    out = column.copy()
+    bad = rows[~np.isfinite(out[rows])]
+    out[bad] = np.nanmedian(out[rows]) if np.isfinite(out[rows]).any() else 0.0
+    return out
 
 
 def evaluate(
     table: LineTable,
     values: SupervisorValues,
-    labels: Sequence[str] = LABELS,
+    config: TrainConfig,
+    label: str = LABELS[0],
     progress: Callable[[str], None] | None = None,
-) -> dict[str, dict[str, dict[str, float]]]:
-    """AUC per label, method and held-out repository; every method is judged on the same sampled lines.
+) -> HeldOut:
+    """Every method's held-out scores on the sampled lines, repositories held out in OUTER_FOLDS groups.
 
-    Nothing is chosen on the held-out repository: the feature sets are fixed in advance, the supervisor
-    signals are read in their fixed direction (higher = more surprising = more likely edited), and every
-    regression is fitted on the other repositories only.
+    Nothing is chosen on a held-out repository: the feature sets and the probe's configuration are fixed in
+    advance, the supervisor signals are read in their fixed direction (higher = more surprising = more
+    likely edited), and every regression and probe is fitted on the training repositories only; the stacked
+    regression (g) reads the wild probe's out-of-fold logits there.
     """
+    say = progress or (lambda message: None)
+    targets = table.label(label)
     sampled = with_signals(table, values)
     pr_names = feature_names(CANDIDATES[PR_SET])
-    out: dict[str, dict[str, dict[str, float]]] = {label: {m: {} for m in METHODS} for label in labels}
-    for repo in sampled.repos:
-        if progress:
-            progress(repo)
-        full_train = fitting_sample(table.subset(table.repo != repo))
-        test, train = sampled.subset(sampled.repo == repo), sampled.subset(sampled.repo != repo)
-        for label in labels:
-            y = test.label(label).astype(float)
-            scores = {
-                "a": logits(fit(full_train, BASELINE, label), test),
-                "b": logits(fit(full_train, pr_names, label), test),
-                "c": test.columns(("surprisal",))[:, 0],
-                "d": test.columns(("entropy",))[:, 0],
-                "e": test.columns(("probe_logit",))[:, 0],
-                "f": logits(fit(train, (*pr_names, *SIGNALS), label), test),
-                "g": logits(fit(train, pr_names, label), test),
-            }
-            for method, score in scores.items():
-                out[label][method][repo] = float(auc(score, y))
-    return out
+    scores = {m: np.full(len(sampled), np.nan) for m in METHODS}
+    for k, mask in enumerate(repo_folds(sampled.repo, OUTER_FOLDS), start=1):
+        held = sorted(set(sampled.repo[mask].tolist()))
+        say(f"fold {k}/{OUTER_FOLDS}: holding out {', '.join(held)}")
+        probe_logits = _filled(
+            nested_logits(config, values.windows, targets, set(held), progress=say), values.index
+        )
+        fold = with_signals(table, values, {WILD_PROBE: probe_logits})
+        train, test = fold.subset(~mask), fold.subset(mask)
+        full_train = fitting_sample(table.subset(~np.isin(table.repo, held)))
+        fitted = {
+            "a": fit(full_train, BASELINE, label),
+            "b": fit(full_train, pr_names, label),
+            "g": fit(train, (*pr_names, *SIGNALS, WILD_PROBE), label),
+            "h": fit(train, pr_names, label),
+        }
+        for method, estimator in fitted.items():
+            scores[method][mask] = logits(estimator, test)
+        for method, column in (("c", "surprisal"), ("d", "entropy"), ("e", "probe_logit"), ("f", WILD_PROBE)):
+            scores[method][mask] = test.columns((column,))[:, 0]
+    return HeldOut(scores, sampled.label(label), sampled.repo, sampled.commit)
 
 
 def fill_missing(values: SupervisorValues) -> dict[str, int]:
@@ -370,12 +441,21 @@ def run(
     sample: Sequence[SampledRow],
     supervisor: Supervisor,
     probe: SpanProbe,
+    config: TrainConfig,
     commits: int,
     cache_dir: Path | None = None,
     load: str = "",
     progress: Callable[[str], None] | None = None,
 ) -> tuple[SupervisorResult, SupervisorValues]:
-    """The whole measurement on a drawn sample: supervisor pass, PR feature cost, LORO."""
+    """The whole measurement on a drawn sample: supervisor pass, PR feature cost, held-out folds, interval.
+
+    `config` trains the wild probe; it reads the same input columns as `probe` (the shipped probe's).
+    """
+    if (
+        config.probe.layers != probe.config.layers
+        or config.probe.extra_features != probe.config.extra_features
+    ):
+        raise ValueError("the wild probe's configuration must read the same inputs as the shipped probe")
     check_alignment(sample, table)
     lines = sum(len(s.added) for s in sample)
     pr_seconds = pr_feature_seconds(sample)
@@ -385,77 +465,18 @@ def run(
     )
     filled = fill_missing(values)
     result = SupervisorResult(commits, len({(s.repo, s.sha) for s in sample}), len(sample), lines)
-    result.auc = evaluate(table, values, progress=lambda repo: say(f"held out: {repo}"))
+    started = time.perf_counter()
+    held_out = evaluate(table, values, config, result.label, progress=say)
+    result.auc = held_out.aucs()
+    result.added = held_out.added()
     result.cost = {
         "pr_features_ms_per_1000_lines": 1e6 * pr_seconds / max(lines, 1),
         "supervisor_ms_per_1000_lines": 1e6 * values.seconds / max(lines, 1),
         "supervisor_seconds": values.seconds,
         "supervisor_tokens": values.tokens,
         "supervisor_cold_share": values.cold_share,
+        "held_out_seconds": time.perf_counter() - started,
         "load": load,
         **{f"filled_{name}": n for name, n in filled.items()},
     }
     return result, values
-
-
-# ----------------------------------------------------------------------------- the section
-def _fmt(value: float) -> str:
-    return f"{value:.3f}" if np.isfinite(value) else "n/a"
-
-
-def verdict(result: SupervisorResult, label: str = LABELS[0]) -> str:
-    """One sentence from the numbers: what the supervisor signals add to the PR features, and at what cost."""
-    delta = result.mean(label, "f") - result.mean(label, "g")
-    won, of = result.wins(label)
-    adds = np.isfinite(delta) and delta > 0 and won > of / 2
-    ratio = float(result.cost.get("supervisor_ms_per_1000_lines", np.nan)) / max(
-        float(result.cost.get("pr_features_ms_per_1000_lines", np.nan)), 1e-9
-    )
-    head = "The supervisor " + ("adds" if adds else "does not add") + " to the PR features"
-    return (
-        f"{head}: {delta:+.3f} mean AUC on `{label}` leave-one-repository-out (PR features + "
-        f"supervisor vs PR features alone, same lines), better on {won} of {of} held-out repositories, "
-        "at "
-        f"{ratio:,.0f}× the PR features' cost per line."
-    )
-
-
-def supervisor_section(result: SupervisorResult) -> str:
-    labels = list(result.auc)
-    lines = [
-        "### Does the supervisor add to the PR features?",
-        "",
-        (
-            f"Leave-one-repository-out on a seeded sample of {result.commits_per_repo} whole commits per "
-            f"repository ({result.commits} commits, {result.rows} files, {result.lines:,} added lines; the "
-            "same lines for every method). (a) and (b) are trained on all lines of the other repositories, "
-            "(f) and (g) on the sampled lines of the other repositories; (c)–(e) are not trained. Mean AUC "
-            "over held-out repositories:"
-        ),
-        "",
-        "| method | " + " | ".join(f"`{label}`" for label in labels) + " |",
-        "|---|" + "---:|" * len(labels),
-    ]
-    for method, name in result.methods.items():
-        means = " | ".join(_fmt(result.mean(label, method)) for label in labels)
-        lines.append(f"| ({method}) {name} | {means} |")
-    wins = " | ".join("{} of {}".format(*result.wins(lb)) for lb in labels)
-    lines += [f"| repositories where (f) beats (g) | {wins} |", ""]
-    cost = result.cost
-    lines += [
-        f"Cost per 1,000 added lines: PR features {float(cost['pr_features_ms_per_1000_lines']):,.1f} ms; "
-        f"supervisor pass (SmolLM2 layers + statistics + probe, CPU) "
-        f"{float(cost['supervisor_ms_per_1000_lines']):,.0f} ms, measured with "
-        f"{100 * float(cost['supervisor_cold_share']):.0f} % of cache reads cold"
-        + (f", machine load {cost['load']}" if cost.get("load") else "")
-        + ".",
-        "",
-        verdict(result),
-        "",
-        (
-            f"Reproduce: `python benchmarks/wild_supervisor.py --commits {result.commits_per_repo}` (figures "
-            "on a few commits per repository are noisy; the same commit sample serves every row)."
-        ),
-        "",
-    ]
-    return "\n".join(lines)

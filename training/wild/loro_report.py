@@ -340,12 +340,15 @@ def _hunk_section(report: LoroReport) -> list[str]:
     ]
 
 
+STALE_HEADING = "### The supervisor, not yet measured on the target"
+
+
 def _stale_supervisor_note(block: str) -> list[str]:
     """A supervisor comparison measured before the target existed says so above it."""
     if "`target`" in block:
         return []
     return [
-        "### The supervisor, not yet measured on the target",
+        STALE_HEADING,
         "",
         (
             "The comparison below was measured on the earlier labels (`edited_by_human`, `edited`) with an "
@@ -375,6 +378,9 @@ def with_supervisor_block(page_text: str, section: str) -> str:
     """The page with `section` as its supervisor comparison: in place of the old one, else before the
     reliability figure (or the end of the PR-model section)."""
     block = f"{SUPERVISOR_START}\n{section.strip()}\n{SUPERVISOR_END}"
+    if not _stale_supervisor_note(section) and STALE_HEADING in page_text and SUPERVISOR_START in page_text:
+        head, rest = page_text.split(STALE_HEADING, 1)  # the note above an older block no longer holds
+        page_text = head + rest[rest.index(SUPERVISOR_START) :]
     old = supervisor_block(page_text)
     if old:
         return page_text.replace(old, block, 1)

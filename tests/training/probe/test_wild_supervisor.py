@@ -1,5 +1,6 @@
 """training.probe.wild_supervisor on a tiny wild directory with the tiny random Llama: the commit sample, the
-mapping of supervisor values onto table rows, and the leave-one-repository-out comparison end to end."""
+mapping of supervisor values onto table rows, the wild probe's nesting, and the held-out comparison end to
+end."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from scoring.probe.testing import tiny_scorer, tiny_supervisor
 from scoring.types import Span
 from scoring.windows import tokenize
 from tests.training.wild.wild_files import row, write
+from training.probe.supervisor_section import supervisor_section
+from training.probe.train import TrainConfig
+from training.probe.wild_probe import nested_logits
 from training.probe.wild_supervisor import (
     METHODS,
     SIGNALS,
     check_alignment,
     run,
     sample_commits,
-    supervisor_section,
     supervisor_values,
     with_signals,
 )
@@ -123,24 +126,60 @@ def test_supervisor_values_land_on_the_table_rows_of_the_same_line(wild_dir, tmp
     assert warm.cache_misses == 0 and np.array_equal(warm.values["probe_logit"], values.values["probe_logit"])
 
 
+def _config():  # type: ignore[no-untyped-def]
+    probe = _scorer().probe
+    return TrainConfig(layers=probe.config.layers, extra_features=probe.config.extra_features, epochs=3)
+
+
+def test_the_wild_probe_never_scores_a_line_it_was_trained_on(wild_dir, tmp_path) -> None:
+    table = load_table(wild_dir, progress=False)
+    scorer = _scorer()
+    values = supervisor_values(sample_commits(wild_dir, 4), scorer.supervisor, scorer.probe, tmp_path / "c")
+    rows = {repo: np.concatenate([w.rows for w in values.windows if w.repo == repo]) for repo in REPOS}
+    labels = table.label("target").copy()
+    first = nested_logits(_config(), values.windows, labels, {"a/one"})
+    assert np.isfinite(first[np.concatenate(list(rows.values()))]).all()
+    everything = np.concatenate(list(rows.values()))
+    flipped = labels.copy()
+    flipped[rows["a/one"]] = 1 - flipped[rows["a/one"]]
+    held_out = nested_logits(_config(), values.windows, flipped, {"a/one"})
+    assert np.array_equal(held_out[everything], first[everything])  # no probe reads a held-out label
+    flipped = labels.copy()
+    flipped[rows["b/two"]] = 1 - flipped[rows["b/two"]]
+    training = nested_logits(_config(), values.windows, flipped, {"a/one"})
+    assert np.array_equal(training[rows["b/two"]], first[rows["b/two"]])  # scored out of fold
+    for repo in ("a/one", "c/three"):  # ... by probes that its labels trained for the other repositories
+        assert not np.array_equal(training[rows[repo]], first[rows[repo]])
+
+
 def test_every_method_is_judged_on_the_same_lines_and_the_section_reads_numbers(wild_dir, tmp_path) -> None:
     table = load_table(wild_dir, progress=False)
     sample = sample_commits(wild_dir, 2)
     scorer = _scorer()
-    result, values = run(table, sample, scorer.supervisor, scorer.probe, 2, tmp_path / "cache", load="1.0")
+    result, values = run(
+        table, sample, scorer.supervisor, scorer.probe, _config(), 2, tmp_path / "cache", load="1.0"
+    )
     sampled = with_signals(table, values)
     assert len(sampled) == result.lines == sum(len(s.added) for s in sample)
     assert set(sampled.commit.tolist()) == {s.sha for s in sample}
-    for label in ("target", "edited_by_human"):
-        assert set(result.auc[label]) == set(METHODS)
-        assert all(set(per_repo) == set(REPOS) for per_repo in result.auc[label].values())
+    assert result.label == "target" and set(result.auc) == set(METHODS)
+    assert all(set(per_repo) == set(REPOS) for per_repo in result.auc.values())
+    gains = [result.auc["g"][r] - result.auc["h"][r] for r in REPOS]
+    assert result.added.point == pytest.approx(np.nanmean(gains))
+    assert result.added.low <= result.added.point <= result.added.high
     assert result.cost["pr_features_ms_per_1000_lines"] > 0
     assert result.cost["supervisor_ms_per_1000_lines"] > 0
     section = supervisor_section(result)
     assert section.startswith("### Does the supervisor add to the PR features?")
-    won, of = result.wins("target")
+    won, of = result.wins()
     assert f"better on {won} of {of} held-out repositories" in section
-    delta = result.mean("target", "f") - result.mean("target", "g")
-    assert f"{delta:+.3f} mean AUC" in section
+    assert f"{result.added.point:+.3f} (95 % interval {result.added.low:+.3f}" in section
     data = result.to_dict()
-    assert data["f_beats_g"]["target"] == [won, of]
+    assert data["g_beats_h"] == [won, of]
+
+
+def test_the_wild_probe_must_read_the_shipped_probes_inputs(wild_dir, tmp_path) -> None:
+    scorer = _scorer()
+    other = TrainConfig(layers=(1,), extra_features=())
+    with pytest.raises(ValueError, match="same inputs"):
+        run(load_table(wild_dir, progress=False), [], scorer.supervisor, scorer.probe, other, 1, tmp_path)

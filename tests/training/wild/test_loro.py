@@ -240,3 +240,8 @@ def test_train_pr_keeps_the_supervisor_comparison_and_the_benchmark_section(tmp_
     assert text.count(SUPERVISOR_START) == 1 and "second run" in text and "first run" not in text
     assert text.index("second run") < text.index("### Reliability per held-out repository")
     assert text.endswith("miap table\n") and text.count("### What each feature set costs and buys") == 1
+    assert "not yet measured on the target" in text  # the block above was not measured on `target`
+    page.write_text(with_supervisor_block(text, "### Does the supervisor add?\n\non `target`\n"))
+    text = page.read_text()
+    assert "not yet measured on the target" not in text and "on `target`" in text
+    assert text.endswith("miap table\n") and text.count(SUPERVISOR_START) == 1
