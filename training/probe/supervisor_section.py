@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.metrics import Interval
-from training.probe.wild_supervisor import OUTER_FOLDS, SupervisorResult
+from training.probe.wild_supervisor import OUTER_FOLDS, PR_SET, SupervisorResult
 
 TOLERANCE = 0.02  # the half-width the interval of what the supervisor adds is asked to stay within
 
@@ -29,14 +29,17 @@ def verdict(result: SupervisorResult) -> str:
     ratio = float(result.cost.get("supervisor_ms_per_1000_lines", np.nan)) / max(
         float(result.cost.get("pr_features_ms_per_1000_lines", np.nan)), 1e-9
     )
+    times = f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.1f}"
     half = (result.added.high - result.added.low) / 2
     precise = "within" if half <= TOLERANCE else "wider than"
+    if result.commits_per_repo < 2:  # one commit per repository: every redraw is the same lines
+        precise = "meaningless with one commit per repository"
     head = "The supervisor " + ("adds" if adds(result) else "does not add") + " to the PR features"
     return (
         f"{head}: {_interval(result.added)} mean AUC on `{result.label}` (PR features + supervisor vs PR "
         f"features alone, same lines, same folds; the interval redraws commits inside each held-out "
         f"repository, half-width {half:.3f}, {precise} ±{TOLERANCE}), better on {won} of {of} held-out "
-        f"repositories, at {ratio:,.0f}× the PR features' cost per line. From one repository to the next the "
+        f"repositories, at {times}× the PR features' cost per line. From one repository to the next the "
         f"gain varies more: {_interval(result.across_repositories())} as a t interval over the repositories."
     )
 
@@ -51,8 +54,9 @@ def supervisor_section(result: SupervisorResult) -> str:
             f"same lines for every method). Repositories are held out in {OUTER_FOLDS} groups "
             "(GroupKFold), the same folds for every method. (a) and (b) are trained on all lines of the "
             "training repositories; (f), (g) and (h) on their sampled lines, (f) with the shipped probe's "
-            "configuration and the target's labels, and (g) reads (f)'s out-of-fold logits on the training "
-            "repositories; (c)–(e) are not trained. Mean AUC over held-out repositories:"
+            f"configuration ({result.probe_config.get('epochs')} epochs) and the target's labels, and (g) "
+            "reads (f)'s out-of-fold logits on the training repositories; (c)–(e) are not trained. Mean AUC "
+            "over held-out repositories:"
         ),
         "",
         f"| method | `{result.label}` |",
@@ -63,13 +67,15 @@ def supervisor_section(result: SupervisorResult) -> str:
     ]
     lines += ["| repositories where (g) beats (h) | {} of {} |".format(*result.wins()), ""]
     cost = result.cost
+    supervisor_ms = float(cost["supervisor_ms_per_1000_lines"])
     lines += [
-        f"Cost per 1,000 added lines: PR features {float(cost['pr_features_ms_per_1000_lines']):,.1f} ms; "
-        f"supervisor pass (SmolLM2 layers + statistics + probe, CPU) "
-        f"{float(cost['supervisor_ms_per_1000_lines']):,.0f} ms, measured with "
+        f"Cost per 1,000 added lines, measured on {int(cost['supervisor_cost_lines']):,} added lines: PR "
+        f"features ({PR_SET}) {float(cost['pr_features_ms_per_1000_lines']):,.1f} ms; supervisor pass "
+        f"(SmolLM2 layers + statistics + probe, CPU) {supervisor_ms:,.0f} ms, with "
         f"{100 * float(cost['supervisor_cold_share']):.0f} % of cache reads cold"
         + (f", machine load {cost['load']}" if cost.get("load") else "")
-        + ".",
+        + ". Training the probes and regressions of every fold took "
+        f"{float(cost['held_out_seconds']) / 60:.0f} min.",
         "",
         verdict(result),
         "",

@@ -25,7 +25,7 @@ from training.probe.features import Encoded
 from training.probe.train import TrainConfig, predict, single_thread, text_spans, train
 from training.wild.pr_train import repo_folds
 
-INNER_FOLDS = 3  # training repositories split to give the stacked regression out-of-fold probe logits
+INNER_FOLDS = 2  # training repositories split to give the stacked regression out-of-fold probe logits
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ added lines.
 from __future__ import annotations
 
 import random
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -41,13 +42,15 @@ from training.probe.wild_probe import Window, nested_logits
 from training.wild.loro import LABELS
 from training.wild.pr_train import BASELINE, CANDIDATES, fit, fitting_sample, logits, repo_folds
 from training.wild.reader import examples_from_row, history_file, read_rows, wild_files
-from training.wild.table import ALL_FAMILIES, LineTable, _history
+from training.wild.table import LineTable, _history
 
 DEFAULT_COMMITS = 5
 PR_SET = "line + diff + change + history"
 SIGNALS = ("surprisal", "entropy", "probe_logit")
 WILD_PROBE = "wild_probe"
-OUTER_FOLDS = 7  # groups of held-out repositories; each method is judged on the same folds
+# Groups of held-out repositories, each method judged on the same folds; with the wild probe's inner folds
+# that is OUTER_FOLDS x (INNER_FOLDS + 1) probe trainings, the measurement's largest cost after the pass.
+OUTER_FOLDS = 3
 METHODS = {
     "a": "model-free baseline (full repos)",
     "b": f"PR features: {PR_SET} (full repos)",
@@ -265,7 +268,7 @@ def _repo_values(
 
 # ----------------------------------------------------------------------------- cost of the PR features
 def pr_feature_seconds(sample: Sequence[SampledRow]) -> float:
-    """Wall time of the PR features of every sampled row, diff parsing included, all families.
+    """Wall time of the compared PR features (PR_SET's families) of every sampled row, diff parsing included.
 
     The history family reads the sidecar's precomputed values; the git walk that produces them at review
     time (bot/history.py) is not in this figure.
@@ -284,9 +287,23 @@ def pr_feature_seconds(sample: Sequence[SampledRow]) -> float:
             str(s.row["after_content"]).splitlines(),
             ChangeSize(change_files[s.sha], change_lines[s.sha]),
             history,
-            ALL_FAMILIES,
+            CANDIDATES[PR_SET],
         )
     return time.perf_counter() - started
+
+
+def cold_cost(sample: Sequence[SampledRow], supervisor: Supervisor, probe: SpanProbe) -> dict[str, float]:
+    """The supervisor pass over `sample` into an empty cache: what it costs a review, which has nothing
+    cached. (The measured pass reads a cache that earlier, interrupted runs filled.)"""
+    lines = sum(len(s.added) for s in sample)
+    with tempfile.TemporaryDirectory() as directory:
+        values = supervisor_values(sample, supervisor, probe, Path(directory))
+    return {
+        "supervisor_ms_per_1000_lines": 1e6 * values.seconds / max(lines, 1),
+        "supervisor_cold_share": values.cold_share,
+        "supervisor_cost_lines": lines,
+        "pr_features_ms_per_1000_lines": 1e6 * pr_feature_seconds(sample) / max(lines, 1),
+    }
 
 
 # ----------------------------------------------------------------------------- repositories held out
@@ -300,6 +317,7 @@ class SupervisorResult:
     rows: int
     lines: int
     label: str = LABELS[0]
+    probe_config: dict[str, object] = field(default_factory=dict)  # how the wild probe (f) was trained
     auc: dict[str, dict[str, float]] = field(default_factory=dict)
     added: Interval = field(default_factory=lambda: Interval(float("nan"), float("nan"), float("nan")))
     cost: dict[str, float | str] = field(default_factory=dict)
@@ -446,8 +464,10 @@ def run(
     cache_dir: Path | None = None,
     load: str = "",
     progress: Callable[[str], None] | None = None,
+    cost_sample: Sequence[SampledRow] = (),
 ) -> tuple[SupervisorResult, SupervisorValues]:
-    """The whole measurement on a drawn sample: supervisor pass, PR feature cost, held-out folds, interval.
+    """The whole measurement on a drawn sample: supervisor pass, held-out folds, interval, and the costs
+    (of a cold pass over `cost_sample` where one is given, else of the measured pass).
 
     `config` trains the wild probe; it reads the same input columns as `probe` (the shipped probe's).
     """
@@ -458,20 +478,29 @@ def run(
         raise ValueError("the wild probe's configuration must read the same inputs as the shipped probe")
     check_alignment(sample, table)
     lines = sum(len(s.added) for s in sample)
-    pr_seconds = pr_feature_seconds(sample)
     say = progress or (lambda message: None)
+    if cost_sample:
+        say(f"cold supervisor pass over {len(cost_sample)} files for the cost")
+        cost = cold_cost(cost_sample, supervisor, probe)
     values = supervisor_values(
         sample, supervisor, probe, cache_dir, lambda k, n, repo: say(f"supervisor {k}/{n}: {repo}")
     )
     filled = fill_missing(values)
+    if not cost_sample:
+        cost = {
+            "supervisor_ms_per_1000_lines": 1e6 * values.seconds / max(lines, 1),
+            "supervisor_cold_share": values.cold_share,
+            "supervisor_cost_lines": lines,
+            "pr_features_ms_per_1000_lines": 1e6 * pr_feature_seconds(sample) / max(lines, 1),
+        }
     result = SupervisorResult(commits, len({(s.repo, s.sha) for s in sample}), len(sample), lines)
+    result.probe_config = config.to_dict()
     started = time.perf_counter()
     held_out = evaluate(table, values, config, result.label, progress=say)
     result.auc = held_out.aucs()
     result.added = held_out.added()
     result.cost = {
-        "pr_features_ms_per_1000_lines": 1e6 * pr_seconds / max(lines, 1),
-        "supervisor_ms_per_1000_lines": 1e6 * values.seconds / max(lines, 1),
+        **cost,
         "supervisor_seconds": values.seconds,
         "supervisor_tokens": values.tokens,
         "supervisor_cold_share": values.cold_share,

@@ -156,8 +156,17 @@ def test_every_method_is_judged_on_the_same_lines_and_the_section_reads_numbers(
     table = load_table(wild_dir, progress=False)
     sample = sample_commits(wild_dir, 2)
     scorer = _scorer()
+    cost_sample = sample_commits(wild_dir, 1)
     result, values = run(
-        table, sample, scorer.supervisor, scorer.probe, _config(), 2, tmp_path / "cache", load="1.0"
+        table,
+        sample,
+        scorer.supervisor,
+        scorer.probe,
+        _config(),
+        2,
+        tmp_path / "cache",
+        load="1.0",
+        cost_sample=cost_sample,
     )
     sampled = with_signals(table, values)
     assert len(sampled) == result.lines == sum(len(s.added) for s in sample)
@@ -169,6 +178,8 @@ def test_every_method_is_judged_on_the_same_lines_and_the_section_reads_numbers(
     assert result.added.low <= result.added.point <= result.added.high
     assert result.cost["pr_features_ms_per_1000_lines"] > 0
     assert result.cost["supervisor_ms_per_1000_lines"] > 0
+    assert result.cost["supervisor_cost_lines"] == sum(len(s.added) for s in cost_sample)  # its own pass
+    assert result.cost["supervisor_cold_share"] > 0  # a fresh cache, whatever the measured pass found
     section = supervisor_section(result)
     assert section.startswith("### Does the supervisor add to the PR features?")
     won, of = result.wins()
