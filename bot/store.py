@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, Ope
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.feedback.types import AfterMerge, Fate, GateRecord, LineRecord, MergedLine, OutcomeLine, TrackedLine
+from bot.feedback.types import AfterMerge, Fate, GateRecord, MergedLine, OutcomeLine, TrackedLine
 from bot.schema import (
     CalibrationRow,
     DeliveryRow,
@@ -42,6 +42,7 @@ from bot.schema import (
 )
 from scoring import target
 from scoring.errors import ConfigError, RedlineError
+from scoring.types import LineScore, LineVerdict
 
 
 class StoreUnavailable(RedlineError):
@@ -109,29 +110,24 @@ class ReviewKey:
 
 @dataclass(frozen=True, slots=True)
 class ReviewRecord:
-    """The result of one finished review, written in one transaction."""
+    """The result of one finished review, written in one transaction: its decided lines."""
 
     probe_version: str
     fingerprint: str
     gate_conclusion: str
     gate_overridden: bool
-    lines: tuple[LineRecord, ...]
+    lines: tuple[LineScore, ...]
     calibration: str = "shipped"  # or "repository" when a per-repository recalibration made the probabilities
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON (a task's retry carries it while the database is down); NaN becomes null, and back."""
-        data = dataclasses.asdict(self)
-        data["lines"] = [
-            {k: _finite(v) if isinstance(v, float) else v for k, v in ln.items()} for ln in data["lines"]
-        ]
-        return data
+        """Plain JSON (a task's retry carries it while the database is down): each line as its row keeps it
+        (NaN as null), so from_json reads the lines back as the store does."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {**data, "lines": [_columns(ln) for ln in self.lines]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReviewRecord:
-        nulls_as_nan: list[dict[str, Any]] = [
-            {k: math.nan if v is None else v for k, v in ln.items()} for ln in data["lines"]
-        ]
-        return cls(**{**data, "lines": tuple(LineRecord(**ln) for ln in nulls_as_nan)})
+        return cls(**{**data, "lines": tuple(_recorded(**ln) for ln in data["lines"])})
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +138,7 @@ class StoredReview:
     created_at: dt.datetime
     gate_conclusion: str | None
     gate_overridden: bool
-    lines: Mapping[int, LineRecord]
+    lines: Mapping[int, LineScore]
 
 
 class Store:
@@ -318,15 +314,10 @@ class Store:
             s.add_all(
                 ScoredLineRow(
                     review_id=row.id,
-                    path=ln.path,
-                    line=ln.line,
-                    content=ln.content,
-                    probability=_finite(ln.probability),
-                    logit=_finite(ln.logit),
                     probe_version=record.probe_version,
                     fingerprint=record.fingerprint,
                     calibration=record.calibration,
-                    commented=ln.commented,
+                    **_columns(ln),
                 )
                 for ln in record.lines
             )
@@ -381,13 +372,8 @@ class Store:
                         review.gate_conclusion,
                         review.gate_overridden,
                         {
-                            ln.id: LineRecord(
-                                ln.path,
-                                ln.line,
-                                ln.content,
-                                _nan(ln.probability),
-                                _nan(ln.logit),
-                                ln.commented,
+                            ln.id: _recorded(
+                                ln.path, ln.line, ln.content, ln.probability, ln.logit, ln.commented
                             )
                             for ln in lines
                         },
@@ -529,7 +515,7 @@ class Store:
                     OutcomeLine(
                         name,
                         number,
-                        LineRecord(path, line, content, probability, logit, commented),
+                        _recorded(path, line, content, probability, logit, commented),
                         version,
                         calibration,
                         Fate(fate),
@@ -753,6 +739,30 @@ def _after_merge(row: OutcomeRow) -> AfterMerge | None:
         row.after_commit,
     )
     return AfterMerge(fate, bool(row.after_window_ended))
+
+
+def _columns(ln: LineScore) -> dict[str, Any]:
+    """What a scored_lines row keeps of a decided line."""
+    return {
+        "path": ln.path,
+        "line": ln.line,
+        "content": ln.text,
+        "probability": _finite(ln.probability),
+        "logit": _finite(ln.logit),
+        "commented": ln.commented,
+    }
+
+
+def _recorded(
+    path: str, line: int, content: str, probability: float | None, logit: float | None, commented: bool
+) -> LineScore:
+    """A scored_lines row (or a retry's JSON of one) as the decided line it recorded."""
+    p = _nan(probability)
+    # The row keeps only whether the line was commented. A nan line is always UNSCORED (scoring.decisions),
+    # but an uncommented line with a probability was below the threshold or over the comment cap (or in a
+    # review whose scoring failed part-way, unscored): the row cannot say which, so no verdict, not a guess.
+    verdict = LineVerdict.COMMENT if commented else LineVerdict.UNSCORED if math.isnan(p) else None
+    return LineScore(path, line, p, _nan(logit), content, verdict=verdict)
 
 
 def _finite(value: float | None) -> float | None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scoring.errors import ConfigError
-from scoring.types import LineScore, ScoredHunk
+from scoring.types import LineScore, LineVerdict, ScoredHunk
 
 DEFAULT_COMMENT_THRESHOLD = 0.5
 DEFAULT_GATE_THRESHOLD = 0.8
@@ -41,22 +41,6 @@ class Thresholds:
             raise ConfigError(f"max_comments must be a non-negative integer, got {self.max_comments!r}")
 
 
-class LineVerdict(enum.StrEnum):
-    COMMENT = "comment"  # gets an inline comment
-    OVER_CAP = "over cap"  # clears the threshold but the comment cap is reached: listed in the summary
-    BELOW_THRESHOLD = "below threshold"
-    UNSCORED = "unscored"  # no probability (nan): never commented, never gated
-
-
-@dataclass(frozen=True, slots=True)
-class LineDecision:
-    """What happens to one line. rank: 1-based position among lines that clear the threshold."""
-
-    line: LineScore
-    verdict: LineVerdict
-    rank: int | None = None
-
-
 class GateConclusion(enum.StrEnum):
     """Values are GitHub check-run conclusions."""
 
@@ -76,30 +60,30 @@ class GateDecision:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Everything decided for one review: per-line verdicts (input order) and the gate."""
+    """Everything decided for one review: the lines with their verdicts (input order) and the gate."""
 
-    lines: tuple[LineDecision, ...]
+    lines: tuple[LineScore, ...]
     gate: GateDecision
 
     @property
-    def commented(self) -> tuple[LineDecision, ...]:
+    def commented(self) -> tuple[LineScore, ...]:
         return tuple(sorted((d for d in self.lines if d.verdict is LineVerdict.COMMENT), key=_rank))
 
     @property
-    def over_cap(self) -> tuple[LineDecision, ...]:
+    def over_cap(self) -> tuple[LineScore, ...]:
         return tuple(sorted((d for d in self.lines if d.verdict is LineVerdict.OVER_CAP), key=_rank))
 
 
-def _rank(decision: LineDecision) -> int:
-    return decision.rank or 0
+def _rank(line: LineScore) -> int:
+    return line.rank or 0
 
 
 def _scored(probability: float) -> bool:
     return not math.isnan(probability)
 
 
-def select_lines(lines: Sequence[LineScore], thresholds: Thresholds) -> tuple[LineDecision, ...]:
-    """Give every line a verdict, in input order.
+def select_lines(lines: Sequence[LineScore], thresholds: Thresholds) -> tuple[LineScore, ...]:
+    """The lines with their verdicts and ranks, in input order.
 
     Lines at or above the comment threshold are ranked by probability (ties: path, then line, so the
     result never depends on input order); the first `max_comments` get a comment, the rest go over cap.
@@ -111,19 +95,19 @@ def select_lines(lines: Sequence[LineScore], thresholds: Thresholds) -> tuple[Li
     above = [ln for ln in lines if _scored(ln.probability) and ln.probability >= thresholds.comment]
     ranked = sorted(above, key=lambda ln: (-ln.probability, ln.path, ln.line))
     rank_of = {(ln.path, ln.line): rank for rank, ln in enumerate(ranked, start=1)}
-    decisions = []
+    decided = []
     for ln in lines:
         if not _scored(ln.probability):
-            decisions.append(LineDecision(ln, LineVerdict.UNSCORED))
+            decided.append(replace(ln, verdict=LineVerdict.UNSCORED, rank=None))
             continue
         rank = rank_of.get((ln.path, ln.line))
         if rank is None:
-            decisions.append(LineDecision(ln, LineVerdict.BELOW_THRESHOLD))
+            decided.append(replace(ln, verdict=LineVerdict.BELOW_THRESHOLD, rank=None))
         elif rank <= thresholds.max_comments:
-            decisions.append(LineDecision(ln, LineVerdict.COMMENT, rank))
+            decided.append(replace(ln, verdict=LineVerdict.COMMENT, rank=rank))
         else:
-            decisions.append(LineDecision(ln, LineVerdict.OVER_CAP, rank))
-    return tuple(decisions)
+            decided.append(replace(ln, verdict=LineVerdict.OVER_CAP, rank=rank))
+    return tuple(decided)
 
 
 def decide_gate(
@@ -187,10 +171,10 @@ def decide(
     error: str | None = None,
 ) -> Decision:
     """Both decisions at once; when redline failed (`error`), no line is commented."""
-    line_decisions = (
-        tuple(LineDecision(ln, LineVerdict.UNSCORED) for ln in lines)
+    decided = (
+        tuple(replace(ln, verdict=LineVerdict.UNSCORED, rank=None) for ln in lines)
         if error is not None
         else select_lines(lines, thresholds)
     )
     gate = decide_gate(hunks, thresholds, enabled=gate_enabled, override=override, error=error)
-    return Decision(line_decisions, gate)
+    return Decision(decided, gate)

@@ -108,13 +108,24 @@ class LineStatus(enum.StrEnum):
     NOT_SCORED = "not scored"  # the scorer failed or redline ran out of time; `reason` says which
 
 
+class LineVerdict(enum.StrEnum):
+    """What the decision (scoring.decisions) makes of a line."""
+
+    COMMENT = "comment"  # gets an inline comment
+    OVER_CAP = "over cap"  # clears the threshold but the comment cap is reached: listed in the summary
+    BELOW_THRESHOLD = "below threshold"
+    UNSCORED = "unscored"  # no probability (nan): never commented, never gated
+
+
 @dataclass(frozen=True, slots=True)
 class LineScore:
-    """One added line, from selection through scoring, decisions, the plan and the reporters.
+    """One added line, from selection through scoring, decisions, the plan, the reporters and the store.
 
     probability / logit: the calibrated probability and the probe's raw logit (nan unless SCORED).
     why: why the line counts as AI-written or not. hunk: the scored AI hunk the line sits in.
     reasons: what raised the line's probability most, in words (empty when the scorer cannot say).
+    verdict: what the decision made of it; None until decided, and where a stored row cannot say (bot.store).
+    rank: its 1-based position among the lines that clear the comment threshold (None for the others).
     """
 
     path: str
@@ -129,3 +140,9 @@ class LineScore:
     hunk: ScoredHunk | None = None
     untrained_language: str | None = None
     reasons: tuple[str, ...] = ()
+    verdict: LineVerdict | None = None
+    rank: int | None = None
+
+    @property
+    def commented(self) -> bool:
+        return self.verdict is LineVerdict.COMMENT

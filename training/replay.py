@@ -105,7 +105,7 @@ def replay(
         truth = {(where[r], numbers[r]): y[r] for r in members}
         decision = decide(lines, hunks_of.get(commit, ()), thresholds)
         commented += len(decision.commented)
-        hits += int(sum(truth[(d.line.path, d.line.line)] for d in decision.commented))
+        hits += int(sum(truth[(d.path, d.line)] for d in decision.commented))
         failures += decision.gate.conclusion is GateConclusion.FAILURE
     return Replay(thresholds, len(p), int(y.sum()), commented, hits, len(rows), failures)
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.config import load_settings
 from bot.feedback.outcomes import ReviewedHead, track
-from bot.feedback.types import Fate, LineRecord, TrackedLine
+from bot.feedback.types import Fate, TrackedLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.store import ReviewRecord, StoredReview
@@ -34,11 +34,9 @@ def load_scorer(factory: str | None, names: ModelNames | None = None) -> ScorerP
 
 
 def record_of(outcome: ReviewOutcome) -> ReviewRecord:
-    """The store's view of a review: every scored AI-written line, its raw logit and whether it is
-    commented."""
-    lines = tuple(
-        LineRecord.of(d) for d in outcome.decision.lines if d.line.ai and d.line.status is LineStatus.SCORED
-    )
+    """The store's view of a review: every scored AI-written line, decided (its raw logit, whether it is
+    commented)."""
+    lines = tuple(d for d in outcome.decision.lines if d.ai and d.status is LineStatus.SCORED)
     gate = outcome.gate
     overridden = gate.conclusion is GateConclusion.SUCCESS and bool(gate.blocking)
     return ReviewRecord(

@@ -20,7 +20,7 @@ import git
 
 from bot.config import Settings, load_settings
 from bot.feedback.fates import GitHistory, HistoryError, after_merge_fates
-from bot.feedback.types import AfterMerge, LineRecord, OutcomeLine, TrackedLine
+from bot.feedback.types import AfterMerge, OutcomeLine, TrackedLine
 from bot.review import run
 from bot.snapshot import LocalBranch, local_config_text, open_repo
 from scoring.attribution import CommitInfo, DetectMode, classify_commit
@@ -93,13 +93,13 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
         outcome = run(LocalBranch(root, commit.parents[0].hexsha, commit.hexsha, settings), lambda _: scorer)
         if outcome is None:  # nothing to review
             continue
-        scored = [d for d in outcome.decision.lines if d.line.status is LineStatus.SCORED]
+        scored = [d for d in outcome.decision.lines if d.status is LineStatus.SCORED]
         committed = commit.committed_datetime.astimezone(dt.UTC)
         window = committed + dt.timedelta(days=WINDOW_DAYS)
         fates = after_merge_fates(
             history,
             commit.hexsha,
-            [TrackedLine(i, d.line.path, d.line.line, d.line.text) for i, d in enumerate(scored)],
+            [TrackedLine(i, d.path, d.line, d.text) for i, d in enumerate(scored)],
             branch,
             min(window, until),
         )
@@ -109,8 +109,8 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
             if isinstance(fate, HistoryError) or fate is None:
                 log.warning(
                     "no fate after merge for %s:%d of %s: %s",
-                    d.line.path,
-                    d.line.line,
+                    d.path,
+                    d.line,
                     commit.hexsha[:7],
                     fate,
                 )
@@ -119,7 +119,7 @@ def local_outcomes(path: str | Path, since: dt.datetime, until: dt.datetime) -> 
                 OutcomeLine(
                     root.name,
                     number,
-                    LineRecord.of(d),
+                    d,
                     outcome.model_version,
                     outcome.calibration,
                     None,

@@ -20,16 +20,15 @@ from bot.config import Settings
 from bot.feedback.fates import HistoryError
 from bot.feedback.merged import Branch, merged_fates
 from bot.feedback.outcomes import ReviewedHead, track
-from bot.feedback.types import AfterMerge, Fate, LineRecord, MergedLine, OutcomeLine, TrackedLine
+from bot.feedback.types import AfterMerge, Fate, MergedLine, OutcomeLine, TrackedLine
 from bot.github import pulls
 from bot.github.client import GitHubClient
 from bot.github.pulls import MergedPull
 from bot.review import run
 from bot.snapshot import MergedCommit
 from scoring.attribution import CommitInfo
-from scoring.decisions import LineDecision
 from scoring.registry import ScorerProtocol
-from scoring.types import LineStatus
+from scoring.types import LineScore, LineStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def replay_pull(
         for c in pulls.list_commits(client, repo, pr.number)
     )
     ids = itertools.count()
-    scored: dict[int, LineDecision] = {}
+    scored: dict[int, LineScore] = {}
     heads: list[ReviewedHead] = []
     paths: set[str] = set()
     for commit in commits:
@@ -61,10 +60,10 @@ def replay_pull(
             continue
         tracked = []
         for d in outcome.decision.lines:
-            if d.line.status is LineStatus.SCORED:
+            if d.status is LineStatus.SCORED:
                 line_id = next(ids)
                 scored[line_id] = d
-                tracked.append(TrackedLine(line_id, d.line.path, d.line.line))
+                tracked.append(TrackedLine(line_id, d.path, d.line))
         paths |= {t.path for t in tracked}
         heads.append(
             ReviewedHead(commit.sha, pulls.file_texts(client, repo, commit.sha, paths), tuple(tracked))
@@ -92,7 +91,7 @@ def replay_pull(
         OutcomeLine(
             repo,
             pr.number,
-            LineRecord.of(d),
+            d,
             scorer.model_version,
             scorer.calibration,
             fates[i],

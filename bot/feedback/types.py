@@ -1,5 +1,5 @@
-"""The plain values of the feedback loop: a scored line as recorded, what became of it, and the records the
-report reads.
+"""The plain values of the feedback loop: what became of a scored line, and the records the report reads (a
+scored line as a review recorded it is the decided scoring.types.LineScore).
 
 Two fates per line: what happened to it inside its pull request (`Fate`, before merge), and its first
 edit on the default branch after merge (`AfterMerge`, scoring.target's `Fate`), which is the event the
@@ -14,25 +14,7 @@ import enum
 from dataclasses import dataclass
 
 from scoring import target
-from scoring.decisions import LineDecision, LineVerdict
-
-
-@dataclass(frozen=True, slots=True)
-class LineRecord:
-    """One scored line as a review recorded it (the App's store, replay, the local report): where it was, its
-    text, its probability and raw logit (NaN where the scorer gave none) and whether it was commented."""
-
-    path: str
-    line: int
-    content: str
-    probability: float
-    logit: float
-    commented: bool
-
-    @classmethod
-    def of(cls, d: LineDecision) -> LineRecord:
-        ln = d.line
-        return cls(ln.path, ln.line, ln.text, ln.probability, ln.logit, d.verdict is LineVerdict.COMMENT)
+from scoring.types import LineScore
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +83,7 @@ class OutcomeLine:
 
     repo: str
     number: int
-    line: LineRecord
+    line: LineScore
     probe_version: str
     calibration: str
     fate: Fate | None

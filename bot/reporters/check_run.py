@@ -9,7 +9,7 @@ from bot.github.checks import Annotation
 from bot.github.client import GitHubClient
 from bot.stages import gate as gate_rules
 from bot.stages.comments import meaning
-from scoring.decisions import LineVerdict
+from scoring.types import LineVerdict
 
 if TYPE_CHECKING:
     from bot.types import ReviewOutcome
@@ -21,12 +21,11 @@ def check_annotations(outcome: ReviewOutcome) -> list[Annotation]:
     """A warning per line at or above the comment threshold, a failure per hunk that trips the gate."""
     result = [
         Annotation(
-            d.line.path,
-            d.line.line,
-            d.line.line,
+            d.path,
+            d.line,
+            d.line,
             "warning",
-            f"Probability {d.line.probability:.2f} that a person changes this line: "
-            f"{meaning(d.line.probability)}",
+            f"Probability {d.probability:.2f} that a person changes this line: {meaning(d.probability)}",
             title="redline: likely to be edited",
         )
         for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from bot.reporters.output import Show, shown_lines
 from bot.stages.comments import MARKER_PREFIX, comment_body, meaning
-from scoring.decisions import GateConclusion, LineVerdict
+from scoring.decisions import GateConclusion
+from scoring.types import LineVerdict
 
 if TYPE_CHECKING:
     from bot.types import ReviewOutcome
@@ -75,7 +76,7 @@ class TerminalReporter:
         elif show.kind != "flagged":
             title = f"{title}: {show.describe()}"
         shown = shown_lines(outcome, show)
-        whys = [d.line.why or d.line.reason for d in shown]
+        whys = [d.why or d.reason for d in shown]
         # One commit or one rule usually explains every row: then it is said once, above the table.
         shared_why = whys[0] if whys and len(set(whys)) == 1 else None
         # Paths, code and branch names are the PR's text, never rich markup: "x[repo] = 1" stays as written.
@@ -83,12 +84,12 @@ class TerminalReporter:
         for column in ("probability", "location", "line", *(() if shared_why else ("why AI-written",))):
             table.add_column(column, overflow="fold")
         for d, why in zip(shown, whys, strict=True):
-            marker = "" if d.verdict is LineVerdict.COMMENT else f" ({d.verdict.value})"
-            probability = "–" if d.line.probability != d.line.probability else f"{d.line.probability:.2f}"
+            marker = "" if d.verdict is LineVerdict.COMMENT else f" ({d.verdict})"
+            probability = "–" if d.probability != d.probability else f"{d.probability:.2f}"
             table.add_row(
                 f"{probability}{marker}",
-                escape(f"{d.line.path}:{d.line.line}"),
-                escape(shorten(d.line.text.strip())),
+                escape(f"{d.path}:{d.line}"),
+                escape(shorten(d.text.strip())),
                 *(() if shared_why else (escape(why),)),
             )
         if shared_why:
@@ -105,12 +106,10 @@ class TerminalReporter:
         if self.workflow_commands:
             for d in flagged:
                 message = (
-                    f"probability {d.line.probability:.2f} that a person changes this line "
-                    f"({meaning(d.line.probability)})"
+                    f"probability {d.probability:.2f} that a person changes this line "
+                    f"({meaning(d.probability)})"
                 )
-                print(
-                    workflow_command("warning", message, file=d.line.path, line=d.line.line, title="redline")
-                )
+                print(workflow_command("warning", message, file=d.path, line=d.line, title="redline"))
 
 
 def print_sample_comment(console: Console, outcome: ReviewOutcome, docs_url: str) -> None:
@@ -119,7 +118,7 @@ def print_sample_comment(console: Console, outcome: ReviewOutcome, docs_url: str
     top = shown_lines(outcome, Show("top", 1))
     if not top:
         return
-    line = top[0].line
-    body = comment_body(line, "", docs_url, outcome.model_version).split(MARKER_PREFIX)[0]
-    console.print(Rule(escape(f"a comment on {line.path}:{line.line} would read")))
+    finding = top[0]
+    body = comment_body(finding, "", docs_url, outcome.model_version).split(MARKER_PREFIX)[0]
+    console.print(Rule(escape(f"a comment on {finding.path}:{finding.line} would read")))
     console.print(Markdown(body))

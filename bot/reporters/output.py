@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from bot.stages.comments import language_note
-from scoring.decisions import LineDecision, LineVerdict
 from scoring.languages import language_of
+from scoring.types import LineScore, LineVerdict
 
 if TYPE_CHECKING:
     from bot.types import ReviewOutcome
@@ -59,18 +59,18 @@ class Show:
         }[self.kind]
 
 
-def _riskiest_first(decisions: list[LineDecision]) -> list[LineDecision]:
-    return sorted(decisions, key=lambda d: (-d.line.probability, d.line.path, d.line.line))
+def _riskiest_first(lines: list[LineScore]) -> list[LineScore]:
+    return sorted(lines, key=lambda d: (-d.probability, d.path, d.line))
 
 
-def shown_lines(outcome: ReviewOutcome, show: Show) -> list[LineDecision]:
-    ai = [d for d in outcome.decision.lines if d.line.ai]
+def shown_lines(outcome: ReviewOutcome, show: Show) -> list[LineScore]:
+    ai = [d for d in outcome.decision.lines if d.ai]
     if show.kind == "flagged":
         return sorted((d for d in ai if d.verdict in FLAGGED), key=lambda d: d.rank or 0)
-    scored = _riskiest_first([d for d in ai if not math.isnan(d.line.probability)])
+    scored = _riskiest_first([d for d in ai if not math.isnan(d.probability)])
     if show.kind == "top":
         return scored[: show.n]
-    return scored + [d for d in ai if math.isnan(d.line.probability)]
+    return scored + [d for d in ai if math.isnan(d.probability)]
 
 
 def _number(value: float) -> float | None:
@@ -105,17 +105,17 @@ def review_json(outcome: ReviewOutcome, show: Show) -> dict[str, Any]:
         "show": {"kind": show.kind, "n": show.n if show.kind == "top" else None},
         "lines": [
             {
-                "path": d.line.path,
-                "line": d.line.line,
-                "text": d.line.text,
-                "probability": _number(d.line.probability),
-                "verdict": d.verdict.value,
+                "path": d.path,
+                "line": d.line,
+                "text": d.text,
+                "probability": _number(d.probability),
+                "verdict": str(d.verdict),
                 "rank": d.rank,
-                "why_ai": d.line.why,
-                "reasons": list(d.line.reasons),
-                "not_scored_because": d.line.reason or None,
-                "language": language_of(d.line.path),
-                "language_note": language_note(d.line.untrained_language),
+                "why_ai": d.why,
+                "reasons": list(d.reasons),
+                "not_scored_because": d.reason or None,
+                "language": language_of(d.path),
+                "language_note": language_note(d.untrained_language),
             }
             for d in shown_lines(outcome, show)
         ],

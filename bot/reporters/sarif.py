@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.stages.comments import language_note, language_sentence, meaning
-from scoring.decisions import LineVerdict
 from scoring.errors import RedlineError
 from scoring.languages import language_of
-from scoring.types import LineScore
+from scoring.types import LineScore, LineVerdict
 
 if TYPE_CHECKING:
     from bot.types import ReviewOutcome
@@ -54,7 +53,7 @@ def _result(line: LineScore, model_version: str) -> dict[str, object]:
 
 def sarif_document(outcome: ReviewOutcome, docs_url: str) -> dict[str, object]:
     results = [
-        _result(d.line, outcome.model_version)
+        _result(d, outcome.model_version)
         for d in sorted(outcome.decision.lines, key=lambda d: d.rank or 0)
         if d.verdict in (LineVerdict.COMMENT, LineVerdict.OVER_CAP)
     ]

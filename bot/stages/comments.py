@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scoring.decisions import Decision, GateDecision, LineDecision
+from scoring.decisions import Decision, GateDecision
 from scoring.diff import FileDiff
 from scoring.languages import NEUTRAL_ONLY, PARSED_LANGUAGES, language_of
 from scoring.target import TARGET_EXCLUDES
@@ -125,24 +125,24 @@ class Coverage:
 
 @dataclass(frozen=True, slots=True)
 class CommentDraft:
-    """The inline comment a commented line gets: the line's decision (not a copy of its fields), the text and
+    """The inline comment a commented line gets: the decided line (not a copy of its fields), the text and
     the hidden fingerprint that finds the comment again on the next push."""
 
-    decision: LineDecision
+    finding: LineScore
     body: str
     fingerprint: str
 
     @property
     def path(self) -> str:
-        return self.decision.line.path
+        return self.finding.path
 
     @property
     def line(self) -> int:
-        return self.decision.line.line
+        return self.finding.line
 
     @property
     def probability(self) -> float:
-        return self.decision.line.probability
+        return self.finding.probability
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,12 +228,11 @@ def plan(
     """Turn decisions into a ReviewPlan; markers are trusted only on comments `bot_login` wrote."""
     drafts = []
     seen: dict[tuple[str, str], int] = {}
-    for d in sorted(decision.commented, key=lambda d: (d.line.path, d.line.line)):
-        finding = d.line
+    for finding in sorted(decision.commented, key=lambda ln: (ln.path, ln.line)):
         text_key = (finding.path, " ".join(finding.text.split()))
         seen[text_key] = seen.get(text_key, -1) + 1
         fp = fingerprint(finding.path, finding.text, model_version, seen[text_key])
-        drafts.append(CommentDraft(d, comment_body(finding, fp, docs_url, model_version), fp))
+        drafts.append(CommentDraft(finding, comment_body(finding, fp, docs_url, model_version), fp))
     ours = {read_marker(c.body): c for c in existing if c.user_login == bot_login and c.in_reply_to is None}
     ours.pop(None, None)
     answered = {c.in_reply_to for c in existing if c.in_reply_to is not None and c.user_login != bot_login}
@@ -251,9 +250,12 @@ def plan(
         for c in outdated
         if c.id in answered and "redline: resolved" not in c.body
     )
-    over_cap = [d.line for d in decision.over_cap]
     return ReviewPlan(
-        new, update, delete, resolve, summary_text(decision.gate, coverage, drafts, over_cap, model_version)
+        new,
+        update,
+        delete,
+        resolve,
+        summary_text(decision.gate, coverage, drafts, decision.over_cap, model_version),
     )
 
 

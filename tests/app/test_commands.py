@@ -5,9 +5,10 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.commands.app import parse_since
-from bot.feedback.types import Fate, LineRecord
+from bot.feedback.types import Fate
 from bot.store import ReviewKey, ReviewRecord, Store
 from scoring.errors import ConfigError
+from scoring.types import LineScore, LineVerdict
 
 
 @pytest.mark.parametrize(
@@ -35,9 +36,8 @@ def test_report_prints_the_week_from_the_store(tmp_path, monkeypatch):
     store = Store.open(url)
     key = ReviewKey("octo/a", 1, "a" * 40)
     store.claim_review(key, "t", 600)
-    store.finish_review(
-        key, ReviewRecord("p", "f", "success", False, (LineRecord("a.py", 1, "x", 0.7, 0.8, True),))
-    )
+    line = LineScore("a.py", 1, 0.7, 0.8, "x", verdict=LineVerdict.COMMENT, rank=1)
+    store.finish_review(key, ReviewRecord("p", "f", "success", False, (line,)))
     (review,) = store.finished_reviews("octo/a", 1)
     store.record_outcomes(
         "octo/a",

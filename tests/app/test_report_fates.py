@@ -13,9 +13,10 @@ import pytest
 
 from bot.app.reporting import file_report
 from bot.app.settings import AppSettings
-from bot.feedback.types import Fate, LineRecord
+from bot.feedback.types import Fate
 from bot.github.auth import AppAuth
 from bot.store import ReviewKey, ReviewRecord, Store
+from scoring.types import LineScore, LineVerdict
 from tests.app.github_app import private_key_pem
 from tests.bot.feedback.story import APP, DAY0, EXPECTED, build_story
 from tests.fakes import FakePull
@@ -46,7 +47,15 @@ def stored_pull(store: Store, app_github, repo: str, number: int, commit: str) -
     store.claim_review(key, f"task-{number}", 600)
     texts = APP.split("\n")
     records = tuple(
-        LineRecord("app.py", n, texts[n - 1], 0.9 if n == 3 else 0.1, 0.0, n == 3) for n in EXPECTED
+        LineScore(
+            "app.py",
+            n,
+            0.9 if n == 3 else 0.1,
+            0.0,
+            texts[n - 1],
+            verdict=LineVerdict.COMMENT if n == 3 else LineVerdict.BELOW_THRESHOLD,
+        )
+        for n in EXPECTED
     )
     store.finish_review(key, ReviewRecord("probe-1", "tiny", "success", False, records))
     (review,) = store.finished_reviews(repo, number)

@@ -8,11 +8,12 @@ import pytest
 
 from bot.app.reporting import file_report
 from bot.app.settings import AppSettings
-from bot.feedback.types import AfterMerge, Fate, LineRecord
+from bot.feedback.types import AfterMerge, Fate
 from bot.github.auth import AppAuth
 from bot.github.issues import REPORT_LABEL
 from bot.store import ReviewKey, ReviewRecord, Store
 from scoring import target
+from scoring.types import LineScore, LineVerdict
 from tests.app.github_app import private_key_pem
 
 REPO = "octo/a"
@@ -34,7 +35,15 @@ def seed(
     key = ReviewKey(REPO, number, f"{number:040d}")
     store.claim_review(key, f"task-{number}", 600)
     records = tuple(
-        LineRecord("a.py", i + 1, f"x = {i}", p, 0.0, commented) for i, (p, commented, _) in enumerate(lines)
+        LineScore(
+            "a.py",
+            i + 1,
+            p,
+            0.0,
+            f"x = {i}",
+            verdict=LineVerdict.COMMENT if commented else LineVerdict.BELOW_THRESHOLD,
+        )
+        for i, (p, commented, _) in enumerate(lines)
     )
     store.finish_review(key, ReviewRecord("probe-1", "tiny", gate, False, records))
     (review,) = store.finished_reviews(REPO, number)

@@ -1,25 +1,42 @@
 import datetime as dt
+import json
 import math
 import threading
 
 import pytest
 import sqlalchemy
 
-from bot.feedback.types import AfterMerge, Fate, LineRecord
+from bot.feedback.types import AfterMerge, Fate
 from bot.schema import SCHEMA_VERSION, Base
 from bot.store import Claim, ReviewKey, ReviewRecord, ReviewStatus, Store
 from scoring import target
 from scoring.errors import ConfigError
+from scoring.types import LineScore, LineVerdict
 
 KEY = ReviewKey("octo/repo", 7, "a" * 40)
 
 
-def record(*lines: LineRecord, gate: str = "success", overridden: bool = False) -> ReviewRecord:
+def record(*lines: LineScore, gate: str = "success", overridden: bool = False) -> ReviewRecord:
     return ReviewRecord("probe-1", "model-1", gate, overridden, tuple(lines))
 
 
-def line(n: int, p: float, commented: bool = False) -> LineRecord:
-    return LineRecord("src/a.py", n, f"x{n} = {n}", p, 2.0 * p - 1.0, commented)
+def line(n: int, p: float, commented: bool = False, verdict: LineVerdict | None = None) -> LineScore:
+    """A decided line (below the threshold unless commented, unscored when nan; `verdict` says otherwise)."""
+    if verdict is None:
+        verdict = (
+            LineVerdict.COMMENT
+            if commented
+            else LineVerdict.UNSCORED
+            if math.isnan(p)
+            else LineVerdict.BELOW_THRESHOLD
+        )
+    return LineScore("src/a.py", n, p, 2.0 * p - 1.0, f"x{n} = {n}", why="Claude trailer", verdict=verdict)
+
+
+def as_row(ln: LineScore) -> tuple[object, ...]:
+    """What a stored line says, nan as None (nan never equals itself)."""
+    finite = [None if math.isnan(v) else v for v in (ln.probability, ln.logit)]
+    return (ln.path, ln.line, ln.text, *finite, ln.verdict, ln.commented)
 
 
 def window() -> tuple[dt.datetime, dt.datetime]:
@@ -79,6 +96,49 @@ def test_finished_review_is_never_claimed_again(store: Store):
     (one, two) = review.lines.values()
     assert (one.line, one.probability, one.commented) == (1, 0.9, True)
     assert (two.line, two.commented) == (2, False) and math.isnan(two.probability)
+
+
+def test_a_stored_line_reads_back_with_the_verdict_its_row_can_vouch_for(store: Store):
+    store.claim_review(KEY, "t", lease_s=600)
+    over_cap = line(2, 0.7, verdict=LineVerdict.OVER_CAP)
+    store.finish_review(KEY, record(line(1, 0.9, commented=True), over_cap, line(3, 0.1), line(4, math.nan)))
+    (review,) = store.finished_reviews(KEY.repo, KEY.number)
+    assert [as_row(ln) for ln in review.lines.values()] == [
+        ("src/a.py", 1, "x1 = 1", 0.9, 2.0 * 0.9 - 1.0, LineVerdict.COMMENT, True),
+        # The row keeps only `commented`: over the cap and below the threshold read back alike, undecided.
+        ("src/a.py", 2, "x2 = 2", 0.7, 2.0 * 0.7 - 1.0, None, False),
+        ("src/a.py", 3, "x3 = 3", 0.1, 2.0 * 0.1 - 1.0, None, False),
+        ("src/a.py", 4, "x4 = 4", None, None, LineVerdict.UNSCORED, False),
+    ]
+
+
+def test_a_record_carried_as_json_stores_the_rows_the_record_itself_would(store: Store):
+    """The worker's store-retry carries the record through Celery as JSON while the database is down."""
+    decided = record(
+        line(1, 0.9, commented=True),
+        line(2, 0.7, verdict=LineVerdict.OVER_CAP),
+        line(3, 0.1),
+        line(4, math.nan),
+        gate="failure",
+        overridden=True,
+    )
+    carried = ReviewRecord.from_json(json.loads(json.dumps(decided.to_json(), allow_nan=False)))
+    assert (carried.probe_version, carried.fingerprint, carried.gate_conclusion, carried.gate_overridden) == (
+        "probe-1",
+        "model-1",
+        "failure",
+        True,
+    )
+    assert carried.calibration == decided.calibration
+    direct = ReviewKey(KEY.repo, KEY.number + 1, KEY.head_sha)
+    for key, r in ((KEY, carried), (direct, decided)):
+        store.claim_review(key, "t", lease_s=600)
+        store.finish_review(key, r)
+    (from_json,) = store.finished_reviews(KEY.repo, KEY.number)
+    (from_record,) = store.finished_reviews(direct.repo, direct.number)
+    rows = [as_row(ln) for ln in from_record.lines.values()]
+    assert [as_row(ln) for ln in from_json.lines.values()] == rows == [as_row(ln) for ln in carried.lines]
+    assert [ln.commented for ln in carried.lines] == [True, False, False, False]
 
 
 def test_failed_review_can_be_claimed_by_a_retry(store: Store):

@@ -89,7 +89,7 @@ def test_sarif_lists_flagged_lines_with_probabilities(git_repo, tiny, tmp_path):
     results = document["runs"][0]["results"]
     lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results]
     assert sorted(lines) == [3, 4]
-    shown = {d.line.line: round(d.line.probability, 4) for d in outcome.decision.commented}
+    shown = {d.line: round(d.probability, 4) for d in outcome.decision.commented}
     assert {line: r["properties"]["probability"] for line, r in zip(lines, results, strict=True)} == shown
     assert all(r["properties"]["modelVersion"] == outcome.model_version for r in results)
 

@@ -10,9 +10,9 @@ from bot.config import load_settings
 from bot.review import review
 from bot.snapshot import local_snapshot
 from bot.stages.select import glob_regex
-from scoring.decisions import GateConclusion, LineVerdict
+from scoring.decisions import GateConclusion
 from scoring.errors import ProbeError, SpanError
-from scoring.types import CalibrationMode, LineStatus
+from scoring.types import CalibrationMode, LineStatus, LineVerdict
 
 CLAUDE = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
 BASE = "def add(a, b):\n    return a + b\n"
@@ -31,7 +31,7 @@ def _snapshot(git_repo, ai_author="Ada <ada@example.com>", message="Add loop" + 
 def test_ai_commit_gets_comments_only_above_threshold(git_repo, tiny):
     outcome = review(_snapshot(git_repo), lambda: tiny, SETTINGS)
     threshold = SETTINGS.decision_thresholds().comment
-    commented = {d.line.line for d in outcome.decision.commented}
+    commented = {d.line for d in outcome.decision.commented}
     assert commented == {3, 4}  # the two planted lines, nothing else
     for finding in outcome.scored:
         assert (finding.probability >= threshold) == (finding.line in commented)

@@ -30,7 +30,7 @@ def test_example_review_with_the_real_model_comments_only_above_threshold(tmp_pa
     assert outcome.error is None
     assert outcome.coverage.scored_lines == outcome.coverage.ai_lines == 31
     flagged = outcome.decision.commented + outcome.decision.over_cap
-    commented = {(d.line.path, d.line.line) for d in flagged}
+    commented = {(d.path, d.line) for d in flagged}
     for finding in outcome.scored:
         assert 0.0 <= finding.probability <= 1.0
         assert ((finding.path, finding.line) in commented) == (finding.probability >= threshold)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
 from scoring.decisions import (
     GateConclusion,
-    LineVerdict,
     Thresholds,
     decide,
     decide_gate,
     select_lines,
 )
 from scoring.errors import ConfigError
-from scoring.types import LineScore, ScoredHunk
+from scoring.types import LineScore, LineVerdict, ScoredHunk
 
 
 def _verdicts(decisions):
@@ -40,10 +40,20 @@ def test_cap_keeps_the_most_probable_lines_and_marks_the_rest_over_cap():
     ]
 
 
+def test_a_decided_line_is_the_scored_line_with_its_verdict_and_rank():
+    scored = LineScore("a.py", 1, 0.9, 2.2, "x = 1", why="Claude trailer", reasons=("a branch",))
+    (decided,) = select_lines([scored], Thresholds())
+    assert decided == dataclasses.replace(scored, verdict=LineVerdict.COMMENT, rank=1)
+    assert decided.commented and not scored.commented
+    # Deciding again under other thresholds leaves no stale rank behind.
+    (again,) = select_lines([decided], Thresholds(comment=0.95))
+    assert (again.verdict, again.rank, again.commented) == (LineVerdict.BELOW_THRESHOLD, None, False)
+
+
 def test_ranking_does_not_depend_on_input_order():
     lines = [LineScore("b.py", 1, 0.7), LineScore("a.py", 9, 0.7), LineScore("a.py", 2, 0.7)]
-    forward = {(d.line.path, d.line.line): d.rank for d in select_lines(lines, Thresholds())}
-    backward = {(d.line.path, d.line.line): d.rank for d in select_lines(lines[::-1], Thresholds())}
+    forward = {(d.path, d.line): d.rank for d in select_lines(lines, Thresholds())}
+    backward = {(d.path, d.line): d.rank for d in select_lines(lines[::-1], Thresholds())}
     assert forward == backward == {("a.py", 2): 1, ("a.py", 9): 2, ("b.py", 1): 3}
 
 
@@ -111,5 +121,5 @@ def test_decide_comments_nothing_when_redline_failed():
 def test_decide_orders_commented_by_rank():
     lines = [LineScore("a.py", 1, 0.6), LineScore("a.py", 2, 0.9), LineScore("a.py", 3, 0.7)]
     decision = decide(lines, [], Thresholds(comment=0.5, max_comments=2))
-    assert [d.line.line for d in decision.commented] == [2, 3]
-    assert [d.line.line for d in decision.over_cap] == [1]
+    assert [d.line for d in decision.commented] == [2, 3]
+    assert [d.line for d in decision.over_cap] == [1]

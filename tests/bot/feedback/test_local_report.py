@@ -13,6 +13,7 @@ from bot.cli import cli
 from bot.feedback import report
 from bot.feedback.local import LocalOutcomes, local_outcomes
 from scoring import target
+from scoring.types import LineVerdict
 from tests.bot.feedback.story import DAY0, EXPECTED, Story, build_story
 
 SINCE, UNTIL = DAY0 - dt.timedelta(days=1), DAY0 + dt.timedelta(days=100)
@@ -39,10 +40,13 @@ def test_the_ai_commits_lines_are_scored_and_followed_after_merge(found: LocalOu
 
 def test_flagged_lines_hit_the_target_as_the_history_says(found: LocalOutcomes):
     flagged = {target.EditKind.MODIFIED, target.EditKind.MOVED}  # one changed by a person, one only moved
+    commented, below = LineVerdict.COMMENT, LineVerdict.BELOW_THRESHOLD
     lines = [
         dataclasses.replace(
             o,
-            line=dataclasses.replace(o.line, commented=o.after is not None and o.after.fate.kind in flagged),
+            line=dataclasses.replace(
+                o.line, verdict=commented if o.after is not None and o.after.fate.kind in flagged else below
+            ),
         )
         for o in found.lines
     ]

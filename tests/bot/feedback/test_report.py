@@ -6,9 +6,9 @@ import pytest
 
 from bot.feedback import report
 from bot.feedback.recalibration import MIN_RECALIBRATION_LINES, RecalibratedScorer, recalibrate
-from bot.feedback.types import AfterMerge, Fate, GateRecord, LineRecord, OutcomeLine
+from bot.feedback.types import AfterMerge, Fate, GateRecord, OutcomeLine
 from scoring import target
-from scoring.types import Span
+from scoring.types import LineScore, LineVerdict, Span
 from tests.app.scorers import FixedScorer
 
 SINCE = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
@@ -21,8 +21,9 @@ CHANGED = target.Fate(
 SURVIVED = target.Fate(target.EditKind.SURVIVED)
 
 
-def record(p: float, commented: bool = False, logit: float = 0.0) -> LineRecord:
-    return LineRecord("a.py", 1, "x = 1", p, logit, commented)
+def record(p: float, commented: bool = False, logit: float = 0.0) -> LineScore:
+    verdict = LineVerdict.COMMENT if commented else LineVerdict.BELOW_THRESHOLD
+    return LineScore("a.py", 1, p, logit, "x = 1", verdict=verdict)
 
 
 def outcome(
