@@ -9,13 +9,13 @@ penalty, plus a free intercept (the repository's own level):
 
 where b_shipped are the shipped weights in calibrated log-odds (the shipped logit times its Platt slope).
 Agents, files and habits drift, so the shrinkage is chosen by forward chaining over the repository's commits
-in time order: the commits are cut into `FOLDS` consecutive blocks, each block from the second on is judged
-by fits on the blocks before it only, and a later commit never helps choose for an earlier one. The grid
-starts at infinity (the shipped weights) and the rule leans toward it: the shipped weights stay unless the
-best shrinkage beats them by at least `MIN_GAIN` AUC *and* by twice its bootstrap noise (commits resampled
-inside each judged block); then the strongest shrinkage within that noise of the best is taken. A naive refit
-on a repository's earlier commits lost 0.067 AUC on its later ones on average, so "no clear gain" has to win
-ties.
+in time order: the commits are cut into `FOLDS` consecutive blocks (scikit-learn's TimeSeriesSplit over the
+commits), each block from the second on is judged by fits on the blocks before it only, and a later commit
+never helps choose for an earlier one. The grid starts at infinity (the shipped weights) and the rule leans
+toward it: the shipped weights stay unless the best shrinkage beats them by at least `MIN_GAIN` AUC *and* by
+twice its bootstrap noise (commits resampled inside each judged block); then the strongest shrinkage within
+that noise of the best is taken. A naive refit on a repository's earlier commits lost 0.067 AUC on its later
+ones on average, so "no clear gain" has to win ties.
 
 Calibration afterwards: Platt scaling on the forward-chained out-of-fold log-odds of the chosen shrinkage,
 pulled toward the fit's own (slope 1, intercept 0), which also sets the repository's own level. Where the
@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import rankdata
+from sklearn.model_selection import TimeSeriesSplit
 
 from scoring.calibration import PlattCalibrator
 from scoring.pr_model import PRModel
@@ -100,23 +101,20 @@ class Learned:
     card: dict[str, Any] = field(default_factory=dict)
 
 
-def commit_blocks(commit: np.ndarray, time: np.ndarray, folds: int = FOLDS) -> np.ndarray:
-    """Each line's block: commits ordered by time (then sha) and cut into `folds` consecutive runs of nearly
-    equal numbers of commits; a commit's lines share its block."""
-    first: dict[str, float] = {}
-    for sha, when in zip(commit.tolist(), time.tolist(), strict=True):
-        first[sha] = min(when, first.get(sha, when))
-    ordered = sorted(first, key=lambda sha: (first[sha], sha))
-    block_of = {sha: k * folds // len(ordered) for k, sha in enumerate(ordered)}
-    return np.array([block_of[sha] for sha in commit.tolist()], dtype=int)
-
-
 def forward_folds(
     commit: np.ndarray, time: np.ndarray, folds: int = FOLDS
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(fit mask, judge mask) pairs: block k is judged by a fit on blocks 0..k-1, for k = 1..folds-1."""
-    block = commit_blocks(commit, time, folds)
-    return [(block < k, block == k) for k in range(1, folds) if (block == k).any() and (block < k).any()]
+    """(fit mask, judge mask) pairs over the lines: scikit-learn's TimeSeriesSplit over the commits ordered by
+    time (then sha), so each judged run of commits is fitted on every commit before it and never on a later
+    one, and a commit's lines stay together."""
+    first: dict[str, float] = {}
+    for sha, when in zip(commit.tolist(), time.tolist(), strict=True):
+        first[sha] = min(when, first.get(sha, when))
+    ordered = np.array(sorted(first, key=lambda sha: (first[sha], sha)))
+    if len(ordered) < folds:
+        return []
+    split = TimeSeriesSplit(n_splits=folds - 1).split(ordered)
+    return [(np.isin(commit, ordered[fit]), np.isin(commit, ordered[judge])) for fit, judge in split]
 
 
 def start_weights(model: PRModel) -> tuple[np.ndarray, float]:

@@ -12,7 +12,7 @@ from scoring.linear import LinearModel
 from scoring.metrics import auc
 from scoring.pr_features import LOG_SCALED, Family, feature_names
 from scoring.pr_model import PRModel
-from training.wild.learn import RepoLines, commit_blocks, forward_folds, learn, start_weights, validate
+from training.wild.learn import RepoLines, forward_folds, learn, start_weights, validate
 
 NAMES = tuple(n for n in feature_names((Family.LINE,)) if n not in LOG_SCALED)[:6]
 COMMITS, LINES_PER_COMMIT = 300, 10
@@ -82,9 +82,13 @@ def test_forward_folds_fit_only_on_earlier_commits() -> None:
     for fit_mask, judge_mask in folds:
         assert time[fit_mask].max() <= time[judge_mask].min()
         assert not set(commit[fit_mask]) & set(commit[judge_mask])
-    block = commit_blocks(commit, time)
-    for c in set(commit):  # a commit's lines share one block
-        assert len(set(block[commit == c])) == 1
+    judged = [commit[judge_mask] for _, judge_mask in folds]
+    assert sum(len(set(j)) for j in judged) == len(set(commit)) - len(set(commit[folds[0][0]]))
+    for c in set(commit):  # a commit's lines are judged together, in one fold only
+        assert sum(bool((judge_mask & (commit == c)).any()) for _, judge_mask in folds) <= 1
+        assert all(
+            (judge_mask[commit == c]).all() or not judge_mask[commit == c].any() for _, judge_mask in folds
+        )
 
 
 def test_later_labels_never_change_an_earlier_choice() -> None:
@@ -93,7 +97,7 @@ def test_later_labels_never_change_an_earlier_choice() -> None:
     z = data.features  # mean 0, scale 1, no log-scaled columns: the standardised features
     start, intercept = start_weights(model)
     _, before = validate(z, data, start, intercept)
-    last = commit_blocks(data.commit, data.time) == 4
+    last = forward_folds(data.commit, data.time)[-1][1]  # the latest run of commits, judged last
     flipped = RepoLines(data.features, np.where(last, 1 - data.target, data.target), data.commit, data.time)
     _, after = validate(z, flipped, start, intercept)
     earlier = ~last
