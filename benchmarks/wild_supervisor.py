@@ -94,15 +94,15 @@ def main() -> None:
     for method, name in METHODS.items():
         print(f"({method}) {name:62s} {result.mean(method):8.3f}")
     added, across = result.added, result.across_repositories()
-    print(f"\nadded by the supervisor (g - h): {added.point:+.4f}")
+    print(f"\nadded by the supervisor (g - b): {added.point:+.4f}")
     print(f"  commits redrawn inside each repository: [{added.low:+.4f}, {added.high:+.4f}]")
     print(f"  across repositories (t interval): [{across.low:+.4f}, {across.high:+.4f}]")
     won, of = result.wins()
-    print(f"(g) PR + supervisor beats (h) PR alone on {won} of {of} repositories")
+    print(f"(g) shipped recipe + supervisor beats (b) the recipe alone on {won} of {of} repositories")
     for repo, g in sorted(result.auc["g"].items()):
-        h = result.auc["h"][repo]
-        mark = "+" if np.isfinite(g - h) and g > h else " "
-        print(f"  {repo:40s} g {g:.3f}  h {h:.3f}  f {result.auc['f'][repo]:.3f}  {mark}")
+        b = result.auc["b"][repo]
+        mark = "+" if np.isfinite(g - b) and g > b else " "
+        print(f"  {repo:40s} g {g:.3f}  b {b:.3f}  f {result.auc['f'][repo]:.3f}  {mark}")
     print(f"\ncost: {json.dumps(result.cost)}")
 
     section = supervisor_section(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.metrics import Interval
-from training.probe.wild_supervisor import OUTER_FOLDS, PR_SET, SupervisorResult
+from training.probe.wild_supervisor import OUTER_FOLDS, SHIPPED, SupervisorResult
 
 TOLERANCE = 0.02  # the half-width the interval of what the supervisor adds is asked to stay within
 
@@ -36,11 +36,12 @@ def verdict(result: SupervisorResult) -> str:
         precise = "meaningless with one commit per repository"
     head = "The supervisor " + ("adds" if adds(result) else "does not add") + " to the PR features"
     return (
-        f"{head}: {_interval(result.added)} mean AUC on `{result.label}` (PR features + supervisor vs PR "
-        f"features alone, same lines, same folds; the interval redraws commits inside each held-out "
-        f"repository, half-width {half:.3f}, {precise} ±{TOLERANCE}), better on {won} of {of} held-out "
-        f"repositories, at {times}× the PR features' cost per line. From one repository to the next the "
-        f"gain varies more: {_interval(result.across_repositories())} as a t interval over the repositories."
+        f"{head}: {_interval(result.added)} mean AUC on `{result.label}` (the shipped recipe + supervisor vs "
+        "the shipped recipe alone, same lines, same folds; the interval redraws commits inside each "
+        f"held-out repository, half-width {half:.3f}, {precise} ±{TOLERANCE}), better on {won} of {of} "
+        f"held-out repositories, at {times}× the cost per line of the recipe's features. From one repository "
+        f"to the next the gain varies more: {_interval(result.across_repositories())} as a t interval over "
+        "the repositories."
     )
 
 
@@ -53,10 +54,10 @@ def supervisor_section(result: SupervisorResult) -> str:
             f"repository ({result.commits} commits, {result.rows} files, {result.lines:,} added lines; the "
             f"same lines for every method). Repositories are held out in {OUTER_FOLDS} groups "
             "(GroupKFold), the same folds for every method. (a) and (b) are trained on all lines of the "
-            "training repositories; (f), (g) and (h) on their sampled lines, (f) with the shipped probe's "
+            "training repositories; (f) and (g) on their sampled lines, (f) with the shipped probe's "
             f"configuration ({result.probe_config.get('epochs')} epochs) and the target's labels, and (g) "
-            "reads (f)'s out-of-fold logits on the training repositories; (c)–(e) are not trained. Mean AUC "
-            "over held-out repositories:"
+            "reads (b)'s and (f)'s out-of-fold log-odds on the training repositories (GroupKFold inside "
+            "them); (c)–(e) are not trained. Mean AUC over held-out repositories:"
         ),
         "",
         f"| method | `{result.label}` |",
@@ -65,12 +66,12 @@ def supervisor_section(result: SupervisorResult) -> str:
     lines += [
         f"| ({method}) {name} | {_fmt(result.mean(method))} |" for method, name in result.methods.items()
     ]
-    lines += ["| repositories where (g) beats (h) | {} of {} |".format(*result.wins()), ""]
+    lines += ["| repositories where (g) beats (b) | {} of {} |".format(*result.wins()), ""]
     cost = result.cost
     supervisor_ms = float(cost["supervisor_ms_per_1000_lines"])
     lines += [
         f"Cost per 1,000 added lines, measured on {int(cost['supervisor_cost_lines']):,} added lines: PR "
-        f"features ({PR_SET}) {float(cost['pr_features_ms_per_1000_lines']):,.1f} ms; supervisor pass "
+        f"features ({SHIPPED}) {float(cost['pr_features_ms_per_1000_lines']):,.1f} ms; supervisor pass "
         f"(SmolLM2 layers + statistics + probe, CPU) {supervisor_ms:,.0f} ms, with "
         f"{100 * float(cost['supervisor_cold_share']):.0f} % of cache reads cold"
         + (f", machine load {cost['load']}" if cost.get("load") else "")

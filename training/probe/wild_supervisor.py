@@ -7,12 +7,12 @@ hidden-state cache, and its per-line surprisal, entropy and zero-shot probe logi
 on the sampled windows of the training repositories with the target's labels (`wild_probe`).
 
 Repositories are held out in groups (scikit-learn's GroupKFold), every method on the same folds and judged
-on the target: the model-free baseline and the PR features trained on the full training repositories, the
-supervisor signals alone (no training), the wild-trained probe, and a logistic regression on PR features +
-every supervisor signal against the same regression on PR features alone, both trained on the sampled lines
-of the training repositories, so their difference is what the supervisor adds. That difference comes with a
-95 % interval from a bootstrap over commits inside each held-out repository. Plus what each costs per 1,000
-added lines.
+on the target: the model-free baseline and the shipped model's recipe trained on the full training
+repositories, the supervisor signals alone (no training), the wild-trained probe, and a logistic regression
+that stacks the shipped recipe's log-odds with every supervisor signal, trained on the sampled lines of the
+training repositories where each of its inputs is out of fold. Its gain over the shipped recipe alone is what
+the supervisor adds; it comes with a 95 % interval from a bootstrap over commits inside each held-out
+repository. Plus what each costs per 1,000 added lines.
 """
 
 from __future__ import annotations
@@ -32,20 +32,21 @@ from scoring.card import ProbeConfig
 from scoring.diff import parse
 from scoring.errors import DataSourceError
 from scoring.metrics import Interval, auc, paired_auc_difference
-from scoring.pr_features import ChangeSize, feature_names, file_features
+from scoring.pr_features import ChangeSize, file_features
 from scoring.probe.cache import HiddenStateCache
 from scoring.probe.span_probe import SpanProbe
 from scoring.probe.supervisor import Supervisor
 from training.probe.features import ALL_EXTRAS, default_cache, encode, features, from_wild, line_baselines
 from training.probe.train import FeatureTable, TrainConfig, predict, single_thread
-from training.probe.wild_probe import Window, nested_logits
+from training.probe.wild_probe import INNER_FOLDS, Window, nested_logits
 from training.wild.loro import LABELS
-from training.wild.pr_train import BASELINE, CANDIDATES, fit, fitting_sample, logits, repo_folds
+from training.wild.pr_train import BASELINE, FEATURE_SETS, families_of, fit, is_pairwise, logits, repo_folds
 from training.wild.reader import examples_from_row, history_file, read_rows, wild_files
 from training.wild.table import LineTable, _history
 
 DEFAULT_COMMITS = 5
-PR_SET = "line + diff + change + history"
+SHIPPED = "baseline features (pairwise)"  # the shipped model's recipe (scoring/probes/pr/pr_model.json)
+PR_LOGIT = "pr_logit"
 SIGNALS = ("surprisal", "entropy", "probe_logit")
 WILD_PROBE = "wild_probe"
 # Groups of held-out repositories, each method judged on the same folds; with the wild probe's inner folds
@@ -53,13 +54,12 @@ WILD_PROBE = "wild_probe"
 OUTER_FOLDS = 3
 METHODS = {
     "a": "model-free baseline (full repos)",
-    "b": f"PR features: {PR_SET} (full repos)",
+    "b": f"the shipped model's recipe: {SHIPPED} (full repos)",
     "c": "supervisor surprisal alone",
     "d": "supervisor entropy alone",
     "e": "MIAP probe zero-shot",
     "f": "span-query probe trained on the wild target (sampled lines)",
-    "g": "PR features + supervisor: c, d, e and f (sampled lines)",
-    "h": "PR features alone (sampled lines)",
+    "g": "(b) + supervisor: b's log-odds stacked with c, d, e and f (sampled lines)",
 }
 
 
@@ -268,7 +268,7 @@ def _repo_values(
 
 # ----------------------------------------------------------------------------- cost of the PR features
 def pr_feature_seconds(sample: Sequence[SampledRow]) -> float:
-    """Wall time of the compared PR features (PR_SET's families) of every sampled row, diff parsing included.
+    """Wall time of the shipped recipe's feature families on every sampled row, diff parsing included.
 
     The history family reads the sidecar's precomputed values; the git walk that produces them at review
     time (bot/history.py) is not in this figure.
@@ -287,7 +287,7 @@ def pr_feature_seconds(sample: Sequence[SampledRow]) -> float:
             str(s.row["after_content"]).splitlines(),
             ChangeSize(change_files[s.sha], change_lines[s.sha]),
             history,
-            CANDIDATES[PR_SET],
+            families_of(FEATURE_SETS[SHIPPED]),
         )
     return time.perf_counter() - started
 
@@ -310,7 +310,7 @@ def cold_cost(sample: Sequence[SampledRow], supervisor: Supervisor, probe: SpanP
 @dataclass
 class SupervisorResult:
     """Held-out AUC on the target per method letter (METHODS) and repository; the interval of what the
-    supervisor adds (g − h); the sample and the costs."""
+    supervisor adds (g − b); the sample and the costs."""
 
     commits_per_repo: int
     commits: int
@@ -327,7 +327,7 @@ class SupervisorResult:
         finite = [v for v in self.auc[method].values() if np.isfinite(v)]
         return float(np.mean(finite)) if finite else float("nan")
 
-    def wins(self, better: str = "g", than: str = "h") -> tuple[int, int]:
+    def wins(self, better: str = "g", than: str = "b") -> tuple[int, int]:
         """Repositories where `better` beats `than`, of those where both have an AUC."""
         pairs = [
             (v, self.auc[than][r]) for r, v in self.auc[better].items() if np.isfinite(v + self.auc[than][r])
@@ -335,9 +335,9 @@ class SupervisorResult:
         return sum(a > b for a, b in pairs), len(pairs)
 
     def across_repositories(self, confidence: float = 0.95) -> Interval:
-        """Mean of the per-repository AUC(g) − AUC(h) with its t interval: how much the supervisor's gain
+        """Mean of the per-repository AUC(g) − AUC(b) with its t interval: how much the supervisor's gain
         varies from one repository to the next, which no amount of commits per repository shrinks."""
-        diffs = np.array([v - self.auc["h"][r] for r, v in self.auc["g"].items()])
+        diffs = np.array([v - self.auc["b"][r] for r, v in self.auc["g"].items()])
         diffs = diffs[np.isfinite(diffs)]
         if len(diffs) < 2:
             return Interval(float("nan"), float("nan"), float("nan"))
@@ -347,7 +347,7 @@ class SupervisorResult:
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["means"] = {m: self.mean(m) for m in self.methods}
-        data["g_beats_h"] = list(self.wins())
+        data["g_beats_b"] = list(self.wins())
         data["added_across_repositories"] = asdict(self.across_repositories())
         return data
 
@@ -371,9 +371,9 @@ class HeldOut:
         }
 
     def added(self, n_resamples: int = 1000) -> Interval:
-        """Mean over held-out repositories of AUC(g) − AUC(h), commits redrawn inside each repository."""
+        """Mean over held-out repositories of AUC(g) − AUC(b), commits redrawn inside each repository."""
         return paired_auc_difference(
-            self.scores["g"], self.scores["h"], self.labels, self.repo, self.commit, n_resamples
+            self.scores["g"], self.scores["b"], self.labels, self.repo, self.commit, n_resamples
         )
 
 
@@ -401,6 +401,34 @@ def _filled(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _mask(size: int, rows: np.ndarray) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[rows] = True
+    return mask
+
+
+def shipped_logits(table: LineTable, rows: np.ndarray, held: Sequence[str], label: str) -> np.ndarray:
+    """The shipped recipe's log-odds per table row on `rows`: the held-out repositories' from a fit on all
+    lines of every training repository, the training repositories' out of fold (GroupKFold over them, each
+    fitted on all lines of the others), so a regression stacked on them never reads an in-sample logit."""
+    names, pairwise = FEATURE_SETS[SHIPPED], is_pairwise(SHIPPED)
+    out = np.full(len(table), np.nan)
+
+    def fitted_without(repos: Sequence[str]) -> Any:
+        return fit(table.subset(~np.isin(table.repo, list(repos))), names, label, pairwise)
+
+    scored = rows[np.isin(table.repo[rows], held)]
+    out[scored] = logits(fitted_without(held), table.subset(_mask(len(table), scored)))
+    training = rows[~np.isin(table.repo[rows], held)]
+    for inner in repo_folds(table.repo[training], INNER_FOLDS):
+        scored = training[inner]
+        out[scored] = logits(
+            fitted_without([*held, *set(table.repo[scored].tolist())]),
+            table.subset(_mask(len(table), scored)),
+        )
+    return out
+
+
 def evaluate(
     table: LineTable,
     values: SupervisorValues,
@@ -413,31 +441,33 @@ def evaluate(
     Nothing is chosen on a held-out repository: the feature sets and the probe's configuration are fixed in
     advance, the supervisor signals are read in their fixed direction (higher = more surprising = more
     likely edited), and every regression and probe is fitted on the training repositories only; the stacked
-    regression (g) reads the wild probe's out-of-fold logits there.
+    regression (g) reads out-of-fold logits of the shipped recipe and of the wild probe there.
     """
     say = progress or (lambda message: None)
-    targets = table.label(label)
+    targets, rows = table.label(label), np.unique(values.index)
     sampled = with_signals(table, values)
-    pr_names = feature_names(CANDIDATES[PR_SET])
     scores = {m: np.full(len(sampled), np.nan) for m in METHODS}
+    stacked = (PR_LOGIT, *SIGNALS, WILD_PROBE)
     for k, mask in enumerate(repo_folds(sampled.repo, OUTER_FOLDS), start=1):
         held = sorted(set(sampled.repo[mask].tolist()))
         say(f"fold {k}/{OUTER_FOLDS}: holding out {', '.join(held)}")
         probe_logits = _filled(
             nested_logits(config, values.windows, targets, set(held), progress=say), values.index
         )
-        fold = with_signals(table, values, {WILD_PROBE: probe_logits})
+        fold = with_signals(
+            table, values, {WILD_PROBE: probe_logits, PR_LOGIT: shipped_logits(table, rows, held, label)}
+        )
         train, test = fold.subset(~mask), fold.subset(mask)
-        full_train = fitting_sample(table.subset(~np.isin(table.repo, held)))
-        fitted = {
-            "a": fit(full_train, BASELINE, label),
-            "b": fit(full_train, pr_names, label),
-            "g": fit(train, (*pr_names, *SIGNALS, WILD_PROBE), label),
-            "h": fit(train, pr_names, label),
-        }
-        for method, estimator in fitted.items():
-            scores[method][mask] = logits(estimator, test)
-        for method, column in (("c", "surprisal"), ("d", "entropy"), ("e", "probe_logit"), ("f", WILD_PROBE)):
+        baseline = fit(table.subset(~np.isin(table.repo, held)), BASELINE, label)
+        scores["a"][mask] = logits(baseline, test)
+        scores["g"][mask] = logits(fit(train, stacked, label), test)
+        for method, column in (
+            ("b", PR_LOGIT),
+            ("c", "surprisal"),
+            ("d", "entropy"),
+            ("e", "probe_logit"),
+            ("f", WILD_PROBE),
+        ):
             scores[method][mask] = test.columns((column,))[:, 0]
     return HeldOut(scores, sampled.label(label), sampled.repo, sampled.commit)
 
