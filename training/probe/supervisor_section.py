@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from scoring.metrics import Interval
@@ -31,14 +33,17 @@ def verdict(result: SupervisorResult) -> str:
     )
     times = f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.1f}"
     half = (result.added.high - result.added.low) / 2
-    precise = "within" if half <= TOLERANCE else "wider than"
+    precise = f"within ±{TOLERANCE}"
+    if half > TOLERANCE:  # the half-width shrinks about as 1/sqrt(commits per repository)
+        needed = math.ceil(result.commits_per_repo * (half / TOLERANCE) ** 2)
+        precise = f"wider than ±{TOLERANCE}: about {needed} commits per repository would bring it within"
     if result.commits_per_repo < 2:  # one commit per repository: every redraw is the same lines
         precise = "meaningless with one commit per repository"
     head = "The supervisor " + ("adds" if adds(result) else "does not add") + " to the PR features"
     return (
         f"{head}: {_interval(result.added)} mean AUC on `{result.label}` (the shipped recipe + supervisor vs "
         "the shipped recipe alone, same lines, same folds; the interval redraws commits inside each "
-        f"held-out repository, half-width {half:.3f}, {precise} ±{TOLERANCE}), better on {won} of {of} "
+        f"held-out repository, half-width {half:.3f}, {precise}), better on {won} of {of} "
         f"held-out repositories, at {times}× the cost per line of the recipe's features. From one repository "
         f"to the next the gain varies more: {_interval(result.across_repositories())} as a t interval over "
         "the repositories."

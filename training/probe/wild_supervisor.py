@@ -531,9 +531,9 @@ def run(
     result.added = held_out.added()
     result.cost = {
         **cost,
-        "supervisor_seconds": values.seconds,
+        "supervisor_seconds": values.seconds,  # the measured pass, through whatever the cache held
         "supervisor_tokens": values.tokens,
-        "supervisor_cold_share": values.cold_share,
+        "measured_pass_cold_share": values.cold_share,
         "held_out_seconds": time.perf_counter() - started,
         "load": load,
         **{f"filled_{name}": n for name, n in filled.items()},
