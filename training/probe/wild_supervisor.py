@@ -39,6 +39,7 @@ from scoring.probe.supervisor import Supervisor
 from training.probe.features import ALL_EXTRAS, default_cache, encode, features, from_wild, line_baselines
 from training.probe.train import FeatureTable, TrainConfig, predict, single_thread
 from training.probe.wild_probe import INNER_FOLDS, Window, nested_logits
+from training.wild.estimator import BalancedLogit
 from training.wild.loro import LABELS
 from training.wild.pr_train import BASELINE, FEATURE_SETS, families_of, fit, is_pairwise, logits, repo_folds
 from training.wild.reader import examples_from_row, history_file, read_rows, wild_files
@@ -414,7 +415,7 @@ def shipped_logits(table: LineTable, rows: np.ndarray, held: Sequence[str], labe
     names, pairwise = FEATURE_SETS[SHIPPED], is_pairwise(SHIPPED)
     out = np.full(len(table), np.nan)
 
-    def fitted_without(repos: Sequence[str]) -> Any:
+    def fitted_without(repos: Sequence[str]) -> BalancedLogit:
         return fit(table.subset(~np.isin(table.repo, list(repos))), names, label, pairwise)
 
     scored = rows[np.isin(table.repo[rows], held)]
