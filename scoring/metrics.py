@@ -195,6 +195,13 @@ def summarize(probabilities: ArrayLike, labels: ArrayLike, base_rate: float | No
     )
 
 
+def _members(groups: NDArray[np.generic]) -> list[NDArray[np.intp]]:
+    """The indexes of each group's items, groups in sorted order."""
+    _, inverse = np.unique(groups, return_inverse=True)
+    order = np.argsort(inverse, kind="mergesort")
+    return np.split(order, np.nonzero(np.diff(inverse[order]))[0] + 1)
+
+
 def bootstrap_interval(
     metric: Callable[[NDArray[np.float64], NDArray[np.float64]], float],
     scores: ArrayLike,
@@ -232,12 +239,6 @@ def bootstrap_interval(
     tail = (1.0 - confidence) / 2.0 * 100.0
     low, high = np.percentile(values, [tail, 100.0 - tail])
     return Interval(point, float(low), float(high))
-
-
-def _members(groups: NDArray[np.generic]) -> list[NDArray[np.intp]]:
-    _, inverse = np.unique(groups, return_inverse=True)
-    order = np.argsort(inverse, kind="mergesort")
-    return np.split(order, np.nonzero(np.diff(inverse[order]))[0] + 1)
 
 
 def paired_auc_difference(

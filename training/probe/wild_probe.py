@@ -71,16 +71,16 @@ def nested_logits(
 ) -> np.ndarray:
     """Logits per table row: held-out repositories' lines from a probe trained on every other repository;
     the other repositories' lines out of fold, from probes trained on the rest of them."""
-    train = [w for w in windows if w.repo not in held_out]
+    training = [w for w in windows if w.repo not in held_out]
     test = [w for w in windows if w.repo in held_out]
     say = progress or (lambda message: None)
-    say(f"wild probe on {len({w.repo for w in train})} repositories")
-    out = line_logits(train_on(config, train, labels), test, len(labels))
-    repos = np.array([w.repo for w in train])
+    say(f"wild probe on {len({w.repo for w in training})} repositories")
+    out = line_logits(train_on(config, training, labels), test, len(labels))
+    repos = np.array([w.repo for w in training])
     for k, mask in enumerate(repo_folds(repos, inner_folds), start=1):
         say(f"wild probe, inner fold {k}/{inner_folds}")
-        inner = [w for w, m in zip(train, mask, strict=True) if not m]
-        scored = [w for w, m in zip(train, mask, strict=True) if m]
+        inner = [w for w, m in zip(training, mask, strict=True) if not m]
+        scored = [w for w, m in zip(training, mask, strict=True) if m]
         inner_logits = line_logits(train_on(config, inner, labels), scored, len(labels))
         rows = np.isfinite(inner_logits)
         out[rows] = inner_logits[rows]

@@ -394,11 +394,16 @@ def with_signals(
     return replace(sampled, names=(*table.names, *columns), features=np.hstack([sampled.features, stacked]))
 
 
+def median_filled(v: np.ndarray) -> np.ndarray:
+    """`v` with its nan set to the median of its finite values (0 where none is finite); no label is read."""
+    finite = np.isfinite(v)
+    return np.where(finite, v, np.median(v[finite]) if finite.any() else 0.0)
+
+
 def _filled(column: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """`column` with its nan on `rows` set to the median of its finite values there (no label is read)."""
+    """`column` (per table row) with its nan on `rows` filled from its values there."""
     out = column.copy()
-    bad = rows[~np.isfinite(out[rows])]
-    out[bad] = np.nanmedian(out[rows]) if np.isfinite(out[rows]).any() else 0.0
+    out[rows] = median_filled(column[rows])
     return out
 
 
@@ -478,10 +483,8 @@ def fill_missing(values: SupervisorValues) -> dict[str, int]:
     Returns how many lines each signal had filled, for the record."""
     filled = {}
     for name, v in values.values.items():
-        bad = ~np.isfinite(v)
-        filled[name] = int(bad.sum())
-        if bad.any():
-            v[bad] = np.median(v[~bad]) if (~bad).any() else 0.0
+        filled[name] = int((~np.isfinite(v)).sum())
+        v[:] = median_filled(v)
     return filled
 
 

@@ -343,9 +343,14 @@ def _hunk_section(report: LoroReport) -> list[str]:
 STALE_HEADING = "### The supervisor, not yet measured on the target"
 
 
+def _on_target(block: str) -> bool:
+    """Whether a supervisor comparison was measured on the target (older ones name the older labels)."""
+    return "`target`" in block
+
+
 def _stale_supervisor_note(block: str) -> list[str]:
     """A supervisor comparison measured before the target existed says so above it."""
-    if "`target`" in block:
+    if _on_target(block):
         return []
     return [
         STALE_HEADING,
@@ -378,7 +383,7 @@ def with_supervisor_block(page_text: str, section: str) -> str:
     """The page with `section` as its supervisor comparison: in place of the old one, else before the
     reliability figure (or the end of the PR-model section)."""
     block = f"{SUPERVISOR_START}\n{section.strip()}\n{SUPERVISOR_END}"
-    if not _stale_supervisor_note(section) and STALE_HEADING in page_text and SUPERVISOR_START in page_text:
+    if _on_target(section) and STALE_HEADING in page_text and SUPERVISOR_START in page_text:
         head, rest = page_text.split(STALE_HEADING, 1)  # the note above an older block no longer holds
         page_text = head + rest[rest.index(SUPERVISOR_START) :]
     old = supervisor_block(page_text)
