@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import GroupKFold
 
 from scoring.errors import DataSourceError
 
@@ -119,10 +121,17 @@ def generator_family(generator: str) -> str:
 
 
 def assign_folds(problem_ids: Iterable[str], n_folds: int = N_FOLDS, seed: int = FOLD_SEED) -> dict[str, int]:
-    """Problem -> fold, balanced and reproducible: shuffle the sorted ids (fixed seed), deal round-robin."""
-    ordered = sorted(set(problem_ids))
-    random.Random(seed).shuffle(ordered)
-    return {pid: index % n_folds for index, pid in enumerate(ordered)}
+    """Problem -> fold, balanced and reproducible: scikit-learn's GroupKFold over the sorted ids, shuffled
+    with a fixed seed (fewer problems than folds: one fold each)."""
+    ordered = np.array(sorted(set(problem_ids)))
+    if len(ordered) < 2:
+        return {str(pid): 0 for pid in ordered}
+    splitter = GroupKFold(min(n_folds, len(ordered)), shuffle=True, random_state=seed)
+    return {
+        str(pid): k
+        for k, (_, held) in enumerate(splitter.split(ordered, groups=ordered))
+        for pid in ordered[held]
+    }
 
 
 def write_dataset(directory: Path, rows: Sequence[ProgramRow], card: dict) -> None:
