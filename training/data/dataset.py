@@ -12,10 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-import numpy as np
-from sklearn.model_selection import GroupKFold
-
 from scoring.errors import DataSourceError
+from training.folds import group_folds
 
 PROGRAMS_FILE = "programs.jsonl"
 CARD_FILE = "card.json"
@@ -121,17 +119,9 @@ def generator_family(generator: str) -> str:
 
 
 def assign_folds(problem_ids: Iterable[str], n_folds: int = N_FOLDS, seed: int = FOLD_SEED) -> dict[str, int]:
-    """Problem -> fold, balanced and reproducible: scikit-learn's GroupKFold over the sorted ids, shuffled
-    with a fixed seed (fewer problems than folds: one fold each)."""
-    ordered = np.array(sorted(set(problem_ids)))
-    if len(ordered) < 2:
-        return {str(pid): 0 for pid in ordered}
-    splitter = GroupKFold(min(n_folds, len(ordered)), shuffle=True, random_state=seed)
-    return {
-        str(pid): k
-        for k, (_, held) in enumerate(splitter.split(ordered, groups=ordered))
-        for pid in ordered[held]
-    }
+    """Problem -> fold, balanced and reproducible: the sorted problems in shuffled groups (fixed seed)."""
+    ordered = sorted(set(problem_ids))
+    return dict(zip(ordered, group_folds(ordered, n_folds, seed).tolist(), strict=True))
 
 
 def write_dataset(directory: Path, rows: Sequence[ProgramRow], card: dict) -> None:

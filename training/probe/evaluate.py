@@ -15,8 +15,9 @@ from scoring.calibration import IsotonicCalibrator, PlattCalibrator, sigmoid
 from scoring.decisions import Thresholds
 from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
 from scoring.types import ScoredHunk
+from training.folds import group_folds
 from training.probe.features import Encoded
-from training.probe.train import N_FOLDS, Prediction, grouped_folds
+from training.probe.train import N_FOLDS, Prediction
 from training.replay import Replay
 from training.replay import replay as replay_lines
 
@@ -86,7 +87,7 @@ def cross_fit(
     """
     if scaling is Scaling.RAW:
         return sigmoid(scores)
-    folds = grouped_folds([str(g) for g in groups], n_folds, seed=7)
+    folds = group_folds([str(g) for g in groups], n_folds, seed=7)
     out = np.full(len(scores), np.nan)
     for fold in range(n_folds):
         test, train = folds == fold, folds != fold

@@ -24,6 +24,7 @@ from scoring.probe.features import WindowConfig
 from scoring.probe.span_probe import SpanProbe, load_probe, save_probe
 from scoring.probe.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from training.data.dataset import load_dataset
+from training.folds import group_folds
 from training.probe.evaluate import Scaling, cross_fit, replay, split_by_text
 from training.probe.features import (
     ALL_EXTRAS,
@@ -38,11 +39,11 @@ from training.probe.features import (
     from_wild,
 )
 from training.probe.train import (
+    N_FOLDS,
     FeatureTable,
     Prediction,
     TrainConfig,
     fit,
-    grouped_folds,
     out_of_fold,
     predict_items,
     select_and_fit,
@@ -165,7 +166,7 @@ def train_shipped(
     (`held_out`)."""
     started = time.perf_counter()
     everything = np.arange(len(corpus.encoded))
-    folds = grouped_folds([e.item.group for e in corpus.encoded])
+    folds = group_folds([e.item.group for e in corpus.encoded], N_FOLDS, seed=0)
     oof, _ = out_of_fold([config], corpus.table, corpus.encoded, folds)
     probe = fit(config, corpus.table, corpus.encoded, everything)
     labels = np.concatenate([e.item.line_labels for e in corpus.encoded]).astype(float)

@@ -19,6 +19,7 @@ from scoring.calibration import PlattCalibrator, logit
 from scoring.decisions import Thresholds
 from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
 from scoring.probe.span_probe import SpanProbe
+from training.folds import group_folds
 from training.probe.evaluate import (
     Lines,
     Population,
@@ -38,7 +39,7 @@ from training.probe.evaluate import (
 )
 from training.probe.experiment import Corpus, ShippedProbe
 from training.probe.features import line_baselines
-from training.probe.train import Prediction, TrainConfig, fit, grouped_folds, out_of_fold, predict_items
+from training.probe.train import N_FOLDS, Prediction, TrainConfig, fit, out_of_fold, predict_items
 from training.thresholds import COMMENT_THRESHOLD_RULE, choose_comment_threshold
 
 PROBE_SCALINGS = (Scaling.RAW, Scaling.PLATT, Scaling.ISOTONIC)
@@ -71,7 +72,7 @@ def evaluate_miap(
     corpus: Corpus, paper: TrainConfig, candidates: Sequence[TrainConfig], results: Results
 ) -> None:
     lines = Lines.of(corpus.encoded)
-    folds = grouped_folds([e.item.group for e in corpus.encoded])
+    folds = group_folds([e.item.group for e in corpus.encoded], N_FOLDS, seed=0)
     line_folds = np.concatenate(
         [np.full(len(e.item.lines), f) for e, f in zip(corpus.encoded, folds, strict=True)]
     )
@@ -203,7 +204,7 @@ def evaluate_wild(
         contenders.append(("shipped probe, zero-shot", shipped.probe, shipped.config, early))
     for config in (best,):  # one config: each costs six trainings (fit + 5 folds for its calibration)
         probe = fit(config, earlier.table, earlier.encoded, every_early)
-        folds = grouped_folds([e.item.group for e in earlier.encoded])
+        folds = group_folds([e.item.group for e in earlier.encoded], N_FOLDS, seed=0)
         oof, _ = out_of_fold([config], earlier.table, earlier.encoded, folds)
         contenders.append((f"{config.name}, trained on earlier", probe, config, oof))
     shipped_probe = shipped.probe if shipped is not None else None

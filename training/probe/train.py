@@ -22,6 +22,7 @@ import torch
 from scoring.card import Pooling, ProbeConfig
 from scoring.metrics import auc
 from scoring.probe.span_probe import SpanIndex, SpanProbe
+from training.folds import group_folds
 from training.probe.features import Encoded
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -243,14 +244,6 @@ def predict(probe: SpanProbe, features: torch.Tensor, encoded: Encoded) -> Predi
 
 
 # ----------------------------------------------------------------------------- folds and selection
-def grouped_folds(groups: Sequence[str], n_folds: int = N_FOLDS, seed: int = 0) -> np.ndarray:
-    """Fold number per item; every item of a group (problem, commit) lands in the same fold."""
-    unique = sorted(set(groups))
-    order = np.random.default_rng(seed).permutation(len(unique))
-    fold_of = {unique[g]: rank % n_folds for rank, g in enumerate(order)}
-    return np.array([fold_of[g] for g in groups], dtype=np.int64)
-
-
 @dataclass(slots=True)
 class Trained:
     """A probe trained on `train_items`, with what selection saw (candidate -> validation score)."""
@@ -299,7 +292,7 @@ def select_and_fit(
 ) -> Trained:
     """Choose among `candidates` on a grouped validation split *inside* `items`, then refit on all of them."""
     items = np.asarray(items)
-    inner = grouped_folds([encoded[i].item.group for i in items], N_FOLDS, seed + 1)
+    inner = group_folds([encoded[i].item.group for i in items], N_FOLDS, seed + 1)
     fit_items, val_items = items[inner != 0], items[inner == 0]
     scores = {}
     for config in candidates:

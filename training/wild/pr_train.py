@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from scoring.calibration import PlattCalibrator
 from scoring.metrics import auc
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel
+from training.folds import group_folds
 from training.wild.estimator import BalancedLogit, repo_weights, sample_mask
 from training.wild.table import LineTable
 
@@ -115,16 +115,10 @@ def logits(estimator: BalancedLogit, table: LineTable) -> np.ndarray:
 def repo_folds(repo: np.ndarray, folds: int) -> list[np.ndarray]:
     """Held-out masks of scikit-learn's GroupKFold over repositories: a repository is never split, and the
     folds hold about as many lines each."""
-    n_splits = min(folds, len(np.unique(repo)))
-    if n_splits < 2:
+    if min(folds, len(np.unique(repo))) < 2:
         return []
-    split = GroupKFold(n_splits=n_splits).split(np.zeros(len(repo)), groups=repo)
-    masks = []
-    for _, held in split:
-        mask = np.zeros(len(repo), dtype=bool)
-        mask[held] = True
-        masks.append(mask)
-    return masks
+    fold = group_folds(repo, folds)
+    return [fold == k for k in range(int(fold.max()) + 1)]
 
 
 def out_of_fold_logits(

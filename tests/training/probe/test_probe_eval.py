@@ -96,14 +96,14 @@ def test_a_fallback_threshold_comments_on_few_lines_when_the_ranking_is_reversed
 
 def test_cross_fitted_platt_matches_a_fit_on_the_other_folds_only():
     from scoring.calibration import PlattCalibrator
-    from training.probe.train import grouped_folds
+    from training.folds import group_folds
 
     rng = np.random.default_rng(0)
     scores = rng.normal(size=400)
     labels = (rng.random(400) < 1 / (1 + np.exp(-2 * scores))).astype(float)
     groups = np.arange(400) // 4
     platt = cross_fit(scores, labels, groups, Scaling.PLATT)
-    folds = grouped_folds([str(g) for g in groups], 5, seed=7)
+    folds = group_folds([str(g) for g in groups], 5, seed=7)
     for fold in range(5):
         held = folds == fold
         expected = PlattCalibrator.fit(scores[~held], labels[~held]).apply(scores[held])

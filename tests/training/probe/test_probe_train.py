@@ -1,4 +1,4 @@
-"""training.probe.train: presets, folds, and a training run that learns a planted signal."""
+"""training.probe.train: presets and a training run that learns a planted signal."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import torch
 
 from scoring.card import Pooling
 from scoring.metrics import auc
+from training.folds import group_folds
 from training.probe.train import (
     Loss,
     TrainConfig,
     fit,
-    grouped_folds,
     load_candidates,
     load_preset,
     out_of_fold,
@@ -37,14 +37,6 @@ def test_search_candidates_start_with_the_paper_probe_and_only_use_known_feature
     assert len({c.name for c in candidates}) == len(candidates)
     for candidate in candidates:
         assert set(candidate.extra_features) <= set(TEXT_FEATURES) | set(LM_FEATURES)
-
-
-def test_grouped_folds_never_split_a_group():
-    groups = [f"g{i // 3}" for i in range(60)]
-    folds = grouped_folds(groups, n_folds=5)
-    for g in set(groups):
-        assert len({folds[i] for i, name in enumerate(groups) if name == g}) == 1
-    assert sorted(set(folds.tolist())) == [0, 1, 2, 3, 4]
 
 
 def test_text_spans_have_lines_then_one_program_span(planted_table):
@@ -95,7 +87,7 @@ def test_an_untrained_signal_is_not_learnt_from_shuffled_labels(planted_table):
 def test_nested_selection_predicts_every_text_out_of_fold(planted_table):
     encoded, table = planted_table
     candidates = [FAST, FAST.override(name="mean", pooling="mean", extra_features=["surprisal"])]
-    folds = grouped_folds([e.item.group for e in encoded], n_folds=3)
+    folds = group_folds([e.item.group for e in encoded], 3, seed=0)
     predictions, trained = out_of_fold(candidates, table, encoded, folds)
     assert len(predictions) == len(encoded) and len(trained) == 3
     assert all(set(t.validation) == {"fast", "mean"} for t in trained)
