@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import GroupKFold
 
 from bot.feedback.types import OutcomeLine
 from scoring import metrics
@@ -61,15 +62,16 @@ def recalibrate(history: Sequence[OutcomeLine], seed: int = 0) -> Recalibration 
         return None
     current = np.array([o.line.probability for o in history], dtype=np.float64)
     # Out-of-fold predictions, folds grouped by PR so one PR's lines never sit on both sides.
-    prs = sorted({(o.repo, o.number) for o in history})
-    fold_of_pr = dict(
-        zip(prs, np.random.default_rng(seed).permutation(len(prs)) % RECALIBRATION_FOLDS, strict=True)
+    pulls = np.array([f"{o.repo}#{o.number}" for o in history])
+    n_splits = min(RECALIBRATION_FOLDS, len(set(pulls)))
+    folds = (
+        GroupKFold(n_splits, shuffle=True, random_state=seed).split(logits, groups=pulls)
+        if n_splits > 1
+        else []
     )
-    fold = np.array([fold_of_pr[(o.repo, o.number)] for o in history])
     refit = np.full(len(history), np.nan)
-    for k in range(RECALIBRATION_FOLDS):
-        train, test = fold != k, fold == k
-        if test.any() and len(set(y[train])) == 2:
+    for train, test in folds:
+        if len(set(y[train])) == 2:
             refit[test] = PlattCalibrator.fit(logits[train], y[train]).apply(logits[test])
     ok = ~np.isnan(refit)
     brier_current, brier_refit = metrics.brier(current[ok], y[ok]), metrics.brier(refit[ok], y[ok])
