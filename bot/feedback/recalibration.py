@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
 from bot.feedback.types import OutcomeLine
 from scoring import metrics
 from scoring.calibration import PlattCalibrator, calibrate, calibrator_from_dict
 from scoring.card import ModelCard
+from scoring.folds import group_folds
 from scoring.pr_features import FileChange
 from scoring.registry import ScorerProtocol
 from scoring.types import CalibrationMode, CalibrationSource, Span, SpanScore
@@ -62,15 +62,10 @@ def recalibrate(history: Sequence[OutcomeLine], seed: int = 0) -> Recalibration 
         return None
     current = np.array([o.line.probability for o in history], dtype=np.float64)
     # Out-of-fold predictions, folds grouped by PR so one PR's lines never sit on both sides.
-    pulls = np.array([f"{o.repo}#{o.number}" for o in history])
-    n_splits = min(RECALIBRATION_FOLDS, len(set(pulls)))
-    folds = (
-        GroupKFold(n_splits, shuffle=True, random_state=seed).split(logits, groups=pulls)
-        if n_splits > 1
-        else []
-    )
+    fold = group_folds([f"{o.repo}#{o.number}" for o in history], RECALIBRATION_FOLDS, seed)
     refit = np.full(len(history), np.nan)
-    for train, test in folds:
+    for k in range(int(fold.max()) + 1):
+        train, test = fold != k, fold == k
         if len(set(y[train])) == 2:
             refit[test] = PlattCalibrator.fit(logits[train], y[train]).apply(logits[test])
     ok = ~np.isnan(refit)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from scoring.errors import DataSourceError
-from training.folds import group_folds
+from scoring.folds import group_folds
 
 PROGRAMS_FILE = "programs.jsonl"
 CARD_FILE = "card.json"

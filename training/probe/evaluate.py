@@ -13,9 +13,9 @@ import numpy as np
 
 from scoring.calibration import IsotonicCalibrator, PlattCalibrator, sigmoid
 from scoring.decisions import Thresholds
+from scoring.folds import group_folds
 from scoring.metrics import Interval, MetricSummary, auc, bootstrap_interval, summarize
 from scoring.types import ScoredHunk
-from training.folds import group_folds
 from training.probe.features import Encoded
 from training.probe.train import N_FOLDS, Prediction
 from training.replay import Replay

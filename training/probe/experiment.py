@@ -18,13 +18,13 @@ from scoring.calibration import PlattCalibrator
 from scoring.card import ProbeCard, ProbeConfig
 from scoring.decisions import Thresholds
 from scoring.errors import ProbeError
+from scoring.folds import group_folds
 from scoring.metrics import summarize
 from scoring.probe.cache import HiddenStateCache
 from scoring.probe.features import WindowConfig
 from scoring.probe.span_probe import SpanProbe, load_probe, save_probe
 from scoring.probe.supervisor import Supervisor, load_supervisor, tokenizer_hash
 from training.data.dataset import load_dataset
-from training.folds import group_folds
 from training.probe.evaluate import Scaling, cross_fit, replay, split_by_text
 from training.probe.features import (
     ALL_EXTRAS,

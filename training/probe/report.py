@@ -17,9 +17,9 @@ import numpy as np
 
 from scoring.calibration import PlattCalibrator, logit
 from scoring.decisions import Thresholds
+from scoring.folds import group_folds
 from scoring.metrics import BinStrategy, MetricSummary, auc, reliability_bins, summarize
 from scoring.probe.span_probe import SpanProbe
-from training.folds import group_folds
 from training.probe.evaluate import (
     Lines,
     Population,

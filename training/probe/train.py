@@ -20,9 +20,9 @@ import numpy as np
 import torch
 
 from scoring.card import Pooling, ProbeConfig
+from scoring.folds import group_folds
 from scoring.metrics import auc
 from scoring.probe.span_probe import SpanIndex, SpanProbe
-from training.folds import group_folds
 from training.probe.features import Encoded
 
 CONFIG_DIR = Path(__file__).parent / "configs"

@@ -17,10 +17,10 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from scoring.calibration import PlattCalibrator
+from scoring.folds import group_folds
 from scoring.metrics import auc
 from scoring.pr_features import Family, feature_names
 from scoring.pr_model import DEFAULT_PR_MODEL, PRModel
-from training.folds import group_folds
 from training.wild.estimator import BalancedLogit, repo_weights, sample_mask
 from training.wild.table import LineTable
 
@@ -115,10 +115,9 @@ def logits(estimator: BalancedLogit, table: LineTable) -> np.ndarray:
 def repo_folds(repo: np.ndarray, folds: int) -> list[np.ndarray]:
     """Held-out masks of scikit-learn's GroupKFold over repositories: a repository is never split, and the
     folds hold about as many lines each."""
-    if min(folds, len(np.unique(repo))) < 2:
-        return []
     fold = group_folds(repo, folds)
-    return [fold == k for k in range(int(fold.max()) + 1)]
+    n_splits = int(fold.max(initial=0)) + 1
+    return [fold == k for k in range(n_splits)] if n_splits > 1 else []
 
 
 def out_of_fold_logits(

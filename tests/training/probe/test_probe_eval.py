@@ -96,7 +96,7 @@ def test_a_fallback_threshold_comments_on_few_lines_when_the_ranking_is_reversed
 
 def test_cross_fitted_platt_matches_a_fit_on_the_other_folds_only():
     from scoring.calibration import PlattCalibrator
-    from training.folds import group_folds
+    from scoring.folds import group_folds
 
     rng = np.random.default_rng(0)
     scores = rng.normal(size=400)

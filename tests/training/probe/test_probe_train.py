@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from scoring.card import Pooling
+from scoring.folds import group_folds
 from scoring.metrics import auc
-from training.folds import group_folds
 from training.probe.train import (
     Loss,
     TrainConfig,

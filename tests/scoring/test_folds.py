@@ -1,4 +1,4 @@
-"""training.folds: grouped folds that never split a group, seeded or size-balanced."""
+"""scoring.folds: grouped folds that never split a group, seeded or size-balanced."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.model_selection import GroupKFold
 
-from training.folds import group_folds
+from scoring.folds import group_folds
 
 
 @given(

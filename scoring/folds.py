@@ -1,7 +1,7 @@
 """Folds that never split a group (a problem, a commit, a repository): scikit-learn's GroupKFold.
 
-One helper for every grouped split in training, so the MIAP build, the probe's cross-validation and the
-PR model's leave-repositories-out folds all mean the same thing by "fold".
+One helper for every grouped split, so the MIAP build, the probe's cross-validation, the PR model's
+leave-repositories-out folds and the weekly report's recalibration check all mean the same thing by "fold".
 """
 
 from __future__ import annotations
